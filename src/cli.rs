@@ -1,0 +1,213 @@
+//! `aestudio train|eval|pca`: the native command line over the same core the page runs.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use burn::prelude::*;
+use clap::{Parser, Subcommand, ValueEnum};
+
+use aestudio::AeError;
+use aestudio::mnist::{MNIST, Splits};
+use aestudio::model::{Architecture, Likelihood, Preset};
+use aestudio::noise::Corruption;
+use aestudio::pca::Pca;
+use aestudio::train::{Trainer, TrainingConfig, evaluate};
+use aestudio::weights;
+
+#[derive(Parser)]
+#[command(name = "aestudio", about = "Train and evaluate autoencoders on MNIST, natively")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum DeviceChoice {
+    /// burn's flex CPU backend.
+    Cpu,
+    /// burn's wgpu backend on the best GPU (build with `--features gpu`).
+    Gpu,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Train a model, print the epoch losses and the test loss, and save the weights.
+    Train {
+        /// ae, dae, vae, beta-vae or conv-dae.
+        #[arg(long, default_value = "vae")]
+        model: String,
+        /// Code size (overrides the preset's).
+        #[arg(long)]
+        code_size: Option<usize>,
+        /// Hidden widths of a dense model, comma-separated (overrides the preset's).
+        #[arg(long, value_delimiter = ',')]
+        hidden: Option<Vec<usize>>,
+        /// Weight of the KL term of a VAE.
+        #[arg(long)]
+        beta: Option<f64>,
+        /// Gaussian noise sigma (denoising).
+        #[arg(long, conflicts_with = "keep")]
+        sigma: Option<f64>,
+        /// Masking noise keep probability (denoising).
+        #[arg(long)]
+        keep: Option<f64>,
+        /// Use a Gaussian decoder (squared error) instead of a Bernoulli one.
+        #[arg(long)]
+        gaussian: bool,
+        #[arg(long, default_value_t = 10)]
+        epochs: usize,
+        #[arg(long, default_value_t = 128)]
+        batch_size: usize,
+        #[arg(long, default_value_t = 1e-3)]
+        lr: f64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Train on the first N training images only.
+        #[arg(long)]
+        limit: Option<usize>,
+        /// Also fit PCA with as many components as the code and compare the test MSE.
+        #[arg(long)]
+        compare_pca: bool,
+        #[arg(long, value_enum, default_value = "cpu")]
+        device: DeviceChoice,
+        #[arg(long, default_value = "data/mnist")]
+        data: PathBuf,
+        /// Where to save the weights (default: weights/<model>.aest).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Evaluate saved weights on the test set.
+    Eval {
+        weights: PathBuf,
+        #[arg(long, default_value = "data/mnist")]
+        data: PathBuf,
+    },
+    /// Test-set reconstruction error of PCA with the given numbers of components.
+    Pca {
+        #[arg(long, value_delimiter = ',', default_value = "2,8,16,32,64")]
+        components: Vec<usize>,
+        #[arg(long, default_value = "data/mnist")]
+        data: PathBuf,
+    },
+}
+
+pub fn main() -> ExitCode {
+    match pollster::block_on(run(Cli::parse())) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn device(choice: DeviceChoice) -> Result<Device, AeError> {
+    match choice {
+        DeviceChoice::Cpu => Ok(aestudio::backend::cpu_device()),
+        #[cfg(feature = "gpu")]
+        DeviceChoice::Gpu => Ok(Device::wgpu(burn::tensor::DeviceKind::DefaultDevice)),
+        #[cfg(not(feature = "gpu"))]
+        DeviceChoice::Gpu => Err(AeError::InvalidConfig("this binary was built without GPU support; rebuild with `--features gpu`".into())),
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), AeError> {
+    match cli.command {
+        Command::Train {
+            model, code_size, hidden, beta, sigma, keep, gaussian, epochs, batch_size, lr, seed, limit,
+            compare_pca, device: device_choice, data, out,
+        } => {
+            let preset = Preset::from_name(&model)?;
+            let mut config = preset.config();
+            if let Some(code_size) = code_size {
+                config.code_size = code_size;
+            }
+            if let Some(hidden) = hidden {
+                config.architecture = Architecture::Mlp { hidden };
+            }
+            if let Some(beta) = beta {
+                config.beta = beta;
+            }
+            if let Some(sigma) = sigma {
+                config.corruption = Corruption::Gaussian { sigma };
+            }
+            if let Some(keep_probability) = keep {
+                config.corruption = Corruption::Masking { keep_probability };
+            }
+            if gaussian {
+                config.likelihood = Likelihood::Gaussian;
+            }
+            let training = TrainingConfig::new()
+                .with_epochs(epochs)
+                .with_batch_size(batch_size)
+                .with_learning_rate(lr)
+                .with_seed(seed);
+            config.validate()?;
+            let splits = Splits::load_dir(&MNIST, &data)?;
+            let train = match limit {
+                Some(n) => splits.train.take(n),
+                None => splits.train.clone(),
+            };
+            let device = device(device_choice)?;
+            let mut trainer = Trainer::new(&config, training, &device, train.len())?;
+            println!("model: {}  ({} parameters)", config.describe(), trainer.model().num_params());
+            println!("data: {} training images, {} test images; device: {device:?}", train.len(), splits.test.len());
+            let started = Instant::now();
+            while !trainer.is_finished() {
+                let epoch_started = Instant::now();
+                let progress = trainer.train_steps(&train, usize::MAX).await?;
+                let seconds = epoch_started.elapsed().as_secs_f64();
+                let eval = evaluate(&trainer.model(), &splits.test, 1000).await?;
+                println!(
+                    "epoch {:>3}  train {:>10.4}  test {:>10.4}  (bce/px {:.4}, mse/px {:.5}{})  {:>7.0} samples/s",
+                    progress.epoch,
+                    progress.epoch_loss.unwrap_or(f32::NAN),
+                    eval.loss,
+                    eval.bce_per_pixel,
+                    eval.mse_per_pixel,
+                    eval.kl_per_sample.map(|kl| format!(", kl {kl:.2}")).unwrap_or_default(),
+                    train.len() as f64 / seconds,
+                );
+            }
+            let eval = evaluate(&trainer.model(), &splits.test, 1000).await?;
+            println!(
+                "test loss {:.4} ({}), test mse/px {:.5}, trained in {:.1} s",
+                eval.loss,
+                if config.variational { "per sample" } else { "per pixel" },
+                eval.mse_per_pixel,
+                started.elapsed().as_secs_f64()
+            );
+            if compare_pca {
+                let pca = Pca::fit(&train, config.code_size)?;
+                let pca_mse = pca.reconstruction_mse(&splits.test);
+                let verdict = if eval.mse_per_pixel < pca_mse { "beats" } else { "does not beat" };
+                println!("PCA with {} components: test mse/px {pca_mse:.5}; the autoencoder {verdict} it", config.code_size);
+            }
+            let out = out.unwrap_or_else(|| PathBuf::from(format!("weights/{}.aest", preset.name())));
+            if let Some(dir) = out.parent() {
+                std::fs::create_dir_all(dir).map_err(|err| AeError::Weights(format!("{}: {err}", dir.display())))?;
+            }
+            let cpu_model = trainer.model().to_device(&aestudio::backend::cpu_device());
+            std::fs::write(&out, weights::to_bytes(&cpu_model)?).map_err(|err| AeError::Weights(format!("{}: {err}", out.display())))?;
+            println!("saved {}", out.display());
+        }
+        Command::Eval { weights: path, data } => {
+            let bytes = std::fs::read(&path).map_err(|err| AeError::Weights(format!("{}: {err}", path.display())))?;
+            let model = weights::from_bytes(&bytes, &aestudio::backend::cpu_device())?;
+            let splits = Splits::load_dir(&MNIST, &data)?;
+            let eval = evaluate(&model, &splits.test, 1000).await?;
+            println!("model: {}", model.config().describe());
+            println!("{}", serde_json::to_string_pretty(&eval).expect("evaluation serializes"));
+        }
+        Command::Pca { components, data } => {
+            let splits = Splits::load_dir(&MNIST, &data)?;
+            for k in components {
+                let started = Instant::now();
+                let pca = Pca::fit(&splits.train, k)?;
+                println!("PCA k={k:>3}: test mse/px {:.5}  ({:.1} s)", pca.reconstruction_mse(&splits.test), started.elapsed().as_secs_f64());
+            }
+        }
+    }
+    Ok(())
+}

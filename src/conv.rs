@@ -1,0 +1,123 @@
+//! A small convolutional encoder/decoder pair for 28x28x1 images: two stride-2 convolutions
+//! (28 → 14 → 7) and a linear layer to the code, mirrored by transposed convolutions.
+
+use burn::nn::PaddingConfig2d;
+use burn::nn::conv::{Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfig};
+use burn::nn::{Linear, LinearConfig};
+use burn::prelude::*;
+
+use crate::mlp::Activation;
+
+/// Side of the (square) input image.
+pub const IMAGE_SIDE: usize = 28;
+/// Side of the feature maps after the two stride-2 convolutions.
+const BOTTOM_SIDE: usize = IMAGE_SIDE / 4;
+
+/// Configuration of a [`ConvEncoder`].
+#[derive(Config, Debug)]
+pub struct ConvEncoderConfig {
+    /// Channels after the first and the second convolution.
+    pub channels: [usize; 2],
+    /// Output features (the code, or twice the code for a VAE).
+    pub output: usize,
+    #[config(default = "Activation::Relu")]
+    pub activation: Activation,
+}
+
+impl ConvEncoderConfig {
+    /// Initializes the encoder on `device`.
+    pub fn init(&self, device: &Device) -> ConvEncoder {
+        let [first, second] = self.channels;
+        let conv = |from, to| {
+            Conv2dConfig::new([from, to], [3, 3])
+                .with_stride([2, 2])
+                .with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1))
+                .init(device)
+        };
+        ConvEncoder {
+            conv1: conv(1, first),
+            conv2: conv(first, second),
+            linear: LinearConfig::new(second * BOTTOM_SIDE * BOTTOM_SIDE, self.output).init(device),
+            activation: self.activation,
+        }
+    }
+}
+
+/// Conv(3x3, stride 2) → act → Conv(3x3, stride 2) → act → flatten → Linear.
+#[derive(Module, Debug)]
+pub struct ConvEncoder {
+    conv1: Conv2d,
+    conv2: Conv2d,
+    linear: Linear,
+    #[module(skip)]
+    activation: Activation,
+}
+
+impl ConvEncoder {
+    /// # Shapes
+    /// - input: `[batch, 784]` (flattened 28x28 images)
+    /// - output: `[batch, output]`
+    pub fn forward(&self, input: Tensor<2>) -> Tensor<2> {
+        let [batch, _] = input.dims();
+        let x = input.reshape([batch, 1, IMAGE_SIDE, IMAGE_SIDE]);
+        let x = self.activation.forward(self.conv1.forward(x));
+        let x = self.activation.forward(self.conv2.forward(x));
+        self.linear.forward(x.flatten(1, 3))
+    }
+}
+
+/// Configuration of a [`ConvDecoder`].
+#[derive(Config, Debug)]
+pub struct ConvDecoderConfig {
+    /// Code size.
+    pub input: usize,
+    /// Channels entering the first and the second transposed convolution.
+    pub channels: [usize; 2],
+    #[config(default = "Activation::Relu")]
+    pub activation: Activation,
+}
+
+impl ConvDecoderConfig {
+    /// Initializes the decoder on `device`.
+    pub fn init(&self, device: &Device) -> ConvDecoder {
+        let [first, second] = self.channels;
+        let up = |from, to| {
+            ConvTranspose2dConfig::new([from, to], [3, 3])
+                .with_stride([2, 2])
+                .with_padding([1, 1])
+                .with_padding_out([1, 1])
+                .init(device)
+        };
+        ConvDecoder {
+            linear: LinearConfig::new(self.input, first * BOTTOM_SIDE * BOTTOM_SIDE).init(device),
+            deconv1: up(first, second),
+            deconv2: up(second, 1),
+            channels: first,
+            activation: self.activation,
+        }
+    }
+}
+
+/// Linear → act → reshape → ConvT(3x3, stride 2) → act → ConvT(3x3, stride 2), giving logits.
+#[derive(Module, Debug)]
+pub struct ConvDecoder {
+    linear: Linear,
+    deconv1: ConvTranspose2d,
+    deconv2: ConvTranspose2d,
+    channels: usize,
+    #[module(skip)]
+    activation: Activation,
+}
+
+impl ConvDecoder {
+    /// # Shapes
+    /// - input: `[batch, code]`
+    /// - output: `[batch, 784]` (logits of the pixels)
+    pub fn forward(&self, code: Tensor<2>) -> Tensor<2> {
+        let [batch, _] = code.dims();
+        let x = self.activation.forward(self.linear.forward(code));
+        let x = x.reshape([batch, self.channels, BOTTOM_SIDE, BOTTOM_SIDE]);
+        let x = self.activation.forward(self.deconv1.forward(x));
+        self.deconv2.forward(x).reshape([batch, IMAGE_SIDE * IMAGE_SIDE])
+    }
+}

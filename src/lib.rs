@@ -1,0 +1,31 @@
+//! aestudio: the autoencoder family (plain, denoising, variational, beta-VAE) built on `burn`,
+//! trained and run natively or in the browser (WebAssembly, on WebGPU or on the CPU).
+//!
+//! One concept per module:
+//! - [`mlp`] and [`conv`]: the encoder and decoder building blocks;
+//! - [`model`]: the autoencoder that combines them, configured by [`model::AutoencoderConfig`];
+//! - [`noise`]: input corruption for denoising autoencoders;
+//! - [`pca`]: principal component analysis, the linear baseline every autoencoder must beat;
+//! - [`loss`]: the loss terms, small pure functions;
+//! - [`mnist`]: the IDX data files, checked against their published checksums;
+//! - [`train`]: the async training loop and the test-set evaluation;
+//! - [`weights`]: a self-describing weight file (config plus parameters);
+//! - [`backend`]: choosing the device (WebGPU on a real adapter, else the CPU);
+//! - `web` (wasm only): the JavaScript-facing session.
+
+pub mod backend;
+pub mod conv;
+pub mod error;
+pub mod loss;
+pub mod mlp;
+pub mod mnist;
+pub mod model;
+pub mod noise;
+pub mod pca;
+pub mod train;
+pub mod weights;
+
+#[cfg(target_arch = "wasm32")]
+pub mod web;
+
+pub use error::AeError;

@@ -1,0 +1,47 @@
+//! Loss terms as small pure functions of tensors. Each returns per-element or per-sample values;
+//! the caller chooses the reduction, so the same term serves training (batch mean) and evaluation
+//! (sums over the test set).
+
+use burn::prelude::*;
+
+/// Binary cross-entropy between Bernoulli `targets` in [0, 1] and the `logits` of the predicted
+/// probabilities, per element, in the numerically stable form
+/// `max(x, 0) - x·z + ln(1 + e^(-|x|))`, which equals `-(z·ln σ(x) + (1-z)·ln(1-σ(x)))`
+/// without ever taking the log of a probability that rounded to 0.
+///
+/// # Shapes
+/// - logits, targets: `[batch, features]`
+/// - output: `[batch, features]`
+pub fn bce_with_logits(logits: Tensor<2>, targets: Tensor<2>) -> Tensor<2> {
+    let softplus_of_negative_magnitude = logits.clone().abs().neg().exp().log1p();
+    logits.clone().clamp_min(0.0) - logits * targets + softplus_of_negative_magnitude
+}
+
+/// Squared error per element, `(prediction - target)²`.
+///
+/// # Shapes
+/// - prediction, target: `[batch, features]`
+/// - output: `[batch, features]`
+pub fn squared_error(prediction: Tensor<2>, target: Tensor<2>) -> Tensor<2> {
+    (prediction - target).powi_scalar(2)
+}
+
+/// KL divergence of the diagonal Gaussian `N(mean, exp(log_var))` from the standard normal prior,
+/// per sample, in closed form: `-½ Σ (1 + log_var - mean² - exp(log_var))`.
+///
+/// # Shapes
+/// - mean, log_var: `[batch, code]`
+/// - output: `[batch]`
+pub fn kl_to_standard_normal(mean: Tensor<2>, log_var: Tensor<2>) -> Tensor<1> {
+    let per_dimension = log_var.clone().add_scalar(1.0) - mean.powi_scalar(2) - log_var.exp();
+    per_sample_sum(per_dimension).mul_scalar(-0.5)
+}
+
+/// Sums each row: the per-sample total of a per-element term.
+///
+/// # Shapes
+/// - values: `[batch, features]`
+/// - output: `[batch]`
+pub fn per_sample_sum(values: Tensor<2>) -> Tensor<1> {
+    values.sum_dim(1).squeeze_dim(1)
+}

@@ -1,0 +1,223 @@
+//! MNIST-format data (IDX files): parsing, checksum verification, and batches as tensors.
+//!
+//! The same code serves the native command line (files on disk) and the page (bytes that the
+//! browser fetched and un-gzipped), so a corrupted download fails the same way everywhere.
+
+use burn::prelude::*;
+use md5::{Digest, Md5};
+
+use crate::error::{AeError, AeResult};
+use crate::model::PIXELS;
+
+const IMAGES_MAGIC: u32 = 0x0000_0803;
+const LABELS_MAGIC: u32 = 0x0000_0801;
+const IMAGES_HEADER: usize = 16;
+const LABELS_HEADER: usize = 8;
+
+/// One of the four files of a dataset, with the MD5 of its uncompressed bytes.
+#[derive(Clone, Copy, Debug)]
+pub struct IdxFile {
+    /// File name as the original distribution spells it (uncompressed).
+    pub name: &'static str,
+    /// Hex MD5 of the uncompressed file.
+    pub md5: &'static str,
+}
+
+/// The four files of a dataset in the MNIST format and their checksums.
+#[derive(Clone, Copy, Debug)]
+pub struct DatasetFiles {
+    pub name: &'static str,
+    pub train_images: IdxFile,
+    pub train_labels: IdxFile,
+    pub test_images: IdxFile,
+    pub test_labels: IdxFile,
+}
+
+/// MNIST (LeCun, Cortes and Burges; CC BY-SA 3.0), the original IDX files.
+pub const MNIST: DatasetFiles = DatasetFiles {
+    name: "mnist",
+    train_images: IdxFile { name: "train-images-idx3-ubyte", md5: "6bbc9ace898e44ae57da46a324031adb" },
+    train_labels: IdxFile { name: "train-labels-idx1-ubyte", md5: "a25bea736e30d166cdddb491f175f624" },
+    test_images: IdxFile { name: "t10k-images-idx3-ubyte", md5: "2646ac647ad5339dbf082846283269ea" },
+    test_labels: IdxFile { name: "t10k-labels-idx1-ubyte", md5: "27ae3e4e09519cfbb04c329615203637" },
+};
+
+/// Images (28x28, one byte per pixel) and their labels.
+#[derive(Clone, Debug, Default)]
+pub struct Dataset {
+    images: Vec<u8>,
+    labels: Vec<u8>,
+}
+
+/// A dataset's training and test splits.
+#[derive(Clone, Debug)]
+pub struct Splits {
+    pub train: Dataset,
+    pub test: Dataset,
+}
+
+impl Splits {
+    /// Parses the four IDX files of `files`, refusing any whose MD5 differs from the published one.
+    pub fn from_idx_bytes(
+        files: &DatasetFiles,
+        train_images: &[u8],
+        train_labels: &[u8],
+        test_images: &[u8],
+        test_labels: &[u8],
+    ) -> AeResult<Splits> {
+        for (file, bytes) in [
+            (files.train_images, train_images),
+            (files.train_labels, train_labels),
+            (files.test_images, test_images),
+            (files.test_labels, test_labels),
+        ] {
+            verify_md5(file, bytes)?;
+        }
+        Ok(Splits {
+            train: Dataset::from_idx(train_images, train_labels)?,
+            test: Dataset::from_idx(test_images, test_labels)?,
+        })
+    }
+
+    /// Reads the four uncompressed IDX files of `files` from `dir`.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn load_dir(files: &DatasetFiles, dir: &std::path::Path) -> AeResult<Splits> {
+        let read = |file: IdxFile| {
+            let path = dir.join(file.name);
+            std::fs::read(&path).map_err(|err| {
+                AeError::Data(format!("cannot read {}: {err} (run `./build.sh data` to fetch it)", path.display()))
+            })
+        };
+        Splits::from_idx_bytes(
+            files,
+            &read(files.train_images)?,
+            &read(files.train_labels)?,
+            &read(files.test_images)?,
+            &read(files.test_labels)?,
+        )
+    }
+}
+
+/// Fails unless the MD5 of `bytes` is the one published for `file`.
+pub fn verify_md5(file: IdxFile, bytes: &[u8]) -> AeResult<()> {
+    let digest = Md5::digest(bytes);
+    let actual: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    if actual == file.md5 {
+        Ok(())
+    } else {
+        Err(AeError::Data(format!(
+            "{} failed its checksum: MD5 {actual}, expected {} ({} bytes); the file is corrupted \
+             or not the original, delete it and fetch it again",
+            file.name,
+            file.md5,
+            bytes.len()
+        )))
+    }
+}
+
+fn read_u32(bytes: &[u8], offset: usize) -> u32 {
+    u32::from_be_bytes([bytes[offset], bytes[offset + 1], bytes[offset + 2], bytes[offset + 3]])
+}
+
+/// Parses an IDX image file of 28x28 images: returns the pixel bytes, image after image.
+pub fn parse_images(bytes: &[u8]) -> AeResult<Vec<u8>> {
+    if bytes.len() < IMAGES_HEADER || read_u32(bytes, 0) != IMAGES_MAGIC {
+        return Err(AeError::Data("not an IDX image file (bad magic number)".into()));
+    }
+    let count = read_u32(bytes, 4) as usize;
+    let (rows, cols) = (read_u32(bytes, 8) as usize, read_u32(bytes, 12) as usize);
+    if rows * cols != PIXELS {
+        return Err(AeError::Data(format!("images are {rows}x{cols}, expected 28x28")));
+    }
+    let expected = IMAGES_HEADER + count * PIXELS;
+    if bytes.len() != expected {
+        return Err(AeError::Data(format!(
+            "IDX image file holds {} bytes, its header promises {count} images ({expected} bytes)",
+            bytes.len()
+        )));
+    }
+    Ok(bytes[IMAGES_HEADER..].to_vec())
+}
+
+/// Parses an IDX label file: one byte per label.
+pub fn parse_labels(bytes: &[u8]) -> AeResult<Vec<u8>> {
+    if bytes.len() < LABELS_HEADER || read_u32(bytes, 0) != LABELS_MAGIC {
+        return Err(AeError::Data("not an IDX label file (bad magic number)".into()));
+    }
+    let count = read_u32(bytes, 4) as usize;
+    if bytes.len() != LABELS_HEADER + count {
+        return Err(AeError::Data(format!(
+            "IDX label file holds {} bytes, its header promises {count} labels",
+            bytes.len()
+        )));
+    }
+    Ok(bytes[LABELS_HEADER..].to_vec())
+}
+
+impl Dataset {
+    /// Parses a pair of IDX files (images and labels of the same split).
+    pub fn from_idx(images: &[u8], labels: &[u8]) -> AeResult<Dataset> {
+        Dataset::new(parse_images(images)?, parse_labels(labels)?)
+    }
+
+    /// A dataset from raw pixel bytes (784 per image) and one label per image.
+    pub fn new(images: Vec<u8>, labels: Vec<u8>) -> AeResult<Dataset> {
+        if images.len() != labels.len() * PIXELS {
+            return Err(AeError::Data(format!(
+                "{} image bytes do not make {} images of 784 pixels",
+                images.len(),
+                labels.len()
+            )));
+        }
+        Ok(Dataset { images, labels })
+    }
+
+    /// Number of images.
+    pub fn len(&self) -> usize {
+        self.labels.len()
+    }
+
+    /// Whether the dataset holds no image.
+    pub fn is_empty(&self) -> bool {
+        self.labels.is_empty()
+    }
+
+    /// The first `count` images (all of them if there are fewer).
+    pub fn take(&self, count: usize) -> Dataset {
+        let count = count.min(self.len());
+        Dataset { images: self.images[..count * PIXELS].to_vec(), labels: self.labels[..count].to_vec() }
+    }
+
+    /// The 784 pixel bytes of image `index`.
+    pub fn image(&self, index: usize) -> &[u8] {
+        &self.images[index * PIXELS..(index + 1) * PIXELS]
+    }
+
+    /// The label of image `index`.
+    pub fn label(&self, index: usize) -> u8 {
+        self.labels[index]
+    }
+
+    /// Mean and standard deviation of all pixels, scaled to [0, 1].
+    pub fn pixel_statistics(&self) -> (f64, f64) {
+        let n = self.images.len() as f64;
+        let (sum, sum_sq) = self.images.iter().fold((0.0, 0.0), |(s, q), &p| {
+            let x = p as f64 / 255.0;
+            (s + x, q + x * x)
+        });
+        let mean = sum / n;
+        (mean, (sum_sq / n - mean * mean).sqrt())
+    }
+
+    /// The images at `indices` as a tensor of pixels scaled to [0, 1].
+    ///
+    /// # Shapes
+    /// - output: `[indices.len(), 784]`
+    pub fn batch(&self, indices: &[usize], device: &Device) -> Tensor<2> {
+        let mut pixels = Vec::with_capacity(indices.len() * PIXELS);
+        for &index in indices {
+            pixels.extend(self.image(index).iter().map(|&p| p as f32 / 255.0));
+        }
+        Tensor::from_data(TensorData::new(pixels, [indices.len(), PIXELS]), device)
+    }
+}

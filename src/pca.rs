@@ -1,0 +1,71 @@
+//! Principal component analysis of images: the linear baseline for reconstruction error.
+//!
+//! The covariance is accumulated in f64 chunk by chunk (never the whole data set as one matrix)
+//! and diagonalized with `nalgebra`'s symmetric eigensolver.
+
+use nalgebra::{DMatrix, DVector, SymmetricEigen};
+
+use crate::error::{AeResult, ensure};
+use crate::mnist::Dataset;
+use crate::model::PIXELS;
+
+const CHUNK: usize = 1024;
+
+/// The top principal directions of a data set.
+#[derive(Clone, Debug)]
+pub struct Pca {
+    mean: DVector<f64>,
+    /// `[784, k]`, orthonormal columns in order of decreasing variance.
+    components: DMatrix<f64>,
+    /// Variance along each component, decreasing.
+    pub explained_variance: Vec<f64>,
+}
+
+fn pixels_of(data: &Dataset, range: std::ops::Range<usize>) -> DMatrix<f64> {
+    DMatrix::from_fn(range.len(), PIXELS, |row, col| data.image(range.start + row)[col] as f64 / 255.0)
+}
+
+impl Pca {
+    /// Fits `components` principal directions (1 to 784) to the images of `data`.
+    pub fn fit(data: &Dataset, components: usize) -> AeResult<Pca> {
+        ensure((1..=PIXELS).contains(&components), || format!("PCA needs 1 to {PIXELS} components, got {components}"))?;
+        ensure(data.len() >= 2, || "PCA needs at least two images".into())?;
+        let n = data.len() as f64;
+        let mut sum = DVector::<f64>::zeros(PIXELS);
+        let mut second_moment = DMatrix::<f64>::zeros(PIXELS, PIXELS);
+        for start in (0..data.len()).step_by(CHUNK) {
+            let chunk = pixels_of(data, start..(start + CHUNK).min(data.len()));
+            sum += chunk.row_sum().transpose();
+            second_moment.gemm_tr(1.0, &chunk, &chunk, 1.0);
+        }
+        let mean = sum / n;
+        let covariance = second_moment / n - &mean * mean.transpose();
+        let eigen = SymmetricEigen::new(covariance);
+        let mut order: Vec<usize> = (0..PIXELS).collect();
+        order.sort_by(|&a, &b| eigen.eigenvalues[b].total_cmp(&eigen.eigenvalues[a]));
+        let order = &order[..components];
+        let components = DMatrix::from_fn(PIXELS, components, |row, col| eigen.eigenvectors[(row, order[col])]);
+        let explained_variance = order.iter().map(|&i| eigen.eigenvalues[i].max(0.0)).collect();
+        Ok(Pca { mean, components, explained_variance })
+    }
+
+    /// Number of components kept.
+    pub fn components(&self) -> usize {
+        self.components.ncols()
+    }
+
+    /// Mean squared error per pixel of projecting `data` onto the components and back.
+    pub fn reconstruction_mse(&self, data: &Dataset) -> f64 {
+        let mut total = 0.0;
+        for start in (0..data.len()).step_by(CHUNK) {
+            let mut chunk = pixels_of(data, start..(start + CHUNK).min(data.len()));
+            for mut row in chunk.row_iter_mut() {
+                row -= self.mean.transpose();
+            }
+            let codes = &chunk * &self.components;
+            let reconstruction = &codes * self.components.transpose();
+            total += (chunk - reconstruction).norm_squared();
+        }
+        total / (data.len() * PIXELS) as f64
+    }
+}

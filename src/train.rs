@@ -1,0 +1,283 @@
+//! The training loop and the test-set evaluation, both async: every value read back from the
+//! device goes through `into_*_async`, which is the only kind of readback WebGPU allows.
+//!
+//! The loop is step-driven ([`Trainer::train_steps`]) so that its owner (the command line, or the
+//! web worker between messages) decides when to evaluate, pause or stop.
+
+use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::prelude::*;
+use burn::tensor::activation::sigmoid;
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+
+use crate::error::{AeError, AeResult, ensure};
+use crate::loss::{bce_with_logits, squared_error};
+use crate::mnist::Dataset;
+use crate::model::{Autoencoder, AutoencoderConfig, PIXELS};
+
+/// Settings of a training run.
+#[derive(Config, Debug, PartialEq)]
+pub struct TrainingConfig {
+    /// Adam's learning rate.
+    #[config(default = 1e-3)]
+    pub learning_rate: f64,
+    #[config(default = 128)]
+    pub batch_size: usize,
+    #[config(default = 10)]
+    pub epochs: usize,
+    /// Seeds the device RNG (initialization, noise, sampling) and the shuffling.
+    #[config(default = 1)]
+    pub seed: u64,
+    /// Steps between two loss readbacks; a readback stalls a GPU pipeline, so not every step.
+    #[config(default = 50)]
+    pub readback_every: usize,
+}
+
+impl TrainingConfig {
+    /// Refuses settings that cannot work on a training set of `train_len` images.
+    pub fn validate(&self, train_len: usize) -> AeResult<()> {
+        ensure(self.learning_rate.is_finite() && self.learning_rate > 0.0 && self.learning_rate <= 1.0, || {
+            format!("learning rate must be in (0, 1], got {}", self.learning_rate)
+        })?;
+        ensure(self.batch_size >= 1, || "batch size must be at least 1".into())?;
+        ensure(self.batch_size <= train_len, || {
+            format!("batch size {} is larger than the training set ({train_len} images)", self.batch_size)
+        })?;
+        ensure(self.epochs >= 1, || "epochs must be at least 1".into())?;
+        ensure(self.readback_every >= 1, || "readback interval must be at least 1 step".into())
+    }
+}
+
+/// Where a run stands after [`Trainer::train_steps`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct Progress {
+    /// Epochs completed (0-based index of the current one while it runs).
+    pub epoch: usize,
+    /// Steps taken since the start of the run.
+    pub step: usize,
+    pub steps_per_epoch: usize,
+    /// Mean training objective over the steps since the previous report, if any was read back.
+    pub train_loss: Option<f32>,
+    /// Mean training objective over the current epoch so far (the finished one, at its end).
+    pub epoch_loss: Option<f32>,
+    /// The call ended an epoch (evaluate now, if you wish).
+    pub epoch_finished: bool,
+    /// The run has done all its epochs.
+    pub finished: bool,
+}
+
+/// Owns a model being trained, its optimizer, the shuffling, and the last weights known good.
+pub struct Trainer {
+    model: Autoencoder,
+    last_good: Autoencoder,
+    optimizer: ModuleOptimizer,
+    config: TrainingConfig,
+    device: Device,
+    rng: StdRng,
+    order: Vec<usize>,
+    position: usize,
+    epoch: usize,
+    step: usize,
+    /// Sum of the objectives since the last readback, kept on the device.
+    pending_loss: Option<Tensor<1>>,
+    pending_steps: usize,
+    /// Host-side sum and count of the losses read back this epoch.
+    epoch_loss: (f64, usize),
+}
+
+impl Trainer {
+    /// A fresh model of `model_config` on `device` (autodiff is enabled here), ready to train on a
+    /// set of `train_len` images.
+    pub fn new(model_config: &AutoencoderConfig, config: TrainingConfig, device: &Device, train_len: usize) -> AeResult<Trainer> {
+        config.validate(train_len)?;
+        model_config.validate()?;
+        let device = device.clone().autodiff();
+        device.seed(config.seed);
+        let model = model_config.init(&device)?;
+        Ok(Trainer::with_model(model, config, device, train_len))
+    }
+
+    /// Continues training `model` (already on an autodiff device).
+    fn with_model(model: Autoencoder, config: TrainingConfig, device: Device, train_len: usize) -> Trainer {
+        let mut rng = StdRng::seed_from_u64(config.seed);
+        let mut order: Vec<usize> = (0..train_len).collect();
+        order.shuffle(&mut rng);
+        Trainer {
+            last_good: model.clone(),
+            model,
+            optimizer: AdamConfig::new().with_epsilon(1e-8).init(),
+            config,
+            device,
+            rng,
+            order,
+            position: 0,
+            epoch: 0,
+            step: 0,
+            pending_loss: None,
+            pending_steps: 0,
+            epoch_loss: (0.0, 0),
+        }
+    }
+
+    /// The settings of this run.
+    pub fn config(&self) -> &TrainingConfig {
+        &self.config
+    }
+
+    /// Batches in one epoch (the last one may be smaller, as PyTorch's loader does).
+    pub fn steps_per_epoch(&self) -> usize {
+        self.order.len().div_ceil(self.config.batch_size)
+    }
+
+    /// The current weights for inference (no autodiff graph).
+    pub fn model(&self) -> Autoencoder {
+        self.model.valid()
+    }
+
+    /// The device the model trains on (with autodiff).
+    pub fn device(&self) -> &Device {
+        &self.device
+    }
+
+    /// Runs up to `max_steps` optimizer steps on `data`, stopping early at the end of an epoch.
+    /// Reads the loss back every `readback_every` steps and at each epoch's end; if it is NaN or
+    /// infinite, restores the last good weights and fails with [`AeError::Diverged`].
+    pub async fn train_steps(&mut self, data: &Dataset, max_steps: usize) -> AeResult<Progress> {
+        let mut report = None;
+        let mut epoch_finished = false;
+        if self.position == 0 {
+            self.epoch_loss = (0.0, 0);
+        }
+        for _ in 0..max_steps {
+            if self.is_finished() {
+                break;
+            }
+            self.step_once(data);
+            if self.position >= self.order.len() {
+                self.position = 0;
+                self.epoch += 1;
+                self.order.shuffle(&mut self.rng);
+                epoch_finished = true;
+            }
+            if epoch_finished || self.pending_steps >= self.config.readback_every {
+                report = self.read_back_loss().await?.or(report);
+            }
+            if epoch_finished {
+                break;
+            }
+        }
+        Ok(Progress {
+            epoch: self.epoch,
+            step: self.step,
+            steps_per_epoch: self.steps_per_epoch(),
+            train_loss: report,
+            epoch_loss: (self.epoch_loss.1 > 0).then(|| (self.epoch_loss.0 / self.epoch_loss.1 as f64) as f32),
+            epoch_finished,
+            finished: self.is_finished(),
+        })
+    }
+
+    /// Whether all epochs are done.
+    pub fn is_finished(&self) -> bool {
+        self.epoch >= self.config.epochs
+    }
+
+    fn step_once(&mut self, data: &Dataset) {
+        let end = (self.position + self.config.batch_size).min(self.order.len());
+        let clean = data.batch(&self.order[self.position..end], &self.device);
+        self.position = end;
+        self.step += 1;
+
+        let input = self.model.config().corruption.apply(clean.clone());
+        let objective = self.model.loss(input, clean).objective;
+        let gradients = GradientsParams::from_grads(objective.backward(), &self.model);
+        self.model = self.optimizer.step(self.config.learning_rate, self.model.clone(), gradients);
+
+        let objective = objective.detach();
+        self.pending_loss = Some(match self.pending_loss.take() {
+            Some(sum) => sum + objective,
+            None => objective,
+        });
+        self.pending_steps += 1;
+    }
+
+    async fn read_back_loss(&mut self) -> AeResult<Option<f32>> {
+        let Some(sum) = self.pending_loss.take() else { return Ok(None) };
+        let steps = std::mem::take(&mut self.pending_steps);
+        let sum: f32 = sum.into_scalar_async().await.map_err(|err| AeError::Backend(format!("{err:?}")))?;
+        let mean = sum / steps as f32;
+        if !mean.is_finite() {
+            self.model = self.last_good.clone();
+            self.optimizer = AdamConfig::new().with_epsilon(1e-8).init();
+            return Err(AeError::Diverged { epoch: self.epoch, step: self.step, loss: mean });
+        }
+        self.last_good = self.model.clone();
+        self.epoch_loss.0 += sum as f64;
+        self.epoch_loss.1 += steps;
+        Ok(Some(mean))
+    }
+}
+
+/// Test-set figures of a model.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Evaluation {
+    /// The training objective on this set: per sample for a VAE (reconstruction + beta·KL),
+    /// per pixel for the other autoencoders.
+    pub loss: f64,
+    /// Binary cross-entropy per pixel of the reconstructions.
+    pub bce_per_pixel: f64,
+    /// Squared error per pixel of the reconstructions (`sigmoid(logits)` against the image).
+    pub mse_per_pixel: f64,
+    /// Mean KL divergence per sample (VAE only).
+    pub kl_per_sample: Option<f64>,
+    /// Images evaluated.
+    pub samples: usize,
+}
+
+/// Evaluates `model` on every image of `data`, `batch_size` at a time, with the model's own
+/// objective: inputs corrupted as in training, and for a VAE one code sampled per image
+/// (as PyTorch's example does). One readback at the end.
+pub async fn evaluate(model: &Autoencoder, data: &Dataset, batch_size: usize) -> AeResult<Evaluation> {
+    ensure(!data.is_empty(), || "cannot evaluate on an empty dataset".into())?;
+    ensure(batch_size >= 1, || "batch size must be at least 1".into())?;
+    let device = model.devices().first().cloned().ok_or_else(|| AeError::Backend("model has no device".into()))?;
+    let config = model.config();
+    let indices: Vec<usize> = (0..data.len()).collect();
+    // [objective sum, bce sum, squared error sum, kl sum], accumulated on the device.
+    let mut totals: Option<Tensor<1>> = None;
+    for chunk in indices.chunks(batch_size) {
+        let clean = data.batch(chunk, &device);
+        let input = config.corruption.apply(clean.clone());
+        let encoding = model.encode(input);
+        let logits = model.decode(model.sample_code(&encoding));
+        let reconstruction = model.reconstruction_loss(logits.clone(), clean.clone()).sum();
+        let bce = bce_with_logits(logits.clone(), clean.clone()).sum();
+        let squared = squared_error(sigmoid(logits), clean).sum();
+        let kl = match &encoding.log_var {
+            Some(log_var) => crate::loss::kl_to_standard_normal(encoding.mean.clone(), log_var.clone()).sum(),
+            None => Tensor::zeros([1], &device),
+        };
+        let objective = if config.variational {
+            reconstruction + kl.clone().mul_scalar(config.beta)
+        } else {
+            reconstruction.div_scalar(PIXELS as f64)
+        };
+        let batch_totals = Tensor::cat(vec![objective, bce, squared, kl], 0);
+        totals = Some(match totals {
+            Some(sum) => sum + batch_totals,
+            None => batch_totals,
+        });
+    }
+    let totals = totals.expect("at least one batch").into_data_async().await.map_err(|err| AeError::Backend(format!("{err:?}")))?;
+    let totals: Vec<f32> = totals.try_to_vec().map_err(|err| AeError::Backend(format!("{err:?}")))?;
+    let n = data.len() as f64;
+    let pixels = n * PIXELS as f64;
+    Ok(Evaluation {
+        loss: totals[0] as f64 / n,
+        bce_per_pixel: totals[1] as f64 / pixels,
+        mse_per_pixel: totals[2] as f64 / pixels,
+        kl_per_sample: config.variational.then(|| totals[3] as f64 / n),
+        samples: data.len(),
+    })
+}

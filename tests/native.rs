@@ -1,0 +1,298 @@
+//! Native tests of the core: loss math against hand computations, model shapes, corruption
+//! statistics, training on real MNIST, weight files, PCA, and refusal of bad input.
+//! Real data comes from `data/mnist` (`./build.sh data` fetches it).
+
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use aestudio::AeError;
+use aestudio::backend::cpu_device;
+use aestudio::loss::{bce_with_logits, kl_to_standard_normal, per_sample_sum, squared_error};
+use aestudio::mnist::{Dataset, MNIST, Splits, parse_images, verify_md5};
+use aestudio::model::{Architecture, AutoencoderConfig, Likelihood, PIXELS, Preset};
+use aestudio::noise::Corruption;
+use aestudio::pca::Pca;
+use aestudio::train::{Trainer, TrainingConfig, evaluate};
+use aestudio::weights;
+use burn::prelude::*;
+
+fn values<const D: usize>(tensor: Tensor<D>) -> Vec<f32> {
+    tensor.into_data().try_to_vec().unwrap()
+}
+
+fn tensor2(rows: &[&[f32]]) -> Tensor<2> {
+    let flat: Vec<f32> = rows.iter().flat_map(|r| r.iter().copied()).collect();
+    Tensor::from_data(TensorData::new(flat, [rows.len(), rows[0].len()]), &cpu_device())
+}
+
+fn assert_close(actual: f32, expected: f64, tolerance: f64) {
+    assert!((actual as f64 - expected).abs() <= tolerance, "{actual} is not within {tolerance} of {expected}");
+}
+
+fn mnist() -> &'static Splits {
+    static DATA: OnceLock<Splits> = OnceLock::new();
+    DATA.get_or_init(|| {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/mnist");
+        Splits::load_dir(&MNIST, &dir).expect("real MNIST in data/mnist (run ./build.sh data)")
+    })
+}
+
+// ---- loss terms against hand computations ----
+
+#[test]
+fn bce_with_logits_matches_the_probability_form_and_hand_values() {
+    let logits = [-3.0f32, -0.5, 0.0, 0.7, 2.0];
+    let targets = [0.0f32, 1.0, 0.3, 1.0, 0.25];
+    let got = values(bce_with_logits(tensor2(&[&logits]), tensor2(&[&targets])));
+    for ((&x, &z), got) in logits.iter().zip(&targets).zip(got) {
+        let p = 1.0 / (1.0 + (-x as f64).exp());
+        let expected = -(z as f64 * p.ln() + (1.0 - z as f64) * (1.0 - p).ln());
+        assert_close(got, expected, 1e-5);
+    }
+    // By hand: x = 0 gives ln 2 whatever the target.
+    assert_close(values(bce_with_logits(tensor2(&[&[0.0]]), tensor2(&[&[0.9]])))[0], 2f64.ln(), 1e-6);
+}
+
+#[test]
+fn bce_with_logits_stays_finite_for_saturated_logits() {
+    // Where sigmoid rounds to exactly 0 or 1, the naive form gives inf; the stable one gives |x|.
+    let got = values(bce_with_logits(tensor2(&[&[100.0, -100.0]]), tensor2(&[&[0.0, 1.0]])));
+    assert_close(got[0], 100.0, 1e-4);
+    assert_close(got[1], 100.0, 1e-4);
+    let got = values(bce_with_logits(tensor2(&[&[100.0, -100.0]]), tensor2(&[&[1.0, 0.0]])));
+    assert!(got.iter().all(|v| v.abs() < 1e-6), "{got:?}");
+}
+
+#[test]
+fn kl_to_standard_normal_matches_the_closed_form_by_hand() {
+    // Dimension 1: mean 1, var 1 → ½(1 + 1 - 1 - 0) = ½. Dimension 2: mean 0, var 2 →
+    // ½(2 - 1 - ln 2). A standard normal posterior has KL 0.
+    let mean = tensor2(&[&[1.0, 0.0], &[0.0, 0.0]]);
+    let log_var = tensor2(&[&[0.0, 2f32.ln()], &[0.0, 0.0]]);
+    let got = values(kl_to_standard_normal(mean, log_var));
+    assert_close(got[0], 0.5 + 0.5 * (1.0 - 2f64.ln()), 1e-6);
+    assert_close(got[1], 0.0, 1e-7);
+}
+
+#[test]
+fn squared_error_and_per_sample_sum_by_hand() {
+    let se = squared_error(tensor2(&[&[0.5, 1.0], &[0.0, 0.2]]), tensor2(&[&[0.0, 1.0], &[1.0, 0.0]]));
+    let sums = values(per_sample_sum(se));
+    assert_close(sums[0], 0.25, 1e-7);
+    assert_close(sums[1], 1.04, 1e-6);
+}
+
+// ---- models ----
+
+#[test]
+fn every_preset_has_the_right_shapes() {
+    let device = cpu_device();
+    let input = Tensor::<2>::ones([3, PIXELS], &device).mul_scalar(0.5);
+    for preset in Preset::ALL {
+        let config = preset.config();
+        let model = config.init(&device).unwrap();
+        let encoding = model.encode(input.clone());
+        assert_eq!(encoding.mean.dims(), [3, config.code_size], "{}", preset.name());
+        assert_eq!(encoding.log_var.as_ref().map(|t| t.dims()), config.variational.then_some([3, config.code_size]));
+        assert_eq!(model.decode(encoding.mean).dims(), [3, PIXELS]);
+        let out = values(model.reconstruct(input.clone()));
+        assert!(out.iter().all(|p| *p > 0.0 && *p < 1.0), "{} gives probabilities", preset.name());
+        let terms = model.loss(input.clone(), input.clone());
+        assert_eq!(terms.reconstruction.dims(), [3]);
+        assert_eq!(terms.kl.is_some(), config.variational);
+        assert!(values(terms.objective)[0].is_finite());
+    }
+}
+
+#[test]
+fn vae_objective_is_reconstruction_plus_beta_times_kl() {
+    let device = cpu_device();
+    device.seed(7);
+    let model = AutoencoderConfig::new(4).with_architecture(Architecture::Mlp { hidden: vec![16] })
+        .with_variational(true).with_beta(3.0).init(&device).unwrap();
+    let input = Tensor::<2>::random([5, PIXELS], burn::tensor::Distribution::Default, &device);
+    let terms = model.loss(input.clone(), input);
+    let reconstruction = values(terms.reconstruction);
+    let kl = values(terms.kl.unwrap());
+    let expected: f64 = reconstruction.iter().zip(&kl).map(|(r, k)| (*r + 3.0 * *k) as f64).sum::<f64>() / 5.0;
+    assert_close(values(terms.objective)[0], expected, 1e-3);
+    assert!(kl.iter().all(|k| *k >= 0.0), "KL is never negative: {kl:?}");
+}
+
+// ---- corruption ----
+
+#[test]
+fn masking_noise_keeps_the_requested_fraction() {
+    let device = cpu_device();
+    device.seed(3);
+    let ones = Tensor::<2>::ones([100, 1000], &device);
+    let kept = values(Corruption::Masking { keep_probability: 0.7 }.apply(ones));
+    let rate = kept.iter().filter(|v| **v == 1.0).count() as f64 / kept.len() as f64;
+    assert!(kept.iter().all(|v| *v == 0.0 || *v == 1.0));
+    assert!((rate - 0.7).abs() < 0.01, "kept {rate}");
+}
+
+#[test]
+fn gaussian_noise_has_the_requested_variance_and_no_bias() {
+    let device = cpu_device();
+    device.seed(4);
+    let half = Tensor::<2>::ones([100, 1000], &device).mul_scalar(0.5);
+    let noisy = values(Corruption::Gaussian { sigma: 0.3 }.apply(half));
+    let n = noisy.len() as f64;
+    let mean = noisy.iter().map(|v| *v as f64).sum::<f64>() / n;
+    let variance = noisy.iter().map(|v| (*v as f64 - mean).powi(2)).sum::<f64>() / n;
+    assert!((mean - 0.5).abs() < 0.003, "mean {mean}");
+    assert!((variance - 0.09).abs() < 0.003, "variance {variance}");
+}
+
+// ---- data ----
+
+#[test]
+fn real_mnist_has_the_published_shape_and_statistics() {
+    let data = mnist();
+    assert_eq!((data.train.len(), data.test.len()), (60_000, 10_000));
+    let (mean, std) = data.train.pixel_statistics();
+    assert!((mean - 0.1307).abs() < 1e-4 && (std - 0.3081).abs() < 1e-4, "{mean} {std}");
+    let mut counts = [0usize; 10];
+    (0..data.train.len()).for_each(|i| counts[data.train.label(i) as usize] += 1);
+    assert_eq!(counts, [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]);
+}
+
+#[test]
+fn a_corrupted_file_fails_its_checksum_with_a_clear_message() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/mnist");
+    let mut bytes = std::fs::read(dir.join(MNIST.test_labels.name)).unwrap();
+    verify_md5(MNIST.test_labels, &bytes).unwrap();
+    bytes[100] ^= 1;
+    let err = verify_md5(MNIST.test_labels, &bytes).unwrap_err().to_string();
+    assert!(err.contains("failed its checksum") && err.contains("t10k-labels"), "{err}");
+    let truncated = &std::fs::read(dir.join("slice-512-images-idx3-ubyte")).unwrap()[..5000];
+    assert!(parse_images(truncated).unwrap_err().to_string().contains("promises 512 images"));
+}
+
+// ---- training ----
+
+fn small_training(epochs: usize) -> TrainingConfig {
+    TrainingConfig::new().with_batch_size(64).with_epochs(epochs).with_readback_every(4).with_seed(11)
+}
+
+#[test]
+fn a_few_steps_on_real_mnist_lower_the_loss_of_every_kind() {
+    let train = mnist().train.take(1024);
+    for preset in [Preset::Ae, Preset::Dae, Preset::Vae, Preset::ConvDae] {
+        let mut trainer = Trainer::new(&preset.config(), small_training(2), &cpu_device(), train.len()).unwrap();
+        let first = pollster::block_on(trainer.train_steps(&train, 4)).unwrap().train_loss.unwrap();
+        let mut last = first;
+        while !trainer.is_finished() {
+            if let Some(loss) = pollster::block_on(trainer.train_steps(&train, 4)).unwrap().train_loss {
+                last = loss;
+            }
+        }
+        assert!(last < 0.8 * first, "{}: loss went from {first} to {last}", preset.name());
+    }
+}
+
+#[test]
+fn evaluation_reports_finite_figures_that_training_improves() {
+    let data = mnist();
+    let train = data.train.take(2048);
+    let test = data.test.take(500);
+    let mut trainer = Trainer::new(&Preset::Vae.config(), small_training(1), &cpu_device(), train.len()).unwrap();
+    let before = pollster::block_on(evaluate(&trainer.model(), &test, 128)).unwrap();
+    pollster::block_on(trainer.train_steps(&train, usize::MAX)).unwrap();
+    let after = pollster::block_on(evaluate(&trainer.model(), &test, 128)).unwrap();
+    assert_eq!(after.samples, 500);
+    // An untrained VAE is near 784·ln 2 ≈ 543 per sample; one short epoch takes it well below.
+    assert!(before.loss > 500.0 && after.loss < 0.6 * before.loss, "{before:?} → {after:?}");
+    assert!(after.kl_per_sample.unwrap() > 0.0 && after.mse_per_pixel < before.mse_per_pixel);
+}
+
+#[test]
+fn a_diverging_run_stops_and_keeps_the_last_good_weights() {
+    // Adam at learning rate 1 blows the log-variance up until exp() overflows.
+    let train = mnist().train.take(512);
+    let config = TrainingConfig::new().with_batch_size(32).with_epochs(50).with_readback_every(1).with_learning_rate(1.0);
+    let mut trainer = Trainer::new(&Preset::Vae.config(), config, &cpu_device(), train.len()).unwrap();
+    let err = loop {
+        match pollster::block_on(trainer.train_steps(&train, 16)) {
+            Ok(progress) => assert!(!progress.finished, "the run never diverged"),
+            Err(err) => break err,
+        }
+    };
+    assert!(matches!(err, AeError::Diverged { .. }), "{err}");
+    assert!(err.to_string().contains("last good weights"));
+    let out = values(trainer.model().reconstruct(train.batch(&[0, 1], &cpu_device())));
+    assert!(out.iter().all(|p| p.is_finite()), "the restored model gives finite outputs");
+}
+
+// ---- weights ----
+
+#[test]
+fn weights_round_trip_and_refuse_bad_files() {
+    let device = cpu_device();
+    let config = AutoencoderConfig::new(8).with_architecture(Architecture::Mlp { hidden: vec![64] })
+        .with_likelihood(Likelihood::Gaussian).with_corruption(Corruption::Masking { keep_probability: 0.5 });
+    let model = config.init(&device).unwrap();
+    let bytes = weights::to_bytes(&model).unwrap();
+    let loaded = weights::from_bytes(&bytes, &device).unwrap();
+    assert_eq!(loaded.config(), &config);
+    let input = mnist().test.batch(&[0, 1, 2], &device);
+    assert_eq!(values(model.reconstruct(input.clone())), values(loaded.reconstruct(input)));
+
+    let refuse = |bytes: &[u8], needle: &str| {
+        let err = weights::from_bytes(bytes, &device).err().expect("refused").to_string();
+        assert!(err.contains(needle), "expected '{needle}' in: {err}");
+    };
+    refuse(b"not a weight file at all", "AESTUDIO header");
+    refuse(&bytes[..bytes.len() / 2], "parameters");
+    refuse(&bytes[..20], "truncated");
+    let mut future = bytes.clone();
+    future[8] = 9;
+    refuse(&future, "version 9");
+    // Same layout, other shapes: a model with a 16-unit code cannot take these parameters.
+    let other = weights::to_bytes(&AutoencoderConfig { code_size: 16, ..config.clone() }.init(&device).unwrap()).unwrap();
+    let mut mixed = other[..16 + u32::from_le_bytes(other[12..16].try_into().unwrap()) as usize].to_vec();
+    mixed.extend_from_slice(&bytes[16 + u32::from_le_bytes(bytes[12..16].try_into().unwrap()) as usize..]);
+    refuse(&mixed, "do not fit");
+}
+
+// ---- bad configurations ----
+
+#[test]
+fn impossible_configurations_are_refused_with_the_reason() {
+    let device = cpu_device();
+    let refused = |config: AutoencoderConfig, needle: &str| {
+        let err = config.init(&device).err().expect("refused").to_string();
+        assert!(err.contains(needle), "expected '{needle}' in: {err}");
+    };
+    refused(AutoencoderConfig::new(0), "code size");
+    refused(AutoencoderConfig::new(8).with_variational(true).with_beta(-1.0), "beta");
+    refused(AutoencoderConfig::new(8).with_beta(f64::NAN), "beta");
+    refused(AutoencoderConfig::new(8).with_corruption(Corruption::Gaussian { sigma: 5.0 }), "sigma");
+    refused(AutoencoderConfig::new(8).with_corruption(Corruption::Masking { keep_probability: 0.0 }), "keep probability");
+    refused(AutoencoderConfig::new(8).with_architecture(Architecture::Mlp { hidden: vec![0] }), "hidden");
+
+    let training = |config: TrainingConfig, needle: &str| {
+        let err = Trainer::new(&Preset::Ae.config(), config, &device, 100).err().expect("refused").to_string();
+        assert!(err.contains(needle), "expected '{needle}' in: {err}");
+    };
+    training(TrainingConfig::new().with_learning_rate(-0.1), "learning rate");
+    training(TrainingConfig::new().with_learning_rate(f64::NAN), "learning rate");
+    training(TrainingConfig::new().with_batch_size(101), "larger than the training set");
+    training(TrainingConfig::new().with_batch_size(10).with_epochs(0), "epochs");
+}
+
+// ---- PCA ----
+
+#[test]
+fn pca_reconstruction_error_falls_with_components_and_vanishes_at_full_rank() {
+    let train = mnist().train.take(1500);
+    let test = mnist().test.take(300);
+    let errors: Vec<f64> = [2, 16, 64].iter().map(|&k| Pca::fit(&train, k).unwrap().reconstruction_mse(&test)).collect();
+    assert!(errors[0] > errors[1] && errors[1] > errors[2], "{errors:?}");
+    // Projecting the training set on all 784 directions loses nothing.
+    let full = Pca::fit(&train, 784).unwrap();
+    assert!(full.reconstruction_mse(&train) < 1e-12);
+    assert!(full.explained_variance.windows(2).all(|w| w[0] >= w[1]));
+    assert!(Pca::fit(&train, 0).is_err() && Pca::fit(&Dataset::default(), 3).is_err());
+}
