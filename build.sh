@@ -2,7 +2,8 @@
 # aestudio's one entry point. A new user on Debian with Rust needs only:
 #   ./build.sh serve   installs what the build needs, fetches MNIST, builds the wasm, serves www/
 #   ./build.sh test    installs what the tests need, then runs every test (native, browser, page)
-# Other steps: data, wasm, bench-free helpers below. Each step installs only what it uses.
+# Other steps: data (fetch and check MNIST), wasm (build the page's package). Each step
+# installs only what it uses.
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=$PWD
@@ -10,7 +11,6 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 # cubecl's kernel cache lives in the target dir, not in the user's home.
 export XDG_CACHE_HOME="$CARGO_TARGET_DIR/cache"
 PORT="${PORT:-8080}"
-WASM_RUSTFLAGS='-C target-feature=+simd128 --cfg=web_sys_unstable_apis'
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
@@ -72,7 +72,56 @@ data() {
   done
 }
 
+
+setup_test() {
+  if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+    say "installing Chromium and its driver (Debian packages)"
+    local sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
+    $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium chromium-driver >/dev/null
+  fi
+}
+
+npm_packages() {
+  [ -d node_modules/uplot ] && [ -d node_modules/playwright-core ] && [ node_modules/.package-lock.json -nt package-lock.json ] || {
+    say "installing npm packages (uPlot, playwright-core)"; npm ci --no-audit --no-fund; }
+  mkdir -p www/vendor
+  cp node_modules/uplot/dist/uPlot.esm.js node_modules/uplot/dist/uPlot.min.css www/vendor/
+}
+
+# One release build of the crate for wasm32; the browser tests reuse its dependencies.
+wasm() {
+  say "building the wasm package"
+  cargo build --release --target wasm32-unknown-unknown --lib
+  wasm-bindgen --target web --out-dir www/pkg "$CARGO_TARGET_DIR/wasm32-unknown-unknown/release/aestudio.wasm"
+  npm_packages
+  printf 'www/pkg/aestudio_bg.wasm: %s bytes, %s gzip'"'"'d\n' \
+    "$(stat -c %s www/pkg/aestudio_bg.wasm)" "$(gzip -6 -c www/pkg/aestudio_bg.wasm | wc -c)"
+}
+
+serve() {
+  setup_build; data; wasm
+  say "serving www/ at http://127.0.0.1:$PORT/ (Ctrl-C stops)"
+  exec python3 -m http.server --bind 127.0.0.1 --directory www "$PORT"
+}
+
+run_tests() {
+  local started=$SECONDS
+  setup_build; setup_test; data
+  say "native tests"
+  cargo test --release
+  say "browser tests (wasm-bindgen-test in headless Chromium, CPU and WebGPU)"
+  WASM_BINDGEN_TEST_TIMEOUT=300 CHROMEDRIVER=$(command -v chromedriver) \
+    cargo test --release --target wasm32-unknown-unknown --test web
+  wasm
+  say "end-to-end page tests (playwright-core)"
+  node --test tests/e2e/
+  say "all tests passed in $((SECONDS - started)) s"
+}
+
 case "${1:-help}" in
+  serve) serve ;;
+  test) run_tests ;;
   data) data ;;
+  wasm) setup_build; data; wasm ;;
   *) sed -n '2,6p' "$0"; exit 1 ;;
 esac

@@ -19,8 +19,11 @@ impl From<AeError> for JsValue {
     }
 }
 
+/// Plain JS objects (maps as objects, `None` as `null`), as `JSON.parse` would give.
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
-    serde_wasm_bindgen::to_value(value).map_err(|err| JsError::new(&err.to_string()))
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|err| JsError::new(&err.to_string()))
 }
 
 fn invalid(message: impl Into<String>) -> JsError {

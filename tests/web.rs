@@ -1,0 +1,79 @@
+//! Browser tests (`wasm-bindgen-test` in headless Chromium): the CPU backend trains on a real
+//! MNIST slice, and a WebGPU forward and backward pass matches the CPU's numbers.
+#![cfg(target_arch = "wasm32")]
+
+use aestudio::backend::cpu_device;
+use aestudio::mnist::Dataset;
+use aestudio::model::{Architecture, AutoencoderConfig, PIXELS, Preset};
+use aestudio::train::{Trainer, TrainingConfig};
+use aestudio::weights;
+use aestudio::web::probe_adapter;
+use burn::prelude::*;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// The first 512 training images of MNIST, cut by `./build.sh data`.
+fn mnist_slice() -> Dataset {
+    Dataset::from_idx(
+        include_bytes!("../data/mnist/slice-512-images-idx3-ubyte"),
+        include_bytes!("../data/mnist/slice-512-labels-idx1-ubyte"),
+    )
+    .expect("the slice parses")
+}
+
+#[wasm_bindgen_test]
+async fn cpu_backend_trains_on_real_mnist_and_the_loss_falls() {
+    let data = mnist_slice();
+    assert_eq!(data.len(), 512);
+    let config = TrainingConfig::new().with_batch_size(32).with_epochs(3).with_readback_every(4).with_seed(5);
+    let mut trainer = Trainer::new(&Preset::Ae.config(), config, &cpu_device(), data.len()).unwrap();
+    let first = trainer.train_steps(&data, 4).await.unwrap().train_loss.unwrap();
+    let mut last = first;
+    while !trainer.is_finished() {
+        if let Some(loss) = trainer.train_steps(&data, 8).await.unwrap().train_loss {
+            last = loss;
+        }
+    }
+    assert!(last < 0.7 * first, "loss went from {first} to {last}");
+}
+
+/// Objective and input gradient of a small VAE, computed deterministically (decoding the
+/// posterior mean) so that two devices can be compared. Returns (objective, d objective / d input).
+async fn forward_backward(bytes: &[u8], input: &[f32], device: &Device) -> (f32, Vec<f32>) {
+    let device = device.clone().autodiff();
+    let model = weights::from_bytes(bytes, &device).unwrap();
+    let batch = input.len() / PIXELS;
+    let x = Tensor::<2>::from_data(TensorData::new(input.to_vec(), [batch, PIXELS]), &device).require_grad();
+    let encoding = model.encode(x.clone());
+    let logits = model.decode(encoding.mean.clone());
+    let kl = aestudio::loss::kl_to_standard_normal(encoding.mean, encoding.log_var.unwrap());
+    let objective = (model.reconstruction_loss(logits, x.clone().detach()) + kl).mean();
+    let gradients = objective.backward();
+    let gradient = x.grad(&gradients).expect("input gradient");
+    let objective: f32 = objective.into_scalar_async().await.unwrap();
+    let gradient: Vec<f32> = gradient.into_data_async().await.unwrap().try_to_vec().unwrap();
+    (objective, gradient)
+}
+
+#[wasm_bindgen_test]
+async fn webgpu_forward_and_backward_match_the_cpu() {
+    let adapter = probe_adapter().await;
+    assert!(adapter.adapter_found, "Chromium offered no WebGPU adapter: {adapter:?}");
+    web_sys::console::log_1(&format!("WebGPU adapter: {adapter:?}").into());
+    let gpu = Device::wgpu_options().init_async().await.expect("a WebGPU device");
+
+    let cpu = cpu_device();
+    cpu.seed(9);
+    let config = AutoencoderConfig::new(4).with_architecture(Architecture::Mlp { hidden: vec![32] }).with_variational(true);
+    let bytes = weights::to_bytes(&config.init(&cpu).unwrap()).unwrap();
+    let data = mnist_slice();
+    let input: Vec<f32> = (0..8).flat_map(|i| data.image(i).iter().map(|&p| p as f32 / 255.0).collect::<Vec<_>>()).collect();
+
+    let (cpu_objective, cpu_gradient) = forward_backward(&bytes, &input, &cpu).await;
+    let (gpu_objective, gpu_gradient) = forward_backward(&bytes, &input, &gpu).await;
+    assert!((cpu_objective - gpu_objective).abs() <= 1e-3 * cpu_objective.abs(), "objective: cpu {cpu_objective}, gpu {gpu_objective}");
+    let scale = cpu_gradient.iter().fold(0f32, |m, g| m.max(g.abs()));
+    let worst = cpu_gradient.iter().zip(&gpu_gradient).fold(0f32, |m, (c, g)| m.max((c - g).abs()));
+    assert!(scale > 0.0 && worst <= 1e-3 * scale, "input gradient differs by {worst} (scale {scale})");
+}
