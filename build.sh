@@ -2,8 +2,8 @@
 # aestudio's one entry point. A new user on Debian with Rust needs only:
 #   ./build.sh serve   installs what the build needs, fetches MNIST, builds the wasm, serves www/
 #   ./build.sh test    installs what the tests need, then runs every test (native, browser, page)
-# Other steps: data (fetch and check MNIST), wasm (build the page's package). Each step
-# installs only what it uses.
+# Other steps: data (fetch and check MNIST), wasm (build the page's package), bench (print
+# throughput figures). Each step installs only what it uses.
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=$PWD
@@ -118,10 +118,19 @@ run_tests() {
   say "all tests passed in $((SECONDS - started)) s"
 }
 
+# Figures, not tests: CPU backends compared in the browser (flex vs the deprecated ndarray).
+bench() {
+  setup_build; setup_test; data
+  say "VAE training throughput per CPU backend, wasm in headless Chromium"
+  WASM_BINDGEN_TEST_TIMEOUT=600 CHROMEDRIVER=$(command -v chromedriver) \
+    cargo test --release --target wasm32-unknown-unknown --features ndarray --test web_bench -- --nocapture
+}
+
 case "${1:-help}" in
   serve) serve ;;
   test) run_tests ;;
   data) data ;;
   wasm) setup_build; data; wasm ;;
+  bench) bench ;;
   *) sed -n '2,6p' "$0"; exit 1 ;;
 esac

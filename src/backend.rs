@@ -22,6 +22,17 @@ pub fn cpu_device() -> Device {
     Device::flex()
 }
 
+/// Every CPU backend compiled in, by name: `flex` always, `ndarray` with the feature of that name
+/// (kept only to measure it against `flex`).
+pub fn cpu_backends() -> Vec<(&'static str, Device)> {
+    #[allow(unused_mut)]
+    let mut backends = vec![("flex", Device::flex())];
+    #[cfg(feature = "ndarray")]
+    #[allow(deprecated)]
+    backends.push(("ndarray", Device::ndarray()));
+    backends
+}
+
 /// What a WebGPU adapter says of itself, and whether the session should use it.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct AdapterReport {

@@ -9,6 +9,7 @@ use aestudio::train::{Trainer, TrainingConfig};
 use aestudio::weights;
 use aestudio::web::probe_adapter;
 use burn::prelude::*;
+use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -76,4 +77,27 @@ async fn webgpu_forward_and_backward_match_the_cpu() {
     let scale = cpu_gradient.iter().fold(0f32, |m, g| m.max(g.abs()));
     let worst = cpu_gradient.iter().zip(&gpu_gradient).fold(0f32, |m, (c, g)| m.max((c - g).abs()));
     assert!(scale > 0.0 && worst <= 1e-3 * scale, "input gradient differs by {worst} (scale {scale})");
+}
+
+/// The message of a JS `Error` that crossed the boundary.
+fn js_error_message(error: wasm_bindgen::JsError) -> String {
+    let value: wasm_bindgen::JsValue = error.into();
+    let error: js_sys::Error = value.dyn_into().expect("a JS Error, not a panic or a bare value");
+    error.message().into()
+}
+
+#[wasm_bindgen_test]
+async fn bad_input_reaches_javascript_as_readable_errors() {
+    use aestudio::web::Studio;
+    let mut studio = Studio::create("cpu".into()).await.unwrap();
+    let message = js_error_message(studio.configure("{\"code_size\": -3}", "{}").err().expect("refused"));
+    assert!(message.contains("model config"), "{message}");
+    let zero_code = serde_json::to_string(&AutoencoderConfig { code_size: 0, ..Preset::Ae.config() }).unwrap();
+    let training = serde_json::to_string(&TrainingConfig::new()).unwrap();
+    let message = js_error_message(studio.configure(&zero_code, &training).err().expect("refused"));
+    assert!(message.contains("load the data"), "{message}");
+    let message = js_error_message(Studio::create("quantum".into()).await.err().expect("refused"));
+    assert!(message.contains("auto, cpu or gpu"), "{message}");
+    let message = js_error_message(studio.load_mnist(b"junk", b"", b"", b"").err().expect("refused"));
+    assert!(message.contains("failed its checksum"), "{message}");
 }
