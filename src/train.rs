@@ -49,8 +49,9 @@ impl TrainingConfig {
     }
 }
 
-/// Where a run stands after [`Trainer::train_steps`].
-#[derive(Clone, Debug, PartialEq)]
+/// Where a run stands after [`Trainer::train_steps`] (camelCase for JavaScript).
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Progress {
     /// Epochs completed (0-based index of the current one while it runs).
     pub epoch: usize,
@@ -65,6 +66,11 @@ pub struct Progress {
     pub epoch_finished: bool,
     /// The run has done all its epochs.
     pub finished: bool,
+}
+
+/// Adam with PyTorch's defaults (burn's epsilon default is 1e-5, PyTorch's 1e-8).
+fn adam() -> ModuleOptimizer {
+    AdamConfig::new().with_epsilon(1e-8).init()
 }
 
 /// Owns a model being trained, its optimizer, the shuffling, and the last weights known good.
@@ -106,7 +112,7 @@ impl Trainer {
         Trainer {
             last_good: model.clone(),
             model,
-            optimizer: AdamConfig::new().with_epsilon(1e-8).init(),
+            optimizer: adam(),
             config,
             device,
             rng,
@@ -209,7 +215,7 @@ impl Trainer {
         let mean = sum / steps as f32;
         if !mean.is_finite() {
             self.model = self.last_good.clone();
-            self.optimizer = AdamConfig::new().with_epsilon(1e-8).init();
+            self.optimizer = adam();
             return Err(AeError::Diverged { epoch: self.epoch, step: self.step, loss: mean });
         }
         self.last_good = self.model.clone();

@@ -146,7 +146,7 @@ impl Studio {
     }
 
     /// Runs up to `max_steps` training steps (stopping at an epoch's end) and reports
-    /// `{epoch, step, stepsPerEpoch, trainLoss, epochFinished, finished}`. On divergence the
+    /// `{epoch, step, stepsPerEpoch, trainLoss, epochLoss, epochFinished, finished}`. On divergence the
     /// error says so and the last good weights stay in use.
     #[wasm_bindgen(js_name = trainSteps)]
     pub async fn train_steps(&mut self, max_steps: usize) -> Result<JsValue, JsError> {
@@ -155,27 +155,7 @@ impl Studio {
         let outcome = trainer.train_steps(&data.train, max_steps).await;
         // Whatever happened, the trainer now holds good weights (restored ones after a NaN).
         self.model = Some(trainer.model());
-        let progress = outcome?;
-        #[derive(Serialize)]
-        #[serde(rename_all = "camelCase")]
-        struct Report {
-            epoch: usize,
-            step: usize,
-            steps_per_epoch: usize,
-            train_loss: Option<f32>,
-            epoch_loss: Option<f32>,
-            epoch_finished: bool,
-            finished: bool,
-        }
-        to_js(&Report {
-            epoch: progress.epoch,
-            step: progress.step,
-            steps_per_epoch: progress.steps_per_epoch,
-            train_loss: progress.train_loss,
-            epoch_loss: progress.epoch_loss,
-            epoch_finished: progress.epoch_finished,
-            finished: progress.finished,
-        })
+        to_js(&outcome?)
     }
 
     /// Evaluates the current model on the first `limit` test images (all if 0).
