@@ -19,7 +19,19 @@ wasm_bindgen_version() {
   awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock
 }
 
+# Installs Debian packages when the command that needs them is missing.
+apt_install_for() {
+  local command=$1; shift
+  command -v "$command" >/dev/null 2>&1 && return 0
+  say "installing $* (Debian packages)"
+  local sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
+  $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@" >/dev/null
+}
+
 setup_build() {
+  apt_install_for python3 python3 python3-pip
+  python3 -m pip --version >/dev/null 2>&1 || { apt_install_for pip3 python3-pip; }
+  apt_install_for npm nodejs npm
   rustup target list --installed | grep -qx wasm32-unknown-unknown || {
     say "adding the wasm32 target"; rustup target add wasm32-unknown-unknown; }
   local want; want=$(wasm_bindgen_version)
@@ -74,11 +86,8 @@ data() {
 
 
 setup_test() {
-  if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
-    say "installing Chromium and its driver (Debian packages)"
-    local sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
-    $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium chromium-driver >/dev/null
-  fi
+  apt_install_for chromium chromium chromium-driver
+  apt_install_for chromedriver chromium-driver
 }
 
 npm_packages() {
