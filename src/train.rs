@@ -150,6 +150,9 @@ impl Trainer {
     /// Reads the loss back every `readback_every` steps and at each epoch's end; if it is NaN or
     /// infinite, restores the last good weights and fails with [`AeError::Diverged`].
     pub async fn train_steps(&mut self, data: &Dataset, max_steps: usize) -> AeResult<Progress> {
+        ensure(data.len() == self.order.len(), || {
+            format!("this run was set up for {} training images, got {}", self.order.len(), data.len())
+        })?;
         let mut report = None;
         let mut epoch_finished = false;
         if self.position == 0 {
