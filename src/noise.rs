@@ -40,11 +40,6 @@ impl Corruption {
         }
     }
 
-    /// Whether this corruption changes the input at all.
-    pub fn is_active(&self) -> bool {
-        !matches!(self, Corruption::None)
-    }
-
     /// Returns a corrupted copy of `clean`, drawing noise from the device's RNG.
     ///
     /// # Shapes

@@ -33,11 +33,6 @@ pub fn to_bytes(model: &Autoencoder) -> AeResult<Vec<u8>> {
     Ok(bytes)
 }
 
-/// Reads the configuration stored in a weight file, without touching the parameters.
-pub fn read_config(bytes: &[u8]) -> AeResult<AutoencoderConfig> {
-    split(bytes).map(|(config, _)| config)
-}
-
 /// Rebuilds the model stored in `bytes` on `device`.
 pub fn from_bytes(bytes: &[u8], device: &Device) -> AeResult<Autoencoder> {
     let (config, record) = split(bytes)?;

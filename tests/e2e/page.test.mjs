@@ -69,7 +69,8 @@ test('the page trains an autoencoder on MNIST and shows its reconstructions', as
     'without a real GPU the page picks the CPU backend and says why');
 
   await page.selectOption('#model', 'ae');
-  await page.fill('input[name=epochs]', '2');
+  // Long enough that the run is still going when the test clicks Stop.
+  await page.fill('input[name=epochs]', '10');
   await page.click('#train');
 
   // Follow the train loss the status line shows for a while.
