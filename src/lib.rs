@@ -6,6 +6,7 @@
 //! - [`model`]: the autoencoder that combines them, configured by [`model::AutoencoderConfig`];
 //! - [`noise`]: input corruption for denoising autoencoders;
 //! - [`pca`]: principal component analysis, the linear baseline every autoencoder must beat;
+//! - [`preprocess`]: a drawing turned into an MNIST-like 28x28 input;
 //! - [`loss`]: the loss terms, small pure functions;
 //! - [`mnist`]: the IDX data files, checked against their published checksums;
 //! - [`train`]: the async training loop and the test-set evaluation;
@@ -22,6 +23,7 @@ pub mod mnist;
 pub mod model;
 pub mod noise;
 pub mod pca;
+pub mod preprocess;
 pub mod train;
 pub mod weights;
 
