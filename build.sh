@@ -84,7 +84,6 @@ data() {
   done
 }
 
-
 setup_test() {
   apt_install_for chromium chromium chromium-driver
   apt_install_for chromedriver chromium-driver

@@ -112,16 +112,17 @@ function drawDigits(images, reconstructions) {
   const count = images.length / 784;
   const size = 28 * DIGIT_SCALE;
   const cell = new ImageData(28, 28);
+  const scratch = new OffscreenCanvas(28, 28); // one 28x28 staging canvas, scaled up by drawImage
+  const scratchContext = scratch.getContext('2d');
   const paint = (pixels, index, row) => {
     for (let i = 0; i < 784; i++) {
       const v = Math.round(255 * Math.min(1, Math.max(0, pixels[index * 784 + i])));
       cell.data.set([v, v, v, 255], i * 4);
     }
-    const scratch = new OffscreenCanvas(28, 28);
-    scratch.getContext('2d').putImageData(cell, 0, 0);
-    ctx.imageSmoothingEnabled = false;
+    scratchContext.putImageData(cell, 0, 0);
     ctx.drawImage(scratch, index * size, row * size, size, size);
   };
+  ctx.imageSmoothingEnabled = false;
   ctx.fillStyle = 'black';
   ctx.fillRect(0, 0, canvas.width, canvas.height);
   for (let index = 0; index < count; index++) {
