@@ -73,7 +73,7 @@ enum Command {
         device: DeviceChoice,
         #[arg(long, default_value = "data/mnist")]
         data: PathBuf,
-        /// Where to save the weights (default: weights/<model>.aest).
+        /// Where to save the weights (default: weights/<model>.safetensors).
         #[arg(long)]
         out: Option<PathBuf>,
     },
@@ -184,17 +184,24 @@ async fn run(cli: Cli) -> Result<(), AeError> {
                 let verdict = if eval.mse_per_pixel < pca_mse { "beats" } else { "does not beat" };
                 println!("PCA with {} components: test mse/px {pca_mse:.5}; the autoencoder {verdict} it", config.code_size);
             }
-            let out = out.unwrap_or_else(|| PathBuf::from(format!("weights/{}.aest", preset.name())));
+            let out = out.unwrap_or_else(|| PathBuf::from(format!("weights/{}.safetensors", preset.name())));
             if let Some(dir) = out.parent() {
                 std::fs::create_dir_all(dir).map_err(|err| AeError::Weights(format!("{}: {err}", dir.display())))?;
             }
-            let cpu_model = trainer.model().to_device(&aestudio::backend::cpu_device());
-            std::fs::write(&out, weights::to_bytes(&cpu_model)?).map_err(|err| AeError::Weights(format!("{}: {err}", out.display())))?;
+            let provenance = format!(
+                "{} trained {epochs} epochs on {} MNIST images (batch {batch_size}, lr {lr}, seed {seed}); test loss {:.4}, mse/px {:.5}",
+                config.describe(),
+                train.len(),
+                eval.loss,
+                eval.mse_per_pixel
+            );
+            std::fs::write(&out, weights::save(&trainer.model(), &provenance).await?).map_err(|err| AeError::Weights(format!("{}: {err}", out.display())))?;
             println!("saved {}", out.display());
         }
         Command::Eval { weights: path, data } => {
             let bytes = std::fs::read(&path).map_err(|err| AeError::Weights(format!("{}: {err}", path.display())))?;
-            let model = weights::from_bytes(&bytes, &aestudio::backend::cpu_device())?;
+            let weights::LoadedModel { model, provenance } = weights::load(&bytes, &aestudio::backend::cpu_device())?;
+            println!("provenance: {provenance}");
             let splits = Splits::load_dir(&MNIST, &data)?;
             let eval = evaluate(&model, &splits.test, 1000).await?;
             println!("model: {}", model.config().describe());

@@ -5,18 +5,20 @@
 //! - [`mlp`] and [`conv`]: the encoder and decoder building blocks;
 //! - [`model`]: the autoencoder that combines them, configured by [`model::AutoencoderConfig`];
 //! - [`noise`]: input corruption for denoising autoencoders;
+//! - [`explore`]: denoising one input, sampling, interpolation, the latent map, traversals;
 //! - [`pca`]: principal component analysis, the linear baseline every autoencoder must beat;
 //! - [`preprocess`]: a drawing turned into an MNIST-like 28x28 input;
 //! - [`loss`]: the loss terms, small pure functions;
 //! - [`mnist`]: the IDX data files, checked against their published checksums;
 //! - [`train`]: the async training loop and the test-set evaluation;
-//! - [`weights`]: a self-describing weight file (config plus parameters);
+//! - [`weights`]: the weight file (safetensors with the config in its metadata);
 //! - [`backend`]: choosing the device (WebGPU on a real adapter, else the CPU);
 //! - `web` (wasm only): the JavaScript-facing session.
 
 pub mod backend;
 pub mod conv;
 pub mod error;
+pub mod explore;
 pub mod loss;
 pub mod mlp;
 pub mod mnist;

@@ -104,6 +104,27 @@ impl Trainer {
         Ok(Trainer::with_model(model, config, device, train_len))
     }
 
+    /// Continues a run at `step` from `model`'s weights (loaded on `device.autodiff()`), as after a
+    /// lost GPU: the shuffling is replayed so the remaining batches are the ones the run would have
+    /// seen; the optimizer's moments start afresh.
+    pub fn resume(model: Autoencoder, config: TrainingConfig, device: &Device, train_len: usize, step: usize) -> AeResult<Trainer> {
+        config.validate(train_len)?;
+        let device = device.clone().autodiff();
+        device.seed(config.seed.wrapping_add(step as u64));
+        let mut trainer = Trainer::with_model(model, config, device, train_len);
+        let steps_per_epoch = trainer.steps_per_epoch();
+        ensure(step <= steps_per_epoch * trainer.config.epochs, || {
+            format!("step {step} is past the end of the run ({} steps)", steps_per_epoch * trainer.config.epochs)
+        })?;
+        for _ in 0..step / steps_per_epoch {
+            trainer.order.shuffle(&mut trainer.rng);
+        }
+        trainer.epoch = step / steps_per_epoch;
+        trainer.position = (step % steps_per_epoch) * trainer.config.batch_size;
+        trainer.step = step;
+        Ok(trainer)
+    }
+
     /// Continues training `model` (already on an autodiff device).
     fn with_model(model: Autoencoder, config: TrainingConfig, device: Device, train_len: usize) -> Trainer {
         let mut rng = StdRng::seed_from_u64(config.seed);

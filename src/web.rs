@@ -9,9 +9,13 @@ use wasm_bindgen_futures::JsFuture;
 
 use crate::AeError;
 use crate::backend::{AdapterReport, BackendKind, cpu_device};
-use crate::mnist::{MNIST, Splits};
+use crate::explore::{self, LatentMap, MappedCodes, read_floats};
+use crate::mnist::{Dataset, MNIST, Splits, verify_md5};
 use crate::model::{Autoencoder, AutoencoderConfig, PIXELS, Preset};
+use crate::noise::Corruption;
+use crate::preprocess::to_mnist;
 use crate::train::{Trainer, TrainingConfig, evaluate};
+use crate::weights;
 
 impl From<AeError> for JsValue {
     fn from(err: AeError) -> JsValue {
@@ -76,7 +80,19 @@ struct BackendInfo {
     adapter: AdapterReport,
 }
 
-/// A training and inference session: data, a model, and the device they live on.
+fn pixels_of(data: &Dataset, indices: &[u32]) -> Result<Float32Array, JsError> {
+    let mut pixels = Vec::with_capacity(indices.len() * PIXELS);
+    for &index in indices {
+        let index = index as usize;
+        if index >= data.len() {
+            return Err(invalid(format!("test image {index} does not exist")));
+        }
+        pixels.extend(data.image(index).iter().map(|&p| p as f32 / 255.0));
+    }
+    Ok(Float32Array::from(pixels.as_slice()))
+}
+
+/// A training session: data, a model, and the device they live on.
 #[wasm_bindgen]
 pub struct Studio {
     device: Device,
@@ -167,19 +183,31 @@ impl Studio {
         to_js(&eval)
     }
 
+    /// Continues a run from saved weights at `step` (after a lost GPU, on this session's device):
+    /// the model comes from `weights`, the schedule from `training_json`.
+    pub fn resume(&mut self, weights: &[u8], training_json: &str, step: usize) -> Result<JsValue, JsError> {
+        let training: TrainingConfig = serde_json::from_str(training_json).map_err(|err| invalid(format!("training config: {err}")))?;
+        let data = self.data.as_ref().ok_or_else(|| invalid("load the data before resuming a run"))?;
+        let loaded = weights::load(weights, &self.device.clone().autodiff())?;
+        let description = loaded.model.config().describe();
+        let trainer = Trainer::resume(loaded.model, training, &self.device, data.train.len(), step)?;
+        self.model = Some(trainer.model());
+        self.trainer = Some(trainer);
+        to_js(&description)
+    }
+
+    /// The current weights as a safetensors file (see `weights.rs`), with `provenance` in its metadata.
+    #[wasm_bindgen(js_name = exportWeights)]
+    pub async fn export_weights(&self, provenance: String) -> Result<Vec<u8>, JsError> {
+        let model = self.model.as_ref().ok_or_else(|| invalid("no model"))?;
+        Ok(weights::save(model, &provenance).await?)
+    }
+
     /// Test images at `indices`, pixels in [0, 1], 784 per image.
     #[wasm_bindgen(js_name = testImages)]
     pub fn test_images(&self, indices: &[u32]) -> Result<Float32Array, JsError> {
         let data = self.data.as_ref().ok_or_else(|| invalid("no data loaded"))?;
-        let mut pixels = Vec::with_capacity(indices.len() * PIXELS);
-        for &index in indices {
-            let index = index as usize;
-            if index >= data.test.len() {
-                return Err(invalid(format!("test image {index} does not exist")));
-            }
-            pixels.extend(data.test.image(index).iter().map(|&p| p as f32 / 255.0));
-        }
-        Ok(Float32Array::from(pixels.as_slice()))
+        pixels_of(&data.test, indices)
     }
 
     /// Reconstructions by the current model of the test images at `indices`, 784 per image.
@@ -195,4 +223,174 @@ impl Studio {
         let pixels: Vec<f32> = output.try_to_vec().map_err(|err| AeError::Backend(format!("{err:?}")))?;
         Ok(Float32Array::from(pixels.as_slice()))
     }
+}
+
+/// What the page shows about the model in use.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ModelInfo {
+    description: String,
+    config: AutoencoderConfig,
+    provenance: String,
+    parameters: usize,
+    variational: bool,
+    code_size: usize,
+}
+
+/// The live-inference session of the page's second worker: one model on the CPU (a forward pass
+/// of one image takes well under a millisecond there, and never waits behind a training step),
+/// the MNIST test set for the gallery and the latent map, and every exploration of `explore.rs`.
+#[wasm_bindgen]
+pub struct Lab {
+    device: Device,
+    model: Option<Autoencoder>,
+    provenance: String,
+    test: Option<Dataset>,
+    /// The latent map of the test set, fitted on demand for the current model.
+    map: Option<(LatentMap, MappedCodes)>,
+}
+
+#[wasm_bindgen]
+impl Lab {
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> Lab {
+        Lab { device: cpu_device(), model: None, provenance: String::new(), test: None, map: None }
+    }
+
+    /// Loads the MNIST test split from its two uncompressed IDX files (checksums verified).
+    #[wasm_bindgen(js_name = loadTestSet)]
+    pub fn load_test_set(&mut self, images: &[u8], labels: &[u8]) -> Result<usize, JsError> {
+        verify_md5(MNIST.test_images, images)?;
+        verify_md5(MNIST.test_labels, labels)?;
+        let test = Dataset::from_idx(images, labels)?;
+        let count = test.len();
+        self.test = Some(test);
+        self.map = None;
+        Ok(count)
+    }
+
+    /// Replaces the model by the one in a weight file, or refuses the file and keeps the current one.
+    #[wasm_bindgen(js_name = loadModel)]
+    pub fn load_model(&mut self, bytes: &[u8]) -> Result<JsValue, JsError> {
+        let loaded = weights::load(bytes, &self.device)?;
+        self.model = Some(loaded.model);
+        self.provenance = loaded.provenance;
+        self.map = None;
+        self.model_info()
+    }
+
+    /// `{description, config, provenance, parameters, variational, codeSize}` of the current model.
+    #[wasm_bindgen(js_name = modelInfo)]
+    pub fn model_info(&self) -> Result<JsValue, JsError> {
+        let model = self.model()?;
+        let config = model.config().clone();
+        to_js(&ModelInfo {
+            description: config.describe(),
+            provenance: self.provenance.clone(),
+            parameters: model.num_params(),
+            variational: config.variational,
+            code_size: config.code_size,
+            config,
+        })
+    }
+
+    /// The current model as a safetensors weight file.
+    #[wasm_bindgen(js_name = saveModel)]
+    pub async fn save_model(&self) -> Result<Vec<u8>, JsError> {
+        Ok(weights::save(self.model()?, &self.provenance).await?)
+    }
+
+    /// Turns a drawing's alpha channel (`width × height` bytes, ink opaque) into an MNIST-like
+    /// 28x28 input (784 values in [0, 1]).
+    #[wasm_bindgen(js_name = prepareDrawing)]
+    pub fn prepare_drawing(&self, alpha: &[u8], width: usize, height: usize) -> Result<Float32Array, JsError> {
+        let ink: Vec<f32> = alpha.iter().map(|&a| a as f32 / 255.0).collect();
+        Ok(Float32Array::from(to_mnist(&ink, width, height)?.as_slice()))
+    }
+
+    /// Test images at `indices`, 784 values each.
+    #[wasm_bindgen(js_name = testImages)]
+    pub fn test_images(&self, indices: &[u32]) -> Result<Float32Array, JsError> {
+        pixels_of(self.test()?, indices)
+    }
+
+    /// Corrupts `pixels` (one image) with `corruption_json` (`{"kind": "none" | "gaussian" |
+    /// "masking", ...}`) drawn with `seed`, reconstructs it, and reports `{noisy, output, code,
+    /// noisyPsnr, outputPsnr, outputMse, point}` (`point`: the code on the latent map, if fitted).
+    pub async fn denoise(&self, pixels: &[f32], corruption_json: &str, seed: u32) -> Result<JsValue, JsError> {
+        let corruption: Corruption = serde_json::from_str(corruption_json).map_err(|err| invalid(format!("noise: {err}")))?;
+        let denoised = explore::denoise(self.model()?, pixels, &corruption, seed as u64, &self.device).await?;
+        let point = self.map.as_ref().map(|(map, _)| map.project(&denoised.code));
+        #[derive(Serialize)]
+        struct Reply<'a> {
+            #[serde(flatten)]
+            denoised: &'a explore::Denoised,
+            point: Option<[f32; 2]>,
+        }
+        to_js(&Reply { denoised: &denoised, point })
+    }
+
+    /// `count` digits from the prior of the current VAE at `temperature`, 784 values each.
+    pub async fn sample(&self, count: usize, temperature: f64, seed: u32) -> Result<Float32Array, JsError> {
+        self.device.seed(seed as u64);
+        let images = explore::sample_prior(self.model()?, count, temperature, &self.device)?;
+        floats(images).await
+    }
+
+    /// `steps` images between the codes of two images (784 values each), ends included.
+    pub async fn interpolate(&self, from: &[f32], to: &[f32], steps: usize) -> Result<Float32Array, JsError> {
+        floats(explore::interpolate(self.model()?, from, to, steps, &self.device)?).await
+    }
+
+    /// Encodes the test set (its first `limit` images; all if 0) and maps the codes to 2-D:
+    /// `{points: [x0, y0, x1, ...], labels, axes: "code" | "pca", explained}`.
+    #[wasm_bindgen(js_name = latentMap)]
+    pub async fn latent_map(&mut self, limit: usize) -> Result<JsValue, JsError> {
+        let test = self.test()?;
+        let test = if limit == 0 || limit >= test.len() { test.clone() } else { test.take(limit) };
+        let fitted = LatentMap::fit(self.model()?, &test, &self.device).await?;
+        let reply = to_js(&fitted.1);
+        self.map = Some(fitted);
+        reply
+    }
+
+    /// The image decoded at a point of the latent map.
+    #[wasm_bindgen(js_name = decodePoint)]
+    pub async fn decode_point(&self, x: f32, y: f32) -> Result<Float32Array, JsError> {
+        let (map, _) = self.map.as_ref().ok_or_else(|| invalid("draw the latent map first"))?;
+        floats(explore::decode_codes(self.model()?, &map.unproject([x, y]), &self.device)?).await
+    }
+
+    /// The decoded `side × side` manifold of a 2-D code, row by row from the top.
+    pub async fn manifold(&self, side: usize) -> Result<Float32Array, JsError> {
+        let (map, _) = self.map.as_ref().ok_or_else(|| invalid("draw the latent map first"))?;
+        floats(explore::manifold(self.model()?, map, side, &self.device)?).await
+    }
+
+    /// Rows of decoded images, one per code dimension (the first `dimensions`), each setting that
+    /// dimension of `image`'s code to `values` in turn.
+    pub async fn traverse(&self, image: &[f32], dimensions: usize, values: &[f32]) -> Result<Float32Array, JsError> {
+        let (map, _) = self.map.as_ref().ok_or_else(|| invalid("draw the latent map first"))?;
+        floats(explore::traverse(self.model()?, map, image, dimensions, values, &self.device).await?).await
+    }
+}
+
+impl Lab {
+    fn model(&self) -> Result<&Autoencoder, JsError> {
+        self.model.as_ref().ok_or_else(|| invalid("no model is loaded"))
+    }
+
+    fn test(&self) -> Result<&Dataset, JsError> {
+        self.test.as_ref().ok_or_else(|| invalid("the test set is not loaded"))
+    }
+}
+
+impl Default for Lab {
+    fn default() -> Self {
+        Lab::new()
+    }
+}
+
+async fn floats<const D: usize>(tensor: Tensor<D>) -> Result<Float32Array, JsError> {
+    Ok(Float32Array::from(read_floats(tensor).await?.as_slice()))
 }

@@ -1,64 +1,175 @@
-//! A self-describing weight file: the configuration that made the model and its parameters.
+//! The weight file: a [safetensors](https://github.com/huggingface/safetensors) file whose metadata
+//! holds the configuration that made the model, so one file is enough to rebuild it.
 //!
-//! Layout (all integers little-endian):
-//! `b"AESTUDIO"` · format version `u32` · config length `u32` · config JSON · burnpack bytes.
-//! Loading treats the bytes as untrusted: every length is checked before use, and a record whose
-//! tensors do not fit the configured model is refused.
+//! Metadata keys: `format` = `"aestudio"`, `format_version` = [`FORMAT_VERSION`], `config` = the
+//! [`AutoencoderConfig`] as JSON, `provenance` = free text (how the weights were trained), and
+//! `producer`. Tensors are little-endian f32, named by their module path
+//! (`encoder.Mlp.layers.0.weight`) in burn's layout: a linear weight is `[in, out]`, the transpose
+//! of PyTorch's. Any safetensors reader opens the file (`safetensors.torch.load_file` in PyTorch).
+//!
+//! Saving reads every parameter back with `into_data_async`, so it works on WebGPU too. Loading
+//! treats the bytes as untrusted: the header is parsed and bounds-checked by the `safetensors`
+//! crate, the configuration is validated, and every tensor's name, dtype and shape must match the
+//! model that configuration builds (whose parameters are lazy, so nothing is allocated for a file
+//! that is then refused) before a single value is copied.
 
-use burn::module::Module;
+use std::collections::BTreeMap;
+
+use burn::module::{Module, ModuleMapper, ModuleVisitor, Param};
 use burn::prelude::*;
-use burn::store::ModuleRecord;
-use burn::tensor::Bytes;
+use safetensors::{Dtype, SafeTensors, tensor::TensorView};
 
 use crate::error::{AeError, AeResult};
 use crate::model::{Autoencoder, AutoencoderConfig};
 
-const MAGIC: &[u8; 8] = b"AESTUDIO";
-/// Version of the layout written by [`to_bytes`].
+/// The `format` metadata value that marks an aestudio weight file.
+pub const FORMAT: &str = "aestudio";
+/// Version of the metadata layout written by [`save`].
 pub const FORMAT_VERSION: u32 = 1;
-/// Upper bound on the configuration's JSON, far above any real one.
-const MAX_CONFIG_BYTES: usize = 64 * 1024;
+/// Largest file accepted: ample for any model the page can train (the default VAE is 2.6 MB).
+pub const MAX_FILE_BYTES: usize = 512 * 1024 * 1024;
 
-/// Serializes `model` (config and parameters). Reads the parameters synchronously, so on WebGPU
-/// move the model to the CPU first.
-pub fn to_bytes(model: &Autoencoder) -> AeResult<Vec<u8>> {
-    let config = serde_json::to_vec(model.config()).map_err(|err| AeError::Weights(err.to_string()))?;
-    let record = model.clone().into_record().into_bytes().map_err(|err| AeError::Weights(format!("{err:?}")))?;
-    let mut bytes = Vec::with_capacity(16 + config.len() + record.len());
-    bytes.extend_from_slice(MAGIC);
-    bytes.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
-    bytes.extend_from_slice(&(config.len() as u32).to_le_bytes());
-    bytes.extend_from_slice(&config);
-    bytes.extend_from_slice(&record);
-    Ok(bytes)
+/// A model read from a weight file, with the text saying how it was trained.
+#[derive(Debug)]
+pub struct LoadedModel {
+    pub model: Autoencoder,
+    pub provenance: String,
 }
 
-/// Rebuilds the model stored in `bytes` on `device`.
-pub fn from_bytes(bytes: &[u8], device: &Device) -> AeResult<Autoencoder> {
-    let (config, record) = split(bytes)?;
-    let model = config.init(device)?;
-    let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(record.to_vec()))
-        .map_err(|err| AeError::Weights(format!("the parameters are unreadable: {err:?}")))?;
-    model
-        .try_load_record(record)
-        .map_err(|err| AeError::Weights(format!("the parameters do not fit the model ({}): {err:?}", config.describe())))
-}
-
-fn split(bytes: &[u8]) -> AeResult<(AutoencoderConfig, &[u8])> {
-    let bad = |why: String| AeError::Weights(why);
-    if bytes.len() < 16 || &bytes[..8] != MAGIC {
-        return Err(bad("not an aestudio weight file (missing the AESTUDIO header)".into()));
+/// Serializes `model`: its configuration, `provenance` (free text) and every parameter.
+pub async fn save(model: &Autoencoder, provenance: &str) -> AeResult<Vec<u8>> {
+    let mut collector = ParameterCollector { with_values: true, ..Default::default() };
+    model.visit(&mut collector);
+    let mut tensors = Vec::with_capacity(collector.values.len());
+    for ((name, shape), tensor) in collector.parameters.into_iter().zip(collector.values) {
+        let data = tensor.into_data_async().await.map_err(|err| AeError::Backend(format!("{err:?}")))?;
+        let values: Vec<f32> = data.convert::<f32>().try_to_vec().map_err(|err| AeError::Weights(format!("{err:?}")))?;
+        tensors.push((name, shape, values.iter().flat_map(|v| v.to_le_bytes()).collect::<Vec<u8>>()));
     }
-    let version = u32::from_le_bytes(bytes[8..12].try_into().expect("4 bytes"));
-    if version != FORMAT_VERSION {
+    let views = tensors
+        .iter()
+        .map(|(name, shape, bytes)| TensorView::new(Dtype::F32, shape.clone(), bytes).map(|view| (name.clone(), view)))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|err| AeError::Weights(err.to_string()))?;
+    let config = serde_json::to_string(model.config()).map_err(|err| AeError::Weights(err.to_string()))?;
+    let metadata = [
+        ("format".to_string(), FORMAT.to_string()),
+        ("format_version".to_string(), FORMAT_VERSION.to_string()),
+        ("config".to_string(), config),
+        ("provenance".to_string(), provenance.to_string()),
+        ("producer".to_string(), format!("aestudio {}", env!("CARGO_PKG_VERSION"))),
+    ];
+    // `collect` builds whichever map type the safetensors build uses (hashbrown without std).
+    safetensors::serialize(views, Some(metadata.into_iter().collect())).map_err(|err| AeError::Weights(err.to_string()))
+}
+
+/// Reads the configuration and provenance of a weight file without building the model.
+pub fn read_header(bytes: &[u8]) -> AeResult<(AutoencoderConfig, String)> {
+    let bad = |why: String| AeError::Weights(why);
+    if bytes.len() > MAX_FILE_BYTES {
+        return Err(bad(format!("the file is {} bytes, more than the {MAX_FILE_BYTES} accepted", bytes.len())));
+    }
+    let (_, header) = SafeTensors::read_metadata(bytes)
+        .map_err(|err| bad(format!("not a safetensors file, or a truncated or corrupted one ({err})")))?;
+    let metadata = header.metadata().clone().unwrap_or_default();
+    if metadata.get("format").map(String::as_str) != Some(FORMAT) {
+        return Err(bad("a safetensors file, but not an aestudio model (no format = \"aestudio\" in its metadata)".into()));
+    }
+    let version = metadata.get("format_version").map(String::as_str).unwrap_or("none");
+    if version != FORMAT_VERSION.to_string() {
         return Err(bad(format!("format version {version} is not supported (this build reads version {FORMAT_VERSION})")));
     }
-    let config_len = u32::from_le_bytes(bytes[12..16].try_into().expect("4 bytes")) as usize;
-    if config_len > MAX_CONFIG_BYTES || 16 + config_len > bytes.len() {
-        return Err(bad(format!("the file is truncated or corrupted (config of {config_len} bytes in a file of {})", bytes.len())));
-    }
-    let config: AutoencoderConfig = serde_json::from_slice(&bytes[16..16 + config_len])
-        .map_err(|err| bad(format!("the stored configuration is not valid: {err}")))?;
+    let config = metadata.get("config").ok_or_else(|| bad("the metadata has no model configuration".into()))?;
+    let config: AutoencoderConfig =
+        serde_json::from_str(config).map_err(|err| bad(format!("the stored configuration is not valid: {err}")))?;
     config.validate().map_err(|err| bad(format!("the stored configuration is refused: {err}")))?;
-    Ok((config, &bytes[16 + config_len..]))
+    Ok((config, metadata.get("provenance").cloned().unwrap_or_default()))
+}
+
+/// Rebuilds the model stored in `bytes` on `device`, or says why the file is refused.
+pub fn load(bytes: &[u8], device: &Device) -> AeResult<LoadedModel> {
+    let bad = |why: String| AeError::Weights(why);
+    let (config, provenance) = read_header(bytes)?;
+    let file = SafeTensors::deserialize(bytes).map_err(|err| bad(format!("the tensors are unreadable ({err})")))?;
+    // Parameters are lazy: this allocates nothing until a value is read or replaced.
+    let model = config.init(device)?;
+    let mut collector = ParameterCollector::default();
+    model.visit(&mut collector);
+    let expected: BTreeMap<String, Vec<usize>> = collector.parameters.into_iter().collect();
+
+    let mut stored: Vec<&str> = file.names();
+    stored.sort_unstable();
+    if let Some(extra) = stored.iter().find(|name| !expected.contains_key(**name)) {
+        return Err(bad(format!("tensor '{extra}' does not belong to a {}", config.describe())));
+    }
+    for (name, shape) in &expected {
+        let tensor = file.tensor(name).map_err(|_| bad(format!("tensor '{name}' is missing for a {}", config.describe())))?;
+        if tensor.dtype() != Dtype::F32 {
+            return Err(bad(format!("tensor '{name}' is {:?}; only F32 is read", tensor.dtype())));
+        }
+        if tensor.shape() != shape.as_slice() {
+            return Err(bad(format!(
+                "tensor '{name}' has shape {:?}, but a {} needs {shape:?}",
+                tensor.shape(),
+                config.describe()
+            )));
+        }
+    }
+    let mut loader = ParameterLoader { file: &file, device: device.clone(), path: Vec::new() };
+    Ok(LoadedModel { model: model.map(&mut loader), provenance })
+}
+
+/// Lists every float parameter's module path (`encoder.Mlp.layers.0.weight`) and shape, and with
+/// `with_values` its values too (flattened, so that one list holds parameters of every rank).
+#[derive(Default)]
+struct ParameterCollector {
+    with_values: bool,
+    path: Vec<String>,
+    parameters: Vec<(String, Vec<usize>)>,
+    values: Vec<Tensor<1>>,
+}
+
+impl ModuleVisitor for ParameterCollector {
+    fn enter_module(&mut self, name: &str, _container_type: &str) {
+        self.path.push(name.to_string());
+    }
+
+    fn exit_module(&mut self, _name: &str, _container_type: &str) {
+        self.path.pop();
+    }
+
+    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+        // The lazy shape: listing the parameters of a model built to be loaded allocates nothing.
+        self.parameters.push((self.path.join("."), param.lazy_shape().to_vec()));
+        if self.with_values {
+            self.values.push(param.val().flatten::<1>(0, D - 1));
+        }
+    }
+}
+
+/// Replaces every float parameter by the tensor of the same path in a checked file.
+struct ParameterLoader<'a> {
+    file: &'a SafeTensors<'a>,
+    device: Device,
+    path: Vec<String>,
+}
+
+impl ModuleMapper for ParameterLoader<'_> {
+    fn enter_module(&mut self, name: &str, _container_type: &str) {
+        self.path.push(name.to_string());
+    }
+
+    fn exit_module(&mut self, _name: &str, _container_type: &str) {
+        self.path.pop();
+    }
+
+    fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+        // `load` checked the name, dtype and shape of every tensor before mapping.
+        let view = self.file.tensor(&self.path.join(".")).expect("checked by load");
+        let values: Vec<f32> =
+            view.data().chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
+        let tensor = Tensor::from_data(TensorData::new(values, view.shape().to_vec()), &self.device);
+        let id = param.id;
+        param.transform_for_load(tensor, id)
+    }
 }

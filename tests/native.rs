@@ -7,6 +7,7 @@ use std::sync::OnceLock;
 
 use aestudio::AeError;
 use aestudio::backend::cpu_device;
+use aestudio::explore;
 use aestudio::loss::{bce_with_logits, kl_to_standard_normal, per_sample_sum, squared_error};
 use aestudio::mnist::{Dataset, MNIST, Splits, parse_images, verify_md5};
 use aestudio::model::{Architecture, AutoencoderConfig, Likelihood, PIXELS, Preset};
@@ -233,27 +234,42 @@ fn weights_round_trip_and_refuse_bad_files() {
     let config = AutoencoderConfig::new(8).with_architecture(Architecture::Mlp { hidden: vec![64] })
         .with_likelihood(Likelihood::Gaussian).with_corruption(Corruption::Masking { keep_probability: 0.5 });
     let model = config.init(&device).unwrap();
-    let bytes = weights::to_bytes(&model).unwrap();
-    let loaded = weights::from_bytes(&bytes, &device).unwrap();
-    assert_eq!(loaded.config(), &config);
+    let bytes = pollster::block_on(weights::save(&model, "made by a test")).unwrap();
+    let loaded = weights::load(&bytes, &device).unwrap();
+    assert_eq!(loaded.model.config(), &config);
+    assert_eq!(loaded.provenance, "made by a test");
     let input = mnist().test.batch(&[0, 1, 2], &device);
-    assert_eq!(values(model.reconstruct(input.clone())), values(loaded.reconstruct(input)));
+    assert_eq!(values(model.reconstruct(input.clone())), values(loaded.model.reconstruct(input)));
+
+    // Any safetensors reader sees plain f32 tensors in burn's layout: a linear weight is [in, out].
+    let file = safetensors::SafeTensors::deserialize(&bytes).unwrap();
+    let first = file.tensor("encoder.Mlp.layers.0.weight").unwrap();
+    assert_eq!((first.dtype(), first.shape()), (safetensors::Dtype::F32, &[784usize, 64][..]));
+    assert_eq!(file.names().len(), 8, "4 linear layers, a weight and a bias each");
 
     let refuse = |bytes: &[u8], needle: &str| {
-        let err = weights::from_bytes(bytes, &device).err().expect("refused").to_string();
+        let err = weights::load(bytes, &device).err().expect("refused").to_string();
         assert!(err.contains(needle), "expected '{needle}' in: {err}");
     };
-    refuse(b"not a weight file at all", "AESTUDIO header");
-    refuse(&bytes[..bytes.len() / 2], "parameters");
+    refuse(b"not a weight file at all", "not a safetensors file");
+    refuse(&bytes[..bytes.len() / 2], "truncated");
     refuse(&bytes[..20], "truncated");
-    let mut future = bytes.clone();
-    future[8] = 9;
-    refuse(&future, "version 9");
-    // Same layout, other shapes: a model with a 16-unit code cannot take these parameters.
-    let other = weights::to_bytes(&AutoencoderConfig { code_size: 16, ..config.clone() }.init(&device).unwrap()).unwrap();
-    let mut mixed = other[..16 + u32::from_le_bytes(other[12..16].try_into().unwrap()) as usize].to_vec();
-    mixed.extend_from_slice(&bytes[16 + u32::from_le_bytes(bytes[12..16].try_into().unwrap()) as usize..]);
-    refuse(&mixed, "do not fit");
+    let rewrite = |from: &str, to: &str| {
+        let header_len = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+        let header = String::from_utf8(bytes[8..8 + header_len].to_vec()).unwrap();
+        assert!(header.contains(from), "{from} is in the header");
+        let header = header.replacen(from, to, 1);
+        [&(header.len() as u64).to_le_bytes()[..], header.as_bytes(), &bytes[8 + header_len..]].concat()
+    };
+    refuse(&rewrite("\"format_version\":\"1\"", "\"format_version\":\"9\""), "version 9");
+    refuse(&rewrite("\"format\":\"aestudio\"", "\"format\":\"pytorch!\""), "not an aestudio model");
+    // The configuration is a JSON string inside the JSON header, hence the escaped quotes.
+    refuse(&rewrite(r#"\"code_size\":8"#, r#"\"code_size\":0"#), "code size must be between");
+    refuse(&rewrite(r#"\"code_size\":8"#, r#"\"code_size\":9"#), "has shape [8, 64], but a");
+    refuse(&rewrite("\"F32\"", "\"I32\""), "only F32");
+    refuse(&rewrite("layers.0.weight", "layers.7.weight"), "does not belong");
+    // A model whose file would be a gigabyte is refused for the missing bytes, not by running out of memory.
+    refuse(&rewrite(r#"\"hidden\":[64]"#, r#"\"hidden\":[9999,9999,9999]"#), "has shape");
 }
 
 // ---- bad configurations ----
@@ -359,5 +375,94 @@ fn preprocessing_ignores_where_and_how_large_a_digit_is_drawn() {
         let r = correlation(&here, &larger);
         assert!(r > 0.95, "digit {index}: the size barely matters (correlation {r:.3})");
         assert!(correlation(&digit, &here) > 0.3, "digit {index} still looks like itself");
+    }
+}
+
+// ---- resuming and exploring ----
+
+#[test]
+fn a_run_resumed_from_saved_weights_continues_at_its_step() {
+    let train = mnist().train.take(640);
+    let config = small_training(3); // 10 steps an epoch
+    let mut trainer = Trainer::new(&Preset::Ae.config(), config.clone(), &cpu_device(), train.len()).unwrap();
+    pollster::block_on(trainer.train_steps(&train, usize::MAX)).unwrap();
+    pollster::block_on(trainer.train_steps(&train, 3)).unwrap();
+    let bytes = pollster::block_on(weights::save(&trainer.model(), "")).unwrap();
+    let loaded = weights::load(&bytes, &cpu_device().autodiff()).unwrap().model;
+    let mut resumed = Trainer::resume(loaded, config.clone(), &cpu_device(), train.len(), 13).unwrap();
+    let test = mnist().test.batch(&[0, 1, 2, 3], &cpu_device());
+    assert_eq!(values(resumed.model().reconstruct(test.clone())), values(trainer.model().reconstruct(test)));
+    let progress = pollster::block_on(resumed.train_steps(&train, usize::MAX)).unwrap();
+    assert_eq!((progress.step, progress.epoch, progress.epoch_finished), (20, 2, true));
+    let err = Trainer::resume(trainer.model(), config, &cpu_device(), train.len(), 31).err().unwrap();
+    assert!(err.to_string().contains("past the end of the run (30 steps)"), "{err}");
+}
+
+#[test]
+fn the_normal_quantile_matches_published_values() {
+    for (p, z) in [(0.5, 0.0), (0.975, 1.959963985), (0.05, -1.644853627), (0.001, -3.090232306), (0.99, 2.326347874)] {
+        assert!((explore::normal_quantile(p) - z).abs() < 1e-8, "quantile({p}) = {}", explore::normal_quantile(p));
+    }
+}
+
+#[test]
+fn latent_map_interpolation_manifold_and_traversal_fit_together() {
+    let device = cpu_device();
+    device.seed(3);
+    let test = mnist().test.take(300);
+    let image = |i: usize| test.image(i).iter().map(|&p| p as f32 / 255.0).collect::<Vec<f32>>();
+    for code_size in [2, 8] {
+        let model = AutoencoderConfig::new(code_size).with_architecture(Architecture::Mlp { hidden: vec![32] })
+            .with_variational(true).init(&device).unwrap();
+        let (map, mapped) = pollster::block_on(explore::LatentMap::fit(&model, &test, &device)).unwrap();
+        assert_eq!((mapped.points.len(), mapped.labels.len()), (600, 300));
+        assert_eq!(mapped.axes, if code_size == 2 { "code" } else { "pca" });
+        // A point on the map decodes from a code that maps back onto the same point.
+        let code = map.unproject([0.3, -0.2]);
+        let back = map.project(&code);
+        assert!((back[0] - 0.3).abs() < 1e-5 && (back[1] + 0.2).abs() < 1e-5, "{back:?}");
+        let [first, second] = mapped.explained;
+        assert!(first > 0.0 && second > 0.0 && first + second <= 1.0 + 1e-9, "{first} {second}");
+        if code_size > 2 {
+            assert!(first >= second, "the first principal direction holds the most variance");
+        }
+
+        // The ends of an interpolation are the reconstructions of the two images.
+        let line = values(explore::interpolate(&model, &image(0), &image(1), 5, &device).unwrap());
+        let ends = values(model.reconstruct(test.batch(&[0, 1], &device)));
+        assert_eq!(line.len(), 5 * PIXELS);
+        let gap = |a: &[f32], b: &[f32]| a.iter().zip(b).fold(0f32, |m, (x, y)| m.max((x - y).abs()));
+        assert!(gap(&line[..PIXELS], &ends[..PIXELS]) < 1e-5 && gap(&line[4 * PIXELS..], &ends[PIXELS..]) < 1e-5);
+
+        let traversal = pollster::block_on(explore::traverse(&model, &map, &image(2), 3, &[-2.0, 0.0, 2.0], &device)).unwrap();
+        assert_eq!(traversal.dims(), [3.min(code_size) * 3, PIXELS], "one row per dimension, at most the code's");
+        let manifold = explore::manifold(&model, &map, 5, &device);
+        match code_size {
+            2 => assert_eq!(manifold.unwrap().dims(), [25, PIXELS]),
+            _ => assert!(manifold.err().unwrap().to_string().contains("needs a 2-D code")),
+        }
+        let samples = values(explore::sample_prior(&model, 4, 0.8, &device).unwrap());
+        assert!(samples.len() == 4 * PIXELS && samples.iter().all(|p| (0.0..=1.0).contains(p)));
+    }
+    let plain = Preset::Ae.config().init(&device).unwrap();
+    assert!(explore::sample_prior(&plain, 4, 1.0, &device).err().unwrap().to_string().contains("needs a VAE"));
+}
+
+#[test]
+fn a_briefly_trained_denoiser_raises_the_psnr_of_a_noisy_digit() {
+    let train = mnist().train.take(8192);
+    let config = TrainingConfig::new().with_batch_size(32).with_epochs(2).with_seed(5);
+    let mut trainer = Trainer::new(&Preset::Dae.config(), config, &cpu_device(), train.len()).unwrap();
+    while !trainer.is_finished() {
+        pollster::block_on(trainer.train_steps(&train, usize::MAX)).unwrap();
+    }
+    let model = trainer.model();
+    let noise = Corruption::Gaussian { sigma: 0.5 };
+    for index in 0..5 {
+        let clean: Vec<f32> = mnist().test.image(index).iter().map(|&p| p as f32 / 255.0).collect();
+        let result = pollster::block_on(explore::denoise(&model, &clean, &noise, 7, &cpu_device())).unwrap();
+        assert!(result.output_psnr > result.noisy_psnr + 2.0, "image {index}: {} dB noisy, {} dB denoised", result.noisy_psnr, result.output_psnr);
+        let again = pollster::block_on(explore::denoise(&model, &clean, &noise, 7, &cpu_device())).unwrap();
+        assert_eq!(again.noisy, result.noisy, "the same seed gives the same noise");
     }
 }

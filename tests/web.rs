@@ -43,7 +43,7 @@ async fn cpu_backend_trains_on_real_mnist_and_the_loss_falls() {
 /// posterior mean) so that two devices can be compared. Returns (objective, d objective / d input).
 async fn forward_backward(bytes: &[u8], input: &[f32], device: &Device) -> (f32, Vec<f32>) {
     let device = device.clone().autodiff();
-    let model = weights::from_bytes(bytes, &device).unwrap();
+    let model = weights::load(bytes, &device).unwrap().model;
     let batch = input.len() / PIXELS;
     let x = Tensor::<2>::from_data(TensorData::new(input.to_vec(), [batch, PIXELS]), &device).require_grad();
     let encoding = model.encode(x.clone());
@@ -67,7 +67,7 @@ async fn webgpu_forward_and_backward_match_the_cpu() {
     let cpu = cpu_device();
     cpu.seed(9);
     let config = AutoencoderConfig::new(4).with_architecture(Architecture::Mlp { hidden: vec![32] }).with_variational(true);
-    let bytes = weights::to_bytes(&config.init(&cpu).unwrap()).unwrap();
+    let bytes = weights::save(&config.init(&cpu).unwrap(), "test").await.unwrap();
     let data = mnist_slice();
     let input: Vec<f32> = (0..8).flat_map(|i| data.image(i).iter().map(|&p| p as f32 / 255.0).collect::<Vec<_>>()).collect();
 

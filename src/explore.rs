@@ -1,0 +1,297 @@
+//! Looking inside a trained model: denoising one input, sampling from the prior, interpolating
+//! between two inputs, a 2-D map of the codes of a data set, the decoded manifold of a 2-D code,
+//! and traversals of one code dimension at a time.
+//!
+//! Every function returns pixel probabilities (`sigmoid` of the decoder's logits), one row of 784
+//! per image; readbacks are async so the same code serves WebGPU.
+
+use burn::prelude::*;
+use burn::tensor::{Distribution, activation::sigmoid};
+use nalgebra::{DMatrix, SymmetricEigen};
+
+use crate::error::{AeError, AeResult, ensure};
+use crate::mnist::Dataset;
+use crate::model::{Autoencoder, PIXELS};
+use crate::noise::Corruption;
+
+/// Images per forward pass when encoding a data set.
+const BATCH: usize = 500;
+
+pub(crate) async fn read_floats<const D: usize>(tensor: Tensor<D>) -> AeResult<Vec<f32>> {
+    let data = tensor.into_data_async().await.map_err(|err| AeError::Backend(format!("{err:?}")))?;
+    data.convert::<f32>().try_to_vec().map_err(|err| AeError::Backend(format!("{err:?}")))
+}
+
+fn rows(pixels: &[f32], device: &Device) -> AeResult<Tensor<2>> {
+    ensure(!pixels.is_empty() && pixels.len() % PIXELS == 0, || {
+        format!("images come as rows of {PIXELS} pixels, got {} values", pixels.len())
+    })?;
+    Ok(Tensor::from_data(TensorData::new(pixels.to_vec(), [pixels.len() / PIXELS, PIXELS]), device))
+}
+
+/// Mean squared error per pixel between two images of the same size.
+pub fn mse(a: &[f32], b: &[f32]) -> f32 {
+    a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum::<f32>() / a.len().max(1) as f32
+}
+
+/// Peak signal-to-noise ratio in dB of an image with pixel range 1, from its squared error.
+pub fn psnr(mse: f32) -> f32 {
+    -10.0 * mse.max(1e-10).log10()
+}
+
+/// One input corrupted and then reconstructed, as the denoising view shows it.
+#[derive(Clone, Debug, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Denoised {
+    /// The corrupted input, clamped to [0, 1] as displayed (784 values).
+    pub noisy: Vec<f32>,
+    /// The model's reconstruction of the corrupted input (784 values).
+    pub output: Vec<f32>,
+    /// The code of the corrupted input (the posterior mean for a VAE).
+    pub code: Vec<f32>,
+    /// PSNR (dB) of the noisy input and of the output against the clean input.
+    pub noisy_psnr: f32,
+    pub output_psnr: f32,
+    /// Mean squared error per pixel of the output against the clean input.
+    pub output_mse: f32,
+}
+
+/// Corrupts `clean` (784 pixels) with `corruption`, drawn from the device RNG after seeding it
+/// with `seed` (the same seed gives the same noise, so a drawing's noise does not flicker), and
+/// reconstructs it.
+pub async fn denoise(model: &Autoencoder, clean: &[f32], corruption: &Corruption, seed: u64, device: &Device) -> AeResult<Denoised> {
+    ensure(clean.len() == PIXELS, || format!("an image has {PIXELS} pixels, got {}", clean.len()))?;
+    corruption.validate()?;
+    device.seed(seed);
+    let noisy = corruption.apply(rows(clean, device)?).clamp(0.0, 1.0);
+    let code = model.encode(noisy.clone()).mean;
+    let output = sigmoid(model.decode(code.clone()));
+    let noisy = read_floats(noisy).await?;
+    let output = read_floats(output).await?;
+    let output_mse = mse(&output, clean);
+    Ok(Denoised {
+        noisy_psnr: psnr(mse(&noisy, clean)),
+        output_psnr: psnr(output_mse),
+        output_mse,
+        noisy,
+        output,
+        code: read_floats(code).await?,
+    })
+}
+
+/// `count` images decoded from codes drawn from the prior `N(0, temperature²·I)` of a VAE.
+///
+/// # Shapes
+/// - output: `[count, 784]`
+pub fn sample_prior(model: &Autoencoder, count: usize, temperature: f64, device: &Device) -> AeResult<Tensor<2>> {
+    ensure(model.config().variational, || "sampling needs a VAE or beta-VAE: this model has no prior".into())?;
+    ensure((1..=1024).contains(&count), || format!("sample 1 to 1024 images, not {count}"))?;
+    ensure(temperature.is_finite() && temperature > 0.0 && temperature <= 10.0, || {
+        format!("temperature must be in (0, 10], got {temperature}")
+    })?;
+    let code = Tensor::random([count, model.config().code_size], Distribution::Normal(0.0, temperature), device);
+    Ok(sigmoid(model.decode(code)))
+}
+
+/// The codes (posterior means) of images given as rows of 784 pixels.
+///
+/// # Shapes
+/// - output: `[images, code]`
+pub fn encode_pixels(model: &Autoencoder, pixels: &[f32], device: &Device) -> AeResult<Tensor<2>> {
+    Ok(model.encode(rows(pixels, device)?).mean)
+}
+
+/// Decodes codes given as rows of `code_size` values.
+///
+/// # Shapes
+/// - output: `[codes, 784]`
+pub fn decode_codes(model: &Autoencoder, codes: &[f32], device: &Device) -> AeResult<Tensor<2>> {
+    let size = model.config().code_size;
+    ensure(!codes.is_empty() && codes.len() % size == 0, || format!("codes come as rows of {size} values, got {}", codes.len()))?;
+    Ok(sigmoid(model.decode(Tensor::from_data(TensorData::new(codes.to_vec(), [codes.len() / size, size]), device))))
+}
+
+/// `steps` images along the straight line between the codes of images `from` and `to` (784
+/// pixels each), both ends included.
+///
+/// # Shapes
+/// - output: `[steps, 784]`
+pub fn interpolate(model: &Autoencoder, from: &[f32], to: &[f32], steps: usize, device: &Device) -> AeResult<Tensor<2>> {
+    ensure((2..=64).contains(&steps), || format!("interpolate over 2 to 64 steps, not {steps}"))?;
+    ensure(from.len() == PIXELS && to.len() == PIXELS, || "interpolation needs two images of 784 pixels".into())?;
+    let codes = encode_pixels(model, &[from, to].concat(), device)?;
+    let [_, size] = codes.dims();
+    let start = codes.clone().slice([0..1, 0..size]);
+    let end = codes.slice([1..2, 0..size]);
+    let weights: Vec<f32> = (0..steps).map(|i| i as f32 / (steps - 1) as f32).collect();
+    let weights = Tensor::<2>::from_data(TensorData::new(weights, [steps, 1]), device);
+    let line = start.clone() + (end - start) * weights;
+    Ok(sigmoid(model.decode(line)))
+}
+
+/// The inverse of the standard normal CDF (Acklam's rational approximation, relative error
+/// below 1.2e-9), used to lay the manifold grid out on the prior's quantiles as Kingma and
+/// Welling's figures do.
+pub fn normal_quantile(p: f64) -> f64 {
+    const A: [f64; 6] = [-3.969683028665376e1, 2.209460984245205e2, -2.759285104469687e2, 1.383577518672690e2, -3.066479806614716e1, 2.506628277459239];
+    const B: [f64; 5] = [-5.447609879822406e1, 1.615858368580409e2, -1.556989798598866e2, 6.680131188771972e1, -1.328068155288572e1];
+    const C: [f64; 6] = [-7.784894002430293e-3, -3.223964580411365e-1, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
+    const D: [f64; 4] = [7.784695709041462e-3, 3.224671290700398e-1, 2.445134137142996, 3.754408661907416];
+    let tail = |q: f64| {
+        (((((C[0] * q + C[1]) * q + C[2]) * q + C[3]) * q + C[4]) * q + C[5]) / ((((D[0] * q + D[1]) * q + D[2]) * q + D[3]) * q + 1.0)
+    };
+    match p {
+        p if p <= 0.0 => f64::NEG_INFINITY,
+        p if p >= 1.0 => f64::INFINITY,
+        p if p < 0.02425 => tail((-2.0 * p.ln()).sqrt()),
+        p if p > 1.0 - 0.02425 => -tail((-2.0 * (1.0 - p).ln()).sqrt()),
+        p => {
+            let q = p - 0.5;
+            let r = q * q;
+            (((((A[0] * r + A[1]) * r + A[2]) * r + A[3]) * r + A[4]) * r + A[5]) * q
+                / (((((B[0] * r + B[1]) * r + B[2]) * r + B[3]) * r + B[4]) * r + 1.0)
+        }
+    }
+}
+
+/// A 2-D view of a model's code space, fitted to the codes of a data set: the codes themselves
+/// when there are two, else their two principal directions.
+#[derive(Clone, Debug)]
+pub struct LatentMap {
+    code_size: usize,
+    /// Mean code (zero when the map is the code itself).
+    mean: Vec<f64>,
+    /// Two orthonormal directions in code space.
+    axes: [Vec<f64>; 2],
+    /// Standard deviation of each code dimension over the data set.
+    pub code_std: Vec<f64>,
+    /// Share of the codes' variance along each axis.
+    pub explained: [f64; 2],
+    /// 5th and 95th percentiles of the mapped points along each axis.
+    pub extent: [(f64, f64); 2],
+}
+
+/// The codes of a data set, mapped to 2-D.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct MappedCodes {
+    /// `x, y` of each image, interleaved (`2 × images` values).
+    pub points: Vec<f32>,
+    pub labels: Vec<u8>,
+    /// "code" (the 2-D code itself) or "pca" (its top two principal directions).
+    pub axes: &'static str,
+    pub explained: [f64; 2],
+}
+
+impl LatentMap {
+    /// Encodes `data` and fits the map to the codes; returns it with the mapped points.
+    pub async fn fit(model: &Autoencoder, data: &Dataset, device: &Device) -> AeResult<(LatentMap, MappedCodes)> {
+        ensure(data.len() >= 2, || "a latent map needs at least two images".into())?;
+        let size = model.config().code_size;
+        let mut codes = Vec::with_capacity(data.len() * size);
+        for start in (0..data.len()).step_by(BATCH) {
+            let indices: Vec<usize> = (start..(start + BATCH).min(data.len())).collect();
+            codes.extend(read_floats(model.encode(data.batch(&indices, device)).mean).await?);
+        }
+        let codes = DMatrix::from_row_iterator(data.len(), size, codes.iter().map(|&c| c as f64));
+        let n = data.len() as f64;
+        let mean: Vec<f64> = codes.column_iter().map(|c| c.sum() / n).collect();
+        let centered = DMatrix::from_fn(data.len(), size, |r, c| codes[(r, c)] - mean[c]);
+        let covariance = centered.transpose() * &centered / n;
+        let code_std: Vec<f64> = (0..size).map(|d| covariance[(d, d)].max(0.0).sqrt()).collect();
+        let total: f64 = (0..size).map(|d| covariance[(d, d)]).sum::<f64>().max(f64::MIN_POSITIVE);
+        let unit = |d: usize| (0..size).map(|i| if i == d { 1.0 } else { 0.0 }).collect::<Vec<f64>>();
+        let (map_mean, axes, axes_name) = match size {
+            1 => (vec![0.0], [unit(0), vec![0.0]], "code"),
+            2 => (vec![0.0, 0.0], [unit(0), unit(1)], "code"),
+            _ => {
+                let eigen = SymmetricEigen::new(covariance.clone());
+                let mut order: Vec<usize> = (0..size).collect();
+                order.sort_by(|&a, &b| eigen.eigenvalues[b].total_cmp(&eigen.eigenvalues[a]));
+                let axis = |k: usize| eigen.eigenvectors.column(order[k]).iter().copied().collect::<Vec<f64>>();
+                (mean.clone(), [axis(0), axis(1)], "pca")
+            }
+        };
+        let variance_along = |axis: &[f64]| {
+            let direction = nalgebra::DVector::from_column_slice(axis);
+            (direction.transpose() * &covariance * &direction)[(0, 0)] / total
+        };
+        let explained = [variance_along(&axes[0]), variance_along(&axes[1])];
+        let mut map = LatentMap { code_size: size, mean: map_mean, axes, code_std, explained, extent: [(0.0, 0.0); 2] };
+        let points: Vec<f32> =
+            codes.row_iter().flat_map(|row| map.project(&row.iter().map(|&c| c as f32).collect::<Vec<_>>())).collect();
+        for axis in 0..2 {
+            let mut along: Vec<f32> = points.iter().skip(axis).step_by(2).copied().collect();
+            along.sort_by(f32::total_cmp);
+            let at = |q: f64| along[((along.len() - 1) as f64 * q).round() as usize] as f64;
+            map.extent[axis] = (at(0.05), at(0.95));
+        }
+        let labels = (0..data.len()).map(|i| data.label(i)).collect();
+        Ok((map, MappedCodes { points, labels, axes: axes_name, explained }))
+    }
+
+    /// The 2-D point of a code.
+    pub fn project(&self, code: &[f32]) -> [f32; 2] {
+        self.axes.each_ref().map(|axis| {
+            code.iter().zip(&self.mean).zip(axis).map(|((&c, &m), &a)| (c as f64 - m) * a).sum::<f64>() as f32
+        })
+    }
+
+    /// The code at a 2-D point: the mean code moved along the two axes (the other principal
+    /// directions stay at their mean).
+    pub fn unproject(&self, point: [f32; 2]) -> Vec<f32> {
+        (0..self.code_size)
+            .map(|i| (self.mean[i] + point[0] as f64 * self.axes[0][i] + point[1] as f64 * self.axes[1][i]) as f32)
+            .collect()
+    }
+}
+
+/// The decoded manifold of a 2-D code: `side × side` images, row by row from the top (second
+/// code dimension high) to the bottom. A VAE's grid sits on the prior's quantiles 5%..95%, as in
+/// Kingma and Welling's Fig. 4; another model's on the 5th..95th percentiles of `map`.
+///
+/// # Shapes
+/// - output: `[side * side, 784]`
+pub fn manifold(model: &Autoencoder, map: &LatentMap, side: usize, device: &Device) -> AeResult<Tensor<2>> {
+    ensure(model.config().code_size == 2, || {
+        format!("the manifold grid needs a 2-D code; this model's code has {} dimensions (use the map instead)", model.config().code_size)
+    })?;
+    ensure((2..=40).contains(&side), || format!("the grid side must be 2 to 40, not {side}"))?;
+    let position = |axis: usize, k: usize| {
+        let t = k as f64 / (side - 1) as f64;
+        if model.config().variational {
+            normal_quantile(0.05 + 0.9 * t)
+        } else {
+            let (low, high) = map.extent[axis];
+            low + (high - low) * t
+        }
+    };
+    let codes: Vec<f32> = (0..side)
+        .flat_map(|row| (0..side).map(move |col| (row, col)))
+        .flat_map(|(row, col)| [position(0, col) as f32, position(1, side - 1 - row) as f32])
+        .collect();
+    decode_codes(model, &codes, device)
+}
+
+/// Traversals of the first `dimensions` code dimensions around the code of `image` (784 pixels):
+/// row `d` sets dimension `d` to each of `values` in turn and keeps the others. For a VAE the
+/// values are positions under the prior (as in the beta-VAE paper); for other models they are in
+/// standard deviations of that dimension over the data `map` was fitted to, around the image's code.
+///
+/// # Shapes
+/// - output: `[dimensions * values.len(), 784]`
+pub async fn traverse(model: &Autoencoder, map: &LatentMap, image: &[f32], dimensions: usize, values: &[f32], device: &Device) -> AeResult<Tensor<2>> {
+    ensure(image.len() == PIXELS, || format!("an image has {PIXELS} pixels, got {}", image.len()))?;
+    ensure((1..=32).contains(&values.len()), || format!("traverse 1 to 32 values, not {}", values.len()))?;
+    let size = model.config().code_size;
+    let dimensions = dimensions.clamp(1, size);
+    let code = read_floats(encode_pixels(model, image, device)?).await?;
+    let mut codes = Vec::with_capacity(dimensions * values.len() * size);
+    for d in 0..dimensions {
+        for &value in values {
+            let mut varied = code.clone();
+            varied[d] = if model.config().variational { value } else { code[d] + value * map.code_std[d] as f32 };
+            codes.extend(varied);
+        }
+    }
+    decode_codes(model, &codes, device)
+}
