@@ -9,7 +9,7 @@ use wasm_bindgen_futures::JsFuture;
 
 use crate::AeError;
 use crate::backend::{AdapterReport, BackendKind, cpu_device};
-use crate::explore::{self, LatentMap, MappedCodes, read_floats};
+use crate::explore::{self, LatentMap, read_floats};
 use crate::mnist::{Dataset, MNIST, Splits, verify_md5};
 use crate::model::{Autoencoder, AutoencoderConfig, PIXELS, Preset};
 use crate::noise::Corruption;
@@ -23,11 +23,20 @@ impl From<AeError> for JsValue {
     }
 }
 
-/// Plain JS objects (maps as objects, `None` as `null`), as `JSON.parse` would give.
+/// Plain JS objects, through JSON: `serde-wasm-bindgen` crossed the boundary once per value and
+/// took 15 ms for a small object in Chromium 156 (0.8 s for one denoised image); a JSON string and
+/// `JSON.parse` take microseconds. Pixel arrays cross as typed arrays instead (see [`with_arrays`]).
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
-    value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|err| JsError::new(&err.to_string()))
+    let text = serde_json::to_string(value).map_err(|err| JsError::new(&err.to_string()))?;
+    js_sys::JSON::parse(&text).map_err(|_| JsError::new("JSON.parse refused a reply"))
+}
+
+/// Adds `Float32Array` fields to a JS object.
+fn with_arrays(object: JsValue, arrays: &[(&str, &[f32])]) -> Result<JsValue, JsError> {
+    for (name, values) in arrays {
+        Reflect::set(&object, &(*name).into(), &Float32Array::from(*values)).map_err(|_| JsError::new("cannot build a reply"))?;
+    }
+    Ok(object)
 }
 
 fn invalid(message: impl Into<String>) -> JsError {
@@ -36,6 +45,16 @@ fn invalid(message: impl Into<String>) -> JsError {
 
 #[wasm_bindgen(start)]
 fn start() {
+    // Static constructors (burn's and cubecl's `inventory` registrations) run here, once. Without
+    // an export that calls `__wasm_call_ctors`, wasm-ld links the module "command-style" and runs
+    // every constructor again at the top of every exported function: about 1 ms on each call into
+    // wasm (and each externref the glue allocates), which made one denoised digit cost 10 ms.
+    unsafe extern "C" {
+        fn __wasm_call_ctors();
+    }
+    // SAFETY: called once, first, by wasm-bindgen's start hook; `inventory`'s constructors are
+    // idempotent in any case.
+    unsafe { __wasm_call_ctors() };
     // Panics are bugs; this makes them readable in the console instead of "unreachable".
     console_error_panic_hook::set_once();
 }
@@ -225,6 +244,25 @@ impl Studio {
     }
 }
 
+/// Checks a run's settings as the page's form gives them (an `AutoencoderConfig` and a
+/// `TrainingConfig` as JSON) against a training set of `train_len` images; returns the model's
+/// description and parameter count, or an `Error` with the reason.
+#[wasm_bindgen(js_name = validateRun)]
+pub fn validate_run(model_json: &str, training_json: &str, train_len: usize) -> Result<JsValue, JsError> {
+    let model: AutoencoderConfig = serde_json::from_str(model_json).map_err(|err| invalid(format!("model config: {err}")))?;
+    let training: TrainingConfig = serde_json::from_str(training_json).map_err(|err| invalid(format!("training config: {err}")))?;
+    model.validate()?;
+    training.validate(train_len)?;
+    // Parameters are lazy, so counting them allocates nothing even for a huge model.
+    let parameters = model.init(&cpu_device())?.num_params();
+    #[derive(Serialize)]
+    struct Valid {
+        description: String,
+        parameters: usize,
+    }
+    to_js(&Valid { description: model.describe(), parameters })
+}
+
 /// What the page shows about the model in use.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -247,7 +285,7 @@ pub struct Lab {
     provenance: String,
     test: Option<Dataset>,
     /// The latent map of the test set, fitted on demand for the current model.
-    map: Option<(LatentMap, MappedCodes)>,
+    map: Option<LatentMap>,
 }
 
 #[wasm_bindgen]
@@ -320,14 +358,21 @@ impl Lab {
     pub async fn denoise(&self, pixels: &[f32], corruption_json: &str, seed: u32) -> Result<JsValue, JsError> {
         let corruption: Corruption = serde_json::from_str(corruption_json).map_err(|err| invalid(format!("noise: {err}")))?;
         let denoised = explore::denoise(self.model()?, pixels, &corruption, seed as u64, &self.device).await?;
-        let point = self.map.as_ref().map(|(map, _)| map.project(&denoised.code));
         #[derive(Serialize)]
-        struct Reply<'a> {
-            #[serde(flatten)]
-            denoised: &'a explore::Denoised,
+        #[serde(rename_all = "camelCase")]
+        struct Figures {
+            noisy_psnr: f32,
+            output_psnr: f32,
+            output_mse: f32,
             point: Option<[f32; 2]>,
         }
-        to_js(&Reply { denoised: &denoised, point })
+        let figures = to_js(&Figures {
+            noisy_psnr: denoised.noisy_psnr,
+            output_psnr: denoised.output_psnr,
+            output_mse: denoised.output_mse,
+            point: self.map.as_ref().map(|map| map.project(&denoised.code)),
+        })?;
+        with_arrays(figures, &[("noisy", &denoised.noisy), ("output", &denoised.output), ("code", &denoised.code)])
     }
 
     /// `count` digits from the prior of the current VAE at `temperature`, 784 values each.
@@ -348,29 +393,32 @@ impl Lab {
     pub async fn latent_map(&mut self, limit: usize) -> Result<JsValue, JsError> {
         let test = self.test()?;
         let test = if limit == 0 || limit >= test.len() { test.clone() } else { test.take(limit) };
-        let fitted = LatentMap::fit(self.model()?, &test, &self.device).await?;
-        let reply = to_js(&fitted.1);
-        self.map = Some(fitted);
-        reply
+        let (map, codes) = LatentMap::fit(self.model()?, &test, &self.device).await?;
+        let reply = to_js(&serde_json::json!({ "axes": codes.axes, "explained": codes.explained }))?;
+        let reply = with_arrays(reply, &[("points", &codes.points)])?;
+        Reflect::set(&reply, &"labels".into(), &js_sys::Uint8Array::from(codes.labels.as_slice()))
+            .map_err(|_| JsError::new("cannot build a reply"))?;
+        self.map = Some(map);
+        Ok(reply)
     }
 
     /// The image decoded at a point of the latent map.
     #[wasm_bindgen(js_name = decodePoint)]
     pub async fn decode_point(&self, x: f32, y: f32) -> Result<Float32Array, JsError> {
-        let (map, _) = self.map.as_ref().ok_or_else(|| invalid("draw the latent map first"))?;
+        let map = self.map.as_ref().ok_or_else(|| invalid("draw the latent map first"))?;
         floats(explore::decode_codes(self.model()?, &map.unproject([x, y]), &self.device)?).await
     }
 
     /// The decoded `side × side` manifold of a 2-D code, row by row from the top.
     pub async fn manifold(&self, side: usize) -> Result<Float32Array, JsError> {
-        let (map, _) = self.map.as_ref().ok_or_else(|| invalid("draw the latent map first"))?;
+        let map = self.map.as_ref().ok_or_else(|| invalid("draw the latent map first"))?;
         floats(explore::manifold(self.model()?, map, side, &self.device)?).await
     }
 
     /// Rows of decoded images, one per code dimension (the first `dimensions`), each setting that
     /// dimension of `image`'s code to `values` in turn.
     pub async fn traverse(&self, image: &[f32], dimensions: usize, values: &[f32]) -> Result<Float32Array, JsError> {
-        let (map, _) = self.map.as_ref().ok_or_else(|| invalid("draw the latent map first"))?;
+        let map = self.map.as_ref().ok_or_else(|| invalid("draw the latent map first"))?;
         floats(explore::traverse(self.model()?, map, image, dimensions, values, &self.device).await?).await
     }
 }

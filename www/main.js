@@ -1,63 +1,375 @@
-// The page: a form, a chart and a digit grid, all fed by messages from worker.js.
+// The page. Two module workers do the work: lab-worker.js holds the model in use on the CPU and
+// answers the live views at once; train-worker.js trains (WebGPU or CPU) and sends its weights
+// over as it learns. This file only wires the UI to them.
 import uPlot from './vendor/uPlot.esm.js';
+import { DrawingPad } from './draw.js';
+import { paintDigit, paintGrid } from './digits.js';
+import { LABEL_COLOURS, LatentScatter } from './latent.js';
+import { keepModel, latestModel } from './store.js';
 
 const $ = (id) => document.getElementById(id);
 const form = $('train-form');
-const DIGIT_SCALE = 2;
+// One test digit of each class, for the gallery.
+const GALLERY = [3, 2, 1, 18, 4, 8, 11, 0, 61, 7];
+const TRAVERSAL_VALUES = [-3, -2.4, -1.8, -1.2, -0.6, 0, 0.6, 1.2, 1.8, 2.4, 3];
+const TRAVERSAL_ROWS = 10;
 
-let worker = null;
+// What tests and benchmark scripts read: latencies (ms), worker memory samples, the model in use.
+const debug = { latencies: [], memory: [], model: null, denoised: null, samples: null };
+window.aestudio = debug;
+
+function show(id, message) {
+  $(id).textContent = message ?? '';
+  $(id).hidden = !message;
+}
+
+// ---- the live worker and the model in use ----
+
+const lab = new Worker('./lab-worker.js', { type: 'module' });
+const pending = new Map();
+let nextId = 1;
+lab.onmessage = ({ data }) => {
+  const call = pending.get(data.id);
+  pending.delete(data.id);
+  if (data.error != null) call.reject(new Error(data.error));
+  else call.resolve(data.result);
+};
+lab.onerror = (event) => show('model-error', `The live worker failed: ${event.message}`);
+
+/** Runs a command in the live worker. */
+function ask(command, args = {}) {
+  return new Promise((resolve, reject) => {
+    const id = nextId++;
+    pending.set(id, { resolve, reject });
+    lab.postMessage({ id, command, args });
+  });
+}
+
+let model = null; // what the live worker says of its model
+let input = null; // the current 784-pixel input
+let inputSource = 'drawing'; // 'drawing' or 'test'
+let pointA = null;
+let pointB = null;
+
+/** Hands weight bytes to the live worker; on refusal the current model stays and the reason shows. */
+async function useModel(bytes, name, { keep = true, quiet = false } = {}) {
+  try {
+    const info = await ask('loadModel', { bytes });
+    if (!quiet) show('model-error', '');
+    model = debug.model = info;
+    $('model-info').textContent = `${info.description} · ${info.parameters.toLocaleString('en')} parameters · ${name}`;
+    $('model-provenance').textContent = info.provenance;
+    if (keep) keepModel(bytes, name).catch((err) => show('model-error', `Could not keep the model in this browser: ${err.message}`));
+    await refreshModelViews();
+    return true;
+  } catch (err) {
+    show('model-error', `${err.message}. The model in use was kept.`);
+    return false;
+  }
+}
+
+async function usePretrained(name) {
+  const response = await fetch(`models/${name}.safetensors`);
+  if (!response.ok) throw new Error(`cannot fetch models/${name}.safetensors (HTTP ${response.status})`);
+  return useModel(new Uint8Array(await response.arrayBuffer()), `pretrained ${name}`);
+}
+
+async function refreshModelViews() {
+  requestDenoise(performance.now());
+  await Promise.all([drawSamples(), drawInterpolation(), drawLatentMap()]);
+  await drawTraversal();
+}
+
+// ---- draw and denoise ----
+
+const pad = new DrawingPad($('pad'), (timeStamp) => {
+  inputSource = 'drawing';
+  requestDenoise(timeStamp);
+});
+let noiseSeed = 1;
+let inFlight = false;
+let wanted = null; // the earliest pointer event not yet answered
+let settleTimer = null;
+
+function noiseSpec() {
+  const level = Number($('noise-level').value);
+  switch ($('noise-kind').value) {
+    case 'gaussian': return { kind: 'gaussian', sigma: level };
+    case 'masking': return { kind: 'masking', keep_probability: Math.max(0.05, 1 - level) };
+    default: return { kind: 'none' };
+  }
+}
+
+function updateNoiseLabel() {
+  const kind = $('noise-kind').value;
+  const level = Number($('noise-level').value);
+  $('noise-level').disabled = kind === 'none';
+  $('noise-level-label').textContent = kind === 'masking' ? `masked ${Math.round(100 * Math.min(level, 0.95))}%` : `sigma ${level.toFixed(2)}`;
+}
+
+/** Asks for a denoised output; while one is in flight, later requests merge into one. */
+function requestDenoise(since) {
+  wanted = { since: Math.min(wanted?.since ?? Infinity, since) };
+  if (!inFlight) sendDenoise();
+}
+
+async function sendDenoise() {
+  if (!wanted || !model) return;
+  const { since } = wanted;
+  wanted = null;
+  inFlight = true;
+  try {
+    const args = { noise: noiseSpec(), seed: noiseSeed };
+    if (inputSource === 'drawing') Object.assign(args, { alpha: pad.alpha(), width: pad.canvas.width, height: pad.canvas.height });
+    else args.image = input;
+    const result = await ask('denoise', args);
+    input = result.input;
+    paintDigit($('input'), result.input);
+    paintDigit($('noisy'), result.noisy);
+    paintDigit($('output'), result.output);
+    const latency = performance.now() - since;
+    debug.latencies.push(latency);
+    debug.denoised = result;
+    const empty = inputSource === 'drawing' && pad.isEmpty;
+    $('figures').textContent = empty ? 'Draw a digit, or pick one below.'
+      : `PSNR against the input: noisy ${result.noisyPsnr.toFixed(1)} dB → output ${result.outputPsnr.toFixed(1)} dB`
+        + ` · output error ${result.outputMse.toFixed(4)} per pixel`;
+    showLatency();
+    scatter.setMarker(empty ? null : result.point);
+    clearTimeout(settleTimer);
+    settleTimer = setTimeout(drawTraversal, 150); // heavier views follow once the input settles
+  } catch (err) {
+    $('figures').textContent = err.message;
+  } finally {
+    inFlight = false;
+    if (wanted) sendDenoise();
+  }
+}
+
+function quantile(values, q) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+}
+
+function showLatency() {
+  const recent = debug.latencies.slice(-200);
+  if (recent.length < 5) return;
+  $('latency').textContent = `Pointer event to painted output, last ${recent.length} updates: `
+    + `median ${quantile(recent, 0.5).toFixed(1)} ms, 95th percentile ${quantile(recent, 0.95).toFixed(1)} ms.`;
+}
+
+function useTestDigit(index) {
+  return ask('testImages', { indices: [index] }).then((pixels) => {
+    input = pixels;
+    inputSource = 'test';
+    requestDenoise(performance.now());
+  });
+}
+
+$('undo').addEventListener('click', () => pad.undo());
+$('clear').addEventListener('click', () => pad.clear());
+$('noise-kind').addEventListener('change', () => { updateNoiseLabel(); requestDenoise(performance.now()); });
+$('noise-level').addEventListener('input', () => { updateNoiseLabel(); requestDenoise(performance.now()); });
+$('reseed').addEventListener('click', () => { noiseSeed += 1; requestDenoise(performance.now()); });
+$('gallery').addEventListener('click', (event) => {
+  const box = event.target.getBoundingClientRect();
+  useTestDigit(GALLERY[Math.floor(((event.clientX - box.left) / box.width) * GALLERY.length)]);
+});
+
+// ---- generate ----
+
+let sampleSeed = 1;
+
+async function drawSamples() {
+  const variational = model?.variational;
+  $('resample').disabled = $('temperature').disabled = !variational;
+  $('generate-note').textContent = variational
+    ? 'Digits decoded from codes drawn from the prior N(0, T²·I).'
+    : 'Sampling needs a model with a prior: pick the pretrained VAE, or train a VAE or beta-VAE.';
+  if (!variational) {
+    paintGrid($('samples'), new Float32Array(0), 8);
+    return;
+  }
+  const temperature = Number($('temperature').value);
+  const images = await ask('sample', { count: 64, temperature, seed: sampleSeed });
+  debug.samples = images;
+  paintGrid($('samples'), images, 8);
+}
+
+async function drawInterpolation() {
+  if (!pointA || !pointB || !model) return;
+  paintGrid($('interpolation'), await ask('interpolate', { from: pointA, to: pointB, steps: 10 }), 10);
+}
+
+$('temperature').addEventListener('input', () => {
+  $('temperature-label').textContent = `temperature ${Number($('temperature').value).toFixed(1)}`;
+  drawSamples();
+});
+$('resample').addEventListener('click', () => { sampleSeed += 1; drawSamples(); });
+$('set-a').addEventListener('click', () => { pointA = input && Float32Array.from(input); drawInterpolation(); });
+$('set-b').addEventListener('click', () => { pointB = input && Float32Array.from(input); drawInterpolation(); });
+
+// ---- latent space ----
+
+const scatter = new LatentScatter($('map'), {
+  async onHover(index) {
+    if (index == null) return;
+    paintDigit($('hovered'), await ask('testImages', { indices: [index] }));
+    $('hovered-label').textContent = `test digit #${index}, a ${scatter.labels[index]}`;
+  },
+  async onPick(x, y) {
+    paintDigit($('picked'), await ask('decodePoint', { x, y }));
+  },
+});
+$('legend').replaceChildren(...LABEL_COLOURS.map((colour, digit) => {
+  const item = document.createElement('li');
+  item.style.setProperty('--colour', colour);
+  item.textContent = digit;
+  return item;
+}));
+
+async function drawLatentMap() {
+  const map = await ask('latentMap', { limit: 0 });
+  scatter.setData(map.points, map.labels);
+  const share = (v) => `${Math.round(100 * v)}%`;
+  $('map-note').textContent = map.axes === 'code'
+    ? `Codes of the ${map.labels.length.toLocaleString('en')} MNIST test digits (the ${model.codeSize}-D code itself). Hover for the digit, click to decode that point.`
+    : `Codes of the ${map.labels.length.toLocaleString('en')} MNIST test digits on the first two principal directions of the ${model.codeSize}-D code `
+      + `(${share(map.explained[0])} and ${share(map.explained[1])} of the variance). Hover for the digit, click to decode that point.`;
+  $('manifold-box').hidden = model.codeSize !== 2;
+  if (model.codeSize === 2) paintGrid($('manifold'), await ask('manifold', { side: 15 }), 15);
+  requestDenoise(performance.now()); // places the input's marker on the new map
+}
+
+async function drawTraversal() {
+  if (!input || !model) return;
+  const rows = Math.min(TRAVERSAL_ROWS, model.codeSize);
+  const canvas = $('traversal');
+  const size = canvas.width / TRAVERSAL_VALUES.length;
+  canvas.height = rows * size;
+  paintGrid(canvas, await ask('traverse', { image: input, dimensions: rows, values: TRAVERSAL_VALUES }), TRAVERSAL_VALUES.length);
+  $('traversal-note').textContent = `Rows: the first ${rows} code dimensions of the current input, each set from −3 to 3 `
+    + (model.variational ? '(in prior units) while the others stay.' : 'standard deviations around its value while the others stay.');
+}
+
+// ---- the model panel: pretrained, save, load ----
+
+$('pretrained').addEventListener('change', async (event) => {
+  if (!event.target.value) return;
+  try {
+    await usePretrained(event.target.value);
+  } catch (err) {
+    show('model-error', err.message);
+  }
+});
+$('save').addEventListener('click', async () => {
+  try {
+    const bytes = await ask('saveModel');
+    const link = document.createElement('a');
+    link.href = URL.createObjectURL(new Blob([bytes], { type: 'application/octet-stream' }));
+    link.download = `aestudio-${model.config.variational ? 'vae' : 'ae'}-code${model.codeSize}.safetensors`;
+    link.click();
+    setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+  } catch (err) {
+    show('model-error', err.message);
+  }
+});
+$('load').addEventListener('change', async (event) => {
+  const file = event.target.files[0];
+  if (!file) return;
+  await useModel(new Uint8Array(await file.arrayBuffer()), `loaded from ${file.name}`);
+  event.target.value = '';
+});
+
+// ---- training ----
+
+let trainer = null;
 let presets = {};
-let batchSize = 128;
+let run = null; // {training, backend, lastSnapshot, trainingMsBefore}
+let onTrainerReady = null;
 let chart = null;
 const series = { step: [], train: [], test: [] };
 
-function showError(message) {
-  $('error').textContent = message;
-  $('error').hidden = !message;
+function setRunning(state) { // 'idle' | 'running' | 'paused'
+  $('train').disabled = state !== 'idle' || !Object.keys(presets).length || !formValid;
+  $('pause').disabled = state === 'idle';
+  $('pause').textContent = state === 'paused' ? 'Resume' : 'Pause';
+  $('stop').disabled = state === 'idle';
+  for (const field of form.elements) if (!['train', 'pause', 'stop'].includes(field.id)) field.disabled = state !== 'idle';
+  if (state === 'idle') updateFormFields();
+  form.dataset.state = state;
 }
 
-function setRunning(running) {
-  $('train').disabled = running || !Object.keys(presets).length;
-  $('stop').disabled = !running;
-  for (const field of form.elements) if (field.id !== 'stop' && field.id !== 'train') field.disabled = running;
-}
-
-function startWorker() {
-  worker?.terminate();
+function startTrainer(backend, then) {
+  trainer?.terminate();
   presets = {};
-  setRunning(false);
+  onTrainerReady = then;
+  setRunning('idle');
   $('backend').dataset.kind = 'loading';
   $('backend').textContent = 'starting…';
-  worker = new Worker('./worker.js', { type: 'module' });
-  worker.onmessage = ({ data }) => handlers[data.status]?.(data);
-  worker.onerror = (event) => showError(`The worker failed: ${event.message}`);
-  worker.postMessage({ command: 'start', backend: $('backend-choice').value });
+  trainer = new Worker('./train-worker.js', { type: 'module' });
+  trainer.onmessage = ({ data }) => handlers[data.status]?.(data);
+  trainer.onerror = (event) => trainerFailed(event.message ?? 'the training worker crashed');
+  trainer.postMessage({ command: 'start', backend });
+}
+
+/** A run on WebGPU that fails for any reason but its own settings continues on the CPU. */
+function trainerFailed(message) {
+  const onGpu = run?.backend === 'gpu';
+  if (onGpu && !/diverged|invalid configuration/.test(message)) {
+    const snapshot = run.lastSnapshot;
+    show('notice', `WebGPU failed during training (${message}). The run continues on the CPU backend from `
+      + (snapshot ? `the weights of step ${snapshot.step}.` : 'the start (no weights had been saved yet).'));
+    $('backend-choice').value = 'cpu';
+    const training = run.training;
+    const modelConfig = run.model;
+    run = { ...run, backend: 'cpu', resumedAt: snapshot?.step ?? 0 };
+    startTrainer('cpu', () => {
+      setRunning('running');
+      if (snapshot) trainer.postMessage({ command: 'resume', weights: snapshot.bytes, training, step: snapshot.step });
+      else trainer.postMessage({ command: 'train', model: modelConfig, training });
+    });
+    return;
+  }
+  show('error', message);
+  setRunning('idle');
 }
 
 const handlers = {
   loading: ({ message }) => { $('status').textContent = message; },
   ready({ backend, presets: offered }) {
     presets = offered;
-    const select = $('model');
-    const previous = select.value || 'vae';
-    select.replaceChildren(...Object.keys(presets).map((name) => new Option(name, name)));
-    select.value = presets[previous] ? previous : Object.keys(presets)[0];
+    const select = $('preset');
+    if (!select.options.length) {
+      select.replaceChildren(...Object.keys(presets).map((name) => new Option(name, name)));
+      select.value = presets.vae ? 'vae' : Object.keys(presets)[0];
+      fillForm(presets[select.value]);
+    }
     const badge = $('backend');
     badge.dataset.kind = backend.kind;
-    badge.textContent = backend.kind === 'gpu' ? `WebGPU: ${backend.reason}` : `CPU backend: ${backend.reason}`;
-    $('status').textContent = 'Ready: MNIST loaded (60,000 training and 10,000 test images, checksums verified).';
-    setRunning(false);
+    badge.textContent = backend.kind === 'gpu' ? `training on WebGPU: ${backend.reason}` : `training on the CPU backend: ${backend.reason}`;
+    if (!run) $('status').textContent = 'Ready to train: MNIST loaded (60,000 training and 10,000 test images, checksums verified).';
+    setRunning('idle');
+    checkForm();
+    const then = onTrainerReady;
+    onTrainerReady = null;
+    then?.();
   },
-  configured: ({ description }) => { $('model-description').textContent = description; },
-  progress({ progress, trainingMs }) {
+  configured({ description, resumedAt }) {
+    $('form-check').textContent = resumedAt != null ? `${description}, resumed at step ${resumedAt}` : description;
+  },
+  progress({ progress, trainingMs, wasmBytes }) {
     const { epoch, step, stepsPerEpoch, trainLoss } = progress;
-    const total = stepsPerEpoch * Number(form.elements.epochs.value);
+    const { epochs, batch_size: batchSize } = run.training;
+    const total = stepsPerEpoch * epochs;
     $('progress').max = total;
     $('progress').value = step;
-    const samplesPerSecond = (step * batchSize) / (trainingMs / 1000);
+    const stepsHere = step - (run.resumedAt ?? 0);
+    const samplesPerSecond = (stepsHere * batchSize) / (trainingMs / 1000);
     const secondsLeft = ((total - step) * batchSize) / samplesPerSecond;
     if (trainLoss != null) addPoint(step, trainLoss, null);
-    $('status').textContent = `epoch ${Math.min(epoch + 1, Number(form.elements.epochs.value))} · step ${step}/${total} · `
+    debug.memory.push({ step, wasmBytes, time: performance.now() });
+    $('status').textContent = `epoch ${Math.min(epoch + 1, epochs)} of ${epochs} · step ${step}/${total} · `
       + `${Math.round(samplesPerSecond).toLocaleString('en')} samples/s · ${formatDuration(secondsLeft)} left`
       + (trainLoss != null ? ` · train loss ${trainLoss.toFixed(4)}` : '');
   },
@@ -67,11 +379,25 @@ const handlers = {
       + ` (per-pixel BCE ${evaluation.bce_per_pixel.toFixed(4)}, MSE ${evaluation.mse_per_pixel.toFixed(5)}`
       + (evaluation.kl_per_sample != null ? `, KL ${evaluation.kl_per_sample.toFixed(2)}` : '') + ')';
   },
-  digits: ({ images, reconstructions }) => drawDigits(images, reconstructions),
-  done() { $('status').textContent += ' · finished'; setRunning(false); },
-  stopped() { $('status').textContent += ' · stopped'; setRunning(false); },
-  error({ message }) { showError(message); setRunning(false); },
+  digits: ({ images, reconstructions }) => paintGrid($('digits'), interleaveRows(images, reconstructions), 12),
+  snapshot({ bytes, step, final }) {
+    run.lastSnapshot = { bytes, step };
+    // The live views follow the model as it learns; the browser keeps it at epoch ends and stops.
+    useModel(bytes, `trained in this tab (step ${step})`, { keep: final, quiet: true });
+  },
+  paused() { $('status').textContent += ' · paused'; setRunning('paused'); },
+  done() { $('status').textContent += ' · finished'; setRunning('idle'); },
+  stopped() { $('status').textContent += ' · stopped'; setRunning('idle'); },
+  error({ message }) { trainerFailed(message); },
 };
+
+/** 12 images then 12 reconstructions, as one 12-column grid of two rows. */
+function interleaveRows(images, reconstructions) {
+  const both = new Float32Array(images.length * 2);
+  both.set(images);
+  if (reconstructions) both.set(reconstructions, images.length);
+  return both;
+}
 
 function formatDuration(seconds) {
   if (!Number.isFinite(seconds)) return '…';
@@ -88,7 +414,7 @@ function addPoint(step, train, test) {
 function makeChart() {
   const width = Math.max(300, $('chart').clientWidth);
   chart = new uPlot({
-    width, height: 240,
+    width, height: 220,
     scales: { x: { time: false } },
     axes: [{ label: 'step' }, { label: 'loss', size: 60 }],
     series: [
@@ -105,50 +431,125 @@ function resetChart() {
   $('test-loss').textContent = 'Test loss appears after each epoch.';
 }
 
-/** Draws images (top row) and reconstructions (bottom row), 784 floats in [0, 1] each. */
-function drawDigits(images, reconstructions) {
-  const canvas = $('digits');
-  const ctx = canvas.getContext('2d');
-  const count = images.length / 784;
-  const size = 28 * DIGIT_SCALE;
-  const cell = new ImageData(28, 28);
-  const scratch = new OffscreenCanvas(28, 28); // one 28x28 staging canvas, scaled up by drawImage
-  const scratchContext = scratch.getContext('2d');
-  const paint = (pixels, index, row) => {
-    for (let i = 0; i < 784; i++) {
-      const v = Math.round(255 * Math.min(1, Math.max(0, pixels[index * 784 + i])));
-      cell.data.set([v, v, v, 255], i * 4);
-    }
-    scratchContext.putImageData(cell, 0, 0);
-    ctx.drawImage(scratch, index * size, row * size, size, size);
+// ---- the training form ----
+
+let formValid = false;
+
+/** Puts a preset's configuration into the form's fields. */
+function fillForm(config) {
+  const fields = form.elements;
+  fields.code_size.value = config.code_size;
+  fields.architecture.value = config.architecture.kind;
+  fields.widths.value = (config.architecture.hidden ?? config.architecture.channels).join(', ');
+  fields.activation.value = config.activation;
+  fields.likelihood.value = config.likelihood;
+  fields.variational.value = String(config.variational);
+  fields.beta.value = config.beta;
+  fields.noise.value = config.corruption.kind;
+  fields.noise_level.value = config.corruption.sigma ?? config.corruption.keep_probability ?? 0.5;
+  updateFormFields();
+}
+
+function updateFormFields() {
+  const fields = form.elements;
+  const idle = form.dataset.state !== 'running' && form.dataset.state !== 'paused';
+  $('widths-label').textContent = fields.architecture.value === 'conv' ? 'Channels (two)' : 'Hidden widths';
+  $('train-noise-label').textContent = fields.noise.value === 'masking' ? 'Keep probability' : 'Noise sigma';
+  fields.noise_level.disabled = !idle || fields.noise.value === 'none';
+  fields.beta.disabled = !idle || fields.variational.value !== 'true';
+}
+
+/** The run the form describes, or throws with what is wrong in it. */
+function formConfig() {
+  const fields = form.elements;
+  const integer = (name) => {
+    const value = Number(fields[name].value);
+    if (!Number.isInteger(value)) throw new Error(`${fields[name].closest('label').textContent.trim()} must be a whole number`);
+    return value;
   };
-  ctx.imageSmoothingEnabled = false;
-  ctx.fillStyle = 'black';
-  ctx.fillRect(0, 0, canvas.width, canvas.height);
-  for (let index = 0; index < count; index++) {
-    paint(images, index, 0);
-    if (reconstructions) paint(reconstructions, index, 1);
+  const number = (name) => {
+    const value = fields[name].value.trim() === '' ? NaN : Number(fields[name].value);
+    if (!Number.isFinite(value)) throw new Error(`${fields[name].closest('label').textContent.trim()} must be a number`);
+    return value;
+  };
+  const widths = fields.widths.value.split(',').map((w) => w.trim()).filter(Boolean).map(Number);
+  if (!widths.length || !widths.every(Number.isInteger)) throw new Error('widths must be whole numbers separated by commas');
+  let architecture;
+  if (fields.architecture.value === 'conv') {
+    if (widths.length !== 2) throw new Error('a convolutional model takes exactly two channel counts, like 16, 32');
+    architecture = { kind: 'conv', channels: widths };
+  } else {
+    architecture = { kind: 'mlp', hidden: widths };
+  }
+  const level = fields.noise.value === 'none' ? 0 : number('noise_level');
+  const corruption = { none: { kind: 'none' }, gaussian: { kind: 'gaussian', sigma: level }, masking: { kind: 'masking', keep_probability: level } }[fields.noise.value];
+  const variational = fields.variational.value === 'true';
+  return {
+    model: {
+      code_size: integer('code_size'), architecture, activation: fields.activation.value, likelihood: fields.likelihood.value,
+      corruption, variational, beta: variational ? number('beta') : 1,
+    },
+    training: {
+      learning_rate: number('learning_rate'), batch_size: integer('batch_size'), epochs: integer('epochs'), seed: 1, readback_every: 20,
+    },
+  };
+}
+
+/** Checks the form in Rust (the same rules as the training code) and shows the reason if refused. */
+async function checkForm() {
+  try {
+    const { model: config, training } = formConfig();
+    const { description, parameters } = await ask('validate', { model: config, training });
+    formValid = true;
+    $('form-check').textContent = `${description} · ${parameters.toLocaleString('en')} parameters`;
+    $('form-check').classList.remove('refused');
+  } catch (err) {
+    formValid = false;
+    $('form-check').textContent = `Cannot train this: ${err.message}`;
+    $('form-check').classList.add('refused');
+  }
+  if (form.dataset.state === 'idle') $('train').disabled = !formValid || !Object.keys(presets).length;
+}
+
+form.addEventListener('input', () => { updateFormFields(); checkForm(); });
+$('preset').addEventListener('change', () => { fillForm(presets[$('preset').value]); checkForm(); });
+form.addEventListener('submit', (event) => {
+  event.preventDefault();
+  if (!formValid) return;
+  show('error', '');
+  show('notice', '');
+  const { model: config, training } = formConfig();
+  run = { model: config, training, backend: $('backend').dataset.kind, lastSnapshot: null };
+  debug.memory = [];
+  resetChart();
+  setRunning('running');
+  trainer.postMessage({ command: 'train', model: config, training });
+});
+$('pause').addEventListener('click', () => {
+  const paused = form.dataset.state === 'paused';
+  trainer.postMessage({ command: paused ? 'continue' : 'pause' });
+  if (paused) setRunning('running');
+});
+$('stop').addEventListener('click', () => trainer.postMessage({ command: 'stop' }));
+$('backend-choice').addEventListener('change', () => startTrainer($('backend-choice').value));
+
+// ---- start ----
+
+async function start() {
+  updateNoiseLabel();
+  makeChart();
+  scatter.draw();
+  startTrainer($('backend-choice').value);
+  try {
+    await ask('start');
+    paintGrid($('gallery'), await ask('testImages', { indices: GALLERY }), GALLERY.length);
+    const kept = await latestModel().catch(() => undefined);
+    const restored = kept && await useModel(kept.bytes, `${kept.name}, restored from this browser`, { keep: false });
+    if (!restored) await usePretrained('dae');
+    await useTestDigit(GALLERY[0]);
+  } catch (err) {
+    show('model-error', err.message);
   }
 }
 
-form.addEventListener('submit', (event) => {
-  event.preventDefault();
-  showError('');
-  const fields = form.elements;
-  batchSize = Number(fields.batch_size.value);
-  const training = {
-    learning_rate: Number(fields.learning_rate.value),
-    batch_size: batchSize,
-    epochs: Number(fields.epochs.value),
-    seed: 1,
-    readback_every: 20,
-  };
-  resetChart();
-  setRunning(true);
-  worker.postMessage({ command: 'train', model: presets[fields.model.value], training });
-});
-$('stop').addEventListener('click', () => worker.postMessage({ command: 'stop' }));
-$('backend-choice').addEventListener('change', startWorker);
-
-makeChart();
-startWorker();
+start();

@@ -1,0 +1,118 @@
+// The training worker: owns the wasm training session (WebGPU or CPU), so the page never freezes.
+// Protocol: {command} in (start, train, resume, pause, continue, stop); {status} out (loading,
+// ready, configured, progress, digits, evaluation, snapshot, paused, stopped, done, error).
+import init, { Studio } from './pkg/aestudio.js';
+import { fetchGunzipped, MNIST_FILES } from './data.js';
+
+// Test images shown with their reconstructions: one of each digit, then two more.
+const SHOWN_DIGITS = Uint32Array.from([3, 2, 1, 18, 4, 8, 11, 0, 61, 7, 10, 12]);
+// Each call into training aims at this much work, so that a pause or stop waits at most that long.
+const CHUNK_MS = 120;
+const DIGITS_EVERY_MS = 400;
+// Weights go to the page this often (for the live view, and as the point a lost GPU resumes from).
+const SNAPSHOT_EVERY_MS = 2000;
+
+let studio = null;
+let wasm = null;
+let state = 'idle'; // idle | running | paused | stopping
+let wake = null; // resolves a pause
+
+const post = (message, transfer = []) => self.postMessage(message, transfer);
+const nextTask = () => new Promise((resolve) => setTimeout(resolve, 0));
+const memory = () => wasm.memory.buffer.byteLength;
+
+async function start(backend) {
+  wasm = await init();
+  studio = await Studio.create(backend);
+  post({ status: 'loading', message: 'Fetching MNIST for training (11.6 MB gzip’d)…' });
+  const files = await Promise.all(MNIST_FILES.map(fetchGunzipped));
+  studio.loadMnist(...files);
+  post({ status: 'ready', backend: studio.backend(), presets: Studio.presets() });
+  post({ status: 'digits', images: studio.testImages(SHOWN_DIGITS), reconstructions: null });
+}
+
+async function postDigits() {
+  post({ status: 'digits', images: studio.testImages(SHOWN_DIGITS), reconstructions: await studio.reconstruct(SHOWN_DIGITS) });
+}
+
+// `final`: a point worth keeping (epoch end, pause, stop, finish) rather than a periodic refresh.
+async function postSnapshot(progress, provenance, final) {
+  const bytes = await studio.exportWeights(provenance);
+  post({ status: 'snapshot', bytes, step: progress?.step ?? 0, final }, [bytes.buffer]);
+}
+
+async function run(training, provenance) {
+  state = 'running';
+  let steps = 1;
+  let lastDigits = 0;
+  let lastSnapshot = performance.now();
+  let trainingMs = 0; // time inside training steps only, for an honest samples/s
+  let progress = null;
+  while (state !== 'stopping') {
+    if (state === 'paused') {
+      post({ status: 'paused', progress });
+      await postSnapshot(progress, provenance(progress), true);
+      await new Promise((resolve) => { wake = resolve; });
+      continue;
+    }
+    const chunkStarted = performance.now();
+    progress = await studio.trainSteps(steps);
+    const chunkMs = performance.now() - chunkStarted;
+    trainingMs += chunkMs;
+    // Grow or shrink the chunk towards CHUNK_MS of work.
+    steps = Math.max(1, Math.min(200, Math.round(steps * (CHUNK_MS / Math.max(chunkMs, 1)) * 0.7 + steps * 0.3)));
+    post({ status: 'progress', progress, trainingMs, wasmBytes: memory() });
+    if (performance.now() - lastDigits > DIGITS_EVERY_MS || progress.epochFinished) {
+      await postDigits();
+      lastDigits = performance.now();
+    }
+    if (progress.epochFinished) {
+      post({ status: 'evaluation', epoch: progress.epoch, evaluation: await studio.evaluate(0) });
+    }
+    if (performance.now() - lastSnapshot > SNAPSHOT_EVERY_MS || progress.epochFinished || progress.finished) {
+      await postSnapshot(progress, provenance(progress), progress.epochFinished || progress.finished);
+      lastSnapshot = performance.now();
+    }
+    if (progress.finished) break;
+    await nextTask(); // let a pause or stop message in
+  }
+  const stopped = state === 'stopping';
+  state = 'stopping';
+  if (stopped && progress) await postSnapshot(progress, provenance(progress), true);
+  post({ status: stopped ? 'stopped' : 'done', progress });
+  state = 'idle';
+}
+
+function provenanceOf(description, training) {
+  return (progress) => `${description}, trained in the browser on MNIST: ${progress?.epoch ?? 0} of ${training.epochs} epochs`
+    + ` (step ${progress?.step ?? 0}, batch ${training.batch_size}, lr ${training.learning_rate})`;
+}
+
+async function train({ model, training }) {
+  const description = studio.configure(JSON.stringify(model), JSON.stringify(training));
+  post({ status: 'configured', description });
+  await run(training, provenanceOf(description, training));
+}
+
+async function resume({ weights, training, step }) {
+  const description = studio.resume(weights, JSON.stringify(training), step);
+  post({ status: 'configured', description, resumedAt: step });
+  await run(training, provenanceOf(description, training));
+}
+
+self.onmessage = async ({ data }) => {
+  try {
+    switch (data.command) {
+      case 'start': await start(data.backend); break;
+      case 'train': await train(data); break;
+      case 'resume': await resume(data); break;
+      case 'pause': if (state === 'running') state = 'paused'; break;
+      case 'continue': if (state === 'paused') { state = 'running'; wake?.(); } break;
+      case 'stop': if (state === 'running' || state === 'paused') { state = 'stopping'; wake?.(); } break;
+      default: throw new Error(`unknown command ${data.command}`);
+    }
+  } catch (err) {
+    state = 'idle';
+    post({ status: 'error', message: err?.message ?? String(err), backend: studio?.backend()?.kind });
+  }
+};
