@@ -15,8 +15,11 @@ const TRAVERSAL_VALUES = [-3, -2.4, -1.8, -1.2, -0.6, 0, 0.6, 1.2, 1.8, 2.4, 3];
 const TRAVERSAL_ROWS = 10;
 
 // What tests and benchmark scripts read: latencies (ms), worker memory samples, the model in use.
-const debug = { latencies: [], memory: [], model: null, denoised: null, samples: null };
+const debug = { latencies: [], memory: [], model: null, denoised: null, samples: null, series: null };
 window.aestudio = debug;
+// Whether the live worker still has work queued (tests wait for this to settle).
+Object.defineProperty(debug, 'busy', { get: () => pending.size > 0 || inFlight || wanted != null });
+debug.state = () => ({ pending: [...pending.keys()], inFlight, wanted, mapReady, latencies: debug.latencies.length });
 
 function show(id, message) {
   $(id).textContent = message ?? '';
@@ -50,22 +53,26 @@ let input = null; // the current 784-pixel input
 let inputSource = 'drawing'; // 'drawing' or 'test'
 let pointA = null;
 let pointB = null;
+let mapReady = false; // the latent map (which traversals use) fits the model in use
 
-/** Hands weight bytes to the live worker; on refusal the current model stays and the reason shows. */
-async function useModel(bytes, name, { keep = true, quiet = false } = {}) {
+/** Hands weight bytes to the live worker; on refusal the current model stays and the reason shows.
+ * `refresh`: 'all' views, or 'light' (no full latent map: training sends weights every 2 s). */
+async function useModel(bytes, name, { keep = true, refresh = 'all' } = {}) {
+  let info;
   try {
-    const info = await ask('loadModel', { bytes });
-    if (!quiet) show('model-error', '');
-    model = debug.model = info;
-    $('model-info').textContent = `${info.description} · ${info.parameters.toLocaleString('en')} parameters · ${name}`;
-    $('model-provenance').textContent = info.provenance;
-    if (keep) keepModel(bytes, name).catch((err) => show('model-error', `Could not keep the model in this browser: ${err.message}`));
-    await refreshModelViews();
-    return true;
+    info = await ask('loadModel', { bytes });
   } catch (err) {
     show('model-error', `${err.message}. The model in use was kept.`);
     return false;
   }
+  if (refresh === 'all') show('model-error', '');
+  model = debug.model = info;
+  mapReady = false;
+  $('model-info').textContent = `${info.description} · ${info.parameters.toLocaleString('en')} parameters · ${name}`;
+  $('model-provenance').textContent = info.provenance;
+  if (keep) keepModel(bytes, name).catch((err) => show('model-error', `Could not keep the model in this browser: ${err.message}`));
+  await refreshModelViews(refresh === 'all' ? 0 : 2000).catch((err) => show('model-error', `A view could not be drawn: ${err.message}`));
+  return true;
 }
 
 async function usePretrained(name) {
@@ -74,9 +81,10 @@ async function usePretrained(name) {
   return useModel(new Uint8Array(await response.arrayBuffer()), `pretrained ${name}`);
 }
 
-async function refreshModelViews() {
+/** Redraws every view of the model; the latent map from the first `mapLimit` test digits (0: all). */
+async function refreshModelViews(mapLimit) {
   requestDenoise(performance.now());
-  await Promise.all([drawSamples(), drawInterpolation(), drawLatentMap()]);
+  await Promise.all([drawSamples(), drawInterpolation(), drawLatentMap(mapLimit)]);
   await drawTraversal();
 }
 
@@ -228,9 +236,10 @@ $('legend').replaceChildren(...LABEL_COLOURS.map((colour, digit) => {
   return item;
 }));
 
-async function drawLatentMap() {
-  const map = await ask('latentMap', { limit: 0 });
+async function drawLatentMap(limit) {
+  const map = await ask('latentMap', { limit });
   scatter.setData(map.points, map.labels);
+  mapReady = true;
   const share = (v) => `${Math.round(100 * v)}%`;
   $('map-note').textContent = map.axes === 'code'
     ? `Codes of the ${map.labels.length.toLocaleString('en')} MNIST test digits (the ${model.codeSize}-D code itself). Hover for the digit, click to decode that point.`
@@ -242,7 +251,7 @@ async function drawLatentMap() {
 }
 
 async function drawTraversal() {
-  if (!input || !model) return;
+  if (!input || !model || !mapReady) return;
   const rows = Math.min(TRAVERSAL_ROWS, model.codeSize);
   const canvas = $('traversal');
   const size = canvas.width / TRAVERSAL_VALUES.length;
@@ -255,9 +264,11 @@ async function drawTraversal() {
 // ---- the model panel: pretrained, save, load ----
 
 $('pretrained').addEventListener('change', async (event) => {
-  if (!event.target.value) return;
+  const name = event.target.value;
+  event.target.value = ''; // a menu of actions, not a state: the model line says what is in use
+  if (!name) return;
   try {
-    await usePretrained(event.target.value);
+    await usePretrained(name);
   } catch (err) {
     show('model-error', err.message);
   }
@@ -289,6 +300,7 @@ let run = null; // {training, backend, lastSnapshot, trainingMsBefore}
 let onTrainerReady = null;
 let chart = null;
 const series = { step: [], train: [], test: [] };
+debug.series = series;
 
 function setRunning(state) { // 'idle' | 'running' | 'paused'
   $('train').disabled = state !== 'idle' || !Object.keys(presets).length || !formValid;
@@ -383,7 +395,7 @@ const handlers = {
   snapshot({ bytes, step, final }) {
     run.lastSnapshot = { bytes, step };
     // The live views follow the model as it learns; the browser keeps it at epoch ends and stops.
-    useModel(bytes, `trained in this tab (step ${step})`, { keep: final, quiet: true });
+    useModel(bytes, `trained in this tab (step ${step})`, { keep: final, refresh: final ? 'all' : 'light' });
   },
   paused() { $('status').textContent += ' · paused'; setRunning('paused'); },
   done() { $('status').textContent += ' · finished'; setRunning('idle'); },

@@ -1,10 +1,10 @@
-// End-to-end: the served page loads, trains in its worker, the loss it shows falls, the
-// reconstructions on the canvas come to resemble the test digits, and nothing reaches the console.
+// End-to-end: the served page in headless Chromium, driven as a person would. One page and one
+// browser profile for the whole file, in order: what a test trains or loads, the next one finds.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import { mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
@@ -12,7 +12,9 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const outDir = fileURLToPath(new URL('./out/', import.meta.url));
 let server;
 let browser;
+let page;
 let baseUrl;
+const problems = [];
 
 const freePort = () => new Promise((resolve) => {
   const probe = createServer().listen(0, '127.0.0.1', () => {
@@ -36,6 +38,11 @@ before(async () => {
       '--disable-sync', '--disable-quic', '--disable-dev-shm-usage', '--enable-unsafe-webgpu'],
   });
   mkdirSync(outDir, { recursive: true });
+  const context = await browser.newContext({ viewport: { width: 1200, height: 900 }, acceptDownloads: true });
+  page = await context.newPage();
+  page.on('console', (msg) => { if (msg.type() === 'error') problems.push(msg.text()); });
+  page.on('pageerror', (err) => problems.push(err.message));
+  await openPage();
 });
 
 after(async () => {
@@ -43,9 +50,44 @@ after(async () => {
   server?.kill();
 });
 
+/** Loads the page and waits until the live view has answered and the trainer is ready. */
+async function openPage() {
+  await page.goto(baseUrl);
+  await page.waitForFunction(() => window.aestudio?.model && window.aestudio.latencies.length > 0
+    && document.getElementById('map-note').textContent.includes('Hover'), null, { timeout: 120_000 });
+  await page.waitForFunction(() => !document.getElementById('train').disabled, null, { timeout: 120_000 });
+}
+
+/** The 28x28 images on a canvas grid of `columns`, read back from its pixels (values in [0, 1]). */
+function readGrid(id, columns) {
+  return page.evaluate(([id, columns]) => {
+    const canvas = document.getElementById(id);
+    const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+    const size = canvas.width / columns;
+    const rows = Math.round(canvas.height / size);
+    const images = [];
+    for (let cell = 0; cell < rows * columns; cell++) {
+      const [left, top] = [(cell % columns) * size, Math.floor(cell / columns) * size];
+      const image = [];
+      for (let y = 0; y < 28; y++) for (let x = 0; x < 28; x++) {
+        const px = Math.floor(left + (x + 0.5) * size / 28);
+        const py = Math.floor(top + (y + 0.5) * size / 28);
+        image.push(data[(py * canvas.width + px) * 4] / 255);
+      }
+      images.push(image);
+    }
+    return images;
+  }, [id, columns]);
+}
+
+const readDigit = async (id) => (await readGrid(id, 1))[0];
+const sum = (values) => values.reduce((s, v) => s + v, 0);
+const mse = (a, b) => sum(a.map((v, i) => (v - b[i]) ** 2)) / a.length;
+const psnr = (a, b) => -10 * Math.log10(Math.max(mse(a, b), 1e-10));
+
 /** Pearson correlation of two equal-length arrays. */
 function correlation(a, b) {
-  const mean = (x) => x.reduce((s, v) => s + v, 0) / x.length;
+  const mean = (x) => sum(x) / x.length;
   const [ma, mb] = [mean(a), mean(b)];
   let num = 0, da = 0, db = 0;
   for (let i = 0; i < a.length; i++) {
@@ -56,61 +98,174 @@ function correlation(a, b) {
   return num / Math.sqrt(da * db);
 }
 
-test('the page trains an autoencoder on MNIST and shows its reconstructions', async () => {
-  const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-  const problems = [];
-  page.on('console', (msg) => { if (msg.type() === 'error') problems.push(msg.text()); });
-  page.on('pageerror', (err) => problems.push(err.message));
-
-  await page.goto(baseUrl);
-  await page.waitForFunction(() => !document.getElementById('train').disabled, null, { timeout: 120_000 });
-  const badge = await page.textContent('#backend');
-  assert.match(badge, /CPU backend: .*software fallback|CPU backend: .*no WebGPU|CPU backend: WebGPU offered no adapter/,
-    'without a real GPU the page picks the CPU backend and says why');
-
-  await page.selectOption('#model', 'ae');
-  // Long enough that the run is still going when the test clicks Stop.
-  await page.fill('input[name=epochs]', '10');
-  await page.click('#train');
-
-  // Follow the train loss the status line shows for a while.
-  const losses = [];
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline && losses.length < 12) {
-    const match = (await page.textContent('#status')).match(/train loss ([0-9.]+)/);
-    if (match && Number(match[1]) !== losses.at(-1)) losses.push(Number(match[1]));
-    await page.waitForTimeout(400);
+/** The largest share of an image's ink that one 20x20 box holds (MNIST fits digits in 20x20). */
+function inkInBox(image) {
+  let best = 0;
+  for (let top = 0; top <= 8; top++) for (let left = 0; left <= 8; left++) {
+    let inside = 0;
+    for (let y = top; y < top + 20; y++) for (let x = left; x < left + 20; x++) inside += image[y * 28 + x];
+    best = Math.max(best, inside);
   }
-  assert.ok(losses.length >= 5, `the status showed losses: ${losses}`);
-  assert.ok(losses.at(-1) < 0.8 * losses[0], `the loss fell: ${losses}`);
-  assert.match(await page.textContent('#status'), /samples\/s/);
+  return best / Math.max(sum(image), 1e-9);
+}
 
-  // Reconstructions (bottom row) must resemble the test digits above them.
-  const rows = await page.evaluate(() => {
-    const canvas = document.getElementById('digits');
+/** Waits for a new live-view answer after `action`. */
+async function afterUpdate(action) {
+  const before = await page.evaluate(() => window.aestudio.latencies.length);
+  await action();
+  await page.waitForFunction((n) => window.aestudio.latencies.length > n && !window.aestudio.busy, before, { timeout: 30_000 })
+    .catch(async (err) => { throw new Error(`${err.message}; page state ${await page.evaluate(() => JSON.stringify(window.aestudio.state()))}`); });
+  await page.waitForTimeout(100);
+}
+
+/** Clicks digit `slot` (0-9) of the gallery. */
+async function pickTestDigit(slot) {
+  const gallery = page.locator('#gallery');
+  const { width, height } = await gallery.boundingBox();
+  await gallery.click({ position: { x: (slot + 0.5) * width / 10, y: height / 2 } });
+}
+
+async function drawSeven() {
+  await page.click('#clear');
+  await page.locator('#pad').scrollIntoViewIfNeeded();
+  const pad = await page.locator('#pad').boundingBox();
+  await page.mouse.move(pad.x + 80, pad.y + 70);
+  await page.mouse.down();
+  for (let i = 1; i <= 12; i++) await page.mouse.move(pad.x + 80 + i * 10, pad.y + 70);
+  for (let i = 1; i <= 16; i++) await page.mouse.move(pad.x + 200 - i * 5, pad.y + 70 + i * 10);
+  await page.mouse.up();
+}
+
+test('a digit drawn with the mouse comes back as an MNIST-like digit', async () => {
+  assert.match(await page.textContent('#model-info'), /denoising AE .* pretrained dae/, 'the pretrained DAE is in use at once');
+  await page.selectOption('#noise-kind', 'none');
+  await afterUpdate(drawSeven);
+  const input = await readDigit('input');
+  const output = await readDigit('output');
+  assert.ok(sum(input) > 30, `the drawing reached the 28x28 input (ink ${sum(input).toFixed(1)})`);
+  assert.ok(inkInBox(input) > 0.99, `the input is fitted into the 20x20 box (${inkInBox(input).toFixed(3)})`);
+  assert.ok(sum(output) > 30 && inkInBox(output) > 0.9, `the output is a digit inside the box (ink ${sum(output).toFixed(1)}, ${inkInBox(output).toFixed(3)} inside)`);
+  const r = correlation(input, output);
+  assert.ok(r > 0.6, `the output follows the drawing (correlation ${r.toFixed(2)})`);
+  assert.match(await page.textContent('#latency'), /median [0-9.]+ ms, 95th percentile [0-9.]+ ms/);
+
+  // Undo takes the last stroke away; the input loses ink.
+  await afterUpdate(() => page.click('#undo'));
+  assert.equal(sum(await readDigit('input')), 0, 'one stroke drawn, one undone: the input is empty');
+});
+
+test('a noisy test digit comes out closer to the clean one (PSNR up)', async () => {
+  // The shipped DAE was trained on Gaussian noise; masking, which it never saw, gains less.
+  for (const [kind, level, gain] of [['gaussian', '0.5', 3], ['masking', '0.5', 1]]) {
+    await page.selectOption('#noise-kind', kind);
+    await page.$eval('#noise-level', (slider, value) => { slider.value = value; slider.dispatchEvent(new Event('input')); }, level);
+    for (const slot of [0, 4]) {
+      await afterUpdate(() => pickTestDigit(slot));
+      const [clean, noisy, output] = [await readDigit('input'), await readDigit('noisy'), await readDigit('output')];
+      const [before, after] = [psnr(noisy, clean), psnr(output, clean)];
+      assert.ok(after > before + gain, `${kind} noise on test digit ${slot}: PSNR ${before.toFixed(1)} dB noisy, ${after.toFixed(1)} dB denoised`);
+      assert.match(await page.textContent('#figures'), /noisy [0-9.]+ dB → output [0-9.]+ dB/);
+    }
+  }
+});
+
+test('the pretrained VAE generates varied digits, interpolates and maps the test set', async () => {
+  await page.selectOption('#pretrained', 'vae');
+  await page.waitForFunction(() => window.aestudio.model?.variational && !window.aestudio.busy, null, { timeout: 60_000 });
+  await page.waitForFunction(() => document.getElementById('map-note').textContent.includes('principal directions'), null, { timeout: 60_000 });
+  const samples = await readGrid('samples', 8);
+  assert.equal(samples.length, 64);
+  for (const [i, sample] of samples.entries()) assert.ok(sum(sample) > 20, `sample ${i} is not blank (ink ${sum(sample).toFixed(1)})`);
+  let identical = 0;
+  for (let i = 1; i < samples.length; i++) if (mse(samples[i], samples[0]) < 1e-3) identical++;
+  assert.equal(identical, 0, 'no sample repeats the first');
+
+  // Interpolation from a 0 to a 1 (gallery slots 0 and 1): the ends are those digits.
+  const pick = (slot) => afterUpdate(() => pickTestDigit(slot));
+  await pick(0);
+  await page.click('#set-a');
+  const zero = await readDigit('input');
+  await pick(1);
+  await page.click('#set-b');
+  const one = await readDigit('input');
+  await page.waitForTimeout(300);
+  const line = await readGrid('interpolation', 10);
+  assert.ok(correlation(line[0], zero) > 0.7 && correlation(line[9], one) > 0.7, 'the ends of the interpolation are the two digits');
+  assert.ok(correlation(line[0], line[9]) < correlation(line[0], line[4]), 'the middle lies between them');
+
+  // The scatter has points of several colours, and a click decodes a digit.
+  const colours = await page.evaluate(() => {
+    const canvas = document.getElementById('map');
     const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
-    const size = canvas.height / 2;
-    const count = Math.floor(canvas.width / size);
-    const cell = (index, row) => {
-      const values = [];
-      for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) {
-        values.push(data[((row * size + y) * canvas.width + index * size + x) * 4] / 255);
-      }
-      return values;
-    };
-    return Array.from({ length: count }, (_, i) => [cell(i, 0), cell(i, 1)]);
+    const seen = new Set();
+    for (let i = 0; i < data.length; i += 4) if (data[i] + data[i + 1] + data[i + 2] < 700) seen.add(`${data[i] >> 4},${data[i + 1] >> 4},${data[i + 2] >> 4}`);
+    return seen.size;
   });
-  assert.equal(rows.length, 12);
-  for (const [index, [image, reconstruction]] of rows.entries()) {
-    const ink = reconstruction.reduce((s, v) => s + v, 0) / reconstruction.length;
-    assert.ok(ink > 0.03, `reconstruction ${index} is not blank (mean ${ink})`);
-    const r = correlation(image, reconstruction);
-    assert.ok(r > 0.6, `reconstruction ${index} resembles its digit (correlation ${r.toFixed(2)})`);
-  }
+  assert.ok(colours >= 10, `the map is coloured by label (${colours} colours)`);
+  await page.locator('#map').click();
+  await page.waitForTimeout(300);
+  assert.ok(sum(await readDigit('picked')) > 20, 'clicking the map decodes a digit');
+
+  // The 2-D VAE shows its manifold, as in the VAE paper's figures.
+  await page.selectOption('#pretrained', 'vae-2d');
+  await page.waitForFunction(() => !document.getElementById('manifold-box').hidden && !window.aestudio.busy, null, { timeout: 60_000 });
+  const grid = await readGrid('manifold', 15);
+  assert.ok(grid.every((image) => sum(image) > 10), 'every cell of the manifold holds a digit');
+  assert.ok(mse(grid[0], grid[224]) > 0.02, 'opposite corners of the manifold differ');
+});
+
+test('training in the page: the loss falls, pause holds, resume continues, stop keeps the model', async () => {
+  await page.selectOption('#preset', 'ae');
+  await page.fill('input[name=epochs]', '3');
+  await page.click('#train');
+  await page.waitForFunction(() => window.aestudio.series.train.filter((v) => v != null).length >= 8, null, { timeout: 120_000 });
+  const losses = await page.evaluate(() => window.aestudio.series.train.filter((v) => v != null));
+  assert.ok(losses.at(-1) < 0.8 * losses[0], `the chart's train loss fell: ${losses.map((v) => v.toFixed(4))}`);
+  assert.match(await page.textContent('#status'), /samples\/s/);
+  // The live view follows the model being trained.
+  await page.waitForFunction(() => /trained in this tab/.test(document.getElementById('model-info').textContent), null, { timeout: 30_000 });
+
+  await page.click('#pause');
+  await page.waitForFunction(() => document.getElementById('status').textContent.includes('paused'), null, { timeout: 30_000 });
+  const stepOf = async () => Number((await page.textContent('#status')).match(/step (\d+)/)[1]);
+  const pausedAt = await stepOf();
+  await page.waitForTimeout(1500);
+  assert.equal(await stepOf(), pausedAt, 'no step is taken while paused');
+  await page.click('#pause'); // now labelled Resume
+  await page.waitForFunction((step) => Number(document.getElementById('status').textContent.match(/step (\d+)/)?.[1]) > step, pausedAt, { timeout: 30_000 });
 
   await page.click('#stop');
   await page.waitForFunction(() => document.getElementById('status').textContent.includes('stopped'), null, { timeout: 30_000 });
-  await page.screenshot({ path: `${outDir}/page.png`, fullPage: true });
   assert.equal(await page.isHidden('#error'), true, 'no error is shown');
+  await page.waitForFunction(() => /trained in this tab/.test(document.getElementById('model-info').textContent) && !window.aestudio.busy);
+  await page.screenshot({ path: `${outDir}/page.png`, fullPage: true });
+});
+
+test('save, reload: the model is restored; a corrupted file is refused and the model keeps working', async () => {
+  const info = await page.textContent('#model-info');
+  const description = info.split(' · ')[0];
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#save')]);
+  const saved = readFileSync(await download.path());
+  const headerLength = Number(saved.readBigUInt64LE(0));
+  const header = JSON.parse(saved.subarray(8, 8 + headerLength).toString());
+  assert.equal(header.__metadata__.format, 'aestudio', 'a safetensors file with our metadata');
+  assert.equal(JSON.parse(header.__metadata__.config).code_size, 32);
+
+  await openPage();
+  assert.match(await page.textContent('#model-info'), /restored from this browser/);
+  assert.equal((await page.textContent('#model-info')).split(' · ')[0], description, 'the same model came back');
+
+  const corrupted = `${outDir}/corrupted.safetensors`;
+  writeFileSync(corrupted, saved.subarray(0, saved.length - 1000));
+  await page.setInputFiles('#load', corrupted);
+  await page.waitForSelector('#model-error:not([hidden])');
+  assert.match(await page.textContent('#model-error'), /weights: .*(truncated|corrupted).*The model in use was kept/);
+  assert.equal((await page.textContent('#model-info')).split(' · ')[0], description, 'the model in use did not change');
+  await page.selectOption('#noise-kind', 'gaussian');
+  await afterUpdate(drawSeven);
+  assert.ok(sum(await readDigit('output')) > 30, 'the kept model still denoises');
+
+  await page.screenshot({ path: `${outDir}/studio.png`, fullPage: true });
+  copyFileSync(`${outDir}/studio.png`, `${root}/www/screenshot.png`);
   assert.deepEqual(problems, [], 'nothing reached the console as an error');
 });
