@@ -134,11 +134,23 @@ bench() {
     cargo test --release --target wasm32-unknown-unknown --features ndarray --test web_bench -- --nocapture
 }
 
+# Fuzzing the weight-file loader (cargo-fuzz, libFuzzer, nightly): `./build.sh fuzz [seconds]`.
+fuzz() {
+  local seconds=${1:-600}
+  rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
+  command -v cargo-fuzz >/dev/null || cargo +nightly install cargo-fuzz --version 0.13.2
+  say "fuzzing the weight loader for $seconds s"
+  (cd fuzz && python3 make_seeds.py corpus/weights_loader \
+    && cargo +nightly fuzz run weights_loader corpus/weights_loader -- \
+         -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=4096 -print_final_stats=1)
+}
+
 case "${1:-help}" in
   serve) serve ;;
   test) run_tests ;;
   data) data ;;
   wasm) setup_build; data; wasm ;;
   bench) bench ;;
+  fuzz) fuzz "${2:-600}" ;;
   *) sed -n '2,6p' "$0"; exit 1 ;;
 esac

@@ -162,6 +162,12 @@ impl Trainer {
         self.model.valid()
     }
 
+    /// The weights at the last loss readback that was finite: what to save or hand over while a
+    /// run goes on, since the current weights may have diverged since.
+    pub fn verified_model(&self) -> Autoencoder {
+        self.last_good.valid()
+    }
+
     /// The device the model trains on (with autodiff).
     pub fn device(&self) -> &Device {
         &self.device

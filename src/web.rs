@@ -215,10 +215,13 @@ impl Studio {
         to_js(&description)
     }
 
-    /// The current weights as a safetensors file (see `weights.rs`), with `provenance` in its metadata.
+    /// The weights as a safetensors file (see `weights.rs`), with `provenance` in its metadata: during
+    /// a run, those of the last finite loss readback.
     #[wasm_bindgen(js_name = exportWeights)]
     pub async fn export_weights(&self, provenance: String) -> Result<Vec<u8>, JsError> {
-        let model = self.model.as_ref().ok_or_else(|| invalid("no model"))?;
+        // During a run, the weights last checked finite; a NaN may be on its way in the current ones.
+        let verified = self.trainer.as_ref().map(Trainer::verified_model);
+        let model = verified.as_ref().or(self.model.as_ref()).ok_or_else(|| invalid("no model"))?;
         Ok(weights::save(model, &provenance).await?)
     }
 

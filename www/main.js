@@ -15,7 +15,7 @@ const TRAVERSAL_VALUES = [-3, -2.4, -1.8, -1.2, -0.6, 0, 0.6, 1.2, 1.8, 2.4, 3];
 const TRAVERSAL_ROWS = 10;
 
 // What tests and benchmark scripts read: latencies (ms), worker memory samples, the model in use.
-const debug = { latencies: [], memory: [], model: null, denoised: null, samples: null, series: null };
+const debug = { latencies: [], memory: [], model: null, denoised: null, samples: null, series: null, snapshots: 0 };
 window.aestudio = debug;
 // Whether the live worker still has work queued (tests wait for this to settle).
 Object.defineProperty(debug, 'busy', { get: () => pending.size > 0 || inFlight || wanted != null });
@@ -320,13 +320,33 @@ function startTrainer(backend, then) {
   $('backend').dataset.kind = 'loading';
   $('backend').textContent = 'starting…';
   trainer = new Worker('./train-worker.js', { type: 'module' });
-  trainer.onmessage = ({ data }) => handlers[data.status]?.(data);
+  trainer.onmessage = ({ data }) => {
+    lastHeard = performance.now();
+    handlers[data.status]?.(data);
+  };
   trainer.onerror = (event) => trainerFailed(event.message ?? 'the training worker crashed');
-  trainer.postMessage({ command: 'start', backend });
+  trainer.postMessage({ command: 'start', backend, testHooks });
 }
 
+// `?test-hooks` lets a test destroy the training worker's WebGPU device mid-run.
+const testHooks = new URLSearchParams(location.search).has('test-hooks');
+if (testHooks) debug.loseDevice = () => trainer.postMessage({ command: 'lose-device' });
+
+// A lost GPU may also just stop answering: once a run on WebGPU has made progress, silence this
+// long counts as a failure.
+const GPU_SILENCE_MS = 30_000;
+let lastHeard = 0;
+setInterval(() => {
+  const running = form.dataset.state === 'running';
+  if (running && run?.backend === 'gpu' && run.heardProgress && performance.now() - lastHeard > GPU_SILENCE_MS) {
+    trainerFailed(`no answer from the WebGPU device for ${GPU_SILENCE_MS / 1000} s`);
+  }
+}, 5_000);
+
 /** A run on WebGPU that fails for any reason but its own settings continues on the CPU. */
-function trainerFailed(message) {
+function trainerFailed(fullMessage) {
+  // Backend errors come with nested causes and an empty backtrace: one line is enough here.
+  const message = fullMessage.replace(/\s*Backtrace:[\s\S]*/, '').replace(/\s+/g, ' ').trim();
   const onGpu = run?.backend === 'gpu';
   if (onGpu && !/diverged|invalid configuration/.test(message)) {
     const snapshot = run.lastSnapshot;
@@ -335,7 +355,7 @@ function trainerFailed(message) {
     $('backend-choice').value = 'cpu';
     const training = run.training;
     const modelConfig = run.model;
-    run = { ...run, backend: 'cpu', resumedAt: snapshot?.step ?? 0 };
+    run = { ...run, backend: 'cpu', resumedAt: snapshot?.step ?? 0, heardProgress: false };
     startTrainer('cpu', () => {
       setRunning('running');
       if (snapshot) trainer.postMessage({ command: 'resume', weights: snapshot.bytes, training, step: snapshot.step });
@@ -371,6 +391,7 @@ const handlers = {
     $('form-check').textContent = resumedAt != null ? `${description}, resumed at step ${resumedAt}` : description;
   },
   progress({ progress, trainingMs, wasmBytes }) {
+    run.heardProgress = true;
     const { epoch, step, stepsPerEpoch, trainLoss } = progress;
     const { epochs, batch_size: batchSize } = run.training;
     const total = stepsPerEpoch * epochs;
@@ -394,6 +415,7 @@ const handlers = {
   digits: ({ images, reconstructions }) => paintGrid($('digits'), interleaveRows(images, reconstructions), 12),
   snapshot({ bytes, step, final }) {
     run.lastSnapshot = { bytes, step };
+    debug.snapshots += 1;
     // The live views follow the model as it learns; the browser keeps it at epoch ends and stops.
     useModel(bytes, `trained in this tab (step ${step})`, { keep: final, refresh: final ? 'all' : 'light' });
   },

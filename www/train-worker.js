@@ -14,6 +14,9 @@ const SNAPSHOT_EVERY_MS = 2000;
 
 let studio = null;
 let wasm = null;
+// With the page's ?test-hooks, the WebGPU devices this worker creates, so a test can destroy
+// them (a real device loss, triggered on purpose).
+const devices = [];
 let state = 'idle'; // idle | running | paused | stopping
 let wake = null; // resolves a pause
 
@@ -21,7 +24,17 @@ const post = (message, transfer = []) => self.postMessage(message, transfer);
 const nextTask = () => new Promise((resolve) => setTimeout(resolve, 0));
 const memory = () => wasm.memory.buffer.byteLength;
 
-async function start(backend) {
+function keepDevices() {
+  const requestDevice = GPUAdapter.prototype.requestDevice;
+  GPUAdapter.prototype.requestDevice = async function keep(...args) {
+    const device = await requestDevice.apply(this, args);
+    devices.push(device);
+    return device;
+  };
+}
+
+async function start(backend, testHooks) {
+  if (testHooks && self.GPUAdapter) keepDevices();
   wasm = await init();
   studio = await Studio.create(backend);
   post({ status: 'loading', message: 'Fetching MNIST for training (11.6 MB gzip’d)…' });
@@ -103,7 +116,8 @@ async function resume({ weights, training, step }) {
 self.onmessage = async ({ data }) => {
   try {
     switch (data.command) {
-      case 'start': await start(data.backend); break;
+      case 'start': await start(data.backend, data.testHooks); break;
+      case 'lose-device': for (const device of devices) device.destroy(); break;
       case 'train': await train(data); break;
       case 'resume': await resume(data); break;
       case 'pause': if (state === 'running') state = 'paused'; break;

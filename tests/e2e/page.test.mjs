@@ -241,6 +241,47 @@ test('training in the page: the loss falls, pause holds, resume continues, stop 
   await page.screenshot({ path: `${outDir}/page.png`, fullPage: true });
 });
 
+test('a diverging run stops with the reason and the last good weights stay in use', async () => {
+  await page.selectOption('#preset', 'vae');
+  await page.fill('input[name=learning_rate]', '1');
+  await page.fill('input[name=batch_size]', '32');
+  await page.click('#train');
+  await page.waitForSelector('#error:not([hidden])', { timeout: 120_000 });
+  assert.match(await page.textContent('#error'), /training diverged at epoch \d+, step \d+: the loss became (NaN|inf).*last good weights were kept/);
+  assert.equal(await page.isDisabled('#train'), false, 'the form is usable again');
+  await page.waitForFunction(() => !window.aestudio.busy);
+  await pickTestDigit(3);
+  await page.waitForFunction(() => !window.aestudio.busy);
+  const output = await readDigit('output');
+  assert.ok(output.every(Number.isFinite) && sum(output) > 20, 'the model in use still reconstructs');
+  await page.fill('input[name=learning_rate]', '0.001');
+});
+
+test('a WebGPU device lost mid-run: training goes on on the CPU from the last weights', async () => {
+  await page.goto(`${baseUrl}?test-hooks`);
+  await page.waitForFunction(() => !document.getElementById('train').disabled, null, { timeout: 120_000 });
+  // Chromium's software adapter: slow, but a real WebGPU device that the test can destroy.
+  await page.selectOption('#backend-choice', 'gpu');
+  await page.waitForFunction(() => document.getElementById('backend').dataset.kind === 'gpu'
+    && !document.getElementById('train').disabled, null, { timeout: 120_000 });
+  await page.selectOption('#preset', 'ae');
+  await page.fill('input[name=batch_size]', '32');
+  await page.click('#train');
+  await page.waitForFunction(() => window.aestudio.snapshots > 0, null, { timeout: 180_000 });
+  await page.evaluate(() => window.aestudio.loseDevice());
+  await page.waitForFunction(() => document.getElementById('notice').textContent.includes('WebGPU'), null, { timeout: 60_000 });
+  assert.match(await page.textContent('#notice'), /WebGPU failed during training \(.+\)\. The run continues on the CPU backend from the weights of step \d+\./);
+  await page.waitForFunction(() => document.getElementById('backend').dataset.kind === 'cpu', null, { timeout: 60_000 });
+  const stepOf = async () => Number((await page.textContent('#status')).match(/step (\d+)/)?.[1] ?? 0);
+  const resumedAt = await stepOf();
+  await page.waitForFunction((step) => Number(document.getElementById('status').textContent.match(/step (\d+)/)?.[1]) > step + 20,
+    resumedAt, { timeout: 60_000 });
+  assert.equal(await page.isHidden('#error'), true, 'the loss was handled, not shown as an error');
+  await page.click('#stop');
+  await page.waitForFunction(() => document.getElementById('status').textContent.includes('stopped'), null, { timeout: 30_000 });
+  await openPage(); // back to the page without test hooks
+});
+
 test('save, reload: the model is restored; a corrupted file is refused and the model keeps working', async () => {
   const info = await page.textContent('#model-info');
   const description = info.split(' · ')[0];

@@ -1,0 +1,46 @@
+"""Writes small valid weight files (and a few near misses) as the fuzzer's starting corpus.
+
+The tensors follow the layout that `src/weights.rs` writes: module paths, F32, burn's [in, out].
+"""
+import json
+import os
+import struct
+import sys
+
+out = sys.argv[1] if len(sys.argv) > 1 else "corpus/weights_loader"
+os.makedirs(out, exist_ok=True)
+
+
+def mlp(prefix, widths):
+    shapes = {}
+    for i, (a, b) in enumerate(zip(widths, widths[1:])):
+        shapes[f"{prefix}.Mlp.layers.{i}.weight"] = [a, b]
+        shapes[f"{prefix}.Mlp.layers.{i}.bias"] = [b]
+    return shapes
+
+
+def model_file(code, hidden, variational, corruption):
+    config = {"code_size": code, "architecture": {"kind": "mlp", "hidden": hidden}, "activation": "relu",
+              "likelihood": "bernoulli", "corruption": corruption, "variational": variational, "beta": 1.0}
+    shapes = {**mlp("encoder", [784, *hidden, 2 * code if variational else code]), **mlp("decoder", [code, *hidden[::-1], 784])}
+    header = {"__metadata__": {"format": "aestudio", "format_version": "1", "config": json.dumps(config), "provenance": "seed"}}
+    offset = 0
+    for name in sorted(shapes):
+        size = 4 * eval("*".join(map(str, shapes[name])))
+        header[name] = {"dtype": "F32", "shape": shapes[name], "data_offsets": [offset, offset + size]}
+        offset += size
+    text = json.dumps(header, separators=(",", ":")).encode()
+    return struct.pack("<Q", len(text)) + text + bytes(offset)
+
+
+seeds = {
+    "ae-code1": model_file(1, [1], False, {"kind": "none"}),
+    "vae-code1": model_file(1, [2], True, {"kind": "none"}),
+    "dae-two-hidden": model_file(2, [1, 1], False, {"kind": "masking", "keep_probability": 0.5}),
+}
+seeds["truncated"] = seeds["ae-code1"][:-7]
+seeds["header-only"] = seeds["vae-code1"][: 8 + struct.unpack("<Q", seeds["vae-code1"][:8])[0]]
+for name, data in seeds.items():
+    with open(os.path.join(out, name), "wb") as f:
+        f.write(data)
+print(f"{len(seeds)} seeds in {out}")
