@@ -3,7 +3,8 @@
 #   ./build.sh serve   installs what the build needs, fetches MNIST, builds the wasm, serves www/
 #   ./build.sh test    installs what the tests need, then runs every test (native, browser, page)
 # Other steps: data (fetch and check MNIST), wasm (build the page's package), bench (print
-# throughput figures). Each step installs only what it uses.
+# figures: throughput, latency, memory), fuzz (fuzz the weight loader). Each step installs only
+# what it uses.
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=$PWD
@@ -126,12 +127,29 @@ run_tests() {
   say "all tests passed in $((SECONDS - started)) s"
 }
 
-# Figures, not tests: CPU backends compared in the browser (flex vs the deprecated ndarray).
+# Figures, not tests (`./build.sh bench [cpu|latency|memory]`, all three by default):
+#   cpu      VAE training throughput per CPU backend in the browser (flex vs the deprecated ndarray)
+#   latency  pointer event to painted output while drawing (median, p95), idle and while training
+#   memory   both workers' wasm memory and Chromium's RSS over 5,000 training steps in the page
 bench() {
+  local which=${1:-all}
   setup_build; setup_test; data
-  say "VAE training throughput per CPU backend, wasm in headless Chromium"
-  WASM_BINDGEN_TEST_TIMEOUT=600 CHROMEDRIVER=$(command -v chromedriver) \
-    cargo test --release --target wasm32-unknown-unknown --features ndarray --test web_bench -- --nocapture
+  if [ "$which" = all ] || [ "$which" = cpu ]; then
+    say "VAE training throughput per CPU backend, wasm in headless Chromium"
+    WASM_BINDGEN_TEST_TIMEOUT=600 CHROMEDRIVER=$(command -v chromedriver) \
+      cargo test --release --target wasm32-unknown-unknown --features ndarray --test web_bench -- --nocapture
+  fi
+  if [ "$which" = all ] || [ "$which" = latency ] || [ "$which" = memory ]; then
+    wasm
+  fi
+  if [ "$which" = all ] || [ "$which" = latency ]; then
+    say "live denoising latency in the page"
+    node tests/bench/latency.mjs
+  fi
+  if [ "$which" = all ] || [ "$which" = memory ]; then
+    say "memory over a long training run in the page"
+    node tests/bench/memory.mjs
+  fi
 }
 
 # Fuzzing the weight-file loader (cargo-fuzz, libFuzzer, nightly): `./build.sh fuzz [seconds]`.
@@ -150,7 +168,7 @@ case "${1:-help}" in
   test) run_tests ;;
   data) data ;;
   wasm) setup_build; data; wasm ;;
-  bench) bench ;;
+  bench) bench "${2:-all}" ;;
   fuzz) fuzz "${2:-600}" ;;
   *) sed -n '2,6p' "$0"; exit 1 ;;
 esac

@@ -19,6 +19,7 @@ const debug = { latencies: [], memory: [], model: null, denoised: null, samples:
 window.aestudio = debug;
 // Whether the live worker still has work queued (tests wait for this to settle).
 Object.defineProperty(debug, 'busy', { get: () => pending.size > 0 || inFlight || wanted != null });
+debug.liveMemory = () => ask('memory');
 debug.state = () => ({ pending: [...pending.keys()], inFlight, wanted, mapReady, latencies: debug.latencies.length });
 
 function show(id, message) {

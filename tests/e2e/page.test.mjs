@@ -2,13 +2,10 @@
 // browser profile for the whole file, in order: what a test trains or loads, the next one finds.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { launchChromium, openStudio, root, serveWww } from '../support/browser.mjs';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
 const outDir = fileURLToPath(new URL('./out/', import.meta.url));
 let server;
 let browser;
@@ -16,27 +13,10 @@ let page;
 let baseUrl;
 const problems = [];
 
-const freePort = () => new Promise((resolve) => {
-  const probe = createServer().listen(0, '127.0.0.1', () => {
-    const { port } = probe.address();
-    probe.close(() => resolve(port));
-  });
-});
-
 before(async () => {
-  const port = await freePort();
-  server = spawn('python3', ['-m', 'http.server', '--bind', '127.0.0.1', '--directory', `${root}/www`, String(port)], { stdio: 'ignore' });
-  baseUrl = `http://127.0.0.1:${port}/`;
-  for (let i = 0; i < 50; i++) {
-    try { if ((await fetch(baseUrl)).ok) break; } catch { /* not up yet */ }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--no-first-run', '--disable-background-networking', '--disable-component-update',
-      '--disable-sync', '--disable-quic', '--disable-dev-shm-usage', '--enable-unsafe-webgpu'],
-  });
+  server = await serveWww();
+  baseUrl = server.url;
+  browser = await launchChromium();
   mkdirSync(outDir, { recursive: true });
   const context = await browser.newContext({ viewport: { width: 1200, height: 900 }, acceptDownloads: true });
   page = await context.newPage();
@@ -47,16 +27,10 @@ before(async () => {
 
 after(async () => {
   await browser?.close();
-  server?.kill();
+  server?.stop();
 });
 
-/** Loads the page and waits until the live view has answered and the trainer is ready. */
-async function openPage() {
-  await page.goto(baseUrl);
-  await page.waitForFunction(() => window.aestudio?.model && window.aestudio.latencies.length > 0
-    && document.getElementById('map-note').textContent.includes('Hover'), null, { timeout: 120_000 });
-  await page.waitForFunction(() => !document.getElementById('train').disabled, null, { timeout: 120_000 });
-}
+const openPage = () => openStudio(page, baseUrl);
 
 /** The 28x28 images on a canvas grid of `columns`, read back from its pixels (values in [0, 1]). */
 function readGrid(id, columns) {

@@ -1,0 +1,44 @@
+// What the page tests and the page benchmarks share: a static server for www/ and headless Chromium.
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+export const root = fileURLToPath(new URL('../..', import.meta.url));
+
+const freePort = () => new Promise((resolve) => {
+  const probe = createServer().listen(0, '127.0.0.1', () => {
+    const { port } = probe.address();
+    probe.close(() => resolve(port));
+  });
+});
+
+/** Serves www/ on a free port; returns `{ url, stop }`. */
+export async function serveWww() {
+  const port = await freePort();
+  const server = spawn('python3', ['-m', 'http.server', '--bind', '127.0.0.1', '--directory', `${root}/www`, String(port)], { stdio: 'ignore' });
+  const url = `http://127.0.0.1:${port}/`;
+  for (let i = 0; i < 50; i++) {
+    try { if ((await fetch(url)).ok) break; } catch { /* not up yet */ }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { url, stop: () => server.kill() };
+}
+
+/** Debian's Chromium, headless, with the flags this network and WebGPU need (see shared/README). */
+export function launchChromium() {
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--no-first-run', '--disable-background-networking', '--disable-component-update',
+      '--disable-sync', '--disable-quic', '--disable-dev-shm-usage', '--enable-unsafe-webgpu'],
+  });
+}
+
+/** Loads the page and waits until the live view has answered and the trainer is ready. */
+export async function openStudio(page, url) {
+  await page.goto(url);
+  await page.waitForFunction(() => window.aestudio?.model && window.aestudio.latencies.length > 0
+    && document.getElementById('map-note').textContent.includes('Hover'), null, { timeout: 120_000 });
+  await page.waitForFunction(() => !document.getElementById('train').disabled, null, { timeout: 120_000 });
+}
