@@ -45,18 +45,26 @@ fn invalid(message: impl Into<String>) -> JsError {
 
 #[wasm_bindgen(start)]
 fn start() {
-    // Static constructors (burn's and cubecl's `inventory` registrations) run here, once. Without
-    // an export that calls `__wasm_call_ctors`, wasm-ld links the module "command-style" and runs
-    // every constructor again at the top of every exported function: about 1 ms on each call into
-    // wasm (and each externref the glue allocates), which made one denoised digit cost 10 ms.
+    run_static_constructors();
+    // Panics are bugs; this makes them readable in the console instead of "unreachable".
+    console_error_panic_hook::set_once();
+}
+
+/// Runs the static constructors (burn's and cubecl's `inventory` registrations, which the WebGPU
+/// backend needs) exactly once. The start hook calls it; code that runs without that hook
+/// (`wasm-bindgen-test`) must call it first.
+///
+/// Why by hand: without an export that calls `__wasm_call_ctors`, wasm-ld links the module
+/// "command-style" and runs every constructor again at the top of every exported function, about
+/// 1 ms on each call into wasm (and on each externref the glue allocates), which made one denoised
+/// digit cost 10 ms. With this call the module is a library and the constructors run once.
+pub fn run_static_constructors() {
     unsafe extern "C" {
         fn __wasm_call_ctors();
     }
-    // SAFETY: called once, first, by wasm-bindgen's start hook; `inventory`'s constructors are
-    // idempotent in any case.
-    unsafe { __wasm_call_ctors() };
-    // Panics are bugs; this makes them readable in the console instead of "unreachable".
-    console_error_panic_hook::set_once();
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    // SAFETY: the linker-made function that runs the constructors, called once per instance.
+    ONCE.call_once(|| unsafe { __wasm_call_ctors() });
 }
 
 /// Asks the browser for a WebGPU adapter and reports what it is, without creating a device.
@@ -127,6 +135,7 @@ impl Studio {
     /// Opens a session. `prefer` is "auto" (WebGPU on a real adapter, else the CPU), "cpu", or
     /// "gpu" (WebGPU on whatever adapter the browser gives, even a software one).
     pub async fn create(prefer: String) -> Result<Studio, JsError> {
+        run_static_constructors();
         let adapter = probe_adapter().await;
         let (use_gpu, reason) = match prefer.as_str() {
             "cpu" => (false, "the CPU backend was chosen".to_string()),
@@ -295,6 +304,7 @@ pub struct Lab {
 impl Lab {
     #[wasm_bindgen(constructor)]
     pub fn new() -> Lab {
+        run_static_constructors();
         Lab { device: cpu_device(), model: None, provenance: String::new(), test: None, map: None }
     }
 

@@ -59,6 +59,8 @@ async fn forward_backward(bytes: &[u8], input: &[f32], device: &Device) -> (f32,
 
 #[wasm_bindgen_test]
 async fn webgpu_forward_and_backward_match_the_cpu() {
+    // No start hook runs under wasm-bindgen-test; the WebGPU backend needs the registrations.
+    aestudio::web::run_static_constructors();
     let adapter = probe_adapter().await;
     assert!(adapter.adapter_found, "Chromium offered no WebGPU adapter: {adapter:?}");
     web_sys::console::log_1(&format!("WebGPU adapter: {adapter:?}").into());
@@ -100,4 +102,28 @@ async fn bad_input_reaches_javascript_as_readable_errors() {
     assert!(message.contains("auto, cpu or gpu"), "{message}");
     let message = js_error_message(studio.load_mnist(b"junk", b"", b"", b"").err().expect("refused"));
     assert!(message.contains("failed its checksum"), "{message}");
+}
+
+#[wasm_bindgen_test]
+async fn the_live_lab_refuses_a_bad_file_and_keeps_its_model() {
+    use aestudio::web::Lab;
+    let mut lab = Lab::new();
+    let cpu = cpu_device();
+    let config = AutoencoderConfig::new(4).with_architecture(Architecture::Mlp { hidden: vec![16] }).with_variational(true);
+    let bytes = weights::save(&config.init(&cpu).unwrap(), "browser test").await.unwrap();
+    lab.load_model(&bytes).expect("a valid file loads");
+    let message = js_error_message(lab.load_model(&bytes[..bytes.len() - 9]).err().expect("refused"));
+    assert!(message.starts_with("weights: ") && message.contains("truncated"), "{message}");
+    // The model loaded first still answers: a drawing, prepared and denoised, comes back finite.
+    let mut alpha = vec![0u8; 56 * 56];
+    for y in 10..46 {
+        alpha[y * 56 + 28] = 255;
+    }
+    let input = lab.prepare_drawing(&alpha, 56, 56).unwrap().to_vec();
+    assert!(input.iter().sum::<f32>() > 10.0, "the stroke reached the 28x28 input");
+    let reply = lab.denoise(&input, r#"{"kind":"gaussian","sigma":0.3}"#, 1).await.unwrap();
+    let output: js_sys::Float32Array = js_sys::Reflect::get(&reply, &"output".into()).unwrap().dyn_into().unwrap();
+    assert!(output.length() == 784 && output.to_vec().iter().all(|p| p.is_finite()));
+    let message = js_error_message(lab.denoise(&input, r#"{"kind":"gaussian","sigma":9}"#, 1).await.err().expect("refused"));
+    assert!(message.contains("sigma must be in (0, 2]"), "{message}");
 }
