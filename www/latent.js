@@ -37,6 +37,7 @@ export class LatentScatter {
       return [low - pad, high + pad];
     };
     this.bounds = [span(0), span(1)];
+    this.layer = null;
     this.draw();
   }
 
@@ -72,8 +73,10 @@ export class LatentScatter {
     return best;
   }
 
-  draw() {
-    const ctx = this.canvas.getContext('2d');
+  /** Paints the 10,000 points once into a layer; markers are drawn over a copy of it. */
+  paintPoints() {
+    this.layer = new OffscreenCanvas(this.canvas.width, this.canvas.height);
+    const ctx = this.layer.getContext('2d');
     ctx.fillStyle = '#fff';
     ctx.fillRect(0, 0, this.canvas.width, this.canvas.height);
     if (!this.points) return;
@@ -83,7 +86,13 @@ export class LatentScatter {
       ctx.fillStyle = LABEL_COLOURS[this.labels[i]];
       ctx.fillRect(x - 1.5, y - 1.5, 3, 3);
     }
-    ctx.globalAlpha = 1;
+  }
+
+  draw() {
+    const ctx = this.canvas.getContext('2d');
+    if (!this.layer) this.paintPoints();
+    ctx.drawImage(this.layer, 0, 0);
+    if (!this.points) return;
     const ring = (point, colour) => {
       if (!point) return;
       const [x, y] = this.toPixel(...point);

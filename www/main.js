@@ -13,6 +13,7 @@ const form = $('train-form');
 const GALLERY = [3, 2, 1, 18, 4, 8, 11, 0, 61, 7];
 const TRAVERSAL_VALUES = [-3, -2.4, -1.8, -1.2, -0.6, 0, 0.6, 1.2, 1.8, 2.4, 3];
 const TRAVERSAL_ROWS = 10;
+const TRAVERSAL_SETTLE_MS = 400;
 
 // What tests and benchmark scripts read: latencies (ms), worker memory samples, the model in use.
 const debug = { latencies: [], memory: [], model: null, denoised: null, samples: null, series: null, snapshots: 0 };
@@ -145,8 +146,10 @@ async function sendDenoise() {
         + ` · output error ${result.outputMse.toFixed(4)} per pixel`;
     showLatency();
     scatter.setMarker(empty ? null : result.point);
+    // The traversal grid (about a hundred decodes) waits until the input has rested, so that it
+    // does not hold up the next stroke's updates in the live worker.
     clearTimeout(settleTimer);
-    settleTimer = setTimeout(drawTraversal, 150); // heavier views follow once the input settles
+    settleTimer = setTimeout(() => { if (!pad.active) drawTraversal(); }, TRAVERSAL_SETTLE_MS);
   } catch (err) {
     $('figures').textContent = err.message;
   } finally {
