@@ -179,6 +179,15 @@ test('the pretrained VAE generates varied digits, interpolates and maps the test
   await page.locator('#map').click();
   await page.waitForTimeout(300);
   assert.ok(sum(await readDigit('picked')) > 20, 'clicking the map decodes a digit');
+  // The README's picture: a noisy test digit denoised, samples, the map with a digit hovered.
+  await pickTestDigit(7);
+  const box = await page.locator('#map').boundingBox();
+  await page.mouse.move(box.x + box.width * 0.45, box.y + box.height * 0.55);
+  await page.waitForTimeout(700); // the traversal grid follows 400 ms after the input rests
+  await page.waitForFunction(() => !window.aestudio.busy);
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: `${outDir}/studio.png`, fullPage: true });
+  copyFileSync(`${outDir}/studio.png`, `${root}/www/screenshot.png`);
 
   // The 2-D VAE shows its manifold, as in the VAE paper's figures.
   await page.selectOption('#pretrained', 'vae-2d');
@@ -199,6 +208,8 @@ test('training in the page: the loss falls, pause holds, resume continues, stop 
   // The live view follows the model being trained.
   await page.waitForFunction(() => /trained in this tab/.test(document.getElementById('model-info').textContent), null, { timeout: 30_000 });
 
+  await page.locator('#train-panel').screenshot({ path: `${outDir}/training.png` });
+  copyFileSync(`${outDir}/training.png`, `${root}/www/screenshot-training.png`);
   await page.click('#pause');
   await page.waitForFunction(() => document.getElementById('status').textContent.includes('paused'), null, { timeout: 30_000 });
   const stepOf = async () => Number((await page.textContent('#status')).match(/step (\d+)/)[1]);
@@ -212,7 +223,6 @@ test('training in the page: the loss falls, pause holds, resume continues, stop 
   await page.waitForFunction(() => document.getElementById('status').textContent.includes('stopped'), null, { timeout: 30_000 });
   assert.equal(await page.isHidden('#error'), true, 'no error is shown');
   await page.waitForFunction(() => /trained in this tab/.test(document.getElementById('model-info').textContent) && !window.aestudio.busy);
-  await page.screenshot({ path: `${outDir}/page.png`, fullPage: true });
 });
 
 test('a diverging run stops with the reason and the last good weights stay in use', async () => {
@@ -280,7 +290,6 @@ test('save, reload: the model is restored; a corrupted file is refused and the m
   await afterUpdate(drawSeven);
   assert.ok(sum(await readDigit('output')) > 30, 'the kept model still denoises');
 
-  await page.screenshot({ path: `${outDir}/studio.png`, fullPage: true });
-  copyFileSync(`${outDir}/studio.png`, `${root}/www/screenshot.png`);
+  await page.screenshot({ path: `${outDir}/end.png`, fullPage: true });
   assert.deepEqual(problems, [], 'nothing reached the console as an error');
 });
