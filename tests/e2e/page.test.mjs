@@ -197,6 +197,25 @@ test('the pretrained VAE generates varied digits, interpolates and maps the test
   assert.ok(mse(grid[0], grid[224]) > 0.02, 'opposite corners of the manifold differ');
 });
 
+test('the form refuses impossible settings with the reason', async () => {
+  await page.selectOption('#preset', 'ae');
+  for (const [field, value, reason] of [
+    ['code_size', '0', /code size must be between 1 and 16384, got 0/],
+    ['batch_size', '70000', /batch size 70000 is larger than the training set \(60000 images\)/],
+    ['learning_rate', '-1', /learning rate must be in \(0, 1\], got -1/],
+    ['widths', '400, x', /widths must be whole numbers/],
+  ]) {
+    const before = await page.inputValue(`input[name=${field}]`);
+    await page.fill(`input[name=${field}]`, value);
+    await page.waitForFunction(() => document.getElementById('form-check').textContent.startsWith('Cannot train this'));
+    assert.match(await page.textContent('#form-check'), reason);
+    assert.equal(await page.isDisabled('#train'), true, `Train is disabled while ${field} is ${value}`);
+    await page.fill(`input[name=${field}]`, before);
+    await page.waitForFunction(() => !document.getElementById('form-check').textContent.startsWith('Cannot'));
+  }
+  assert.equal(await page.isDisabled('#train'), false);
+});
+
 test('training in the page: the loss falls, pause holds, resume continues, stop keeps the model', async () => {
   await page.selectOption('#preset', 'ae');
   await page.fill('input[name=epochs]', '3');
