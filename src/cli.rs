@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use aestudio::AeError;
 use aestudio::mnist::{MNIST, Splits};
-use aestudio::model::{Architecture, Likelihood, Preset};
+use aestudio::model::{Architecture, Likelihood, Preset, Regularizer};
 use aestudio::noise::Corruption;
 use aestudio::pca::Pca;
 use aestudio::train::{Trainer, TrainingConfig, evaluate};
@@ -34,7 +34,7 @@ enum DeviceChoice {
 enum Command {
     /// Train a model, print the epoch losses and the test loss, and save the weights.
     Train {
-        /// ae, dae, vae, beta-vae or conv-dae.
+        /// ae, dae, vae, beta-vae, conv-dae, sparse-l1, sparse-kl or cae.
         #[arg(long, default_value = "vae")]
         model: String,
         /// Code size (overrides the preset's).
@@ -52,6 +52,12 @@ enum Command {
         /// Masking noise keep probability (denoising).
         #[arg(long)]
         keep: Option<f64>,
+        /// Weight of the preset's sparse or contractive penalty.
+        #[arg(long)]
+        lambda: Option<f64>,
+        /// Target mean activation of the KL sparsity penalty (sparse-kl).
+        #[arg(long)]
+        rho: Option<f64>,
         /// Use a Gaussian decoder (squared error) instead of a Bernoulli one.
         #[arg(long)]
         gaussian: bool,
@@ -115,7 +121,7 @@ fn device(choice: DeviceChoice) -> Result<Device, AeError> {
 async fn run(cli: Cli) -> Result<(), AeError> {
     match cli.command {
         Command::Train {
-            model, code_size, hidden, beta, sigma, keep, gaussian, epochs, batch_size, lr, seed, limit,
+            model, code_size, hidden, beta, sigma, keep, lambda, rho, gaussian, epochs, batch_size, lr, seed, limit,
             compare_pca, device: device_choice, data, out,
         } => {
             let preset = Preset::from_name(&model)?;
@@ -134,6 +140,20 @@ async fn run(cli: Cli) -> Result<(), AeError> {
             }
             if let Some(keep_probability) = keep {
                 config.corruption = Corruption::Masking { keep_probability };
+            }
+            if let Some(lambda) = lambda {
+                config.regularizer = Some(match config.regularizer {
+                    Some(Regularizer::SparseL1 { .. }) => Regularizer::SparseL1 { lambda },
+                    Some(Regularizer::SparseKl { rho, .. }) => Regularizer::SparseKl { rho, lambda },
+                    Some(Regularizer::Contractive { .. }) => Regularizer::Contractive { lambda },
+                    None => return Err(AeError::InvalidConfig(format!("--lambda needs a preset with a penalty, not {model}"))),
+                });
+            }
+            if let Some(rho) = rho {
+                let Some(Regularizer::SparseKl { lambda, .. }) = config.regularizer else {
+                    return Err(AeError::InvalidConfig("--rho is the target of the sparse-kl preset's penalty".into()));
+                };
+                config.regularizer = Some(Regularizer::SparseKl { rho, lambda });
             }
             if gaussian {
                 config.likelihood = Likelihood::Gaussian;

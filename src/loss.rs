@@ -45,3 +45,37 @@ pub fn kl_to_standard_normal(mean: Tensor<2>, log_var: Tensor<2>) -> Tensor<1> {
 pub fn per_sample_sum(values: Tensor<2>) -> Tensor<1> {
     values.sum_dim(1).squeeze_dim(1)
 }
+
+/// The L1 penalty of a sparse autoencoder: the summed magnitude of each sample's code, `Σ_j |h_j|`.
+///
+/// # Shapes
+/// - code: `[batch, code]`
+/// - output: `[batch]`
+pub fn l1_activity(code: Tensor<2>) -> Tensor<1> {
+    per_sample_sum(code.abs())
+}
+
+/// The KL sparsity penalty of a sparse autoencoder with codes in (0, 1): each unit's mean
+/// activation over the batch, `ρ̂_j`, is compared with the target `rho` as two Bernoulli
+/// distributions, `Σ_j ρ ln(ρ/ρ̂_j) + (1-ρ) ln((1-ρ)/(1-ρ̂_j))`. `ρ̂` is kept within 1e-6 of
+/// 0 and 1 so the logs stay finite.
+///
+/// # Shapes
+/// - code: `[batch, code]`, values in (0, 1)
+/// - output: `[1]`, for the whole batch
+pub fn kl_sparsity(code: Tensor<2>, rho: f64) -> Tensor<1> {
+    let mean_activation = mean_activation(code).clamp(1e-6, 1.0 - 1e-6);
+    let towards_one = mean_activation.clone().recip().mul_scalar(rho).log().mul_scalar(rho);
+    let towards_zero = mean_activation.neg().add_scalar(1.0).recip().mul_scalar(1.0 - rho).log().mul_scalar(1.0 - rho);
+    (towards_one + towards_zero).sum().reshape([1])
+}
+
+/// Mean activation of each code unit over a batch, `ρ̂_j` (what the KL sparsity penalty compares
+/// with `rho`).
+///
+/// # Shapes
+/// - code: `[batch, code]`
+/// - output: `[code]`
+pub fn mean_activation(code: Tensor<2>) -> Tensor<1> {
+    code.mean_dim(0).squeeze_dim(0)
+}

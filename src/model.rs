@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::conv::{ConvDecoder, ConvDecoderConfig, ConvEncoder, ConvEncoderConfig};
 use crate::error::{AeResult, ensure};
-use crate::loss::{bce_with_logits, kl_to_standard_normal, per_sample_sum, squared_error};
+use crate::loss::{bce_with_logits, kl_sparsity, kl_to_standard_normal, l1_activity, per_sample_sum, squared_error};
 use crate::mlp::{Activation, Mlp, MlpConfig};
 use crate::noise::Corruption;
 
@@ -35,6 +35,39 @@ pub enum Likelihood {
     Gaussian,
 }
 
+/// A penalty that regularizes the code of a (non-variational) autoencoder, weighted by `lambda`
+/// against the per-pixel reconstruction loss.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Regularizer {
+    /// Sparse autoencoder, L1 form: `lambda · mean_batch Σ_j |h_j|`.
+    SparseL1 { lambda: f64 },
+    /// Sparse autoencoder, KL form (sigmoid codes): `lambda · Σ_j KL(rho ‖ ρ̂_j)`, with `ρ̂_j` the
+    /// unit's mean activation over the batch.
+    SparseKl { rho: f64, lambda: f64 },
+    /// Contractive autoencoder (dense encoder): `lambda · mean_batch ‖∂h/∂x‖²_F`.
+    Contractive { lambda: f64 },
+}
+
+impl Regularizer {
+    /// The penalty's weight.
+    pub fn lambda(&self) -> f64 {
+        match *self {
+            Regularizer::SparseL1 { lambda } | Regularizer::SparseKl { lambda, .. } | Regularizer::Contractive { lambda } => lambda,
+        }
+    }
+
+    /// Refuses weights that are negative or not finite, and a target outside (0, 1).
+    pub fn validate(&self) -> AeResult<()> {
+        let lambda = self.lambda();
+        ensure(lambda.is_finite() && lambda >= 0.0, || format!("the penalty weight lambda must be finite and >= 0, got {lambda}"))?;
+        if let Regularizer::SparseKl { rho, .. } = *self {
+            ensure(rho > 0.0 && rho < 1.0, || format!("the sparsity target rho must be in (0, 1), got {rho}"))?;
+        }
+        Ok(())
+    }
+}
+
 /// Configuration of an [`Autoencoder`]; every model of the family is a value of this type.
 #[derive(Config, Debug, PartialEq)]
 pub struct AutoencoderConfig {
@@ -55,6 +88,11 @@ pub struct AutoencoderConfig {
     /// Weight of the KL term (1 for the VAE, other values for the beta-VAE).
     #[config(default = 1.0)]
     pub beta: f64,
+    /// An activation on the code of a non-variational model (`None`: a linear code). Sparse and
+    /// contractive autoencoders use one; the KL sparsity penalty needs `sigmoid`.
+    pub code_activation: Option<Activation>,
+    /// A penalty on the code: sparse (L1 or KL) or contractive.
+    pub regularizer: Option<Regularizer>,
 }
 
 /// Named models of the family, as the command line and the page offer them.
@@ -71,11 +109,18 @@ pub enum Preset {
     BetaVae,
     /// Convolutional denoising autoencoder (masking noise, keep 0.7), code 32.
     ConvDae,
+    /// Sparse autoencoder, L1 form: ReLU code of 64, lambda 1e-3.
+    SparseL1,
+    /// Sparse autoencoder, KL form: sigmoid code of 64, rho 0.05, lambda 0.1.
+    SparseKl,
+    /// Contractive autoencoder: one sigmoid layer 784-64, lambda 0.01.
+    Cae,
 }
 
 impl Preset {
     /// Every preset, in the order menus list them.
-    pub const ALL: [Preset; 5] = [Preset::Ae, Preset::Dae, Preset::Vae, Preset::BetaVae, Preset::ConvDae];
+    pub const ALL: [Preset; 8] =
+        [Preset::Ae, Preset::Dae, Preset::Vae, Preset::BetaVae, Preset::ConvDae, Preset::SparseL1, Preset::SparseKl, Preset::Cae];
 
     /// The name used on the command line and in the page.
     pub fn name(self) -> &'static str {
@@ -85,6 +130,9 @@ impl Preset {
             Preset::Vae => "vae",
             Preset::BetaVae => "beta-vae",
             Preset::ConvDae => "conv-dae",
+            Preset::SparseL1 => "sparse-l1",
+            Preset::SparseKl => "sparse-kl",
+            Preset::Cae => "cae",
         }
     }
 
@@ -106,6 +154,16 @@ impl Preset {
             Preset::ConvDae => AutoencoderConfig::new(32)
                 .with_architecture(Architecture::Conv { channels: [16, 32] })
                 .with_corruption(Corruption::Masking { keep_probability: 0.7 }),
+            Preset::SparseL1 => AutoencoderConfig::new(64)
+                .with_code_activation(Some(Activation::Relu))
+                .with_regularizer(Some(Regularizer::SparseL1 { lambda: 1e-3 })),
+            Preset::SparseKl => AutoencoderConfig::new(64)
+                .with_code_activation(Some(Activation::Sigmoid))
+                .with_regularizer(Some(Regularizer::SparseKl { rho: 0.05, lambda: 0.1 })),
+            Preset::Cae => AutoencoderConfig::new(64)
+                .with_architecture(Architecture::Mlp { hidden: vec![] })
+                .with_code_activation(Some(Activation::Sigmoid))
+                .with_regularizer(Some(Regularizer::Contractive { lambda: 0.01 })),
         }
     }
 }
@@ -131,6 +189,23 @@ impl AutoencoderConfig {
         ensure(self.beta.is_finite() && self.beta >= 0.0, || {
             format!("beta must be a finite number >= 0, got {}", self.beta)
         })?;
+        ensure(!(self.variational && self.code_activation.is_some()), || {
+            "a VAE's code is a Gaussian's mean: it takes no code activation".into()
+        })?;
+        if let Some(regularizer) = &self.regularizer {
+            regularizer.validate()?;
+            ensure(!self.variational, || "sparse and contractive penalties are for non-variational autoencoders".into())?;
+            if let Regularizer::SparseKl { .. } = regularizer {
+                ensure(self.code_activation == Some(Activation::Sigmoid), || {
+                    "the KL sparsity penalty compares mean activations with rho: it needs a sigmoid code activation".into()
+                })?;
+            }
+            if let Regularizer::Contractive { .. } = regularizer {
+                ensure(matches!(self.architecture, Architecture::Mlp { .. }), || {
+                    "the contractive penalty is computed for a dense encoder".into()
+                })?;
+            }
+        }
         self.corruption.validate()
     }
 
@@ -140,12 +215,15 @@ impl AutoencoderConfig {
             Architecture::Mlp { hidden } => format!("dense 784-{}", mirror(hidden, self.code_size)),
             Architecture::Conv { channels } => format!("conv {}x{} channels, code {}", channels[0], channels[1], self.code_size),
         };
-        let kind = match (self.variational, self.corruption) {
-            (true, _) if self.beta != 1.0 => format!("beta-VAE (beta {})", self.beta),
-            (true, _) => "VAE".to_string(),
-            (false, Corruption::None) => "autoencoder".to_string(),
-            (false, Corruption::Gaussian { sigma }) => format!("denoising AE (Gaussian sigma {sigma})"),
-            (false, Corruption::Masking { keep_probability }) => {
+        let kind = match (self.variational, self.corruption, self.regularizer) {
+            (true, _, _) if self.beta != 1.0 => format!("beta-VAE (beta {})", self.beta),
+            (true, _, _) => "VAE".to_string(),
+            (false, _, Some(Regularizer::SparseL1 { lambda })) => format!("sparse AE (L1, lambda {lambda})"),
+            (false, _, Some(Regularizer::SparseKl { rho, lambda })) => format!("sparse AE (KL, rho {rho}, lambda {lambda})"),
+            (false, _, Some(Regularizer::Contractive { lambda })) => format!("contractive AE (lambda {lambda})"),
+            (false, Corruption::None, None) => "autoencoder".to_string(),
+            (false, Corruption::Gaussian { sigma }, None) => format!("denoising AE (Gaussian sigma {sigma})"),
+            (false, Corruption::Masking { keep_probability }, None) => {
                 format!("denoising AE (masking, keep {keep_probability})")
             }
         };
@@ -223,6 +301,8 @@ pub struct LossTerms {
     pub reconstruction: Tensor<1>,
     /// `[batch]`: KL divergence of each sample's posterior from the prior (VAE only).
     pub kl: Option<Tensor<1>>,
+    /// `[1]`: the regularizer's penalty for the batch, before its weight lambda.
+    pub penalty: Option<Tensor<1>>,
 }
 
 /// An autoencoder of the family; see [`AutoencoderConfig`].
@@ -250,6 +330,11 @@ impl Autoencoder {
             Encoder::Mlp(mlp) => mlp.forward(input),
             Encoder::Conv(conv) => conv.forward(input),
         };
+        self.encoding_of(features)
+    }
+
+    /// Splits a VAE's encoder output into mean and log-variance, or applies the code activation.
+    fn encoding_of(&self, features: Tensor<2>) -> Encoding {
         if self.config.variational {
             let [batch, _] = features.dims();
             let code = self.config.code_size;
@@ -257,8 +342,27 @@ impl Autoencoder {
             let log_var = features.slice([0..batch, code..2 * code]);
             Encoding { mean, log_var: Some(log_var) }
         } else {
-            Encoding { mean: features, log_var: None }
+            let code = match self.config.code_activation {
+                Some(activation) => activation.forward(features),
+                None => features,
+            };
+            Encoding { mean: code, log_var: None }
         }
+    }
+
+    /// Encodes like [`Autoencoder::encode`] and also returns the contractive penalty
+    /// `‖∂h/∂x‖²_F` per sample (dense encoders only).
+    ///
+    /// # Shapes
+    /// - input: `[batch, 784]`
+    /// - output: the encoding, and `[batch]`
+    pub fn encode_with_jacobian_norm(&self, input: Tensor<2>) -> AeResult<(Encoding, Tensor<1>)> {
+        let Encoder::Mlp(mlp) = &self.encoder else {
+            return Err(crate::AeError::InvalidConfig("the contractive penalty is computed for a dense encoder".into()));
+        };
+        ensure(!self.config.variational, || "the contractive penalty is for non-variational autoencoders".into())?;
+        let (code, norm) = mlp.forward_with_jacobian_norm(input, self.config.code_activation);
+        Ok((Encoding { mean: code, log_var: None }, norm))
     }
 
     /// Decodes codes into pixel logits (apply a sigmoid for probabilities).
@@ -303,18 +407,33 @@ impl Autoencoder {
     /// # Shapes
     /// - input, clean: `[batch, 784]`
     pub fn loss(&self, input: Tensor<2>, clean: Tensor<2>) -> LossTerms {
-        let encoding = self.encode(input);
+        let (encoding, contraction) = match self.config.regularizer {
+            Some(Regularizer::Contractive { .. }) => {
+                let (encoding, norm) = self.encode_with_jacobian_norm(input).expect("validated: a dense, non-variational encoder");
+                (encoding, Some(norm))
+            }
+            _ => (self.encode(input), None),
+        };
         let logits = self.decode(self.sample_code(&encoding));
         let reconstruction = self.reconstruction_loss(logits, clean);
         match &encoding.log_var {
             Some(log_var) => {
                 let kl = kl_to_standard_normal(encoding.mean, log_var.clone());
                 let objective = (reconstruction.clone() + kl.clone().mul_scalar(self.config.beta)).mean();
-                LossTerms { objective, reconstruction, kl: Some(kl) }
+                LossTerms { objective, reconstruction, kl: Some(kl), penalty: None }
             }
             None => {
-                let objective = reconstruction.clone().mean().div_scalar(PIXELS as f64);
-                LossTerms { objective, reconstruction, kl: None }
+                let penalty = match self.config.regularizer {
+                    None => None,
+                    Some(Regularizer::SparseL1 { .. }) => Some(l1_activity(encoding.mean).mean()),
+                    Some(Regularizer::SparseKl { rho, .. }) => Some(kl_sparsity(encoding.mean, rho)),
+                    Some(Regularizer::Contractive { .. }) => contraction.map(|norm| norm.mean()),
+                };
+                let mut objective = reconstruction.clone().mean().div_scalar(PIXELS as f64);
+                if let (Some(penalty), Some(regularizer)) = (&penalty, &self.config.regularizer) {
+                    objective = objective + penalty.clone().mul_scalar(regularizer.lambda());
+                }
+                LossTerms { objective, reconstruction, kl: None, penalty }
             }
         }
     }

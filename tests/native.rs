@@ -10,7 +10,8 @@ use aestudio::backend::cpu_device;
 use aestudio::explore;
 use aestudio::loss::{bce_with_logits, kl_to_standard_normal, per_sample_sum, squared_error};
 use aestudio::mnist::{Dataset, MNIST, Splits, parse_images, verify_md5};
-use aestudio::model::{Architecture, AutoencoderConfig, Likelihood, PIXELS, Preset};
+use aestudio::mlp::{Activation, Mlp, MlpConfig};
+use aestudio::model::{Architecture, AutoencoderConfig, Likelihood, PIXELS, Preset, Regularizer};
 use aestudio::noise::Corruption;
 use aestudio::pca::Pca;
 use aestudio::train::{Trainer, TrainingConfig, evaluate};
@@ -470,4 +471,93 @@ fn a_briefly_trained_denoiser_raises_the_psnr_of_a_noisy_digit() {
     // (the margins allow for flex's RNG being shared with the tests that run alongside).
     let mean = gains.iter().sum::<f32>() / gains.len() as f32;
     assert!(gains.iter().all(|&g| g > 1.0) && mean > 2.0, "PSNR gains in dB: {gains:?}");
+}
+
+// ---- sparse and contractive penalties ----
+
+#[test]
+fn sparsity_penalties_match_hand_computations() {
+    let code = tensor2(&[&[0.1, -0.5, 0.0], &[0.3, 0.2, -0.4]]);
+    assert_eq!(values(aestudio::loss::l1_activity(code)), vec![0.6, 0.9]);
+    // Mean activations 0.2 and 0.4 against rho 0.1: Σ ρ ln(ρ/ρ̂) + (1-ρ) ln((1-ρ)/(1-ρ̂)).
+    let code = tensor2(&[&[0.1, 0.6], &[0.3, 0.2]]);
+    let expected: f64 = [0.2f64, 0.4].iter().map(|&m| 0.1 * (0.1 / m).ln() + 0.9 * (0.9 / (1.0 - m)).ln()).sum();
+    assert_close(values(aestudio::loss::kl_sparsity(code.clone(), 0.1))[0], expected, 1e-6);
+    assert_close(values(aestudio::loss::kl_sparsity(tensor2(&[&[0.25, 0.25]]), 0.25))[0], 0.0, 1e-6);
+}
+
+/// `‖∂h/∂x‖²_F` of `mlp` at `x` by central differences, one input coordinate at a time.
+fn finite_difference_jacobian_norm(mlp: &Mlp, x: &[f32], output_activation: Option<Activation>) -> f64 {
+    let device = cpu_device();
+    let n = x.len();
+    let step = 1e-2f32;
+    let mut rows = Vec::with_capacity(2 * n * n);
+    for sign in [1.0f32, -1.0] {
+        for i in 0..n {
+            let mut shifted = x.to_vec();
+            shifted[i] += sign * step;
+            rows.extend(shifted);
+        }
+    }
+    let (outputs, _) = mlp.forward_with_jacobian_norm(Tensor::from_data(TensorData::new(rows, [2 * n, n]), &device), output_activation);
+    let outputs = values(outputs);
+    let width = outputs.len() / (2 * n);
+    (0..n)
+        .flat_map(|i| (0..width).map(move |j| (i, j)))
+        .map(|(i, j)| {
+            let derivative = (outputs[i * width + j] - outputs[(n + i) * width + j]) as f64 / (2.0 * step as f64);
+            derivative * derivative
+        })
+        .sum()
+}
+
+#[test]
+fn the_contractive_penalty_matches_a_finite_difference_jacobian() {
+    let device = cpu_device();
+    device.seed(4);
+    let x: Vec<f32> = (0..12).map(|i| ((i * 7) % 11) as f32 / 11.0).collect();
+    let input = || Tensor::<2>::from_data(TensorData::new(x.clone(), [1, 12]), &device);
+    for (widths, activation, output) in [
+        (vec![12, 5], Activation::Sigmoid, Some(Activation::Sigmoid)), // the closed form, one layer
+        (vec![12, 5], Activation::Relu, None),
+        (vec![12, 8, 6, 3], Activation::Tanh, Some(Activation::Sigmoid)), // rows carried back
+        (vec![12, 8, 4], Activation::Sigmoid, None),
+    ] {
+        let mlp = MlpConfig::new(widths.clone()).with_activation(activation).init(&device);
+        let (_, analytic) = mlp.forward_with_jacobian_norm(input(), output);
+        let analytic = values(analytic)[0] as f64;
+        let numeric = finite_difference_jacobian_norm(&mlp, &x, output);
+        assert!((analytic - numeric).abs() <= 2e-3 * numeric.max(1e-3), "{widths:?} {activation:?}: {analytic} vs {numeric}");
+    }
+}
+
+#[test]
+fn penalties_refuse_impossible_settings_and_every_new_kind_trains() {
+    let device = cpu_device();
+    let refused = |config: AutoencoderConfig, needle: &str| {
+        let err = config.init(&device).err().expect("refused").to_string();
+        assert!(err.contains(needle), "expected '{needle}' in: {err}");
+    };
+    let sparse_kl = Preset::SparseKl.config();
+    refused(sparse_kl.clone().with_regularizer(Some(Regularizer::SparseKl { rho: 0.0, lambda: 1.0 })), "rho must be in (0, 1)");
+    refused(sparse_kl.clone().with_regularizer(Some(Regularizer::SparseKl { rho: 1.0, lambda: 1.0 })), "rho must be in (0, 1)");
+    refused(sparse_kl.clone().with_regularizer(Some(Regularizer::SparseL1 { lambda: -1.0 })), "lambda must be finite and >= 0");
+    refused(sparse_kl.clone().with_regularizer(Some(Regularizer::Contractive { lambda: f64::NAN })), "lambda must be finite");
+    refused(sparse_kl.clone().with_code_activation(Some(Activation::Relu)), "needs a sigmoid code activation");
+    refused(Preset::Cae.config().with_architecture(Architecture::Conv { channels: [8, 8] }), "dense encoder");
+    refused(Preset::Vae.config().with_regularizer(Some(Regularizer::SparseL1 { lambda: 1.0 })), "non-variational");
+    refused(Preset::Vae.config().with_code_activation(Some(Activation::Sigmoid)), "takes no code activation");
+
+    let train = mnist().train.take(1024);
+    for preset in [Preset::SparseL1, Preset::SparseKl, Preset::Cae] {
+        let mut trainer = Trainer::new(&preset.config(), small_training(2), &device, train.len()).unwrap();
+        let first = pollster::block_on(trainer.train_steps(&train, 4)).unwrap().train_loss.unwrap();
+        let mut last = first;
+        while !trainer.is_finished() {
+            if let Some(loss) = pollster::block_on(trainer.train_steps(&train, 4)).unwrap().train_loss {
+                last = loss;
+            }
+        }
+        assert!(last < 0.8 * first, "{}: loss went from {first} to {last}", preset.name());
+    }
 }

@@ -483,6 +483,10 @@ function fillForm(config) {
   fields.likelihood.value = config.likelihood;
   fields.variational.value = String(config.variational);
   fields.beta.value = config.beta;
+  fields.code_activation.value = config.code_activation ?? 'none';
+  fields.regularizer.value = config.regularizer?.kind ?? 'none';
+  if (config.regularizer) fields.lambda.value = config.regularizer.lambda;
+  if (config.regularizer?.rho != null) fields.rho.value = config.regularizer.rho;
   fields.noise.value = config.corruption.kind;
   fields.noise_level.value = config.corruption.sigma ?? config.corruption.keep_probability ?? 0.5;
   updateFormFields();
@@ -495,6 +499,8 @@ function updateFormFields() {
   $('train-noise-label').textContent = fields.noise.value === 'masking' ? 'Keep probability' : 'Noise sigma';
   fields.noise_level.disabled = !idle || fields.noise.value === 'none';
   fields.beta.disabled = !idle || fields.variational.value !== 'true';
+  fields.lambda.disabled = !idle || fields.regularizer.value === 'none';
+  fields.rho.disabled = !idle || fields.regularizer.value !== 'sparse_kl';
 }
 
 /** The run the form describes, or throws with what is wrong in it. */
@@ -511,7 +517,8 @@ function formConfig() {
     return value;
   };
   const widths = fields.widths.value.split(',').map((w) => w.trim()).filter(Boolean).map(Number);
-  if (!widths.length || !widths.every(Number.isInteger)) throw new Error('widths must be whole numbers separated by commas');
+  // Blank widths make a dense model with no hidden layer (one linear map each way).
+  if (!widths.every(Number.isInteger)) throw new Error('widths must be whole numbers separated by commas');
   let architecture;
   if (fields.architecture.value === 'conv') {
     if (widths.length !== 2) throw new Error('a convolutional model takes exactly two channel counts, like 16, 32');
@@ -522,10 +529,18 @@ function formConfig() {
   const level = fields.noise.value === 'none' ? 0 : number('noise_level');
   const corruption = { none: { kind: 'none' }, gaussian: { kind: 'gaussian', sigma: level }, masking: { kind: 'masking', keep_probability: level } }[fields.noise.value];
   const variational = fields.variational.value === 'true';
+  const regularizer = {
+    none: null,
+    sparse_l1: () => ({ kind: 'sparse_l1', lambda: number('lambda') }),
+    sparse_kl: () => ({ kind: 'sparse_kl', rho: number('rho'), lambda: number('lambda') }),
+    contractive: () => ({ kind: 'contractive', lambda: number('lambda') }),
+  }[fields.regularizer.value];
   return {
     model: {
       code_size: integer('code_size'), architecture, activation: fields.activation.value, likelihood: fields.likelihood.value,
       corruption, variational, beta: variational ? number('beta') : 1,
+      code_activation: fields.code_activation.value === 'none' ? null : fields.code_activation.value,
+      regularizer: regularizer ? regularizer() : null,
     },
     training: {
       learning_rate: number('learning_rate'), batch_size: integer('batch_size'), epochs: integer('epochs'), seed: 1, readback_every: 20,

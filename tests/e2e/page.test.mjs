@@ -214,6 +214,17 @@ test('the form refuses impossible settings with the reason', async () => {
     await page.waitForFunction(() => !document.getElementById('form-check').textContent.startsWith('Cannot'));
   }
   assert.equal(await page.isDisabled('#train'), false);
+
+  // The sparse and contractive presets carry their penalties into the form, and back out.
+  await page.selectOption('#preset', 'sparse-kl');
+  await page.waitForFunction(() => document.getElementById('form-check').textContent.startsWith('sparse AE (KL, rho 0.05, lambda 0.1)'));
+  await page.fill('input[name=rho]', '1');
+  await page.waitForFunction(() => document.getElementById('form-check').textContent.includes('rho must be in (0, 1), got 1'));
+  await page.selectOption('select[name=code_activation]', 'relu');
+  await page.fill('input[name=rho]', '0.05');
+  await page.waitForFunction(() => document.getElementById('form-check').textContent.includes('needs a sigmoid code activation'));
+  await page.selectOption('#preset', 'cae');
+  await page.waitForFunction(() => document.getElementById('form-check').textContent.startsWith('contractive AE (lambda 0.01), dense 784-64-784'));
 });
 
 test('training in the page: the loss falls, pause holds, resume continues, stop keeps the model', async () => {
