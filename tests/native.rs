@@ -9,7 +9,7 @@ use aestudio::AeError;
 use aestudio::backend::cpu_device;
 use aestudio::explore;
 use aestudio::loss::{bce_with_logits, kl_to_standard_normal, per_sample_sum, squared_error};
-use aestudio::mnist::{Dataset, MNIST, Splits, parse_images, verify_md5};
+use aestudio::mnist::{Dataset, DatasetFiles, MNIST, Splits, parse_images, verify_md5};
 use aestudio::mlp::{Activation, Mlp, MlpConfig};
 use aestudio::model::{Architecture, AutoencoderConfig, Likelihood, PIXELS, Preset, Regularizer};
 use aestudio::noise::Corruption;
@@ -158,6 +158,23 @@ fn real_mnist_has_the_published_shape_and_statistics() {
     let mut counts = [0usize; 10];
     (0..data.train.len()).for_each(|i| counts[data.train.label(i) as usize] += 1);
     assert_eq!(counts, [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]);
+}
+
+#[test]
+fn real_fashion_mnist_has_the_published_shape_and_statistics() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/fashion-mnist");
+    let data = Splits::load_dir(&DatasetFiles::by_name("fashion-mnist").unwrap(), &dir)
+        .expect("Fashion-MNIST in data/fashion-mnist (./build.sh data)");
+    assert_eq!((data.train.len(), data.test.len()), (60_000, 10_000));
+    // Zalando's published figures: mean 0.2860, std 0.3530; 6,000 and 1,000 images of each class.
+    let (mean, std) = data.train.pixel_statistics();
+    assert!((mean - 0.2860).abs() < 1e-4 && (std - 0.3530).abs() < 1e-4, "{mean} {std}");
+    for (split, per_class) in [(&data.train, 6000), (&data.test, 1000)] {
+        let mut counts = [0usize; 10];
+        (0..split.len()).for_each(|i| counts[split.label(i) as usize] += 1);
+        assert_eq!(counts, [per_class; 10]);
+    }
+    assert!(DatasetFiles::by_name("cifar").err().unwrap().to_string().contains("expected mnist or fashion-mnist"));
 }
 
 #[test]
