@@ -57,6 +57,18 @@ let pointA = null;
 let pointB = null;
 let mapReady = false; // the latent map (which traversals use) fits the model in use
 
+let modelGeneration = 0; // counts model changes, so that answers about a replaced model are dropped
+
+/** Runs a view update; an error about a model replaced meanwhile is dropped, any other shown. */
+async function drawView(update) {
+  const generation = modelGeneration;
+  try {
+    await update();
+  } catch (err) {
+    if (generation === modelGeneration) show('model-error', `A view could not be drawn: ${err.message}`);
+  }
+}
+
 /** Hands weight bytes to the live worker; on refusal the current model stays and the reason shows.
  * `refresh`: 'all' views, or 'light' (no full latent map: training sends weights every 2 s). */
 async function useModel(bytes, name, { keep = true, refresh = 'all' } = {}) {
@@ -69,11 +81,12 @@ async function useModel(bytes, name, { keep = true, refresh = 'all' } = {}) {
   }
   if (refresh === 'all') show('model-error', '');
   model = debug.model = info;
+  modelGeneration += 1;
   mapReady = false;
   $('model-info').textContent = `${info.description} · ${info.parameters.toLocaleString('en')} parameters · ${name}`;
   $('model-provenance').textContent = info.provenance;
   if (keep) keepModel(bytes, name).catch((err) => show('model-error', `Could not keep the model in this browser: ${err.message}`));
-  await refreshModelViews(refresh === 'all' ? 0 : 2000).catch((err) => show('model-error', `A view could not be drawn: ${err.message}`));
+  await drawView(() => refreshModelViews(refresh === 'all' ? 0 : 2000));
   return true;
 }
 
@@ -149,7 +162,7 @@ async function sendDenoise() {
     // The traversal grid (about a hundred decodes) waits until the input has rested, so that it
     // does not hold up the next stroke's updates in the live worker.
     clearTimeout(settleTimer);
-    settleTimer = setTimeout(() => { if (!pad.active) drawTraversal(); }, TRAVERSAL_SETTLE_MS);
+    settleTimer = setTimeout(() => { if (!pad.active) drawView(drawTraversal); }, TRAVERSAL_SETTLE_MS);
   } catch (err) {
     $('figures').textContent = err.message;
   } finally {
@@ -215,22 +228,24 @@ async function drawInterpolation() {
 
 $('temperature').addEventListener('input', () => {
   $('temperature-label').textContent = `temperature ${Number($('temperature').value).toFixed(1)}`;
-  drawSamples();
+  drawView(drawSamples);
 });
-$('resample').addEventListener('click', () => { sampleSeed += 1; drawSamples(); });
-$('set-a').addEventListener('click', () => { pointA = input && Float32Array.from(input); drawInterpolation(); });
-$('set-b').addEventListener('click', () => { pointB = input && Float32Array.from(input); drawInterpolation(); });
+$('resample').addEventListener('click', () => { sampleSeed += 1; drawView(drawSamples); });
+$('set-a').addEventListener('click', () => { pointA = input && Float32Array.from(input); drawView(drawInterpolation); });
+$('set-b').addEventListener('click', () => { pointB = input && Float32Array.from(input); drawView(drawInterpolation); });
 
 // ---- latent space ----
 
 const scatter = new LatentScatter($('map'), {
-  async onHover(index) {
+  onHover(index) {
     if (index == null) return;
-    paintDigit($('hovered'), await ask('testImages', { indices: [index] }));
-    $('hovered-label').textContent = `test digit #${index}, a ${scatter.labels[index]}`;
+    drawView(async () => {
+      paintDigit($('hovered'), await ask('testImages', { indices: [index] }));
+      $('hovered-label').textContent = `test digit #${index}, a ${scatter.labels[index]}`;
+    });
   },
-  async onPick(x, y) {
-    paintDigit($('picked'), await ask('decodePoint', { x, y }));
+  onPick(x, y) {
+    drawView(async () => paintDigit($('picked'), await ask('decodePoint', { x, y })));
   },
 });
 $('legend').replaceChildren(...LABEL_COLOURS.map((colour, digit) => {
