@@ -101,6 +101,16 @@ pub fn encode_pixels(model: &Autoencoder, pixels: &[f32], device: &Device) -> Ae
     Ok(model.encode(rows(pixels, device)?).mean)
 }
 
+/// The codes (posterior means) of every image of `data`, row by row (`images × code` values).
+pub async fn encode_dataset(model: &Autoencoder, data: &Dataset, device: &Device) -> AeResult<Vec<f32>> {
+    let mut codes = Vec::with_capacity(data.len() * model.config().code_size);
+    for start in (0..data.len()).step_by(BATCH) {
+        let indices: Vec<usize> = (start..(start + BATCH).min(data.len())).collect();
+        codes.extend(read_floats(model.encode(data.batch(&indices, device)).mean).await?);
+    }
+    Ok(codes)
+}
+
 /// Decodes codes given as rows of `code_size` values.
 ///
 /// # Shapes
@@ -187,11 +197,7 @@ impl LatentMap {
     pub async fn fit(model: &Autoencoder, data: &Dataset, device: &Device) -> AeResult<(LatentMap, MappedCodes)> {
         ensure(data.len() >= 2, || "a latent map needs at least two images".into())?;
         let size = model.config().code_size;
-        let mut codes = Vec::with_capacity(data.len() * size);
-        for start in (0..data.len()).step_by(BATCH) {
-            let indices: Vec<usize> = (start..(start + BATCH).min(data.len())).collect();
-            codes.extend(read_floats(model.encode(data.batch(&indices, device)).mean).await?);
-        }
+        let codes = encode_dataset(model, data, device).await?;
         let codes = DMatrix::from_row_iterator(data.len(), size, codes.iter().map(|&c| c as f64));
         let n = data.len() as f64;
         let mean: Vec<f64> = codes.column_iter().map(|c| c.sum() / n).collect();

@@ -6,6 +6,7 @@
 //! - [`model`]: the autoencoder that combines them, configured by [`model::AutoencoderConfig`];
 //! - [`noise`]: input corruption for denoising autoencoders;
 //! - [`explore`]: denoising one input, sampling, interpolation, the latent map, traversals;
+//! - [`probe`]: linear probes (softmax and linear SVM) on frozen features;
 //! - [`pca`]: principal component analysis, the linear baseline every autoencoder must beat;
 //! - [`preprocess`]: a drawing turned into an MNIST-like 28x28 input;
 //! - [`loss`]: the loss terms, small pure functions;
@@ -25,6 +26,7 @@ pub mod mnist;
 pub mod model;
 pub mod noise;
 pub mod pca;
+pub mod probe;
 pub mod preprocess;
 pub mod train;
 pub mod weights;
