@@ -11,7 +11,9 @@ use aestudio::AeError;
 use aestudio::mnist::{DatasetFiles, Splits};
 use aestudio::model::{Architecture, Likelihood, Preset, Regularizer};
 use aestudio::noise::Corruption;
+use aestudio::explore;
 use aestudio::pca::Pca;
+use aestudio::probe::{Features, LinearProbe, ProbeConfig, ProbeLoss};
 use aestudio::train::{Trainer, TrainingConfig, evaluate};
 use aestudio::weights;
 
@@ -97,6 +99,22 @@ enum Command {
         #[arg(long)]
         data: Option<PathBuf>,
     },
+    /// Linear-probe test accuracy of a saved encoder's codes, and of raw pixels, with the first N
+    /// training labels for each N given.
+    Probe {
+        weights: PathBuf,
+        /// How many training labels the classifier sees (the first N images).
+        #[arg(long, value_delimiter = ',', default_value = "100,1000,60000")]
+        labels: Vec<usize>,
+        #[arg(long, value_enum, default_value = "softmax")]
+        loss: ProbeLossChoice,
+        #[arg(long, default_value_t = 30)]
+        epochs: usize,
+        #[arg(long, default_value = "mnist")]
+        dataset: String,
+        #[arg(long)]
+        data: Option<PathBuf>,
+    },
     /// Test-set reconstruction error of PCA with the given numbers of components.
     Pca {
         #[arg(long, value_delimiter = ',', default_value = "2,8,16,32,64")]
@@ -125,6 +143,19 @@ fn load_dataset(name: &str, data: Option<PathBuf>) -> Result<Splits, AeError> {
     let files = DatasetFiles::by_name(name)?;
     let dir = data.unwrap_or_else(|| PathBuf::from("data").join(files.name));
     Splits::load_dir(&files, &dir)
+}
+
+/// The codes of every image of `data` as probe features.
+async fn code_features(model: &aestudio::model::Autoencoder, data: &aestudio::mnist::Dataset, device: &Device) -> Result<Features, AeError> {
+    Ok(Features { values: explore::encode_dataset(model, data, device).await?, width: model.config().code_size })
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum ProbeLossChoice {
+    /// Softmax (multinomial logistic regression).
+    Softmax,
+    /// Multiclass hinge loss (a linear SVM).
+    Hinge,
 }
 
 fn device(choice: DeviceChoice) -> Result<Device, AeError> {
@@ -245,6 +276,37 @@ async fn run(cli: Cli) -> Result<(), AeError> {
             let eval = evaluate(&model, &splits.test, 1000).await?;
             println!("model: {}", model.config().describe());
             println!("{}", serde_json::to_string_pretty(&eval).expect("evaluation serializes"));
+        }
+        Command::Probe { weights: path, labels, loss, epochs, dataset, data } => {
+            let bytes = std::fs::read(&path).map_err(|err| AeError::Weights(format!("{}: {err}", path.display())))?;
+            let device = aestudio::backend::cpu_device();
+            let model = weights::load(&bytes, &device)?.model;
+            let splits = load_dataset(&dataset, data)?;
+            if let Some(&bad) = labels.iter().find(|&&n| n == 0 || n > splits.train.len()) {
+                return Err(AeError::InvalidConfig(format!("label counts must be 1 to {}, got {bad}", splits.train.len())));
+            }
+            let loss = match loss {
+                ProbeLossChoice::Softmax => ProbeLoss::Softmax,
+                ProbeLossChoice::Hinge => ProbeLoss::Hinge,
+            };
+            let targets = |data: &aestudio::mnist::Dataset| (0..data.len()).map(|i| data.label(i)).collect::<Vec<u8>>();
+            let pixels = |data: &aestudio::mnist::Dataset| Features {
+                values: (0..data.len()).flat_map(|i| data.image(i).iter().map(|&p| p as f32 / 255.0)).collect(),
+                width: aestudio::model::PIXELS,
+            };
+            println!("model: {}; {loss:?} probe, {epochs} epochs, seed 1", model.config().describe());
+            let (test_codes, test_pixels, test_labels) = (code_features(&model, &splits.test, &device).await?, pixels(&splits.test), targets(&splits.test));
+            for n in labels {
+                let train = splits.train.take(n);
+                let config = ProbeConfig::new().with_loss(loss).with_epochs(epochs);
+                let on_codes = LinearProbe::fit(&code_features(&model, &train, &device).await?, &targets(&train), &config, &device).await?;
+                let on_pixels = LinearProbe::fit(&pixels(&train), &targets(&train), &config, &device).await?;
+                println!(
+                    "{n:>6} labels: codes {:.4}, raw pixels {:.4} test accuracy",
+                    on_codes.accuracy(&test_codes, &test_labels, &device).await?,
+                    on_pixels.accuracy(&test_pixels, &test_labels, &device).await?,
+                );
+            }
         }
         Command::Pca { components, dataset, data } => {
             let splits = load_dataset(&dataset, data)?;
