@@ -99,8 +99,8 @@ enum Command {
         #[arg(long)]
         data: Option<PathBuf>,
     },
-    /// Linear-probe test accuracy of a saved encoder's codes, and of raw pixels, with the first N
-    /// training labels for each N given.
+    /// Linear-probe test accuracy of a saved encoder's codes, of PCA features of the same size and
+    /// of raw pixels, with the first N training labels for each N given.
     Probe {
         weights: PathBuf,
         /// How many training labels the classifier sees (the first N images).
@@ -296,14 +296,21 @@ async fn run(cli: Cli) -> Result<(), AeError> {
             };
             println!("model: {}; {loss:?} probe, {epochs} epochs, seed 1", model.config().describe());
             let (test_codes, test_pixels, test_labels) = (code_features(&model, &splits.test, &device).await?, pixels(&splits.test), targets(&splits.test));
+            // PCA with as many components as the code, fitted on all training images (no labels).
+            let code_size = model.config().code_size;
+            let pca = Pca::fit(&splits.train, code_size)?;
+            let principal = |data: &aestudio::mnist::Dataset| Features { values: pca.project(data), width: code_size };
+            let test_principal = principal(&splits.test);
             for n in labels {
                 let train = splits.train.take(n);
                 let config = ProbeConfig::new().with_loss(loss).with_epochs(epochs);
                 let on_codes = LinearProbe::fit(&code_features(&model, &train, &device).await?, &targets(&train), &config, &device).await?;
+                let on_pca = LinearProbe::fit(&principal(&train), &targets(&train), &config, &device).await?;
                 let on_pixels = LinearProbe::fit(&pixels(&train), &targets(&train), &config, &device).await?;
                 println!(
-                    "{n:>6} labels: codes {:.4}, raw pixels {:.4} test accuracy",
+                    "{n:>6} labels: codes {:.4}, PCA({code_size}) {:.4}, raw pixels {:.4} test accuracy",
                     on_codes.accuracy(&test_codes, &test_labels, &device).await?,
+                    on_pca.accuracy(&test_principal, &test_labels, &device).await?,
                     on_pixels.accuracy(&test_pixels, &test_labels, &device).await?,
                 );
             }

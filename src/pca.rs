@@ -54,6 +54,20 @@ impl Pca {
         self.components.ncols()
     }
 
+    /// The coordinates of each image of `data` along the components: `images × k` values, row by row.
+    pub fn project(&self, data: &Dataset) -> Vec<f32> {
+        let mut coordinates = Vec::with_capacity(data.len() * self.components());
+        for start in (0..data.len()).step_by(CHUNK) {
+            let mut chunk = pixels_of(data, start..(start + CHUNK).min(data.len()));
+            for mut row in chunk.row_iter_mut() {
+                row -= self.mean.transpose();
+            }
+            let codes = &chunk * &self.components;
+            coordinates.extend(codes.row_iter().flat_map(|row| row.iter().map(|&v| v as f32).collect::<Vec<_>>()));
+        }
+        coordinates
+    }
+
     /// Mean squared error per pixel of projecting `data` onto the components and back.
     pub fn reconstruction_mse(&self, data: &Dataset) -> f64 {
         let mut total = 0.0;

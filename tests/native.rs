@@ -631,3 +631,18 @@ fn linear_probes_on_pixels_and_on_trained_codes_beat_chance_by_far() {
     bad(probe::ProbeConfig::new(), &[1, 2], "3 feature rows for 2 labels");
     bad(probe::ProbeConfig::new().with_l2(-1.0), &[1, 2, 3], "L2 weight must be finite and >= 0");
 }
+
+#[test]
+fn pca_coordinates_have_the_explained_variances() {
+    let data = mnist().train.take(1000);
+    let pca = Pca::fit(&data, 3).unwrap();
+    let coordinates = pca.project(&data);
+    assert_eq!(coordinates.len(), 3000);
+    for k in 0..3 {
+        let along: Vec<f64> = coordinates.iter().skip(k).step_by(3).map(|&c| c as f64).collect();
+        let mean = along.iter().sum::<f64>() / 1000.0;
+        let variance = along.iter().map(|c| (c - mean).powi(2)).sum::<f64>() / 1000.0;
+        assert!(mean.abs() < 1e-4, "component {k}: centred, mean {mean}");
+        assert!((variance - pca.explained_variance[k]).abs() < 1e-3 * pca.explained_variance[k], "component {k}: {variance} vs {}", pca.explained_variance[k]);
+    }
+}
