@@ -6,6 +6,7 @@
 //! - [`model`]: the autoencoder that combines them, configured by [`model::AutoencoderConfig`];
 //! - [`noise`]: input corruption for denoising autoencoders;
 //! - [`explore`]: denoising one input, sampling, interpolation, the latent map, traversals;
+//! - [`cluster`]: k-means++ on codes, scored by matched accuracy and NMI;
 //! - [`probe`]: linear probes (softmax and linear SVM) on frozen features;
 //! - [`pca`]: principal component analysis, the linear baseline every autoencoder must beat;
 //! - [`preprocess`]: a drawing turned into an MNIST-like 28x28 input;
@@ -17,6 +18,7 @@
 //! - `web` (wasm only): the JavaScript-facing session.
 
 pub mod backend;
+pub mod cluster;
 pub mod conv;
 pub mod error;
 pub mod explore;

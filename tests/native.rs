@@ -646,3 +646,37 @@ fn pca_coordinates_have_the_explained_variances() {
         assert!((variance - pca.explained_variance[k]).abs() < 1e-3 * pca.explained_variance[k], "component {k}: {variance} vs {}", pca.explained_variance[k]);
     }
 }
+
+// ---- clustering ----
+
+#[test]
+fn cluster_scores_match_hand_cases_and_kmeans_finds_separated_blobs() {
+    use aestudio::cluster::{cluster_accuracy, kmeans, normalized_mutual_information};
+    // A relabelling of the classes is a perfect clustering.
+    let labels = [0u8, 0, 1, 1, 2, 2];
+    assert_eq!(cluster_accuracy(&[2, 2, 0, 0, 1, 1], &labels).unwrap(), 1.0);
+    assert_close(normalized_mutual_information(&[2, 2, 0, 0, 1, 1], &labels).unwrap() as f32, 1.0, 1e-9);
+    // Two clusters for four classes: the best matching gets 2 of 4 right.
+    assert_eq!(cluster_accuracy(&[0, 0, 1, 1], &[0, 1, 2, 3]).unwrap(), 0.5);
+    // Clusters independent of the labels carry no information.
+    assert_close(normalized_mutual_information(&[0, 1, 0, 1], &[0, 0, 1, 1]).unwrap() as f32, 0.0, 1e-9);
+    // By hand: U = {0,0,1}, V = {0,1,1}: I = (1/3)ln(3/2) + (1/3)ln(3/4) + (1/3)ln(3/2), H(U) = H(V).
+    let h = -(2.0f64 / 3.0 * (2.0f64 / 3.0).ln() + 1.0 / 3.0 * (1.0f64 / 3.0).ln());
+    let i = (2.0 * (1.5f64).ln() + (0.75f64).ln()) / 3.0;
+    assert_close(normalized_mutual_information(&[0, 0, 1], &[0, 1, 1]).unwrap() as f32, i / h, 1e-6);
+
+    // Three tight blobs far apart: k-means++ with restarts recovers them exactly.
+    let centres = [[0.0f32, 0.0], [10.0, 0.0], [0.0, 10.0]];
+    let mut points = Vec::new();
+    let mut truth = Vec::new();
+    for (label, centre) in centres.iter().enumerate() {
+        for j in 0..20 {
+            points.extend([centre[0] + (j % 5) as f32 * 0.1, centre[1] + (j / 5) as f32 * 0.1]);
+            truth.push(label as u8);
+        }
+    }
+    let solution = kmeans(&points, 2, 3, 5, 100, 7).unwrap();
+    assert_eq!(cluster_accuracy(&solution.assignments, &truth).unwrap(), 1.0);
+    assert!(solution.inertia < 60.0 * 0.5, "inertia {}", solution.inertia);
+    assert!(kmeans(&points, 2, 61, 1, 10, 1).err().unwrap().to_string().contains("k must be 1 to the number of points (60)"));
+}

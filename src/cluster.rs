@@ -1,0 +1,144 @@
+//! Clustering learned codes: k-means with k-means++ seeding and restarts, scored against the
+//! labels by accuracy under the best one-to-one matching of clusters to labels (the Hungarian
+//! algorithm, from the `pathfinding` crate) and by normalized mutual information.
+
+use pathfinding::kuhn_munkres::kuhn_munkres;
+use pathfinding::matrix::Matrix;
+use rand::rngs::StdRng;
+use rand::{RngExt, SeedableRng};
+
+use crate::error::{AeResult, ensure};
+
+/// A k-means solution.
+#[derive(Clone, Debug)]
+pub struct KMeans {
+    /// `k × width` values, row by row.
+    pub centroids: Vec<f64>,
+    /// The cluster of each point.
+    pub assignments: Vec<usize>,
+    /// Sum of squared distances of the points to their centroids.
+    pub inertia: f64,
+}
+
+fn squared_distance(a: &[f32], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(&x, &c)| (x as f64 - c) * (x as f64 - c)).sum()
+}
+
+/// k-means on `points` (rows of `width`): k-means++ seeding, Lloyd's iterations until no point
+/// changes cluster (at most `iterations`), the best of `restarts` runs by inertia.
+pub fn kmeans(points: &[f32], width: usize, k: usize, restarts: usize, iterations: usize, seed: u64) -> AeResult<KMeans> {
+    ensure(width > 0 && points.len() % width == 0, || "points must be whole rows".into())?;
+    let n = points.len() / width;
+    ensure(k >= 1 && k <= n, || format!("k must be 1 to the number of points ({n}), got {k}"))?;
+    ensure(restarts >= 1 && iterations >= 1, || "restarts and iterations must be at least 1".into())?;
+    let row = |i: usize| &points[i * width..(i + 1) * width];
+    let mut rng = StdRng::seed_from_u64(seed);
+    let mut best: Option<KMeans> = None;
+    for _ in 0..restarts {
+        // k-means++: each next centre drawn with probability proportional to the squared distance
+        // to the nearest centre chosen so far.
+        let mut centroids: Vec<f64> = row(rng.random_range(0..n)).iter().map(|&v| v as f64).collect();
+        let mut nearest: Vec<f64> = (0..n).map(|i| squared_distance(row(i), &centroids[..width])).collect();
+        while centroids.len() < k * width {
+            let total: f64 = nearest.iter().sum();
+            let mut target = rng.random::<f64>() * total;
+            let chosen = nearest.iter().position(|&d| {
+                target -= d;
+                target <= 0.0
+            });
+            let chosen = chosen.unwrap_or(n - 1);
+            let start = centroids.len();
+            centroids.extend(row(chosen).iter().map(|&v| v as f64));
+            for (i, d) in nearest.iter_mut().enumerate() {
+                *d = d.min(squared_distance(row(i), &centroids[start..]));
+            }
+        }
+        let mut assignments = vec![usize::MAX; n];
+        let mut inertia = 0.0;
+        for _ in 0..iterations {
+            let mut changed = false;
+            inertia = 0.0;
+            for (i, assignment) in assignments.iter_mut().enumerate() {
+                let (cluster, distance) = (0..k)
+                    .map(|c| (c, squared_distance(row(i), &centroids[c * width..(c + 1) * width])))
+                    .min_by(|a, b| a.1.total_cmp(&b.1))
+                    .expect("k >= 1");
+                changed |= *assignment != cluster;
+                *assignment = cluster;
+                inertia += distance;
+            }
+            if !changed {
+                break;
+            }
+            let mut sums = vec![0.0; k * width];
+            let mut counts = vec![0usize; k];
+            for (i, &cluster) in assignments.iter().enumerate() {
+                counts[cluster] += 1;
+                for (s, &v) in sums[cluster * width..(cluster + 1) * width].iter_mut().zip(row(i)) {
+                    *s += v as f64;
+                }
+            }
+            for c in 0..k {
+                // An emptied cluster keeps its centre.
+                if counts[c] > 0 {
+                    for j in 0..width {
+                        centroids[c * width + j] = sums[c * width + j] / counts[c] as f64;
+                    }
+                }
+            }
+        }
+        if best.as_ref().is_none_or(|b| inertia < b.inertia) {
+            best = Some(KMeans { centroids, assignments, inertia });
+        }
+    }
+    Ok(best.expect("restarts >= 1"))
+}
+
+/// `contingency[c][l]`: how many points of cluster `c` carry label `l`.
+fn contingency(assignments: &[usize], labels: &[u8]) -> (Vec<Vec<usize>>, usize, usize) {
+    let clusters = assignments.iter().max().map_or(0, |m| m + 1);
+    let classes = labels.iter().max().map_or(0, |&m| m as usize + 1);
+    let mut table = vec![vec![0usize; classes]; clusters];
+    for (&c, &l) in assignments.iter().zip(labels) {
+        table[c][l as usize] += 1;
+    }
+    (table, clusters, classes)
+}
+
+/// Accuracy of a clustering under the best one-to-one matching of clusters to labels.
+pub fn cluster_accuracy(assignments: &[usize], labels: &[u8]) -> AeResult<f64> {
+    ensure(assignments.len() == labels.len() && !labels.is_empty(), || "one label per assignment".into())?;
+    let (table, clusters, classes) = contingency(assignments, labels);
+    let size = clusters.max(classes);
+    let mut weights = Matrix::new(size, size, 0i64);
+    for (c, counts) in table.iter().enumerate() {
+        for (l, &count) in counts.iter().enumerate() {
+            weights[(c, l)] = count as i64;
+        }
+    }
+    let (matched, _) = kuhn_munkres(&weights);
+    Ok(matched as f64 / labels.len() as f64)
+}
+
+/// Normalized mutual information of a clustering and the labels, `I(U; V) / mean(H(U), H(V))`
+/// (the arithmetic normalization, scikit-learn's default): 1 for a relabelling of the classes,
+/// near 0 for a clustering independent of them.
+pub fn normalized_mutual_information(assignments: &[usize], labels: &[u8]) -> AeResult<f64> {
+    ensure(assignments.len() == labels.len() && !labels.is_empty(), || "one label per assignment".into())?;
+    let n = labels.len() as f64;
+    let (table, _, _) = contingency(assignments, labels);
+    let cluster_sizes: Vec<f64> = table.iter().map(|row| row.iter().sum::<usize>() as f64).collect();
+    let class_sizes: Vec<f64> = (0..table.first().map_or(0, Vec::len)).map(|l| table.iter().map(|row| row[l]).sum::<usize>() as f64).collect();
+    let entropy = |sizes: &[f64]| -sizes.iter().filter(|&&s| s > 0.0).map(|&s| (s / n) * (s / n).ln()).sum::<f64>();
+    let mut mutual = 0.0;
+    for (c, row) in table.iter().enumerate() {
+        for (l, &count) in row.iter().enumerate() {
+            if count > 0 {
+                let joint = count as f64 / n;
+                mutual += joint * (joint / ((cluster_sizes[c] / n) * (class_sizes[l] / n))).ln();
+            }
+        }
+    }
+    let normalizer = (entropy(&cluster_sizes) + entropy(&class_sizes)) / 2.0;
+    Ok(if normalizer > 0.0 { (mutual / normalizer).clamp(0.0, 1.0) } else { 1.0 })
+}
