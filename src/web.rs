@@ -23,9 +23,9 @@ impl From<AeError> for JsValue {
     }
 }
 
-/// Plain JS objects, through JSON: `serde-wasm-bindgen` crossed the boundary once per value and
-/// took 15 ms for a small object in Chromium 156 (0.8 s for one denoised image); a JSON string and
-/// `JSON.parse` take microseconds. Pixel arrays cross as typed arrays instead (see [`with_arrays`]).
+/// Plain JS objects, through JSON: one string and one `JSON.parse` cross the boundary, where
+/// `serde-wasm-bindgen` crossed it once per value. Pixel arrays cross as typed arrays instead
+/// (see [`with_arrays`]).
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
     let text = serde_json::to_string(value).map_err(|err| JsError::new(&err.to_string()))?;
     js_sys::JSON::parse(&text).map_err(|_| JsError::new("JSON.parse refused a reply"))

@@ -199,7 +199,7 @@ fn small_training(epochs: usize) -> TrainingConfig {
 #[test]
 fn a_few_steps_on_real_mnist_lower_the_loss_of_every_kind() {
     let train = mnist().train.take(1024);
-    for preset in [Preset::Ae, Preset::Dae, Preset::Vae, Preset::ConvDae] {
+    for preset in [Preset::Ae, Preset::Dae, Preset::Vae, Preset::ConvDae, Preset::SparseL1, Preset::SparseKl, Preset::Cae] {
         let mut trainer = Trainer::new(&preset.config(), small_training(2), &cpu_device(), train.len()).unwrap();
         let first = pollster::block_on(trainer.train_steps(&train, 4)).unwrap().train_loss.unwrap();
         let mut last = first;
@@ -550,7 +550,7 @@ fn the_contractive_penalty_matches_a_finite_difference_jacobian() {
 }
 
 #[test]
-fn penalties_refuse_impossible_settings_and_every_new_kind_trains() {
+fn penalties_refuse_impossible_settings() {
     let device = cpu_device();
     let refused = |config: AutoencoderConfig, needle: &str| {
         let err = config.init(&device).err().expect("refused").to_string();
@@ -565,19 +565,6 @@ fn penalties_refuse_impossible_settings_and_every_new_kind_trains() {
     refused(Preset::Cae.config().with_architecture(Architecture::Conv { channels: [8, 8] }), "dense encoder");
     refused(Preset::Vae.config().with_regularizer(Some(Regularizer::SparseL1 { lambda: 1.0 })), "non-variational");
     refused(Preset::Vae.config().with_code_activation(Some(Activation::Sigmoid)), "takes no code activation");
-
-    let train = mnist().train.take(1024);
-    for preset in [Preset::SparseL1, Preset::SparseKl, Preset::Cae] {
-        let mut trainer = Trainer::new(&preset.config(), small_training(2), &device, train.len()).unwrap();
-        let first = pollster::block_on(trainer.train_steps(&train, 4)).unwrap().train_loss.unwrap();
-        let mut last = first;
-        while !trainer.is_finished() {
-            if let Some(loss) = pollster::block_on(trainer.train_steps(&train, 4)).unwrap().train_loss {
-                last = loss;
-            }
-        }
-        assert!(last < 0.8 * first, "{}: loss went from {first} to {last}", preset.name());
-    }
 }
 
 // ---- linear probes ----
