@@ -5,17 +5,20 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use burn::prelude::*;
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use aestudio::AeError;
 use aestudio::mnist::{DatasetFiles, Splits};
-use aestudio::model::{Architecture, Likelihood, Preset, Regularizer};
+use aestudio::model::{Architecture, AutoencoderConfig, Likelihood, Preset, Regularizer};
 use aestudio::noise::Corruption;
 use aestudio::explore;
 use aestudio::pca::Pca;
 use aestudio::probe::{Features, LinearProbe, ProbeConfig, ProbeLoss};
-use aestudio::train::{Trainer, TrainingConfig, evaluate};
+use aestudio::train::{Trainer, TrainingConfig, evaluate, train_model};
 use aestudio::weights;
+use aestudio::{anomaly, cluster, layerwise, semisupervised};
+
+use crate::figures;
 
 #[derive(Parser)]
 #[command(name = "aestudio", about = "Train and evaluate autoencoders on MNIST and Fashion-MNIST, natively")]
@@ -32,59 +35,77 @@ enum DeviceChoice {
     Gpu,
 }
 
+/// The model to train: a preset and what to change in it.
+#[derive(Args, Clone)]
+struct ModelArgs {
+    /// ae, dae, vae, beta-vae, conv-dae, sparse-l1, sparse-kl or cae.
+    #[arg(long, default_value = "vae")]
+    model: String,
+    /// Code size (overrides the preset's).
+    #[arg(long)]
+    code_size: Option<usize>,
+    /// Hidden widths of a dense model, comma-separated (overrides the preset's).
+    #[arg(long, value_delimiter = ',')]
+    hidden: Option<Vec<usize>>,
+    /// Weight of the KL term of a VAE.
+    #[arg(long)]
+    beta: Option<f64>,
+    /// Gaussian noise sigma (denoising).
+    #[arg(long, conflicts_with = "keep")]
+    sigma: Option<f64>,
+    /// Masking noise keep probability (denoising).
+    #[arg(long)]
+    keep: Option<f64>,
+    /// Weight of the preset's sparse or contractive penalty.
+    #[arg(long)]
+    lambda: Option<f64>,
+    /// Target mean activation of the KL sparsity penalty (sparse-kl).
+    #[arg(long)]
+    rho: Option<f64>,
+    /// Use a Gaussian decoder (squared error) instead of a Bernoulli one.
+    #[arg(long)]
+    gaussian: bool,
+}
+
+/// How to train, and on what.
+#[derive(Args, Clone)]
+struct RunArgs {
+    #[arg(long, default_value_t = 10)]
+    epochs: usize,
+    #[arg(long, default_value_t = 128)]
+    batch_size: usize,
+    #[arg(long, default_value_t = 1e-3)]
+    lr: f64,
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// mnist or fashion-mnist.
+    #[arg(long, default_value = "mnist")]
+    dataset: String,
+    /// The folder with the dataset's four IDX files (default: data/<dataset>).
+    #[arg(long)]
+    data: Option<PathBuf>,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Train a model, print the epoch losses and the test loss, and save the weights.
     Train {
-        /// ae, dae, vae, beta-vae, conv-dae, sparse-l1, sparse-kl or cae.
-        #[arg(long, default_value = "vae")]
-        model: String,
-        /// Code size (overrides the preset's).
-        #[arg(long)]
-        code_size: Option<usize>,
-        /// Hidden widths of a dense model, comma-separated (overrides the preset's).
-        #[arg(long, value_delimiter = ',')]
-        hidden: Option<Vec<usize>>,
-        /// Weight of the KL term of a VAE.
-        #[arg(long)]
-        beta: Option<f64>,
-        /// Gaussian noise sigma (denoising).
-        #[arg(long, conflicts_with = "keep")]
-        sigma: Option<f64>,
-        /// Masking noise keep probability (denoising).
-        #[arg(long)]
-        keep: Option<f64>,
-        /// Weight of the preset's sparse or contractive penalty.
-        #[arg(long)]
-        lambda: Option<f64>,
-        /// Target mean activation of the KL sparsity penalty (sparse-kl).
-        #[arg(long)]
-        rho: Option<f64>,
-        /// Use a Gaussian decoder (squared error) instead of a Bernoulli one.
-        #[arg(long)]
-        gaussian: bool,
-        #[arg(long, default_value_t = 10)]
-        epochs: usize,
-        #[arg(long, default_value_t = 128)]
-        batch_size: usize,
-        #[arg(long, default_value_t = 1e-3)]
-        lr: f64,
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
+        #[command(flatten)]
+        model: ModelArgs,
+        #[command(flatten)]
+        run: RunArgs,
         /// Train on the first N training images only.
         #[arg(long)]
         limit: Option<usize>,
         /// Also fit PCA with as many components as the code and compare the test MSE.
         #[arg(long)]
         compare_pca: bool,
+        /// First train each dense layer greedily as an autoencoder of the previous layer's codes
+        /// (this many epochs per layer), then fine-tune end to end for --epochs.
+        #[arg(long)]
+        layerwise_epochs: Option<usize>,
         #[arg(long, value_enum, default_value = "cpu")]
         device: DeviceChoice,
-        /// mnist or fashion-mnist.
-        #[arg(long, default_value = "mnist")]
-        dataset: String,
-        /// The folder with the dataset's four IDX files (default: data/<dataset>).
-        #[arg(long)]
-        data: Option<PathBuf>,
         /// Where to save the weights (default: weights/<model>.safetensors).
         #[arg(long)]
         out: Option<PathBuf>,
@@ -128,6 +149,46 @@ enum Command {
         #[arg(long)]
         data: Option<PathBuf>,
     },
+    /// Anomaly detection by reconstruction error: for each class, train without it and report the
+    /// AUROC of that class among the test images; then train on every class and report the AUROC
+    /// of the other dataset's test images as out-of-distribution inputs. PCA of the code's size
+    /// alongside.
+    Anomaly {
+        #[command(flatten)]
+        model: ModelArgs,
+        #[command(flatten)]
+        run: RunArgs,
+        /// The held-out classes to try.
+        #[arg(long, value_delimiter = ',', default_value = "0,1,2,3,4,5,6,7,8,9")]
+        classes: Vec<u8>,
+    },
+    /// The autoencoder as a regularizer: a classifier on the code trained jointly with the decoder
+    /// (cross-entropy on the first N labels + alpha x reconstruction of every training image),
+    /// against the same network trained on the labels alone.
+    Semi {
+        #[command(flatten)]
+        model: ModelArgs,
+        #[command(flatten)]
+        run: RunArgs,
+        #[arg(long, value_delimiter = ',', default_value = "100,1000")]
+        labels: Vec<usize>,
+        /// Weight of the reconstruction objective.
+        #[arg(long, default_value_t = 1.0)]
+        alpha: f64,
+    },
+    /// Dimensionality reduction: test MSE per pixel of PCA and of autoencoders with each code
+    /// size, as a table and an SVG plot, and 2-D embeddings of both as SVG scatters.
+    Reduce {
+        #[command(flatten)]
+        model: ModelArgs,
+        #[command(flatten)]
+        run: RunArgs,
+        #[arg(long, value_delimiter = ',', default_value = "2,8,16,32,64")]
+        sizes: Vec<usize>,
+        /// Folder for the SVG figures.
+        #[arg(long, default_value = "docs")]
+        figures: PathBuf,
+    },
     /// Test-set reconstruction error of PCA with the given numbers of components.
     Pca {
         #[arg(long, value_delimiter = ',', default_value = "2,8,16,32,64")]
@@ -139,6 +200,58 @@ enum Command {
         #[arg(long)]
         data: Option<PathBuf>,
     },
+}
+
+impl ModelArgs {
+    /// The preset with the requested changes, validated.
+    fn config(&self) -> Result<(Preset, AutoencoderConfig), AeError> {
+        let preset = Preset::from_name(&self.model)?;
+        let mut config = preset.config();
+        if let Some(code_size) = self.code_size {
+            config.code_size = code_size;
+        }
+        if let Some(hidden) = &self.hidden {
+            config.architecture = Architecture::Mlp { hidden: hidden.clone() };
+        }
+        if let Some(beta) = self.beta {
+            config.beta = beta;
+        }
+        if let Some(sigma) = self.sigma {
+            config.corruption = Corruption::Gaussian { sigma };
+        }
+        if let Some(keep_probability) = self.keep {
+            config.corruption = Corruption::Masking { keep_probability };
+        }
+        if let Some(lambda) = self.lambda {
+            config.regularizer = Some(match config.regularizer {
+                Some(Regularizer::SparseL1 { .. }) => Regularizer::SparseL1 { lambda },
+                Some(Regularizer::SparseKl { rho, .. }) => Regularizer::SparseKl { rho, lambda },
+                Some(Regularizer::Contractive { .. }) => Regularizer::Contractive { lambda },
+                None => return Err(AeError::InvalidConfig(format!("--lambda needs a preset with a penalty, not {}", self.model))),
+            });
+        }
+        if let Some(rho) = self.rho {
+            let Some(Regularizer::SparseKl { lambda, .. }) = config.regularizer else {
+                return Err(AeError::InvalidConfig("--rho is the target of the sparse-kl preset's penalty".into()));
+            };
+            config.regularizer = Some(Regularizer::SparseKl { rho, lambda });
+        }
+        if self.gaussian {
+            config.likelihood = Likelihood::Gaussian;
+        }
+        config.validate()?;
+        Ok((preset, config))
+    }
+}
+
+impl RunArgs {
+    fn training(&self) -> TrainingConfig {
+        TrainingConfig::new().with_epochs(self.epochs).with_batch_size(self.batch_size).with_learning_rate(self.lr).with_seed(self.seed)
+    }
+
+    fn splits(&self) -> Result<Splits, AeError> {
+        load_dataset(&self.dataset, self.data.clone())
+    }
 }
 
 pub fn main() -> ExitCode {
@@ -183,60 +296,32 @@ fn device(choice: DeviceChoice) -> Result<Device, AeError> {
 
 async fn run(cli: Cli) -> Result<(), AeError> {
     match cli.command {
-        Command::Train {
-            model, code_size, hidden, beta, sigma, keep, lambda, rho, gaussian, epochs, batch_size, lr, seed, limit,
-            compare_pca, device: device_choice, dataset, data, out,
-        } => {
-            let preset = Preset::from_name(&model)?;
-            let mut config = preset.config();
-            if let Some(code_size) = code_size {
-                config.code_size = code_size;
-            }
-            if let Some(hidden) = hidden {
-                config.architecture = Architecture::Mlp { hidden };
-            }
-            if let Some(beta) = beta {
-                config.beta = beta;
-            }
-            if let Some(sigma) = sigma {
-                config.corruption = Corruption::Gaussian { sigma };
-            }
-            if let Some(keep_probability) = keep {
-                config.corruption = Corruption::Masking { keep_probability };
-            }
-            if let Some(lambda) = lambda {
-                config.regularizer = Some(match config.regularizer {
-                    Some(Regularizer::SparseL1 { .. }) => Regularizer::SparseL1 { lambda },
-                    Some(Regularizer::SparseKl { rho, .. }) => Regularizer::SparseKl { rho, lambda },
-                    Some(Regularizer::Contractive { .. }) => Regularizer::Contractive { lambda },
-                    None => return Err(AeError::InvalidConfig(format!("--lambda needs a preset with a penalty, not {model}"))),
-                });
-            }
-            if let Some(rho) = rho {
-                let Some(Regularizer::SparseKl { lambda, .. }) = config.regularizer else {
-                    return Err(AeError::InvalidConfig("--rho is the target of the sparse-kl preset's penalty".into()));
-                };
-                config.regularizer = Some(Regularizer::SparseKl { rho, lambda });
-            }
-            if gaussian {
-                config.likelihood = Likelihood::Gaussian;
-            }
-            let training = TrainingConfig::new()
-                .with_epochs(epochs)
-                .with_batch_size(batch_size)
-                .with_learning_rate(lr)
-                .with_seed(seed);
-            config.validate()?;
-            let splits = load_dataset(&dataset, data)?;
+        Command::Train { model, run, limit, compare_pca, layerwise_epochs, device: device_choice, out } => {
+            let (preset, config) = model.config()?;
+            let training = run.training();
+            let RunArgs { epochs, batch_size, lr, seed, ref dataset, .. } = run;
+            let splits = run.splits()?;
             let train = match limit {
                 Some(n) => splits.train.take(n),
                 None => splits.train.clone(),
             };
             let device = device(device_choice)?;
-            let mut trainer = Trainer::new(&config, training, &device, train.len())?;
-            println!("model: {}  ({} parameters)", config.describe(), trainer.model().num_params());
             println!("data: {} training images, {} test images; device: {device:?}", train.len(), splits.test.len());
             let started = Instant::now();
+            let mut trainer = match layerwise_epochs {
+                None => Trainer::new(&config, training, &device, train.len())?,
+                Some(stage_epochs) => {
+                    let stage_training = training.clone().with_epochs(stage_epochs);
+                    let (stacked, stages) = layerwise::pretrain(&config, &stage_training, &train, &device).await?;
+                    for (index, stage) in stages.iter().enumerate() {
+                        println!("layer {index} ({}-{}) trained greedily: reconstruction loss {:.5} per unit", stage.widths[0], stage.widths[1], stage.final_loss);
+                    }
+                    let eval = evaluate(&stacked.valid(), &splits.test, 1000).await?;
+                    println!("stacked before fine-tuning: test loss {:.4}, mse/px {:.5} ({:.1} s)", eval.loss, eval.mse_per_pixel, started.elapsed().as_secs_f64());
+                    Trainer::resume(stacked, training, &device, train.len(), 0)?
+                }
+            };
+            println!("model: {}  ({} parameters)", config.describe(), trainer.model().num_params());
             while !trainer.is_finished() {
                 let epoch_started = Instant::now();
                 let progress = trainer.train_steps(&train, usize::MAX).await?;
@@ -271,8 +356,12 @@ async fn run(cli: Cli) -> Result<(), AeError> {
             if let Some(dir) = out.parent() {
                 std::fs::create_dir_all(dir).map_err(|err| AeError::Weights(format!("{}: {err}", dir.display())))?;
             }
+            let schedule = match layerwise_epochs {
+                Some(stage_epochs) => format!("layer-wise {stage_epochs} epochs per layer, then fine-tuned {epochs} epochs"),
+                None => format!("trained {epochs} epochs"),
+            };
             let provenance = format!(
-                "{} trained {epochs} epochs on {} {dataset} images (batch {batch_size}, lr {lr}, seed {seed}); test loss {:.4}, mse/px {:.5}",
+                "{} {schedule} on {} {dataset} images (batch {batch_size}, lr {lr}, seed {seed}); test loss {:.4}, mse/px {:.5}",
                 config.describe(),
                 train.len(),
                 eval.loss,
@@ -345,14 +434,117 @@ async fn run(cli: Cli) -> Result<(), AeError> {
                 ("raw pixels".to_string(), pixels, aestudio::model::PIXELS),
             ] {
                 let started = Instant::now();
-                let solution = aestudio::cluster::kmeans(&points, width, k, restarts, 300, 1)?;
+                let solution = cluster::kmeans(&points, width, k, restarts, 300, 1)?;
                 println!(
                     "{name:>12}: accuracy {:.4}, NMI {:.4}  ({:.1} s)",
-                    aestudio::cluster::cluster_accuracy(&solution.assignments, &labels)?,
-                    aestudio::cluster::normalized_mutual_information(&solution.assignments, &labels)?,
+                    cluster::cluster_accuracy(&solution.assignments, &labels)?,
+                    cluster::normalized_mutual_information(&solution.assignments, &labels)?,
                     started.elapsed().as_secs_f64()
                 );
             }
+        }
+        Command::Anomaly { model, run, classes } => {
+            let (_, config) = model.config()?;
+            let splits = run.splits()?;
+            if let Some(&bad) = classes.iter().find(|&&c| c > 9) {
+                return Err(AeError::InvalidConfig(format!("classes are 0 to 9, got {bad}")));
+            }
+            let device = aestudio::backend::cpu_device();
+            let names = DatasetFiles::by_name(&run.dataset)?.class_names;
+            println!("model: {}; {} epochs per model, seed {}, {}", config.describe(), run.epochs, run.seed, run.dataset);
+            println!("score: reconstruction MSE per pixel; PCA({}) fitted on the same images alongside", config.code_size);
+            let (mut model_aurocs, mut pca_aurocs) = (Vec::new(), Vec::new());
+            for &class in &classes {
+                let started = Instant::now();
+                let model_auroc = anomaly::held_out_class_auroc(&config, &run.training(), &splits, class, &device).await?;
+                let pca = Pca::fit(&splits.train.filter_labels(|label| label != class), config.code_size)?;
+                let pca_auroc = anomaly::auroc(
+                    &pca.reconstruction_errors(&splits.test.filter_labels(|label| label != class)),
+                    &pca.reconstruction_errors(&splits.test.filter_labels(|label| label == class)),
+                )?;
+                println!("held-out class {class} ({:>11}): AUROC {model_auroc:.4}, PCA {pca_auroc:.4}  ({:.0} s)", names[class as usize], started.elapsed().as_secs_f64());
+                model_aurocs.push(model_auroc);
+                pca_aurocs.push(pca_auroc);
+            }
+            let mean = |values: &[f64]| values.iter().sum::<f64>() / values.len().max(1) as f64;
+            println!("mean AUROC over {} held-out classes: {:.4}, PCA {:.4}", classes.len(), mean(&model_aurocs), mean(&pca_aurocs));
+            let other = if run.dataset == "mnist" { "fashion-mnist" } else { "mnist" };
+            let outliers = load_dataset(other, None)?.test;
+            let trained = train_model(&config, &run.training(), &splits.train, &device).await?;
+            let pca = Pca::fit(&splits.train, config.code_size)?;
+            println!(
+                "{other} test images as out-of-distribution inputs to a model of all {} classes: AUROC {:.4}, PCA {:.4}",
+                run.dataset,
+                anomaly::auroc(&anomaly::reconstruction_errors(&trained, &splits.test, &device).await?, &anomaly::reconstruction_errors(&trained, &outliers, &device).await?)?,
+                anomaly::auroc(&pca.reconstruction_errors(&splits.test), &pca.reconstruction_errors(&outliers))?,
+            );
+        }
+        Command::Semi { model, run, labels, alpha } => {
+            let (_, config) = model.config()?;
+            let splits = run.splits()?;
+            if let Some(&bad) = labels.iter().find(|&&n| n == 0 || n > splits.train.len()) {
+                return Err(AeError::InvalidConfig(format!("label counts must be 1 to {}, got {bad}", splits.train.len())));
+            }
+            let device = aestudio::backend::cpu_device();
+            println!("model: {} + linear head on the code; {} epochs over all {} training images, seed {}", config.describe(), run.epochs, splits.train.len(), run.seed);
+            for n in labels {
+                let labelled = splits.train.take(n);
+                let joint = |alpha: f64| {
+                    semisupervised::JointConfig::new(config.clone())
+                        .with_alpha(alpha)
+                        .with_epochs(run.epochs)
+                        .with_batch_size(run.batch_size)
+                        .with_learning_rate(run.lr)
+                        .with_seed(run.seed)
+                };
+                let alone = semisupervised::train_joint(&joint(0.0), &labelled, &splits.train, &device).await?.accuracy(&splits.test, &device).await?;
+                let together = semisupervised::train_joint(&joint(alpha), &labelled, &splits.train, &device).await?.accuracy(&splits.test, &device).await?;
+                println!("{n:>6} labels: classifier alone {alone:.4}, with the decoder (alpha {alpha}) {together:.4} test accuracy");
+            }
+        }
+        Command::Reduce { model, run, sizes, figures: folder } => {
+            let (_, base) = model.config()?;
+            let splits = run.splits()?;
+            if let Some(&bad) = sizes.iter().find(|&&k| k == 0 || k > aestudio::model::PIXELS) {
+                return Err(AeError::InvalidConfig(format!("code sizes must be 1 to 784, got {bad}")));
+            }
+            std::fs::create_dir_all(&folder).map_err(|err| AeError::Data(format!("{}: {err}", folder.display())))?;
+            let device = aestudio::backend::cpu_device();
+            let files = DatasetFiles::by_name(&run.dataset)?;
+            let labels: Vec<u8> = (0..splits.test.len()).map(|i| splits.test.label(i)).collect();
+            println!("model: {} with each code size; {} epochs, seed {}, {}", base.describe(), run.epochs, run.seed, run.dataset);
+            let (mut pca_points, mut model_points) = (Vec::new(), Vec::new());
+            for &k in &sizes {
+                let pca = Pca::fit(&splits.train, k)?;
+                let pca_mse = pca.reconstruction_mse(&splits.test);
+                let config = AutoencoderConfig { code_size: k, ..base.clone() };
+                let trained = train_model(&config, &run.training(), &splits.train, &device).await?;
+                let model_mse = evaluate(&trained, &splits.test, 1000).await?.mse_per_pixel;
+                println!("code {k:>3}: PCA test mse/px {pca_mse:.5}, autoencoder {model_mse:.5} ({:.0}% of PCA's)", 100.0 * model_mse / pca_mse);
+                pca_points.push((k as f64, pca_mse));
+                model_points.push((k as f64, model_mse));
+                if k == 2 {
+                    let pairs = |values: Vec<f32>| values.chunks(2).map(|p| [p[0], p[1]]).collect::<Vec<_>>();
+                    let pca_path = folder.join(format!("embedding-pca-{}.svg", run.dataset));
+                    figures::class_scatter(&pca_path, &format!("PCA, 2 components ({} test)", run.dataset), &pairs(pca.project(&splits.test)), &labels, &files.class_names)?;
+                    let model_path = folder.join(format!("embedding-ae-{}.svg", run.dataset));
+                    let codes = explore::encode_dataset(&trained, &splits.test, &device).await?;
+                    figures::class_scatter(&model_path, &format!("Autoencoder, 2-D code ({} test)", run.dataset), &pairs(codes), &labels, &files.class_names)?;
+                    println!("wrote {} and {}", pca_path.display(), model_path.display());
+                }
+            }
+            let plot = folder.join(format!("pca-vs-ae-{}.svg", run.dataset));
+            figures::log_log_lines(
+                &plot,
+                &format!("Test reconstruction error, {}", run.dataset),
+                "code size (components)",
+                "MSE per pixel",
+                &[
+                    figures::Series { name: "PCA".into(), points: pca_points },
+                    figures::Series { name: format!("autoencoder ({} epochs)", run.epochs), points: model_points },
+                ],
+            )?;
+            println!("wrote {}", plot.display());
         }
         Command::Pca { components, dataset, data } => {
             let splits = load_dataset(&dataset, data)?;

@@ -3,11 +3,14 @@
 //!
 //! One concept per module:
 //! - [`mlp`] and [`conv`]: the encoder and decoder building blocks;
+//! - [`layerwise`]: greedy layer-wise pretraining of a dense autoencoder;
 //! - [`model`]: the autoencoder that combines them, configured by [`model::AutoencoderConfig`];
 //! - [`noise`]: input corruption for denoising autoencoders;
 //! - [`explore`]: denoising one input, sampling, interpolation, the latent map, traversals;
+//! - [`anomaly`]: reconstruction error as an anomaly score, AUROC, score histograms;
 //! - [`cluster`]: k-means++ on codes, scored by matched accuracy and NMI;
 //! - [`probe`]: linear probes (softmax and linear SVM) on frozen features;
+//! - [`semisupervised`]: a classifier trained jointly with a decoder, for few labels;
 //! - [`pca`]: principal component analysis, the linear baseline every autoencoder must beat;
 //! - [`preprocess`]: a drawing turned into an MNIST-like 28x28 input;
 //! - [`loss`]: the loss terms, small pure functions;
@@ -17,11 +20,13 @@
 //! - [`backend`]: choosing the device (WebGPU on a real adapter, else the CPU);
 //! - `web` (wasm only): the JavaScript-facing session.
 
+pub mod anomaly;
 pub mod backend;
 pub mod cluster;
 pub mod conv;
 pub mod error;
 pub mod explore;
+pub mod layerwise;
 pub mod loss;
 pub mod mlp;
 pub mod mnist;
@@ -30,6 +35,7 @@ pub mod noise;
 pub mod pca;
 pub mod probe;
 pub mod preprocess;
+pub mod semisupervised;
 pub mod train;
 pub mod weights;
 

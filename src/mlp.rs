@@ -72,6 +72,17 @@ pub struct Mlp {
 }
 
 impl Mlp {
+    /// An MLP made of already trained `layers` (as greedy layer-wise training builds one).
+    pub fn from_layers(layers: Vec<Linear>, activation: Activation) -> Mlp {
+        assert!(!layers.is_empty(), "an MLP has at least one layer");
+        Mlp { layers, activation }
+    }
+
+    /// The linear layers, input first.
+    pub fn layers(&self) -> &[Linear] {
+        &self.layers
+    }
+
     /// Number of linear layers.
     pub fn depth(&self) -> usize {
         self.layers.len()

@@ -27,6 +27,8 @@ pub struct IdxFile {
 #[derive(Clone, Copy, Debug)]
 pub struct DatasetFiles {
     pub name: &'static str,
+    /// What each label stands for.
+    pub class_names: [&'static str; 10],
     pub train_images: IdxFile,
     pub train_labels: IdxFile,
     pub test_images: IdxFile,
@@ -36,6 +38,7 @@ pub struct DatasetFiles {
 /// MNIST (LeCun, Cortes and Burges; CC BY-SA 3.0), the original IDX files.
 pub const MNIST: DatasetFiles = DatasetFiles {
     name: "mnist",
+    class_names: ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"],
     train_images: IdxFile { name: "train-images-idx3-ubyte", md5: "6bbc9ace898e44ae57da46a324031adb" },
     train_labels: IdxFile { name: "train-labels-idx1-ubyte", md5: "a25bea736e30d166cdddb491f175f624" },
     test_images: IdxFile { name: "t10k-images-idx3-ubyte", md5: "2646ac647ad5339dbf082846283269ea" },
@@ -46,6 +49,7 @@ pub const MNIST: DatasetFiles = DatasetFiles {
 /// `dataset-fashion-mnist` ships them (gzip'd there; the checksums are of the uncompressed files).
 pub const FASHION_MNIST: DatasetFiles = DatasetFiles {
     name: "fashion-mnist",
+    class_names: ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"],
     train_images: IdxFile { name: "train-images-idx3-ubyte", md5: "f4a8712d7a061bf5bd6d2ca38dc4d50a" },
     train_labels: IdxFile { name: "train-labels-idx1-ubyte", md5: "9018921c3c673c538a1fc5bad174d6f9" },
     test_images: IdxFile { name: "t10k-images-idx3-ubyte", md5: "8181f5470baa50b63fa0f6fddb340f0a" },
@@ -208,6 +212,19 @@ impl Dataset {
     pub fn take(&self, count: usize) -> Dataset {
         let count = count.min(self.len());
         Dataset { images: self.images[..count * PIXELS].to_vec(), labels: self.labels[..count].to_vec() }
+    }
+
+    /// The images whose label satisfies `keep`, in their order: a training set without one class,
+    /// or the images of one class.
+    pub fn filter_labels(&self, keep: impl Fn(u8) -> bool) -> Dataset {
+        let mut subset = Dataset::default();
+        for (index, &label) in self.labels.iter().enumerate() {
+            if keep(label) {
+                subset.images.extend_from_slice(self.image(index));
+                subset.labels.push(label);
+            }
+        }
+        subset
     }
 
     /// The 784 pixel bytes of image `index`.

@@ -315,6 +315,27 @@ pub struct Autoencoder {
 }
 
 impl Autoencoder {
+    /// A dense autoencoder of `config` from trained encoder and decoder MLPs (greedy layer-wise
+    /// training assembles one); the widths must be the ones `config` describes.
+    pub fn from_mlps(config: &AutoencoderConfig, encoder: Mlp, decoder: Mlp) -> AeResult<Autoencoder> {
+        config.validate()?;
+        let Architecture::Mlp { hidden } = &config.architecture else {
+            return Err(crate::AeError::InvalidConfig("only a dense autoencoder is made of MLPs".into()));
+        };
+        ensure(!config.variational, || "a VAE's encoder has two outputs per code unit; build it with init".into())?;
+        let widths = |mlp: &Mlp| {
+            let mut widths = vec![mlp.layers()[0].weight.dims()[0]];
+            widths.extend(mlp.layers().iter().map(|layer| layer.weight.dims()[1]));
+            widths
+        };
+        let mut expected: Vec<usize> = std::iter::once(PIXELS).chain(hidden.iter().copied()).collect();
+        expected.push(config.code_size);
+        ensure(widths(&encoder) == expected, || format!("the encoder's widths {:?} are not {expected:?}", widths(&encoder)))?;
+        expected.reverse();
+        ensure(widths(&decoder) == expected, || format!("the decoder's widths {:?} are not {expected:?}", widths(&decoder)))?;
+        Ok(Autoencoder { encoder: Encoder::Mlp(encoder), decoder: Decoder::Mlp(decoder), config: config.clone() })
+    }
+
     /// The configuration that made this model.
     pub fn config(&self) -> &AutoencoderConfig {
         &self.config

@@ -68,18 +68,25 @@ impl Pca {
         coordinates
     }
 
-    /// Mean squared error per pixel of projecting `data` onto the components and back.
-    pub fn reconstruction_mse(&self, data: &Dataset) -> f64 {
-        let mut total = 0.0;
+    /// Mean squared error per pixel of projecting each image of `data` onto the components and
+    /// back: the PCA baseline's reconstruction error, and its anomaly score.
+    pub fn reconstruction_errors(&self, data: &Dataset) -> Vec<f32> {
+        let mut errors = Vec::with_capacity(data.len());
         for start in (0..data.len()).step_by(CHUNK) {
             let mut chunk = pixels_of(data, start..(start + CHUNK).min(data.len()));
             for mut row in chunk.row_iter_mut() {
                 row -= self.mean.transpose();
             }
             let codes = &chunk * &self.components;
-            let reconstruction = &codes * self.components.transpose();
-            total += (chunk - reconstruction).norm_squared();
+            let residual = &chunk - codes * self.components.transpose();
+            errors.extend(residual.row_iter().map(|row| (row.norm_squared() / PIXELS as f64) as f32));
         }
-        total / (data.len() * PIXELS) as f64
+        errors
+    }
+
+    /// Mean squared error per pixel of projecting `data` onto the components and back.
+    pub fn reconstruction_mse(&self, data: &Dataset) -> f64 {
+        let errors = self.reconstruction_errors(data);
+        errors.iter().map(|&e| e as f64).sum::<f64>() / errors.len().max(1) as f64
     }
 }

@@ -255,6 +255,16 @@ impl Trainer {
     }
 }
 
+/// Trains a fresh model of `model_config` on `data` for all of `training`'s epochs and returns
+/// it without autodiff: for commands that need a trained model, not the run's progress.
+pub async fn train_model(model_config: &AutoencoderConfig, training: &TrainingConfig, data: &Dataset, device: &Device) -> AeResult<Autoencoder> {
+    let mut trainer = Trainer::new(model_config, training.clone(), device, data.len())?;
+    while !trainer.is_finished() {
+        trainer.train_steps(data, usize::MAX).await?;
+    }
+    Ok(trainer.model())
+}
+
 /// Test-set figures of a model.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct Evaluation {

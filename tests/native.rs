@@ -667,3 +667,95 @@ fn cluster_scores_match_hand_cases_and_kmeans_finds_separated_blobs() {
     assert!(solution.inertia < 60.0 * 0.5, "inertia {}", solution.inertia);
     assert!(kmeans(&points, 2, 61, 1, 10, 1).err().unwrap().to_string().contains("k must be 1 to the number of points (60)"));
 }
+
+// ---- anomaly detection, layer-wise training, the joint classifier ----
+
+#[test]
+fn auroc_matches_a_hand_count_of_ordered_pairs_with_ties_as_half() {
+    use aestudio::anomaly::auroc;
+    // Pairs (anomaly > normal): 0.25 beats 2, 0.3 beats 2 and ties 1, 0.5 beats 3: 7.5 of 9.
+    assert!((auroc(&[0.1, 0.2, 0.3], &[0.25, 0.3, 0.5]).unwrap() - 7.5 / 9.0).abs() < 1e-12);
+    assert_eq!(auroc(&[0.1, 0.2], &[0.3, 0.4]).unwrap(), 1.0);
+    assert_eq!(auroc(&[0.3, 0.4], &[0.1, 0.2]).unwrap(), 0.0);
+    assert_eq!(auroc(&[0.5; 4], &[0.5; 3]).unwrap(), 0.5);
+    assert!(auroc(&[], &[0.1]).is_err());
+    assert!(auroc(&[0.1], &[f32::NAN]).unwrap_err().to_string().contains("finite"));
+
+    let histogram = aestudio::anomaly::Histogram::of(&[0.0, 0.1, 0.2, 0.3, 0.4, 5.0], 4, 0.8).unwrap();
+    assert_eq!(histogram.upper, 0.4);
+    assert_eq!(histogram.counts, vec![1, 1, 1, 3], "the last bin takes everything at or above the upper end");
+    assert_eq!(aestudio::anomaly::percentile_of(&[0.1, 0.2, 0.3, 0.4], 0.25), 0.5);
+}
+
+#[test]
+fn filtering_labels_keeps_whole_images_of_the_chosen_classes() {
+    let test = mnist().test.take(500);
+    let without_ones = test.filter_labels(|label| label != 1);
+    let ones = test.filter_labels(|label| label == 1);
+    assert_eq!(without_ones.len() + ones.len(), 500);
+    assert!(ones.len() > 20 && (0..ones.len()).all(|i| ones.label(i) == 1));
+    let first_one = (0..500).find(|&i| test.label(i) == 1).unwrap();
+    assert_eq!(ones.image(0), test.image(first_one));
+}
+
+#[test]
+fn reconstruction_error_flags_fashion_images_as_out_of_distribution() {
+    let device = cpu_device();
+    let config = AutoencoderConfig::new(16).with_architecture(Architecture::Mlp { hidden: vec![128] });
+    let train = mnist().train.take(4096);
+    let model = pollster::block_on(aestudio::train::train_model(&config, &small_training(2), &train, &device)).unwrap();
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/fashion-mnist");
+    let fashion = Splits::load_dir(&aestudio::mnist::FASHION_MNIST, &dir).expect("Fashion-MNIST in data/fashion-mnist (./build.sh data)");
+    let digits = pollster::block_on(aestudio::anomaly::reconstruction_errors(&model, &mnist().test.take(1000), &device)).unwrap();
+    let clothes = pollster::block_on(aestudio::anomaly::reconstruction_errors(&model, &fashion.test.take(1000), &device)).unwrap();
+    // Each score is the image's own reconstruction error, by hand for the first digit.
+    let first = mnist().test.take(1);
+    let pixels: Vec<f32> = first.image(0).iter().map(|&p| p as f32 / 255.0).collect();
+    let output = values(model.reconstruct(first.batch(&[0], &device)));
+    assert_close(digits[0], explore::mse(&output, &pixels) as f64, 1e-6);
+    let auroc = aestudio::anomaly::auroc(&digits, &clothes).unwrap();
+    assert!(auroc > 0.75, "Fashion-MNIST against MNIST digits: AUROC {auroc}");
+}
+
+#[test]
+fn layerwise_pretraining_stacks_layers_that_already_reconstruct() {
+    let device = cpu_device();
+    let config = AutoencoderConfig::new(16).with_architecture(Architecture::Mlp { hidden: vec![128, 64] });
+    let train = mnist().train.take(2048);
+    let test = mnist().test.take(500);
+    let (stacked, stages) = pollster::block_on(aestudio::layerwise::pretrain(&config, &small_training(2), &train, &device)).unwrap();
+    assert_eq!(stages.iter().map(|s| s.widths).collect::<Vec<_>>(), vec![[784, 128], [128, 64], [64, 16]]);
+    assert!(stages.iter().all(|s| s.final_loss.is_finite()));
+    let untrained = config.init(&device).unwrap();
+    let stacked_mse = pollster::block_on(evaluate(&stacked.valid(), &test, 500)).unwrap().mse_per_pixel;
+    let untrained_mse = pollster::block_on(evaluate(&untrained, &test, 500)).unwrap().mse_per_pixel;
+    assert!(stacked_mse < 0.6 * untrained_mse, "stacked {stacked_mse} against untrained {untrained_mse}");
+    // The stacked model fine-tunes like any other: the loss keeps falling.
+    let before = pollster::block_on(evaluate(&stacked.valid(), &test, 500)).unwrap().loss;
+    let mut trainer = Trainer::resume(stacked, small_training(1), &device, train.len(), 0).unwrap();
+    pollster::block_on(trainer.train_steps(&train, usize::MAX)).unwrap();
+    let after = pollster::block_on(evaluate(&trainer.model(), &test, 500)).unwrap().loss;
+    assert!(after < before, "fine-tuning went from {before} to {after}");
+    // A VAE or a conv model cannot be stacked.
+    for refused in [Preset::Vae.config(), Preset::ConvDae.config()] {
+        assert!(pollster::block_on(aestudio::layerwise::pretrain(&refused, &small_training(1), &train, &device)).is_err());
+    }
+}
+
+#[test]
+fn the_joint_classifier_learns_the_labels_and_its_decoder_reconstructs() {
+    use aestudio::semisupervised::{JointConfig, train_joint};
+    let device = cpu_device();
+    let config = AutoencoderConfig::new(16).with_architecture(Architecture::Mlp { hidden: vec![128] });
+    let unlabelled = mnist().train.take(2048);
+    let labelled = unlabelled.take(500);
+    let test = mnist().test.take(1000);
+    let joint = JointConfig::new(config.clone()).with_alpha(10.0).with_epochs(3).with_batch_size(64).with_seed(5);
+    let model = pollster::block_on(train_joint(&joint, &labelled, &unlabelled, &device)).unwrap();
+    let accuracy = pollster::block_on(model.accuracy(&test, &device)).unwrap();
+    assert!(accuracy > 0.6, "500 labels: test accuracy {accuracy} (chance 0.1)");
+    let mse = |model: &aestudio::model::Autoencoder| pollster::block_on(evaluate(model, &test, 500)).unwrap().mse_per_pixel;
+    let alone = pollster::block_on(train_joint(&joint.clone().with_alpha(0.0), &labelled, &unlabelled, &device)).unwrap();
+    assert!(mse(&model.autoencoder) < 0.5 * mse(&alone.autoencoder), "the reconstruction term trains the decoder");
+    assert!(pollster::block_on(train_joint(&joint.with_alpha(-1.0), &labelled, &unlabelled, &device)).unwrap_err().to_string().contains("alpha"));
+}

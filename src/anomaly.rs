@@ -1,0 +1,100 @@
+//! Anomaly detection by reconstruction error: an autoencoder reconstructs what it was trained on
+//! better than anything else, so a high error flags an input unlike the training data. Scored by
+//! the area under the ROC curve, and shown in the page as a histogram the user's drawing is
+//! placed on.
+
+use burn::prelude::*;
+use burn::tensor::activation::sigmoid;
+
+use crate::error::{AeResult, ensure};
+use crate::explore::read_floats;
+use crate::mnist::{Dataset, Splits};
+use crate::model::{Autoencoder, AutoencoderConfig, PIXELS};
+use crate::train::{TrainingConfig, train_model};
+
+/// Images per forward pass.
+const BATCH: usize = 500;
+
+/// The anomaly score of each image of `data`: the mean squared error per pixel of its
+/// deterministic reconstruction (the posterior mean for a VAE), with no input noise.
+pub async fn reconstruction_errors(model: &Autoencoder, data: &Dataset, device: &Device) -> AeResult<Vec<f32>> {
+    let mut scores = Vec::with_capacity(data.len());
+    for start in (0..data.len()).step_by(BATCH) {
+        let indices: Vec<usize> = (start..(start + BATCH).min(data.len())).collect();
+        scores.extend(read_floats(per_image_mse(model, data.batch(&indices, device))).await?);
+    }
+    Ok(scores)
+}
+
+/// Mean squared error per pixel of each image's reconstruction.
+///
+/// # Shapes
+/// - images: `[batch, 784]`
+/// - output: `[batch]`
+pub fn per_image_mse(model: &Autoencoder, images: Tensor<2>) -> Tensor<1> {
+    let [batch, _] = images.dims();
+    let output = sigmoid(model.decode(model.encode(images.clone()).mean));
+    (output - images).powi_scalar(2).sum_dim(1).div_scalar(PIXELS as f64).reshape([batch])
+}
+
+/// Area under the ROC curve of a score that should be higher for `anomalies` than for `normal`:
+/// the probability that a random anomaly outscores a random normal input, ties counting half
+/// (the Mann-Whitney U statistic over the product of the counts).
+pub fn auroc(normal: &[f32], anomalies: &[f32]) -> AeResult<f64> {
+    ensure(!normal.is_empty() && !anomalies.is_empty(), || "AUROC needs normal and anomalous scores".into())?;
+    ensure(normal.iter().chain(anomalies).all(|s| s.is_finite()), || "anomaly scores must be finite".into())?;
+    let mut all: Vec<(f32, bool)> = normal.iter().map(|&s| (s, false)).chain(anomalies.iter().map(|&s| (s, true))).collect();
+    all.sort_by(|a, b| a.0.total_cmp(&b.0));
+    // Sum of the (1-based, tie-averaged) ranks of the anomalies.
+    let mut rank_sum = 0.0;
+    let mut start = 0;
+    while start < all.len() {
+        let end = start + all[start..].iter().take_while(|entry| entry.0 == all[start].0).count();
+        let mean_rank = (start + 1 + end) as f64 / 2.0;
+        rank_sum += mean_rank * all[start..end].iter().filter(|entry| entry.1).count() as f64;
+        start = end;
+    }
+    let (n_anomalies, n_normal) = (anomalies.len() as f64, normal.len() as f64);
+    Ok((rank_sum - n_anomalies * (n_anomalies + 1.0) / 2.0) / (n_anomalies * n_normal))
+}
+
+/// Counts of scores in equal bins over `[0, upper)` (the last bin also takes everything above).
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Histogram {
+    /// The upper end of the bins' range.
+    pub upper: f32,
+    pub counts: Vec<u32>,
+}
+
+impl Histogram {
+    /// `bins` bins up to the `quantile` of `scores` (so a few outliers do not squash the plot).
+    pub fn of(scores: &[f32], bins: usize, quantile: f64) -> AeResult<Histogram> {
+        ensure(!scores.is_empty() && bins >= 1, || "a histogram needs scores and at least one bin".into())?;
+        ensure(quantile > 0.0 && quantile <= 1.0, || format!("the quantile must be in (0, 1], got {quantile}"))?;
+        let mut sorted = scores.to_vec();
+        sorted.sort_by(f32::total_cmp);
+        let upper = sorted[((sorted.len() - 1) as f64 * quantile).round() as usize].max(f32::MIN_POSITIVE);
+        let mut counts = vec![0u32; bins];
+        for &score in scores {
+            counts[((score / upper * bins as f32) as usize).min(bins - 1)] += 1;
+        }
+        Ok(Histogram { upper, counts })
+    }
+}
+
+/// The share of `scores` at or below `score`: where an input stands in the training distribution.
+pub fn percentile_of(scores: &[f32], score: f32) -> f64 {
+    scores.iter().filter(|&&s| s <= score).count() as f64 / scores.len().max(1) as f64
+}
+
+/// The one-class protocol: train a model of `config` on every training image except those of
+/// `class`, then score the test set; the AUROC of `class`'s test images (the anomalies) against
+/// the other test images.
+pub async fn held_out_class_auroc(config: &AutoencoderConfig, training: &TrainingConfig, splits: &Splits, class: u8, device: &Device) -> AeResult<f64> {
+    ensure(class < 10, || format!("classes are 0 to 9, got {class}"))?;
+    let model = train_model(config, training, &splits.train.filter_labels(|label| label != class), device).await?;
+    let normal = reconstruction_errors(&model, &splits.test.filter_labels(|label| label != class), device).await?;
+    let anomalies = reconstruction_errors(&model, &splits.test.filter_labels(|label| label == class), device).await?;
+    auroc(&normal, &anomalies)
+}
