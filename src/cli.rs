@@ -8,8 +8,8 @@ use burn::prelude::*;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use aestudio::AeError;
-use aestudio::mnist::{DatasetFiles, Splits};
-use aestudio::model::{Architecture, AutoencoderConfig, Likelihood, Preset, Regularizer};
+use aestudio::mnist::{Dataset, DatasetFiles, Splits};
+use aestudio::model::{Architecture, Autoencoder, AutoencoderConfig, Likelihood, Preset, Regularizer};
 use aestudio::noise::Corruption;
 use aestudio::explore;
 use aestudio::pca::Pca;
@@ -189,6 +189,33 @@ enum Command {
         #[arg(long, default_value = "docs")]
         figures: PathBuf,
     },
+    /// The results table: each model is trained, then scored on the test set (reconstruction,
+    /// softmax linear probes at each label count, k-means accuracy and NMI, mean AUROC over the
+    /// ten held-out classes); PCA of each code size and raw pixels alongside. Progress goes to
+    /// stderr, the Markdown table to stdout.
+    Results {
+        /// Presets to train and score.
+        #[arg(long, value_delimiter = ',', default_value = "ae,dae,sparse-kl,cae,vae")]
+        models: Vec<String>,
+        #[arg(long, default_value_t = 10)]
+        epochs: usize,
+        /// Epochs of each of the ten held-out-class models of the anomaly column.
+        #[arg(long, default_value_t = 3)]
+        anomaly_epochs: usize,
+        #[arg(long, value_delimiter = ',', default_value = "100,1000,60000")]
+        labels: Vec<usize>,
+        #[arg(long, default_value_t = 30)]
+        probe_epochs: usize,
+        /// k-means restarts (k 10).
+        #[arg(long, default_value_t = 10)]
+        restarts: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long, default_value = "mnist")]
+        dataset: String,
+        #[arg(long)]
+        data: Option<PathBuf>,
+    },
     /// Test-set reconstruction error of PCA with the given numbers of components.
     Pca {
         #[arg(long, value_delimiter = ',', default_value = "2,8,16,32,64")]
@@ -271,9 +298,90 @@ fn load_dataset(name: &str, data: Option<PathBuf>) -> Result<Splits, AeError> {
     Splits::load_dir(&files, &dir)
 }
 
-/// The codes of every image of `data` as probe features.
-async fn code_features(model: &aestudio::model::Autoencoder, data: &aestudio::mnist::Dataset, device: &Device) -> Result<Features, AeError> {
-    Ok(Features { values: explore::encode_dataset(model, data, device).await?, width: model.config().code_size })
+/// The model saved at `path`.
+fn load_weights(path: &std::path::Path, device: &Device) -> Result<Autoencoder, AeError> {
+    let bytes = std::fs::read(path).map_err(|err| AeError::Weights(format!("{}: {err}", path.display())))?;
+    Ok(weights::load(&bytes, device)?.model)
+}
+
+/// Refuses label counts outside `1..=` the training set's size.
+fn check_label_counts(labels: &[usize], splits: &Splits) -> Result<(), AeError> {
+    match labels.iter().find(|&&n| n == 0 || n > splits.train.len()) {
+        Some(bad) => Err(AeError::InvalidConfig(format!("label counts must be 1 to {}, got {bad}", splits.train.len()))),
+        None => Ok(()),
+    }
+}
+
+fn labels_of(data: &Dataset) -> Vec<u8> {
+    (0..data.len()).map(|i| data.label(i)).collect()
+}
+
+/// One line of the results table.
+struct ResultRow {
+    name: String,
+    code: String,
+    loss: String,
+    mse: Option<f64>,
+    accuracies: Vec<f64>,
+    clustering: (f64, f64),
+    auroc: Option<f64>,
+}
+
+/// One way of describing a dataset's images (an encoder's codes, PCA coordinates, raw pixels),
+/// for the training and the test images, which linear probes and k-means then score.
+struct Representation {
+    name: String,
+    train: Features,
+    test: Features,
+}
+
+impl Representation {
+    /// The codes (posterior means) of `model`.
+    async fn codes(model: &Autoencoder, splits: &Splits, device: &Device) -> Result<Representation, AeError> {
+        let width = model.config().code_size;
+        Ok(Representation {
+            name: "codes".into(),
+            train: Features { values: explore::encode_dataset(model, &splits.train, device).await?, width },
+            test: Features { values: explore::encode_dataset(model, &splits.test, device).await?, width },
+        })
+    }
+
+    /// Coordinates along the top `components` principal directions of the training images.
+    fn pca(splits: &Splits, components: usize) -> Result<Representation, AeError> {
+        let pca = Pca::fit(&splits.train, components)?;
+        Ok(Representation {
+            name: format!("PCA({components})"),
+            train: Features { values: pca.project(&splits.train), width: components },
+            test: Features { values: pca.project(&splits.test), width: components },
+        })
+    }
+
+    /// The 784 pixels in [0, 1].
+    fn pixels(splits: &Splits) -> Representation {
+        let pixels = |data: &Dataset| Features {
+            values: (0..data.len()).flat_map(|i| data.image(i).iter().map(|&p| p as f32 / 255.0)).collect(),
+            width: aestudio::model::PIXELS,
+        };
+        Representation { name: "raw pixels".into(), train: pixels(&splits.train), test: pixels(&splits.test) }
+    }
+
+    /// Test accuracy of a linear probe trained on the first `n` training images, for each `n`.
+    async fn probe_accuracies(&self, splits: &Splits, counts: &[usize], config: &ProbeConfig, device: &Device) -> Result<Vec<f64>, AeError> {
+        let (train_labels, test_labels) = (labels_of(&splits.train), labels_of(&splits.test));
+        let mut accuracies = Vec::with_capacity(counts.len());
+        for &n in counts {
+            let probe = LinearProbe::fit(&self.train.first(n), &train_labels[..n], config, device).await?;
+            accuracies.push(probe.accuracy(&self.test, &test_labels, device).await?);
+        }
+        Ok(accuracies)
+    }
+
+    /// k-means on the test images: matched accuracy and NMI against the labels.
+    fn kmeans_scores(&self, test: &Dataset, k: usize, restarts: usize) -> Result<(f64, f64), AeError> {
+        let labels = labels_of(test);
+        let solution = cluster::kmeans(&self.test.values, self.test.width, k, restarts, 300, 1)?;
+        Ok((cluster::cluster_accuracy(&solution.assignments, &labels)?, cluster::normalized_mutual_information(&solution.assignments, &labels)?))
+    }
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -380,67 +488,47 @@ async fn run(cli: Cli) -> Result<(), AeError> {
             println!("{}", serde_json::to_string_pretty(&eval).expect("evaluation serializes"));
         }
         Command::Probe { weights: path, labels, loss, epochs, dataset, data } => {
-            let bytes = std::fs::read(&path).map_err(|err| AeError::Weights(format!("{}: {err}", path.display())))?;
             let device = aestudio::backend::cpu_device();
-            let model = weights::load(&bytes, &device)?.model;
+            let model = load_weights(&path, &device)?;
             let splits = load_dataset(&dataset, data)?;
-            if let Some(&bad) = labels.iter().find(|&&n| n == 0 || n > splits.train.len()) {
-                return Err(AeError::InvalidConfig(format!("label counts must be 1 to {}, got {bad}", splits.train.len())));
-            }
+            check_label_counts(&labels, &splits)?;
             let loss = match loss {
                 ProbeLossChoice::Softmax => ProbeLoss::Softmax,
                 ProbeLossChoice::Hinge => ProbeLoss::Hinge,
             };
-            let targets = |data: &aestudio::mnist::Dataset| (0..data.len()).map(|i| data.label(i)).collect::<Vec<u8>>();
-            let pixels = |data: &aestudio::mnist::Dataset| Features {
-                values: (0..data.len()).flat_map(|i| data.image(i).iter().map(|&p| p as f32 / 255.0)).collect(),
-                width: aestudio::model::PIXELS,
-            };
             println!("model: {}; {loss:?} probe, {epochs} epochs, seed 1", model.config().describe());
-            let (test_codes, test_pixels, test_labels) = (code_features(&model, &splits.test, &device).await?, pixels(&splits.test), targets(&splits.test));
-            // PCA with as many components as the code, fitted on all training images (no labels).
+            let config = ProbeConfig::new().with_loss(loss).with_epochs(epochs);
             let code_size = model.config().code_size;
-            let pca = Pca::fit(&splits.train, code_size)?;
-            let principal = |data: &aestudio::mnist::Dataset| Features { values: pca.project(data), width: code_size };
-            let test_principal = principal(&splits.test);
-            for n in labels {
-                let train = splits.train.take(n);
-                let config = ProbeConfig::new().with_loss(loss).with_epochs(epochs);
-                let on_codes = LinearProbe::fit(&code_features(&model, &train, &device).await?, &targets(&train), &config, &device).await?;
-                let on_pca = LinearProbe::fit(&principal(&train), &targets(&train), &config, &device).await?;
-                let on_pixels = LinearProbe::fit(&pixels(&train), &targets(&train), &config, &device).await?;
+            let representations = [
+                Representation::codes(&model, &splits, &device).await?,
+                Representation::pca(&splits, code_size)?,
+                Representation::pixels(&splits),
+            ];
+            let mut accuracies = Vec::new();
+            for representation in &representations {
+                accuracies.push(representation.probe_accuracies(&splits, &labels, &config, &device).await?);
+            }
+            for (row, n) in labels.iter().enumerate() {
                 println!(
                     "{n:>6} labels: codes {:.4}, PCA({code_size}) {:.4}, raw pixels {:.4} test accuracy",
-                    on_codes.accuracy(&test_codes, &test_labels, &device).await?,
-                    on_pca.accuracy(&test_principal, &test_labels, &device).await?,
-                    on_pixels.accuracy(&test_pixels, &test_labels, &device).await?,
+                    accuracies[0][row], accuracies[1][row], accuracies[2][row]
                 );
             }
         }
         Command::Cluster { weights: path, k, restarts, dataset, data } => {
-            let bytes = std::fs::read(&path).map_err(|err| AeError::Weights(format!("{}: {err}", path.display())))?;
             let device = aestudio::backend::cpu_device();
-            let model = weights::load(&bytes, &device)?.model;
+            let model = load_weights(&path, &device)?;
             let splits = load_dataset(&dataset, data)?;
-            let test = &splits.test;
-            let labels: Vec<u8> = (0..test.len()).map(|i| test.label(i)).collect();
             let code_size = model.config().code_size;
-            let pca = Pca::fit(&splits.train, code_size)?;
-            let pixels: Vec<f32> = (0..test.len()).flat_map(|i| test.image(i).iter().map(|&p| p as f32 / 255.0)).collect();
-            println!("model: {}; k-means, k {k}, {restarts} restarts (k-means++), seed 1, on the {} test images", model.config().describe(), test.len());
-            for (name, points, width) in [
-                ("codes".to_string(), explore::encode_dataset(&model, test, &device).await?, code_size),
-                (format!("PCA({code_size})"), pca.project(test), code_size),
-                ("raw pixels".to_string(), pixels, aestudio::model::PIXELS),
+            println!("model: {}; k-means, k {k}, {restarts} restarts (k-means++), seed 1, on the {} test images", model.config().describe(), splits.test.len());
+            for representation in [
+                Representation::codes(&model, &splits, &device).await?,
+                Representation::pca(&splits, code_size)?,
+                Representation::pixels(&splits),
             ] {
                 let started = Instant::now();
-                let solution = cluster::kmeans(&points, width, k, restarts, 300, 1)?;
-                println!(
-                    "{name:>12}: accuracy {:.4}, NMI {:.4}  ({:.1} s)",
-                    cluster::cluster_accuracy(&solution.assignments, &labels)?,
-                    cluster::normalized_mutual_information(&solution.assignments, &labels)?,
-                    started.elapsed().as_secs_f64()
-                );
+                let (accuracy, nmi) = representation.kmeans_scores(&splits.test, k, restarts)?;
+                println!("{:>12}: accuracy {accuracy:.4}, NMI {nmi:.4}  ({:.1} s)", representation.name, started.elapsed().as_secs_f64());
             }
         }
         Command::Anomaly { model, run, classes } => {
@@ -482,9 +570,7 @@ async fn run(cli: Cli) -> Result<(), AeError> {
         Command::Semi { model, run, labels, alpha } => {
             let (_, config) = model.config()?;
             let splits = run.splits()?;
-            if let Some(&bad) = labels.iter().find(|&&n| n == 0 || n > splits.train.len()) {
-                return Err(AeError::InvalidConfig(format!("label counts must be 1 to {}, got {bad}", splits.train.len())));
-            }
+            check_label_counts(&labels, &splits)?;
             let device = aestudio::backend::cpu_device();
             println!("model: {} + linear head on the code; {} epochs over all {} training images, seed {}", config.describe(), run.epochs, splits.train.len(), run.seed);
             for n in labels {
@@ -545,6 +631,94 @@ async fn run(cli: Cli) -> Result<(), AeError> {
                 ],
             )?;
             println!("wrote {}", plot.display());
+        }
+        Command::Results { models, epochs, anomaly_epochs, labels, probe_epochs, restarts, seed, dataset, data } => {
+            let splits = load_dataset(&dataset, data)?;
+            check_label_counts(&labels, &splits)?;
+            let presets = models.iter().map(|name| Preset::from_name(name)).collect::<Result<Vec<_>, _>>()?;
+            let device = aestudio::backend::cpu_device();
+            let training = TrainingConfig::new().with_epochs(epochs).with_seed(seed);
+            let anomaly_training = training.clone().with_epochs(anomaly_epochs);
+            let probe = ProbeConfig::new().with_epochs(probe_epochs);
+            let started = Instant::now();
+            let progress = |what: &str| eprintln!("[{:>5.0} s] {what}", started.elapsed().as_secs_f64());
+            let mut rows = Vec::new();
+            let mut code_sizes = Vec::new();
+            for preset in presets {
+                let config = preset.config();
+                progress(&format!("training {} ({epochs} epochs)", preset.name()));
+                let model = train_model(&config, &training, &splits.train, &device).await?;
+                let eval = evaluate(&model, &splits.test, 1000).await?;
+                let codes = Representation::codes(&model, &splits, &device).await?;
+                progress("probes and k-means");
+                let accuracies = codes.probe_accuracies(&splits, &labels, &probe, &device).await?;
+                let (cluster_accuracy, nmi) = codes.kmeans_scores(&splits.test, 10, restarts)?;
+                let mut aurocs = Vec::new();
+                for class in 0..10u8 {
+                    progress(&format!("held-out class {class} ({anomaly_epochs} epochs)"));
+                    aurocs.push(anomaly::held_out_class_auroc(&config, &anomaly_training, &splits, class, &device).await?);
+                }
+                let loss = if config.variational { format!("{:.2} /sample", eval.loss) } else { format!("{:.4} /px", eval.loss) };
+                rows.push(ResultRow {
+                    name: format!("`{}` {}", preset.name(), config.describe()),
+                    code: config.code_size.to_string(),
+                    loss,
+                    mse: Some(eval.mse_per_pixel),
+                    accuracies,
+                    clustering: (cluster_accuracy, nmi),
+                    auroc: Some(aurocs.iter().sum::<f64>() / 10.0),
+                });
+                if !code_sizes.contains(&config.code_size) {
+                    code_sizes.push(config.code_size);
+                }
+            }
+            for k in code_sizes {
+                progress(&format!("PCA({k})"));
+                let principal = Representation::pca(&splits, k)?;
+                let mut aurocs = Vec::new();
+                for class in 0..10u8 {
+                    let pca = Pca::fit(&splits.train.filter_labels(|label| label != class), k)?;
+                    aurocs.push(anomaly::auroc(
+                        &pca.reconstruction_errors(&splits.test.filter_labels(|label| label != class)),
+                        &pca.reconstruction_errors(&splits.test.filter_labels(|label| label == class)),
+                    )?);
+                }
+                rows.push(ResultRow {
+                    name: format!("PCA, {k} components"),
+                    code: k.to_string(),
+                    loss: "-".into(),
+                    mse: Some(Pca::fit(&splits.train, k)?.reconstruction_mse(&splits.test)),
+                    accuracies: principal.probe_accuracies(&splits, &labels, &probe, &device).await?,
+                    clustering: principal.kmeans_scores(&splits.test, 10, restarts)?,
+                    auroc: Some(aurocs.iter().sum::<f64>() / 10.0),
+                });
+            }
+            progress("raw pixels");
+            let pixels = Representation::pixels(&splits);
+            rows.push(ResultRow {
+                name: "raw pixels".into(),
+                code: "784".into(),
+                loss: "-".into(),
+                mse: None,
+                accuracies: pixels.probe_accuracies(&splits, &labels, &probe, &device).await?,
+                clustering: pixels.kmeans_scores(&splits.test, 10, restarts)?,
+                auroc: None,
+            });
+            progress("done");
+            println!(
+                "{dataset}, seed {seed}: models trained {epochs} epochs (batch 128, Adam 1e-3); softmax probes {probe_epochs} epochs on the first N training labels; k-means k 10, {restarts} restarts on the 10,000 test images; AUROC: mean over the ten held-out classes, each model trained {anomaly_epochs} epochs without it\n"
+            );
+            let probe_headers: String = labels.iter().map(|n| format!(" probe {n} |")).collect();
+            println!("| model | code | test loss | test MSE/px |{probe_headers} k-means acc | NMI | mean AUROC |");
+            println!("|---|---|---|---|{}---|---|---|", "---|".repeat(labels.len()));
+            for row in rows {
+                let accuracies: String = row.accuracies.iter().map(|a| format!(" {a:.4} |")).collect();
+                let optional = |value: Option<f64>, digits: usize| value.map(|v| format!("{v:.digits$}")).unwrap_or_else(|| "-".into());
+                println!(
+                    "| {} | {} | {} | {} |{accuracies} {:.4} | {:.4} | {} |",
+                    row.name, row.code, row.loss, optional(row.mse, 5), row.clustering.0, row.clustering.1, optional(row.auroc, 4)
+                );
+            }
         }
         Command::Pca { components, dataset, data } => {
             let splits = load_dataset(&dataset, data)?;

@@ -54,6 +54,11 @@ impl Features {
     pub fn rows(&self) -> usize {
         self.values.len() / self.width.max(1)
     }
+
+    /// The first `rows` rows (all of them if there are fewer).
+    pub fn first(&self, rows: usize) -> Features {
+        Features { values: self.values[..rows.min(self.rows()) * self.width].to_vec(), width: self.width }
+    }
 }
 
 /// A trained probe, with the standardization it learned from its training features.

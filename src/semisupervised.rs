@@ -1,6 +1,7 @@
 //! The autoencoder as a regularizer of a classifier: a linear head on the code is trained on the
 //! few labelled images while the whole autoencoder keeps reconstructing every image, labelled or
-//! not, `loss = cross-entropy(labelled) + alpha · reconstruction objective(all)`. With
+//! not, `loss = cross-entropy(labelled) + alpha · reconstruction(all)`, both per sample (the
+//! reconstruction summed over the pixels, with the model's own penalty or KL term). With
 //! `alpha = 0` it is a plain classifier of the same architecture trained on the labels alone, the
 //! baseline the joint model must beat when labels are few.
 
@@ -14,7 +15,7 @@ use rand::seq::SliceRandom;
 use crate::error::{AeError, AeResult, ensure};
 use crate::explore::read_floats;
 use crate::mnist::Dataset;
-use crate::model::{Autoencoder, AutoencoderConfig};
+use crate::model::{Autoencoder, AutoencoderConfig, PIXELS};
 use crate::probe::softmax_cross_entropy;
 
 /// Settings of a joint classifier + decoder.
@@ -22,7 +23,8 @@ use crate::probe::softmax_cross_entropy;
 pub struct JointConfig {
     /// The autoencoder whose code the classifier reads.
     pub autoencoder: AutoencoderConfig,
-    /// Weight of the reconstruction objective against the cross-entropy (0: classifier alone).
+    /// Weight of the per-sample reconstruction objective against the cross-entropy (0: the
+    /// classifier alone).
     #[config(default = 1.0)]
     pub alpha: f64,
     #[config(default = 10)]
@@ -126,7 +128,9 @@ pub async fn train_joint(config: &JointConfig, labelled: &Dataset, unlabelled: &
                 let chunk = &unlabelled_order[start..(start + config.batch_size).min(unlabelled.len())];
                 let clean = unlabelled.batch(chunk, &device);
                 let input = config.autoencoder.corruption.apply(clean.clone());
-                loss = loss + model.autoencoder.loss(input, clean).objective.mul_scalar(config.alpha);
+                // A non-variational objective is per pixel; per sample it weighs as much as a VAE's.
+                let per_sample = if config.autoencoder.variational { 1.0 } else { PIXELS as f64 };
+                loss = loss + model.autoencoder.loss(input, clean).objective.mul_scalar(config.alpha * per_sample);
             }
             let gradients = GradientsParams::from_grads(loss.backward(), &model);
             model = optimizer.step(config.learning_rate, model, gradients);
