@@ -301,3 +301,34 @@ pub async fn traverse(model: &Autoencoder, map: &LatentMap, image: &[f32], dimen
     }
     decode_codes(model, &codes, device)
 }
+
+/// Up to `count` filters of the first encoder layer of a dense model as images: one row of 784
+/// values per unit, each scaled to [0, 1] by its own largest absolute weight (0.5 is a zero
+/// weight). `None` for a convolutional encoder.
+pub async fn filter_images(model: &Autoencoder, count: usize) -> AeResult<Option<Vec<f32>>> {
+    let Some(weights) = model.first_layer_filters() else { return Ok(None) };
+    let [_, units] = weights.dims();
+    let count = count.clamp(1, units);
+    let columns = read_floats(weights.slice([0..PIXELS, 0..count]).transpose()).await?;
+    Ok(Some(
+        columns
+            .chunks(PIXELS)
+            .flat_map(|filter| {
+                let scale = filter.iter().fold(0f32, |m, w| m.max(w.abs())).max(1e-12);
+                filter.iter().map(move |w| 0.5 + 0.5 * w / scale)
+            })
+            .collect(),
+    ))
+}
+
+/// The mean of each column of `rows` (row-major, `width` columns): a code unit's mean activation.
+pub fn column_means(rows: &[f32], width: usize) -> Vec<f32> {
+    let count = (rows.len() / width.max(1)).max(1) as f64;
+    let mut sums = vec![0f64; width];
+    for row in rows.chunks(width) {
+        for (sum, &value) in sums.iter_mut().zip(row) {
+            *sum += value as f64;
+        }
+    }
+    sums.into_iter().map(|sum| (sum / count) as f32).collect()
+}

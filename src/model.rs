@@ -336,6 +336,18 @@ impl Autoencoder {
         Ok(Autoencoder { encoder: Encoder::Mlp(encoder), decoder: Decoder::Mlp(decoder), config: config.clone() })
     }
 
+    /// The input weights of the first encoder layer of a dense model, one 784-pixel filter per
+    /// unit (`None` for a convolutional encoder).
+    ///
+    /// # Shapes
+    /// - output: `[784, units]`
+    pub fn first_layer_filters(&self) -> Option<Tensor<2>> {
+        match &self.encoder {
+            Encoder::Mlp(mlp) => Some(mlp.layers()[0].weight.val()),
+            Encoder::Conv(_) => None,
+        }
+    }
+
     /// The configuration that made this model.
     pub fn config(&self) -> &AutoencoderConfig {
         &self.config

@@ -10,7 +10,11 @@ use wasm_bindgen_futures::JsFuture;
 use crate::AeError;
 use crate::backend::{AdapterReport, BackendKind, cpu_device};
 use crate::explore::{self, LatentMap, read_floats};
-use crate::mnist::{Dataset, MNIST, Splits, verify_md5};
+use crate::anomaly::{self, Histogram};
+use crate::cluster;
+use crate::mnist::{Dataset, DatasetFiles, Splits, verify_md5};
+use crate::model::Regularizer;
+use crate::probe::{Features, LinearProbe, ProbeConfig};
 use crate::model::{Autoencoder, AutoencoderConfig, PIXELS, Preset};
 use crate::noise::Corruption;
 use crate::preprocess::to_mnist;
@@ -169,10 +173,11 @@ impl Studio {
         to_js(&presets)
     }
 
-    /// Loads MNIST from the four uncompressed IDX files; fails if any checksum differs.
-    #[wasm_bindgen(js_name = loadMnist)]
-    pub fn load_mnist(&mut self, train_images: &[u8], train_labels: &[u8], test_images: &[u8], test_labels: &[u8]) -> Result<(), JsError> {
-        let splits = Splits::from_idx_bytes(&MNIST, train_images, train_labels, test_images, test_labels)?;
+    /// Loads a dataset ("mnist" or "fashion-mnist") from its four uncompressed IDX files; fails if
+    /// any checksum differs.
+    #[wasm_bindgen(js_name = loadDataset)]
+    pub fn load_dataset(&mut self, name: &str, train_images: &[u8], train_labels: &[u8], test_images: &[u8], test_labels: &[u8]) -> Result<(), JsError> {
+        let splits = Splits::from_idx_bytes(&DatasetFiles::by_name(name)?, train_images, train_labels, test_images, test_labels)?;
         self.data = Some(splits);
         Ok(())
     }
@@ -289,15 +294,19 @@ struct ModelInfo {
 
 /// The live-inference session of the page's second worker: one model on the CPU (a forward pass
 /// of one image takes well under a millisecond there, and never waits behind a training step),
-/// the MNIST test set for the gallery and the latent map, and every exploration of `explore.rs`.
+/// the test set for the gallery, the latent map and the anomaly histogram, the training set for
+/// linear probes, and every exploration of `explore.rs`.
 #[wasm_bindgen]
 pub struct Lab {
     device: Device,
     model: Option<Autoencoder>,
     provenance: String,
     test: Option<Dataset>,
+    train: Option<Dataset>,
     /// The latent map of the test set, fitted on demand for the current model.
     map: Option<LatentMap>,
+    /// The current model's anomaly score of every test image, computed on demand.
+    scores: Option<Vec<f32>>,
 }
 
 #[wasm_bindgen]
@@ -305,18 +314,34 @@ impl Lab {
     #[wasm_bindgen(constructor)]
     pub fn new() -> Lab {
         run_static_constructors();
-        Lab { device: cpu_device(), model: None, provenance: String::new(), test: None, map: None }
+        Lab { device: cpu_device(), model: None, provenance: String::new(), test: None, train: None, map: None, scores: None }
     }
 
-    /// Loads the MNIST test split from its two uncompressed IDX files (checksums verified).
+    /// Loads the test split of dataset `name` ("mnist" or "fashion-mnist") from its two
+    /// uncompressed IDX files (checksums verified).
     #[wasm_bindgen(js_name = loadTestSet)]
-    pub fn load_test_set(&mut self, images: &[u8], labels: &[u8]) -> Result<usize, JsError> {
-        verify_md5(MNIST.test_images, images)?;
-        verify_md5(MNIST.test_labels, labels)?;
+    pub fn load_test_set(&mut self, name: &str, images: &[u8], labels: &[u8]) -> Result<usize, JsError> {
+        let files = DatasetFiles::by_name(name)?;
+        verify_md5(files.test_images, images)?;
+        verify_md5(files.test_labels, labels)?;
         let test = Dataset::from_idx(images, labels)?;
         let count = test.len();
         self.test = Some(test);
+        self.train = None;
         self.map = None;
+        self.scores = None;
+        Ok(count)
+    }
+
+    /// Loads the training split of dataset `name` (for linear probes), checksums verified.
+    #[wasm_bindgen(js_name = loadTrainSet)]
+    pub fn load_train_set(&mut self, name: &str, images: &[u8], labels: &[u8]) -> Result<usize, JsError> {
+        let files = DatasetFiles::by_name(name)?;
+        verify_md5(files.train_images, images)?;
+        verify_md5(files.train_labels, labels)?;
+        let train = Dataset::from_idx(images, labels)?;
+        let count = train.len();
+        self.train = Some(train);
         Ok(count)
     }
 
@@ -327,6 +352,7 @@ impl Lab {
         self.model = Some(loaded.model);
         self.provenance = loaded.provenance;
         self.map = None;
+        self.scores = None;
         self.model_info()
     }
 
@@ -367,10 +393,14 @@ impl Lab {
 
     /// Corrupts `pixels` (one image) with `corruption_json` (`{"kind": "none" | "gaussian" |
     /// "masking", ...}`) drawn with `seed`, reconstructs it, and reports `{noisy, output, code,
-    /// noisyPsnr, outputPsnr, outputMse, point}` (`point`: the code on the latent map, if fitted).
+    /// noisyPsnr, outputPsnr, outputMse, point, score, percentile}` (`point`: the code on the
+    /// latent map, if fitted; `score`: the clean input's anomaly score, and `percentile` its rank
+    /// among the test images' scores once the histogram exists).
     pub async fn denoise(&self, pixels: &[f32], corruption_json: &str, seed: u32) -> Result<JsValue, JsError> {
         let corruption: Corruption = serde_json::from_str(corruption_json).map_err(|err| invalid(format!("noise: {err}")))?;
         let denoised = explore::denoise(self.model()?, pixels, &corruption, seed as u64, &self.device).await?;
+        let clean = Tensor::<2>::from_data(TensorData::new(pixels.to_vec(), [1, PIXELS]), &self.device);
+        let score = read_floats(anomaly::per_image_mse(self.model()?, clean)).await?[0];
         #[derive(Serialize)]
         #[serde(rename_all = "camelCase")]
         struct Figures {
@@ -378,12 +408,16 @@ impl Lab {
             output_psnr: f32,
             output_mse: f32,
             point: Option<[f32; 2]>,
+            score: f32,
+            percentile: Option<f64>,
         }
         let figures = to_js(&Figures {
             noisy_psnr: denoised.noisy_psnr,
             output_psnr: denoised.output_psnr,
             output_mse: denoised.output_mse,
             point: self.map.as_ref().map(|map| map.project(&denoised.code)),
+            score,
+            percentile: self.scores.as_ref().map(|scores| anomaly::percentile_of(scores, score)),
         })?;
         with_arrays(figures, &[("noisy", &denoised.noisy), ("output", &denoised.output), ("code", &denoised.code)])
     }
@@ -433,6 +467,94 @@ impl Lab {
     pub async fn traverse(&self, image: &[f32], dimensions: usize, values: &[f32]) -> Result<Float32Array, JsError> {
         let map = self.map.as_ref().ok_or_else(|| invalid("draw the latent map first"))?;
         floats(explore::traverse(self.model()?, map, image, dimensions, values, &self.device).await?).await
+    }
+}
+
+#[wasm_bindgen]
+impl Lab {
+    /// Scores every test image (reconstruction MSE per pixel) with the current model and returns
+    /// `{upper, counts, threshold}`: a histogram of `bins` bins up to the 99.5th percentile, and
+    /// the 99th percentile, above which the page flags an input as unlike the training data.
+    #[wasm_bindgen(js_name = anomalyHistogram)]
+    pub async fn anomaly_histogram(&mut self, bins: usize) -> Result<JsValue, JsError> {
+        let scores = anomaly::reconstruction_errors(self.model()?, self.test()?, &self.device).await?;
+        let histogram = Histogram::of(&scores, bins, 0.995)?;
+        let mut sorted = scores.clone();
+        sorted.sort_by(f32::total_cmp);
+        let threshold = sorted[(sorted.len() - 1) * 99 / 100];
+        self.scores = Some(scores);
+        #[derive(Serialize)]
+        struct Reply {
+            #[serde(flatten)]
+            histogram: Histogram,
+            threshold: f32,
+        }
+        to_js(&Reply { histogram, threshold })
+    }
+
+    /// What the code units do: `{filters, filterCount, meanActivations, rho, codeActivation}`:
+    /// up to `count` first-layer filters as 784-pixel images (`null` for a conv encoder), each
+    /// code unit's mean activation over the test set, and the sparsity target rho if any.
+    pub async fn units(&self, count: usize) -> Result<JsValue, JsError> {
+        let model = self.model()?;
+        let config = model.config();
+        let filters = explore::filter_images(model, count).await?;
+        let codes = explore::encode_dataset(model, self.test()?, &self.device).await?;
+        let means = explore::column_means(&codes, config.code_size);
+        let rho = match config.regularizer {
+            Some(Regularizer::SparseKl { rho, .. }) => Some(rho),
+            _ => None,
+        };
+        let reply = to_js(&serde_json::json!({
+            "filterCount": filters.as_ref().map_or(0, |f| f.len() / PIXELS),
+            "rho": rho,
+            "codeActivation": config.code_activation,
+        }))?;
+        let reply = with_arrays(reply, &[("meanActivations", &means)])?;
+        if let Some(filters) = filters {
+            return with_arrays(reply, &[("filters", &filters)]);
+        }
+        Ok(reply)
+    }
+
+    /// Test accuracy of a softmax linear probe on the codes, trained with the first `labels`
+    /// training images for `epochs` epochs, and (up to 1,000 labels, where it stays quick) of
+    /// the same probe on raw pixels: `{codes, pixels}`.
+    pub async fn probe(&self, labels: usize, epochs: usize) -> Result<JsValue, JsError> {
+        let model = self.model()?;
+        let (train, test) = (self.train.as_ref().ok_or_else(|| invalid("the training set is not loaded"))?, self.test()?);
+        if labels == 0 || labels > train.len() {
+            return Err(invalid(format!("label counts must be 1 to {}, got {labels}", train.len())));
+        }
+        let train = train.take(labels);
+        let label_of = |data: &Dataset| (0..data.len()).map(|i| data.label(i)).collect::<Vec<u8>>();
+        let config = ProbeConfig::new().with_epochs(epochs);
+        let width = model.config().code_size;
+        let train_codes = Features { values: explore::encode_dataset(model, &train, &self.device).await?, width };
+        let test_codes = Features { values: explore::encode_dataset(model, test, &self.device).await?, width };
+        let probe = LinearProbe::fit(&train_codes, &label_of(&train), &config, &self.device).await?;
+        let on_codes = probe.accuracy(&test_codes, &label_of(test), &self.device).await?;
+        let on_pixels = if labels <= 1000 {
+            let pixels = |data: &Dataset| Features { values: (0..data.len()).flat_map(|i| data.image(i).iter().map(|&p| p as f32 / 255.0)).collect(), width: PIXELS };
+            let probe = LinearProbe::fit(&pixels(&train), &label_of(&train), &config, &self.device).await?;
+            Some(probe.accuracy(&pixels(test), &label_of(test), &self.device).await?)
+        } else {
+            None
+        };
+        to_js(&serde_json::json!({ "codes": on_codes, "pixels": on_pixels }))
+    }
+
+    /// k-means (k 10, k-means++, `restarts` restarts) on the test codes: `{accuracy, nmi}`.
+    pub async fn cluster(&self, restarts: usize) -> Result<JsValue, JsError> {
+        let model = self.model()?;
+        let test = self.test()?;
+        let codes = explore::encode_dataset(model, test, &self.device).await?;
+        let solution = cluster::kmeans(&codes, model.config().code_size, 10, restarts, 300, 1)?;
+        let labels: Vec<u8> = (0..test.len()).map(|i| test.label(i)).collect();
+        to_js(&serde_json::json!({
+            "accuracy": cluster::cluster_accuracy(&solution.assignments, &labels)?,
+            "nmi": cluster::normalized_mutual_information(&solution.assignments, &labels)?,
+        }))
     }
 }
 

@@ -2,17 +2,26 @@
 // answer at once (denoising a drawing, sampling, the latent map), even while the training worker
 // is busy. Protocol: {id, command, args} in; {id, result} or {id, error} out.
 import init, { Lab, validateRun } from './pkg/aestudio.js';
-import { fetchGunzipped, MNIST_TEST_FILES } from './data.js';
+import { fetchGunzipped, firstOfEachClass, TEST_FILES, TRAIN_FILES } from './data.js';
 
 let lab = null;
 let wasm = null;
+let dataset = null;
+let trainLoaded = false;
 
 const commands = {
-  async start() {
+  async start({ dataset: name }) {
     wasm = await init();
     lab = new Lab();
-    const [images, labels] = await Promise.all(MNIST_TEST_FILES.map(fetchGunzipped));
-    return { testImages: lab.loadTestSet(images, labels) };
+    return commands.useDataset({ dataset: name });
+  },
+  /** Switches the test set (gallery, latent map, anomaly scores) to another dataset. */
+  async useDataset({ dataset: name }) {
+    const [images, labels] = await Promise.all(TEST_FILES.map((file) => fetchGunzipped(name, file)));
+    const testImages = lab.loadTestSet(name, images, labels);
+    dataset = name;
+    trainLoaded = false;
+    return { testImages, gallery: firstOfEachClass(labels) };
   },
   loadModel: ({ bytes }) => lab.loadModel(bytes),
   modelInfo: () => lab.modelInfo(),
@@ -30,6 +39,18 @@ const commands = {
   decodePoint: ({ x, y }) => lab.decodePoint(x, y),
   manifold: ({ side }) => lab.manifold(side),
   traverse: ({ image, dimensions, values }) => lab.traverse(image, dimensions, Float32Array.from(values)),
+  anomalyHistogram: ({ bins }) => lab.anomalyHistogram(bins),
+  units: ({ count }) => lab.units(count),
+  async probe({ labels, epochs }) {
+    // The training split (47 MB) is only needed here, so it is fetched on the first probe.
+    if (!trainLoaded) {
+      const [images, labelFile] = await Promise.all(TRAIN_FILES.map((file) => fetchGunzipped(dataset, file)));
+      lab.loadTrainSet(dataset, images, labelFile);
+      trainLoaded = true;
+    }
+    return lab.probe(labels, epochs);
+  },
+  cluster: ({ restarts }) => lab.cluster(restarts),
   memory: () => wasm.memory.buffer.byteLength,
 };
 

@@ -6,17 +6,21 @@ import { DrawingPad } from './draw.js';
 import { paintDigit, paintGrid } from './digits.js';
 import { LABEL_COLOURS, LatentScatter } from './latent.js';
 import { keepModel, latestModel } from './store.js';
+import { DATASETS } from './data.js';
+import { drawActivations, drawHistogram } from './uses.js';
 
 const $ = (id) => document.getElementById(id);
 const form = $('train-form');
-// One test digit of each class, for the gallery.
-const GALLERY = [3, 2, 1, 18, 4, 8, 11, 0, 61, 7];
+// The dataset of the test images, the gallery and training: 'mnist' or 'fashion-mnist'.
+let dataset = 'mnist';
+// One test image of each class, for the gallery (the first of each, from the live worker).
+let gallery = [];
 const TRAVERSAL_VALUES = [-3, -2.4, -1.8, -1.2, -0.6, 0, 0.6, 1.2, 1.8, 2.4, 3];
 const TRAVERSAL_ROWS = 10;
 const TRAVERSAL_SETTLE_MS = 400;
 
 // What tests and benchmark scripts read: latencies (ms), worker memory samples, the model in use.
-const debug = { latencies: [], memory: [], model: null, denoised: null, samples: null, series: null, snapshots: 0 };
+const debug = { latencies: [], memory: [], model: null, denoised: null, samples: null, series: null, snapshots: 0, anomaly: null, units: null };
 window.aestudio = debug;
 // Whether the live worker still has work queued (tests wait for this to settle).
 Object.defineProperty(debug, 'busy', { get: () => pending.size > 0 || inFlight || wanted != null });
@@ -85,12 +89,16 @@ async function useModel(bytes, name, { keep = true, refresh = 'all' } = {}) {
   mapReady = false;
   $('model-info').textContent = `${info.description} · ${info.parameters.toLocaleString('en')} parameters · ${name}`;
   $('model-provenance').textContent = info.provenance;
-  if (keep) keepModel(bytes, name).catch((err) => show('model-error', `Could not keep the model in this browser: ${err.message}`));
+  if (keep) keepModel(bytes, name, dataset).catch((err) => show('model-error', `Could not keep the model in this browser: ${err.message}`));
   await drawView(() => refreshModelViews(refresh === 'all' ? 0 : 2000));
   return true;
 }
 
 async function usePretrained(name) {
+  if (dataset !== 'mnist') { // the pretrained models learned MNIST
+    if (form.dataset.state !== 'idle') throw new Error('The pretrained models are MNIST models: stop the Fashion-MNIST run first.');
+    await switchDataset('mnist');
+  }
   const response = await fetch(`models/${name}.safetensors`);
   if (!response.ok) throw new Error(`cannot fetch models/${name}.safetensors (HTTP ${response.status})`);
   return useModel(new Uint8Array(await response.arrayBuffer()), `pretrained ${name}`);
@@ -101,6 +109,10 @@ async function refreshModelViews(mapLimit) {
   requestDenoise(performance.now());
   await Promise.all([drawSamples(), drawInterpolation(), drawLatentMap(mapLimit)]);
   await drawTraversal();
+  // The full test set's scores and unit statistics wait for a model worth the work (not the
+  // snapshots that training sends every 2 s).
+  if (mapLimit === 0) await Promise.all([drawAnomalyHistogram(), drawUnits()]);
+  else anomaly = null;
 }
 
 // ---- draw and denoise ----
@@ -159,6 +171,7 @@ async function sendDenoise() {
         + ` · output error ${result.outputMse.toFixed(4)} per pixel`;
     showLatency();
     scatter.setMarker(empty ? null : result.point);
+    showAnomalyScore(empty ? null : result);
     // The traversal grid (about a hundred decodes) waits until the input has rested, so that it
     // does not hold up the next stroke's updates in the live worker.
     clearTimeout(settleTimer);
@@ -198,7 +211,7 @@ $('noise-level').addEventListener('input', () => { updateNoiseLabel(); requestDe
 $('reseed').addEventListener('click', () => { noiseSeed += 1; requestDenoise(performance.now()); });
 $('gallery').addEventListener('click', (event) => {
   const box = event.target.getBoundingClientRect();
-  useTestDigit(GALLERY[Math.floor(((event.clientX - box.left) / box.width) * GALLERY.length)]);
+  useTestDigit(gallery[Math.floor(((event.clientX - box.left) / box.width) * gallery.length)]);
 });
 
 // ---- generate ----
@@ -241,28 +254,31 @@ const scatter = new LatentScatter($('map'), {
     if (index == null) return;
     drawView(async () => {
       paintDigit($('hovered'), await ask('testImages', { indices: [index] }));
-      $('hovered-label').textContent = `test digit #${index}, a ${scatter.labels[index]}`;
+      $('hovered-label').textContent = `test image #${index}: ${DATASETS[dataset].classes[scatter.labels[index]]}`;
     });
   },
   onPick(x, y) {
     drawView(async () => paintDigit($('picked'), await ask('decodePoint', { x, y })));
   },
 });
-$('legend').replaceChildren(...LABEL_COLOURS.map((colour, digit) => {
-  const item = document.createElement('li');
-  item.style.setProperty('--colour', colour);
-  item.textContent = digit;
-  return item;
-}));
+function drawLegend() {
+  $('legend').replaceChildren(...LABEL_COLOURS.map((colour, label) => {
+    const item = document.createElement('li');
+    item.style.setProperty('--colour', colour);
+    item.textContent = DATASETS[dataset].classes[label];
+    return item;
+  }));
+}
 
 async function drawLatentMap(limit) {
   const map = await ask('latentMap', { limit });
   scatter.setData(map.points, map.labels);
   mapReady = true;
   const share = (v) => `${Math.round(100 * v)}%`;
+  const what = `${map.labels.length.toLocaleString('en')} ${DATASETS[dataset].label} test ${DATASETS[dataset].items}`;
   $('map-note').textContent = map.axes === 'code'
-    ? `Codes of the ${map.labels.length.toLocaleString('en')} MNIST test digits (the ${model.codeSize}-D code itself). Hover for the digit, click to decode that point.`
-    : `Codes of the ${map.labels.length.toLocaleString('en')} MNIST test digits on the first two principal directions of the ${model.codeSize}-D code `
+    ? `Codes of the ${what} (the ${model.codeSize}-D code itself). Hover for the digit, click to decode that point.`
+    : `Codes of the ${what} on the first two principal directions of the ${model.codeSize}-D code `
       + `(${share(map.explained[0])} and ${share(map.explained[1])} of the variance). Hover for the digit, click to decode that point.`;
   $('manifold-box').hidden = model.codeSize !== 2;
   if (model.codeSize === 2) paintGrid($('manifold'), await ask('manifold', { side: 15 }), 15);
@@ -279,6 +295,85 @@ async function drawTraversal() {
   $('traversal-note').textContent = `Rows: the first ${rows} code dimensions of the current input, each set from −3 to 3 `
     + (model.variational ? '(in prior units) while the others stay.' : 'standard deviations around its value while the others stay.');
 }
+
+// ---- what the code is good for: anomaly score, units, probes, clustering ----
+
+let anomaly = null; // {upper, counts, threshold} of the model in use, over the test set
+
+async function drawAnomalyHistogram() {
+  anomaly = debug.anomaly = await ask('anomalyHistogram', { bins: 60 });
+  drawHistogram($('anomaly'), anomaly, anomaly.threshold, debug.denoised?.score);
+  requestDenoise(performance.now()); // the input's score now has a percentile
+}
+
+function showAnomalyScore(result) {
+  const note = $('anomaly-note');
+  if (!anomaly) return;
+  drawHistogram($('anomaly'), anomaly, anomaly.threshold, result?.score);
+  if (!result || result.percentile == null) {
+    note.textContent = `Reconstruction error of the ${DATASETS[dataset].label} test images; the dashed line is their 99th percentile.`;
+    note.classList.remove('flagged');
+    return;
+  }
+  const flagged = result.score > anomaly.threshold;
+  const share = `${(100 * result.percentile).toFixed(1)}%`;
+  note.textContent = `The input's reconstruction error ${result.score.toFixed(4)} is above ${share} of the test images'`
+    + (flagged ? `: this does not look like the ${DATASETS[dataset].items} the model learned.` : '.');
+  note.classList.toggle('flagged', flagged);
+}
+
+async function drawUnits() {
+  const units = debug.units = await ask('units', { count: 64 });
+  drawActivations($('activations'), units.meanActivations, units.rho);
+  const means = [...units.meanActivations];
+  const average = means.reduce((a, b) => a + b, 0) / means.length;
+  $('units-note').textContent = `Mean activation of each of the ${means.length} code units over the test set (average ${average.toFixed(3)}`
+    + (units.rho != null ? `; the KL penalty pulls each towards rho ${units.rho}, dashed).` : ').')
+    + (units.codeActivation ? '' : ' The code is linear, so means can be negative.');
+  const filters = $('filters');
+  if (units.filters) {
+    const columns = 16;
+    filters.hidden = false;
+    filters.height = Math.ceil(units.filterCount / columns) * (filters.width / columns);
+    paintGrid(filters, units.filters, columns);
+    $('filters-note').textContent = `The first encoder layer's first ${units.filterCount} filters (grey is 0, white positive, black negative).`;
+  } else {
+    filters.hidden = true;
+    $('filters-note').textContent = 'A convolutional encoder has 3×3 kernels rather than whole-image filters.';
+  }
+}
+
+$('probe').addEventListener('click', () => drawView(async () => {
+  const labels = Number($('probe-labels').value);
+  $('probe-result').textContent = `Training a linear probe on ${labels.toLocaleString('en')} labels…`;
+  const result = debug.probe = await ask('probe', { labels, epochs: 20 });
+  $('probe-result').textContent = `${labels.toLocaleString('en')} labels: ${(100 * result.codes).toFixed(1)}% test accuracy on the codes`
+    + (result.pixels != null ? `, ${(100 * result.pixels).toFixed(1)}% on raw pixels.` : ' (raw pixels: the CLI\'s probe command).');
+}));
+$('cluster').addEventListener('click', () => drawView(async () => {
+  $('cluster-result').textContent = 'Clustering the test codes…';
+  const result = debug.cluster = await ask('cluster', { restarts: 3 });
+  $('cluster-result').textContent = `k-means on the codes: ${(100 * result.accuracy).toFixed(1)}% matched accuracy, NMI ${result.nmi.toFixed(3)}.`;
+}));
+
+// ---- datasets ----
+
+/** Switches the test set, the gallery and the trainer to `name`; the model in use stays. */
+async function switchDataset(name) {
+  const reply = await ask('useDataset', { dataset: name });
+  dataset = name;
+  gallery = [...reply.gallery];
+  $('dataset-choice').value = name;
+  $('gallery-note').textContent = `${DATASETS[name].label} test ${DATASETS[name].items}: click one to put it in.`;
+  drawLegend();
+  paintGrid($('gallery'), await ask('testImages', { indices: gallery }), gallery.length);
+  startTrainer($('backend-choice').value);
+  if (model) await drawView(() => refreshModelViews(0));
+}
+
+$('dataset-choice').addEventListener('change', (event) => {
+  if (event.target.value !== dataset) switchDataset(event.target.value).catch((err) => show('model-error', err.message));
+});
 
 // ---- the model panel: pretrained, save, load ----
 
@@ -344,7 +439,7 @@ function startTrainer(backend, then) {
     handlers[data.status]?.(data);
   };
   trainer.onerror = (event) => trainerFailed(event.message ?? 'the training worker crashed');
-  trainer.postMessage({ command: 'start', backend, testHooks });
+  trainer.postMessage({ command: 'start', backend, dataset, testHooks });
 }
 
 // `?test-hooks` lets a test destroy the training worker's WebGPU device mid-run.
@@ -399,7 +494,7 @@ const handlers = {
     const badge = $('backend');
     badge.dataset.kind = backend.kind;
     badge.textContent = backend.kind === 'gpu' ? `training on WebGPU: ${backend.reason}` : `training on the CPU backend: ${backend.reason}`;
-    if (!run) $('status').textContent = 'Ready to train: MNIST loaded (60,000 training and 10,000 test images, checksums verified).';
+    if (!run) $('status').textContent = `Ready to train: ${DATASETS[dataset].label} loaded (60,000 training and 10,000 test images, checksums verified).`;
     setRunning('idle');
     checkForm();
     const then = onTrainerReady;
@@ -607,14 +702,18 @@ async function start() {
   updateNoiseLabel();
   makeChart();
   scatter.draw();
-  startTrainer($('backend-choice').value);
   try {
-    await ask('start');
-    paintGrid($('gallery'), await ask('testImages', { indices: GALLERY }), GALLERY.length);
     const kept = await latestModel().catch(() => undefined);
+    dataset = DATASETS[kept?.dataset] ? kept.dataset : 'mnist';
+    $('dataset-choice').value = dataset;
+    startTrainer($('backend-choice').value);
+    gallery = [...(await ask('start', { dataset })).gallery];
+    drawLegend();
+    $('gallery-note').textContent = `${DATASETS[dataset].label} test ${DATASETS[dataset].items}: click one to put it in.`;
+    paintGrid($('gallery'), await ask('testImages', { indices: gallery }), gallery.length);
     const restored = kept && await useModel(kept.bytes, `${kept.name}, restored from this browser`, { keep: false });
     if (!restored) await usePretrained('dae');
-    await useTestDigit(GALLERY[0]);
+    await useTestDigit(gallery[0]);
   } catch (err) {
     show('model-error', err.message);
   }

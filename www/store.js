@@ -27,8 +27,8 @@ async function transaction(mode, work) {
   }
 }
 
-/** Keeps `{bytes, name, savedAt}` as the latest model. */
-export const keepModel = (bytes, name) => transaction('readwrite', (store) => store.put({ bytes, name, savedAt: Date.now() }, KEY));
+/** Keeps `{bytes, name, dataset, savedAt}` as the latest model. */
+export const keepModel = (bytes, name, dataset) => transaction('readwrite', (store) => store.put({ bytes, name, dataset, savedAt: Date.now() }, KEY));
 
 /** The latest model kept, or undefined. */
 export const latestModel = () => transaction('readonly', (store) => store.get(KEY));

@@ -2,10 +2,11 @@
 // Protocol: {command} in (start, train, resume, pause, continue, stop); {status} out (loading,
 // ready, configured, progress, digits, evaluation, snapshot, paused, stopped, done, error).
 import init, { Studio } from './pkg/aestudio.js';
-import { fetchGunzipped, MNIST_FILES } from './data.js';
+import { DATASETS, fetchGunzipped, firstOfEachClass, TEST_FILES, TRAIN_FILES } from './data.js';
 
-// Test images shown with their reconstructions: one of each digit, then two more.
-const SHOWN_DIGITS = Uint32Array.from([3, 2, 1, 18, 4, 8, 11, 0, 61, 7, 10, 12]);
+// Test images shown with their reconstructions: the first of each class, then two more.
+let shownDigits = null;
+let datasetLabel = '';
 // Each call into training aims at this much work, so that a pause or stop waits at most that long.
 const CHUNK_MS = 120;
 const DIGITS_EVERY_MS = 400;
@@ -33,19 +34,21 @@ function keepDevices() {
   };
 }
 
-async function start(backend, testHooks) {
+async function start(backend, dataset, testHooks) {
   if (testHooks && self.GPUAdapter) keepDevices();
   wasm = await init();
   studio = await Studio.create(backend);
-  post({ status: 'loading', message: 'Fetching MNIST for training (11.6 MB gzip’d)…' });
-  const files = await Promise.all(MNIST_FILES.map(fetchGunzipped));
-  studio.loadMnist(...files);
-  post({ status: 'ready', backend: studio.backend(), presets: Studio.presets() });
-  post({ status: 'digits', images: studio.testImages(SHOWN_DIGITS), reconstructions: null });
+  post({ status: 'loading', message: `Fetching ${DATASETS[dataset].label} for training…` });
+  const files = await Promise.all([...TRAIN_FILES, ...TEST_FILES].map((file) => fetchGunzipped(dataset, file)));
+  studio.loadDataset(dataset, ...files);
+  shownDigits = Uint32Array.from([...firstOfEachClass(files[3]), 10, 12]);
+  datasetLabel = DATASETS[dataset].label;
+  post({ status: 'ready', backend: studio.backend(), presets: Studio.presets(), dataset });
+  post({ status: 'digits', images: studio.testImages(shownDigits), reconstructions: null });
 }
 
 async function postDigits() {
-  post({ status: 'digits', images: studio.testImages(SHOWN_DIGITS), reconstructions: await studio.reconstruct(SHOWN_DIGITS) });
+  post({ status: 'digits', images: studio.testImages(shownDigits), reconstructions: await studio.reconstruct(shownDigits) });
 }
 
 // `final`: a point worth keeping (epoch end, pause, stop, finish) rather than a periodic refresh.
@@ -97,7 +100,7 @@ async function run(training, provenance) {
 }
 
 function provenanceOf(description, training) {
-  return (progress) => `${description}, trained in the browser on MNIST: ${progress?.epoch ?? 0} of ${training.epochs} epochs`
+  return (progress) => `${description}, trained in the browser on ${datasetLabel}: ${progress?.epoch ?? 0} of ${training.epochs} epochs`
     + ` (step ${progress?.step ?? 0}, batch ${training.batch_size}, lr ${training.learning_rate})`;
 }
 
@@ -116,7 +119,7 @@ async function resume({ weights, training, step }) {
 self.onmessage = async ({ data }) => {
   try {
     switch (data.command) {
-      case 'start': await start(data.backend, data.testHooks); break;
+      case 'start': await start(data.backend, data.dataset, data.testHooks); break;
       case 'lose-device': for (const device of devices) device.destroy(); break;
       case 'train': await train(data); break;
       case 'resume': await resume(data); break;

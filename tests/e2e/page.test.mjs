@@ -143,6 +143,50 @@ test('a noisy test digit comes out closer to the clean one (PSNR up)', async () 
   }
 });
 
+test('what the code is good for: a test digit scores as normal, a filled square is flagged; units, probe, k-means', async () => {
+  await page.waitForFunction(() => window.aestudio.anomaly && window.aestudio.units, null, { timeout: 60_000 });
+  await afterUpdate(() => pickTestDigit(3));
+  const digit = await page.evaluate(() => window.aestudio.denoised);
+  assert.ok(digit.percentile < 0.99, `a test digit's score sits at the ${digit.percentile} quantile`);
+  assert.doesNotMatch(await page.locator('#anomaly-note').getAttribute('class'), /flagged/);
+
+  // A solid square is not a digit: its reconstruction error is past the 99th percentile.
+  await page.click('#clear');
+  const pad = await page.locator('#pad').boundingBox();
+  await afterUpdate(async () => {
+    await page.mouse.move(pad.x + 50, pad.y + 50);
+    await page.mouse.down();
+    for (let row = 0; row <= 18; row++) {
+      await page.mouse.move(pad.x + (row % 2 ? 50 : 230), pad.y + 50 + row * 10, { steps: 4 });
+      await page.mouse.move(pad.x + (row % 2 ? 230 : 50), pad.y + 50 + row * 10, { steps: 4 });
+    }
+    await page.mouse.up();
+  });
+  const square = await page.evaluate(() => window.aestudio.denoised);
+  const { threshold } = await page.evaluate(() => window.aestudio.anomaly);
+  assert.ok(square.score > threshold, `square ${square.score} against the 99th percentile ${threshold}`);
+  assert.match(await page.locator('#anomaly-note').getAttribute('class'), /flagged/);
+  assert.match(await page.locator('#anomaly-note').textContent(), /does not look like the digits/);
+
+  const units = await page.evaluate(() => ({ ...window.aestudio.units, meanActivations: [...window.aestudio.units.meanActivations] }));
+  assert.equal(units.meanActivations.length, 32, 'one mean per code unit of the pretrained DAE');
+  assert.equal(units.filterCount, 64);
+  const filters = (await readGrid('filters', 16)).slice(0, 64);
+  const spread = (image) => Math.max(...image) - Math.min(...image);
+  assert.ok(filters.every((f) => spread(f) > 0.5), 'every filter image spans dark to light');
+
+  await page.selectOption('#probe-labels', '1000');
+  await page.click('#probe');
+  await page.waitForFunction(() => window.aestudio.probe, null, { timeout: 180_000 });
+  const probe = await page.evaluate(() => window.aestudio.probe);
+  assert.ok(probe.codes > 0.8 && probe.pixels > 0.75, `1,000 labels: codes ${probe.codes}, pixels ${probe.pixels}`);
+  assert.match(await page.locator('#probe-result').textContent(), /1,000 labels: \d+\.\d% test accuracy on the codes/);
+  await page.click('#cluster');
+  await page.waitForFunction(() => window.aestudio.cluster, null, { timeout: 120_000 });
+  const cluster = await page.evaluate(() => window.aestudio.cluster);
+  assert.ok(cluster.accuracy > 0.45 && cluster.nmi > 0.4, `k-means on the codes: ${JSON.stringify(cluster)}`);  await afterUpdate(drawSeven); // leaves a digit on the pad for the screenshots that follow
+});
+
 test('the pretrained VAE generates varied digits, interpolates and maps the test set', async () => {
   await page.selectOption('#pretrained', 'vae');
   await page.waitForFunction(() => window.aestudio.model?.variational && !window.aestudio.busy, null, { timeout: 60_000 });
@@ -322,4 +366,27 @@ test('save, reload: the model is restored; a corrupted file is refused and the m
 
   await page.screenshot({ path: `${outDir}/end.png`, fullPage: true });
   assert.deepEqual(problems, [], 'nothing reached the console as an error');
+});
+
+test('Fashion-MNIST: the page switches its test set, classes and trainer; a pretrained model switches back', async () => {
+  const mnistGallery = await readGrid('gallery', 10);
+  await page.evaluate(() => { window.aestudio.anomaly = null; });
+  await page.selectOption('#dataset-choice', 'fashion-mnist');
+  await page.waitForFunction(() => document.getElementById('status').textContent.includes('Fashion-MNIST loaded'), null, { timeout: 120_000 });
+  await page.waitForFunction(() => window.aestudio.anomaly && !window.aestudio.busy, null, { timeout: 60_000 });
+  assert.match(await page.locator('#gallery-note').textContent(), /Fashion-MNIST test clothes/);
+  assert.match(await page.locator('#legend').textContent(), /Sneaker/);
+  const clothes = await readGrid('gallery', 10);
+  const ink = (images) => sum(images.map(sum)) / images.length;
+  assert.ok(ink(clothes) > 1.5 * ink(mnistGallery), `clothes carry more ink than digits: ${ink(clothes)} against ${ink(mnistGallery)}`);
+  // A model of digits finds clothes hard to reconstruct: the median score is far higher.
+  await afterUpdate(() => pickTestDigit(7));
+  const sneaker = await page.evaluate(() => window.aestudio.denoised);
+  assert.ok(sneaker.score > 0.02, `a sneaker through a digit model: ${sneaker.score}`);
+
+  await page.selectOption('#pretrained', 'dae');
+  await page.waitForFunction(() => document.getElementById('dataset-choice').value === 'mnist'
+    && document.getElementById('gallery-note').textContent.startsWith('MNIST'), null, { timeout: 60_000 });
+  assert.deepEqual((await readGrid('gallery', 10)).map(sum).map(Math.round), mnistGallery.map(sum).map(Math.round));
+  assert.deepEqual(problems, [], 'no console errors');
 });
