@@ -100,8 +100,10 @@ async fn bad_input_reaches_javascript_as_readable_errors() {
     assert!(message.contains("load the data"), "{message}");
     let message = js_error_message(Studio::create("quantum".into()).await.err().expect("refused"));
     assert!(message.contains("auto, cpu or gpu"), "{message}");
-    let message = js_error_message(studio.load_mnist(b"junk", b"", b"", b"").err().expect("refused"));
+    let message = js_error_message(studio.load_dataset("mnist", b"junk", b"", b"", b"").err().expect("refused"));
     assert!(message.contains("failed its checksum"), "{message}");
+    let message = js_error_message(studio.load_dataset("cifar", b"", b"", b"", b"").err().expect("refused"));
+    assert!(message.contains("expected mnist or fashion-mnist"), "{message}");
 }
 
 #[wasm_bindgen_test]
@@ -124,6 +126,12 @@ async fn the_live_lab_refuses_a_bad_file_and_keeps_its_model() {
     let reply = lab.denoise(&input, r#"{"kind":"gaussian","sigma":0.3}"#, 1).await.unwrap();
     let output: js_sys::Float32Array = js_sys::Reflect::get(&reply, &"output".into()).unwrap().dyn_into().unwrap();
     assert!(output.length() == 784 && output.to_vec().iter().all(|p| p.is_finite()));
+    // The clean input's anomaly score comes with every answer; its percentile needs the test set.
+    let score = js_sys::Reflect::get(&reply, &"score".into()).unwrap().as_f64().unwrap();
+    assert!(score.is_finite() && score > 0.0, "score {score}");
+    assert!(js_sys::Reflect::get(&reply, &"percentile".into()).unwrap().is_null());
+    let message = js_error_message(lab.anomaly_histogram(40).await.err().expect("refused"));
+    assert!(message.contains("test set is not loaded"), "{message}");
     let message = js_error_message(lab.denoise(&input, r#"{"kind":"gaussian","sigma":9}"#, 1).await.err().expect("refused"));
     assert!(message.contains("sigma must be in (0, 2]"), "{message}");
 }
