@@ -14,6 +14,8 @@ use crate::anomaly::{self, Histogram};
 use crate::cluster;
 use crate::mnist::{Dataset, DatasetFiles, Splits, verify_md5};
 use crate::model::Regularizer;
+use crate::pca::Pca;
+use crate::semisupervised::{JointConfig, train_joint};
 use crate::probe::{Features, LinearProbe, ProbeConfig};
 use crate::model::{Autoencoder, AutoencoderConfig, PIXELS, Preset};
 use crate::noise::Corruption;
@@ -205,6 +207,24 @@ impl Studio {
         // Whatever happened, the trainer now holds good weights (restored ones after a NaN).
         self.model = Some(trainer.model());
         to_js(&outcome?)
+    }
+
+    /// The autoencoder as a regularizer: a linear classifier on the code of a fresh model of
+    /// `model_json`, trained with the first `labels` training labels for `epochs` passes over the
+    /// training set, alone and jointly with the decoder (reconstruction weight `alpha`):
+    /// `{alone, joint}` test accuracies on the whole test set.
+    #[wasm_bindgen(js_name = semiSupervised)]
+    pub async fn semi_supervised(&self, model_json: &str, labels: usize, alpha: f64, epochs: usize) -> Result<JsValue, JsError> {
+        let data = self.data.as_ref().ok_or_else(|| invalid("no data loaded"))?;
+        let model: AutoencoderConfig = serde_json::from_str(model_json).map_err(|err| invalid(format!("model config: {err}")))?;
+        if labels == 0 || labels > data.train.len() {
+            return Err(invalid(format!("label counts must be 1 to {}, got {labels}", data.train.len())));
+        }
+        let labelled = data.train.take(labels);
+        let config = JointConfig::new(model).with_epochs(epochs);
+        let alone = train_joint(&config.clone().with_alpha(0.0), &labelled, &data.train, &self.device).await?.accuracy(&data.test, &self.device).await?;
+        let joint = train_joint(&config.with_alpha(alpha), &labelled, &data.train, &self.device).await?.accuracy(&data.test, &self.device).await?;
+        to_js(&serde_json::json!({ "alone": alone, "joint": joint }))
     }
 
     /// Evaluates the current model on the first `limit` test images (all if 0).
@@ -542,6 +562,30 @@ impl Lab {
             None
         };
         to_js(&serde_json::json!({ "codes": on_codes, "pixels": on_pixels }))
+    }
+
+    /// PCA against the model: PCA fitted to the first `fit_images` training images with as many
+    /// components as the code (at least 2), and both test reconstruction errors (MSE per pixel,
+    /// clean inputs): `{components, pcaMse, modelMse, points, labels}`, with `points` the test
+    /// images' coordinates on the first two principal directions (a 2-D embedding).
+    #[wasm_bindgen(js_name = pcaComparison)]
+    pub async fn pca_comparison(&mut self, fit_images: usize) -> Result<JsValue, JsError> {
+        let train = self.train.as_ref().ok_or_else(|| invalid("the training set is not loaded"))?;
+        let components = self.model()?.config().code_size.clamp(2, PIXELS);
+        let pca = Pca::fit(&train.take(fit_images), components)?;
+        if self.scores.is_none() {
+            self.scores = Some(anomaly::reconstruction_errors(self.model()?, self.test()?, &self.device).await?);
+        }
+        let test = self.test()?;
+        let pca_mse = pca.reconstruction_mse(test);
+        let scores = self.scores.as_ref().expect("just computed");
+        let model_mse = scores.iter().map(|&s| s as f64).sum::<f64>() / scores.len() as f64;
+        let points: Vec<f32> = pca.project(test).chunks(components).flat_map(|row| [row[0], row[1]]).collect();
+        let labels: Vec<u8> = (0..test.len()).map(|i| test.label(i)).collect();
+        let reply = to_js(&serde_json::json!({ "components": components, "pcaMse": pca_mse, "modelMse": model_mse }))?;
+        let reply = with_arrays(reply, &[("points", &points)])?;
+        Reflect::set(&reply, &"labels".into(), &js_sys::Uint8Array::from(labels.as_slice())).map_err(|_| JsError::new("cannot build a reply"))?;
+        Ok(reply)
     }
 
     /// k-means (k 10, k-means++, `restarts` restarts) on the test codes: `{accuracy, nmi}`.

@@ -42,17 +42,24 @@ const commands = {
   anomalyHistogram: ({ bins }) => lab.anomalyHistogram(bins),
   units: ({ count }) => lab.units(count),
   async probe({ labels, epochs }) {
-    // The training split (47 MB) is only needed here, so it is fetched on the first probe.
-    if (!trainLoaded) {
-      const [images, labelFile] = await Promise.all(TRAIN_FILES.map((file) => fetchGunzipped(dataset, file)));
-      lab.loadTrainSet(dataset, images, labelFile);
-      trainLoaded = true;
-    }
+    await ensureTrainSet();
     return lab.probe(labels, epochs);
+  },
+  async pca({ fitImages }) {
+    await ensureTrainSet();
+    return lab.pcaComparison(fitImages);
   },
   cluster: ({ restarts }) => lab.cluster(restarts),
   memory: () => wasm.memory.buffer.byteLength,
 };
+
+/** The training split (47 MB) serves only probes and PCA, so it is fetched on first use. */
+async function ensureTrainSet() {
+  if (trainLoaded) return;
+  const [images, labels] = await Promise.all(TRAIN_FILES.map((file) => fetchGunzipped(dataset, file)));
+  lab.loadTrainSet(dataset, images, labels);
+  trainLoaded = true;
+}
 
 async function handle({ id, command, args }) {
   try {

@@ -61,6 +61,7 @@ let pointA = null;
 let pointB = null;
 let mapReady = false; // the latent map (which traversals use) fits the model in use
 
+let semiRunning = false; // the trainer is busy comparing classifiers (see the uses panel)
 let modelGeneration = 0; // counts model changes, so that answers about a replaced model are dropped
 
 /** Runs a view update; an error about a model replaced meanwhile is dropped, any other shown. */
@@ -356,6 +357,27 @@ $('cluster').addEventListener('click', () => drawView(async () => {
   $('cluster-result').textContent = `k-means on the codes: ${(100 * result.accuracy).toFixed(1)}% matched accuracy, NMI ${result.nmi.toFixed(3)}.`;
 }));
 
+const pcaMap = new LatentScatter($('pca-map'), { onHover() {}, onPick() {} });
+$('pca').addEventListener('click', () => drawView(async () => {
+  $('pca-result').textContent = 'Fitting PCA…';
+  const result = debug.pca = await ask('pca', { fitImages: 10_000 });
+  pcaMap.setData(result.points, result.labels);
+  const ratio = result.modelMse / result.pcaMse;
+  $('pca-result').textContent = `Test error per pixel: PCA with ${result.components} components ${result.pcaMse.toFixed(5)}, `
+    + `this model ${result.modelMse.toFixed(5)} (${(100 * ratio).toFixed(0)}% of PCA's). Below: the test images on PCA's first two directions.`;
+}));
+
+$('semi').addEventListener('click', () => {
+  if (form.dataset.state !== 'idle') {
+    $('semi-result').textContent = 'The trainer is busy with a run: stop it first.';
+    return;
+  }
+  const labels = Number($('probe-labels').value);
+  semiRunning = $('semi').disabled = $('train').disabled = true;
+  $('semi-result').textContent = `Training two classifiers with ${labels.toLocaleString('en')} labels, 2 epochs each…`;
+  trainer.postMessage({ command: 'semi', model: formConfig().model, labels, alpha: 1, epochs: 2 });
+});
+
 // ---- datasets ----
 
 /** Switches the test set, the gallery and the trainer to `name`; the model in use stays. */
@@ -417,7 +439,8 @@ const series = { step: [], train: [], test: [] };
 debug.series = series;
 
 function setRunning(state) { // 'idle' | 'running' | 'paused'
-  $('train').disabled = state !== 'idle' || !Object.keys(presets).length || !formValid;
+  $('train').disabled = state !== 'idle' || semiRunning || !Object.keys(presets).length || !formValid;
+  $('semi').disabled = state !== 'idle' || semiRunning;
   $('pause').disabled = state === 'idle';
   $('pause').textContent = state === 'paused' ? 'Resume' : 'Pause';
   $('stop').disabled = state === 'idle';
@@ -428,6 +451,8 @@ function setRunning(state) { // 'idle' | 'running' | 'paused'
 
 function startTrainer(backend, then) {
   trainer?.terminate();
+  if (semiRunning) $('semi-result').textContent = 'The comparison was cut short by a restart of the trainer.';
+  semiRunning = false;
   presets = {};
   onTrainerReady = then;
   setRunning('idle');
@@ -537,6 +562,13 @@ const handlers = {
   done() { $('status').textContent += ' · finished'; setRunning('idle'); },
   stopped() { $('status').textContent += ' · stopped'; setRunning('idle'); },
   error({ message }) { trainerFailed(message); },
+  semi({ result, error }) {
+    semiRunning = $('semi').disabled = false;
+    setRunning('idle');
+    debug.semi = result ?? { error };
+    $('semi-result').textContent = error ? `Could not train: ${error}`
+      : `Test accuracy: classifier alone ${(100 * result.alone).toFixed(1)}%, with the decoder ${(100 * result.joint).toFixed(1)}%.`;
+  },
 };
 
 /** 12 images then 12 reconstructions, as one 12-column grid of two rows. */
@@ -671,7 +703,7 @@ async function checkForm() {
     $('form-check').textContent = `Cannot train this: ${err.message}`;
     $('form-check').classList.add('refused');
   }
-  if (form.dataset.state === 'idle') $('train').disabled = !formValid || !Object.keys(presets).length;
+  if (form.dataset.state === 'idle') $('train').disabled = semiRunning || !formValid || !Object.keys(presets).length;
 }
 
 form.addEventListener('input', () => { updateFormFields(); checkForm(); });

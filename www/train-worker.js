@@ -116,6 +116,15 @@ async function resume({ weights, training, step }) {
   await run(training, provenanceOf(description, training));
 }
 
+/** Classifier alone against classifier + decoder; its own reply, so a failure is not a run's. */
+async function semiSupervised({ model, labels, alpha, epochs }) {
+  try {
+    post({ status: 'semi', result: await studio.semiSupervised(JSON.stringify(model), labels, alpha, epochs) });
+  } catch (err) {
+    post({ status: 'semi', error: err?.message ?? String(err) });
+  }
+}
+
 self.onmessage = async ({ data }) => {
   try {
     switch (data.command) {
@@ -125,6 +134,7 @@ self.onmessage = async ({ data }) => {
       case 'resume': await resume(data); break;
       case 'pause': if (state === 'running') state = 'paused'; break;
       case 'continue': if (state === 'paused') { state = 'running'; wake?.(); } break;
+      case 'semi': await semiSupervised(data); break;
       case 'stop': if (state === 'running' || state === 'paused') { state = 'stopping'; wake?.(); } break;
       default: throw new Error(`unknown command ${data.command}`);
     }

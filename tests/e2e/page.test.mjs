@@ -184,7 +184,13 @@ test('what the code is good for: a test digit scores as normal, a filled square 
   await page.click('#cluster');
   await page.waitForFunction(() => window.aestudio.cluster, null, { timeout: 120_000 });
   const cluster = await page.evaluate(() => window.aestudio.cluster);
-  assert.ok(cluster.accuracy > 0.45 && cluster.nmi > 0.4, `k-means on the codes: ${JSON.stringify(cluster)}`);  await afterUpdate(drawSeven); // leaves a digit on the pad for the screenshots that follow
+  assert.ok(cluster.accuracy > 0.45 && cluster.nmi > 0.4, `k-means on the codes: ${JSON.stringify(cluster)}`);  await page.click('#pca');
+  await page.waitForFunction(() => window.aestudio.pca, null, { timeout: 120_000 });
+  const pca = await page.evaluate(() => ({ ...window.aestudio.pca, points: window.aestudio.pca.points.length }));
+  // PCA(32) of MNIST has a test error of 0.0168 per pixel (CLI `pca`); the DAE's clean-input error is lower.
+  assert.ok(Math.abs(pca.pcaMse - 0.0168) < 0.001 && pca.modelMse < pca.pcaMse, `PCA ${pca.pcaMse} against the model ${pca.modelMse}`);
+  assert.equal(pca.points, 20_000, 'every test image on the first two principal directions');
+  await afterUpdate(drawSeven); // leaves a digit on the pad for the screenshots that follow
 });
 
 test('the pretrained VAE generates varied digits, interpolates and maps the test set', async () => {
@@ -388,5 +394,21 @@ test('Fashion-MNIST: the page switches its test set, classes and trainer; a pret
   await page.waitForFunction(() => document.getElementById('dataset-choice').value === 'mnist'
     && document.getElementById('gallery-note').textContent.startsWith('MNIST'), null, { timeout: 60_000 });
   assert.deepEqual((await readGrid('gallery', 10)).map(sum).map(Math.round), mnistGallery.map(sum).map(Math.round));
+  assert.deepEqual(problems, [], 'no console errors');
+});
+
+test('a classifier on the code, alone and trained with the decoder, on 100 labels', async () => {
+  await page.waitForFunction(() => document.getElementById('status').textContent.startsWith('Ready to train: MNIST'), null, { timeout: 120_000 });
+  await page.selectOption('#preset', 'dae');
+  await page.fill('input[name=widths]', '128');
+  await page.fill('input[name=code_size]', '16');
+  await page.selectOption('#probe-labels', '100');
+  await page.click('#semi');
+  assert.ok(await page.locator('#train').isDisabled(), 'no training run while the trainer compares');
+  await page.waitForFunction(() => window.aestudio.semi, null, { timeout: 300_000 });
+  const semi = await page.evaluate(() => window.aestudio.semi);
+  assert.ok(semi.alone > 0.4 && semi.joint > 0.4, `100 labels, 2 epochs: ${JSON.stringify(semi)}`);
+  assert.match(await page.textContent('#semi-result'), /classifier alone \d+\.\d%, with the decoder \d+\.\d%/);
+  assert.ok(!(await page.locator('#train').isDisabled()), 'the trainer is free again');
   assert.deepEqual(problems, [], 'no console errors');
 });
