@@ -78,6 +78,13 @@ struct RunArgs {
     lr: f64,
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    #[command(flatten)]
+    data: DataArgs,
+}
+
+/// Which dataset, and where its files are.
+#[derive(Args, Clone)]
+struct DataArgs {
     /// mnist or fashion-mnist.
     #[arg(long, default_value = "mnist")]
     dataset: String,
@@ -113,12 +120,8 @@ enum Command {
     /// Evaluate saved weights on the test set.
     Eval {
         weights: PathBuf,
-        /// mnist or fashion-mnist.
-        #[arg(long, default_value = "mnist")]
-        dataset: String,
-        /// The folder with the dataset's four IDX files (default: data/<dataset>).
-        #[arg(long)]
-        data: Option<PathBuf>,
+        #[command(flatten)]
+        data: DataArgs,
     },
     /// Linear-probe test accuracy of a saved encoder's codes, of PCA features of the same size and
     /// of raw pixels, with the first N training labels for each N given.
@@ -131,10 +134,8 @@ enum Command {
         loss: ProbeLossChoice,
         #[arg(long, default_value_t = 30)]
         epochs: usize,
-        #[arg(long, default_value = "mnist")]
-        dataset: String,
-        #[arg(long)]
-        data: Option<PathBuf>,
+        #[command(flatten)]
+        data: DataArgs,
     },
     /// k-means (k-means++, restarts) on a saved encoder's codes of the test set, against PCA
     /// features of the same size and raw pixels: matched accuracy and NMI.
@@ -144,10 +145,8 @@ enum Command {
         k: usize,
         #[arg(long, default_value_t = 10)]
         restarts: usize,
-        #[arg(long, default_value = "mnist")]
-        dataset: String,
-        #[arg(long)]
-        data: Option<PathBuf>,
+        #[command(flatten)]
+        data: DataArgs,
     },
     /// Anomaly detection by reconstruction error: for each class, train without it and report the
     /// AUROC of that class among the test images; then train on every class and report the AUROC
@@ -211,21 +210,15 @@ enum Command {
         restarts: usize,
         #[arg(long, default_value_t = 1)]
         seed: u64,
-        #[arg(long, default_value = "mnist")]
-        dataset: String,
-        #[arg(long)]
-        data: Option<PathBuf>,
+        #[command(flatten)]
+        data: DataArgs,
     },
     /// Test-set reconstruction error of PCA with the given numbers of components.
     Pca {
         #[arg(long, value_delimiter = ',', default_value = "2,8,16,32,64")]
         components: Vec<usize>,
-        /// mnist or fashion-mnist.
-        #[arg(long, default_value = "mnist")]
-        dataset: String,
-        /// The folder with the dataset's four IDX files (default: data/<dataset>).
-        #[arg(long)]
-        data: Option<PathBuf>,
+        #[command(flatten)]
+        data: DataArgs,
     },
 }
 
@@ -276,6 +269,13 @@ impl RunArgs {
         TrainingConfig::new().with_epochs(self.epochs).with_batch_size(self.batch_size).with_learning_rate(self.lr).with_seed(self.seed)
     }
 
+    fn splits(&self) -> Result<Splits, AeError> {
+        self.data.splits()
+    }
+}
+
+impl DataArgs {
+    /// The dataset's splits, from `--data` or `data/<dataset>`, checksums verified.
     fn splits(&self) -> Result<Splits, AeError> {
         load_dataset(&self.dataset, self.data.clone())
     }
@@ -407,7 +407,7 @@ async fn run(cli: Cli) -> Result<(), AeError> {
         Command::Train { model, run, limit, compare_pca, layerwise_epochs, device: device_choice, out } => {
             let (preset, config) = model.config()?;
             let training = run.training();
-            let RunArgs { epochs, batch_size, lr, seed, ref dataset, .. } = run;
+            let RunArgs { epochs, batch_size, lr, seed, data: DataArgs { ref dataset, .. } } = run;
             let splits = run.splits()?;
             let train = match limit {
                 Some(n) => splits.train.take(n),
@@ -478,19 +478,19 @@ async fn run(cli: Cli) -> Result<(), AeError> {
             std::fs::write(&out, weights::save(&trainer.model(), &provenance).await?).map_err(|err| AeError::Weights(format!("{}: {err}", out.display())))?;
             println!("saved {}", out.display());
         }
-        Command::Eval { weights: path, dataset, data } => {
+        Command::Eval { weights: path, data } => {
             let bytes = std::fs::read(&path).map_err(|err| AeError::Weights(format!("{}: {err}", path.display())))?;
             let weights::LoadedModel { model, provenance } = weights::load(&bytes, &aestudio::backend::cpu_device())?;
             println!("provenance: {provenance}");
-            let splits = load_dataset(&dataset, data)?;
+            let splits = data.splits()?;
             let eval = evaluate(&model, &splits.test, 1000).await?;
             println!("model: {}", model.config().describe());
             println!("{}", serde_json::to_string_pretty(&eval).expect("evaluation serializes"));
         }
-        Command::Probe { weights: path, labels, loss, epochs, dataset, data } => {
+        Command::Probe { weights: path, labels, loss, epochs, data } => {
             let device = aestudio::backend::cpu_device();
             let model = load_weights(&path, &device)?;
-            let splits = load_dataset(&dataset, data)?;
+            let splits = data.splits()?;
             check_label_counts(&labels, &splits)?;
             let loss = match loss {
                 ProbeLossChoice::Softmax => ProbeLoss::Softmax,
@@ -515,10 +515,10 @@ async fn run(cli: Cli) -> Result<(), AeError> {
                 );
             }
         }
-        Command::Cluster { weights: path, k, restarts, dataset, data } => {
+        Command::Cluster { weights: path, k, restarts, data } => {
             let device = aestudio::backend::cpu_device();
             let model = load_weights(&path, &device)?;
-            let splits = load_dataset(&dataset, data)?;
+            let splits = data.splits()?;
             let code_size = model.config().code_size;
             println!("model: {}; k-means, k {k}, {restarts} restarts (k-means++), seed 1, on the {} test images", model.config().describe(), splits.test.len());
             for representation in [
@@ -538,8 +538,8 @@ async fn run(cli: Cli) -> Result<(), AeError> {
                 return Err(AeError::InvalidConfig(format!("classes are 0 to 9, got {bad}")));
             }
             let device = aestudio::backend::cpu_device();
-            let names = DatasetFiles::by_name(&run.dataset)?.class_names;
-            println!("model: {}; {} epochs per model, seed {}, {}", config.describe(), run.epochs, run.seed, run.dataset);
+            let names = DatasetFiles::by_name(&run.data.dataset)?.class_names;
+            println!("model: {}; {} epochs per model, seed {}, {}", config.describe(), run.epochs, run.seed, run.data.dataset);
             println!("score: reconstruction MSE per pixel; PCA({}) fitted on the same images alongside", config.code_size);
             let (mut model_aurocs, mut pca_aurocs) = (Vec::new(), Vec::new());
             for &class in &classes {
@@ -556,13 +556,13 @@ async fn run(cli: Cli) -> Result<(), AeError> {
             }
             let mean = |values: &[f64]| values.iter().sum::<f64>() / values.len().max(1) as f64;
             println!("mean AUROC over {} held-out classes: {:.4}, PCA {:.4}", classes.len(), mean(&model_aurocs), mean(&pca_aurocs));
-            let other = if run.dataset == "mnist" { "fashion-mnist" } else { "mnist" };
+            let other = if run.data.dataset == "mnist" { "fashion-mnist" } else { "mnist" };
             let outliers = load_dataset(other, None)?.test;
             let trained = train_model(&config, &run.training(), &splits.train, &device).await?;
             let pca = Pca::fit(&splits.train, config.code_size)?;
             println!(
                 "{other} test images as out-of-distribution inputs to a model of all {} classes: AUROC {:.4}, PCA {:.4}",
-                run.dataset,
+                run.data.dataset,
                 anomaly::auroc(&anomaly::reconstruction_errors(&trained, &splits.test, &device).await?, &anomaly::reconstruction_errors(&trained, &outliers, &device).await?)?,
                 anomaly::auroc(&pca.reconstruction_errors(&splits.test), &pca.reconstruction_errors(&outliers))?,
             );
@@ -596,9 +596,9 @@ async fn run(cli: Cli) -> Result<(), AeError> {
             }
             std::fs::create_dir_all(&folder).map_err(|err| AeError::Data(format!("{}: {err}", folder.display())))?;
             let device = aestudio::backend::cpu_device();
-            let files = DatasetFiles::by_name(&run.dataset)?;
+            let files = DatasetFiles::by_name(&run.data.dataset)?;
             let labels: Vec<u8> = (0..splits.test.len()).map(|i| splits.test.label(i)).collect();
-            println!("model: {} with each code size; {} epochs, seed {}, {}", base.describe(), run.epochs, run.seed, run.dataset);
+            println!("model: {} with each code size; {} epochs, seed {}, {}", base.describe(), run.epochs, run.seed, run.data.dataset);
             let (mut pca_points, mut model_points) = (Vec::new(), Vec::new());
             for &k in &sizes {
                 let pca = Pca::fit(&splits.train, k)?;
@@ -611,18 +611,18 @@ async fn run(cli: Cli) -> Result<(), AeError> {
                 model_points.push((k as f64, model_mse));
                 if k == 2 {
                     let pairs = |values: Vec<f32>| values.chunks(2).map(|p| [p[0], p[1]]).collect::<Vec<_>>();
-                    let pca_path = folder.join(format!("embedding-pca-{}.svg", run.dataset));
-                    figures::class_scatter(&pca_path, &format!("PCA, 2 components ({} test)", run.dataset), &pairs(pca.project(&splits.test)), &labels, &files.class_names)?;
-                    let model_path = folder.join(format!("embedding-ae-{}.svg", run.dataset));
+                    let pca_path = folder.join(format!("embedding-pca-{}.svg", run.data.dataset));
+                    figures::class_scatter(&pca_path, &format!("PCA, 2 components ({} test)", run.data.dataset), &pairs(pca.project(&splits.test)), &labels, &files.class_names)?;
+                    let model_path = folder.join(format!("embedding-ae-{}.svg", run.data.dataset));
                     let codes = explore::encode_dataset(&trained, &splits.test, &device).await?;
-                    figures::class_scatter(&model_path, &format!("Autoencoder, 2-D code ({} test)", run.dataset), &pairs(codes), &labels, &files.class_names)?;
+                    figures::class_scatter(&model_path, &format!("Autoencoder, 2-D code ({} test)", run.data.dataset), &pairs(codes), &labels, &files.class_names)?;
                     println!("wrote {} and {}", pca_path.display(), model_path.display());
                 }
             }
-            let plot = folder.join(format!("pca-vs-ae-{}.svg", run.dataset));
+            let plot = folder.join(format!("pca-vs-ae-{}.svg", run.data.dataset));
             figures::log_log_lines(
                 &plot,
-                &format!("Test reconstruction error, {}", run.dataset),
+                &format!("Test reconstruction error, {}", run.data.dataset),
                 "code size (components)",
                 "MSE per pixel",
                 &[
@@ -632,8 +632,9 @@ async fn run(cli: Cli) -> Result<(), AeError> {
             )?;
             println!("wrote {}", plot.display());
         }
-        Command::Results { models, epochs, anomaly_epochs, labels, probe_epochs, restarts, seed, dataset, data } => {
-            let splits = load_dataset(&dataset, data)?;
+        Command::Results { models, epochs, anomaly_epochs, labels, probe_epochs, restarts, seed, data } => {
+            let splits = data.splits()?;
+            let dataset = &data.dataset;
             check_label_counts(&labels, &splits)?;
             let presets = models.iter().map(|name| Preset::from_name(name)).collect::<Result<Vec<_>, _>>()?;
             let device = aestudio::backend::cpu_device();
@@ -720,8 +721,8 @@ async fn run(cli: Cli) -> Result<(), AeError> {
                 );
             }
         }
-        Command::Pca { components, dataset, data } => {
-            let splits = load_dataset(&dataset, data)?;
+        Command::Pca { components, data } => {
+            let splits = data.splits()?;
             for k in components {
                 let started = Instant::now();
                 let pca = Pca::fit(&splits.train, k)?;
