@@ -34,6 +34,11 @@ pub struct Series {
 /// Lines with markers on log-log axes (code sizes and errors both span decades).
 pub fn log_log_lines(path: &Path, title: &str, x_label: &str, y_label: &str, series: &[Series]) -> Result<(), AeError> {
     let points = series.iter().flat_map(|s| s.points.iter());
+    // Ticks at the data's own x values (code sizes), and at 1-2-5 steps on y: a log axis over less
+    // than a decade would otherwise have no labelled tick at all.
+    let mut x_ticks: Vec<f64> = series.iter().flat_map(|s| s.points.iter().map(|p| p.0)).collect();
+    x_ticks.sort_by(f64::total_cmp);
+    x_ticks.dedup();
     let (x_min, x_max, y_min, y_max) = points.fold((f64::MAX, f64::MIN, f64::MAX, f64::MIN), |(a, b, c, d), &(x, y)| (a.min(x), b.max(x), c.min(y), d.max(y)));
     let root = SVGBackend::new(path, (720, 440)).into_drawing_area();
     root.fill(&WHITE).map_err(drawing_error)?;
@@ -42,9 +47,19 @@ pub fn log_log_lines(path: &Path, title: &str, x_label: &str, y_label: &str, ser
         .margin(16)
         .x_label_area_size(44)
         .y_label_area_size(70)
-        .build_cartesian_2d((x_min / 1.2..x_max * 1.2).log_scale(), (y_min / 1.3..y_max * 1.3).log_scale())
+        .build_cartesian_2d(
+            (x_min / 1.2..x_max * 1.2).log_scale().with_key_points(x_ticks),
+            (y_min / 1.3..y_max * 1.3).log_scale().with_key_points(round_ticks(y_min / 1.3, y_max * 1.3)),
+        )
         .map_err(drawing_error)?;
-    chart.configure_mesh().x_desc(x_label).y_desc(y_label).y_label_formatter(&|y| format!("{y:.3}")).draw().map_err(drawing_error)?;
+    chart
+        .configure_mesh()
+        .x_desc(x_label)
+        .y_desc(y_label)
+        .x_label_formatter(&|x| format!("{x}"))
+        .y_label_formatter(&|y| format!("{y}"))
+        .draw()
+        .map_err(drawing_error)?;
     for (index, s) in series.iter().enumerate() {
         let colour = CLASS_COLOURS[index % CLASS_COLOURS.len()];
         chart
@@ -54,8 +69,31 @@ pub fn log_log_lines(path: &Path, title: &str, x_label: &str, y_label: &str, ser
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2)));
         chart.draw_series(s.points.iter().map(|&point| Circle::new(point, 4, colour.filled()))).map_err(drawing_error)?;
     }
-    chart.configure_series_labels().background_style(WHITE.mix(0.9)).border_style(BLACK).draw().map_err(drawing_error)?;
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK)
+        .draw()
+        .map_err(drawing_error)?;
     root.present().map_err(drawing_error)
+}
+
+/// The 1-2-5 values (0.01, 0.02, 0.05, 0.1...) between `low` and `high`.
+fn round_ticks(low: f64, high: f64) -> Vec<f64> {
+    let mut ticks = Vec::new();
+    let mut decade = 10f64.powf(low.log10().floor());
+    while decade <= high {
+        for step in [1.0, 2.0, 5.0] {
+            let tick = step * decade;
+            if tick >= low && tick <= high {
+                // Rounded so the labels print as 0.02, not 0.020000000000000004.
+                ticks.push(format!("{tick:.6}").parse().expect("a formatted number parses"));
+            }
+        }
+        decade *= 10.0;
+    }
+    ticks
 }
 
 /// Points of a 2-D embedding, one colour per class label, with a legend of the classes.
