@@ -114,7 +114,7 @@ pub fn class_scatter(path: &Path, title: &str, points: &[[f32; 2]], labels: &[u8
         let colour = CLASS_COLOURS[class % CLASS_COLOURS.len()];
         let members = points.iter().zip(labels).filter(|&(_, &label)| label as usize == class);
         chart
-            .draw_series(members.map(|(p, _)| Circle::new((p[0], p[1]), 1, colour.mix(0.6).filled())))
+            .draw_series(members.map(|(p, _)| Circle::new((p[0], p[1]), 2, colour.mix(0.55).filled())))
             .map_err(drawing_error)?
             .label(*name)
             .legend(move |(x, y)| Circle::new((x + 6, y), 4, colour.filled()));
