@@ -199,14 +199,14 @@ enum Command {
         #[arg(long, default_value_t = 10)]
         epochs: usize,
         /// Epochs of each of the ten held-out-class models of the anomaly column.
-        #[arg(long, default_value_t = 3)]
+        #[arg(long, default_value_t = 2)]
         anomaly_epochs: usize,
         #[arg(long, value_delimiter = ',', default_value = "100,1000,60000")]
         labels: Vec<usize>,
-        #[arg(long, default_value_t = 30)]
+        #[arg(long, default_value_t = 20)]
         probe_epochs: usize,
         /// k-means restarts (k 10).
-        #[arg(long, default_value_t = 10)]
+        #[arg(long, default_value_t = 5)]
         restarts: usize,
         #[arg(long, default_value_t = 1)]
         seed: u64,
@@ -486,6 +486,23 @@ async fn run(cli: Cli) -> Result<(), AeError> {
             let eval = evaluate(&model, &splits.test, 1000).await?;
             println!("model: {}", model.config().describe());
             println!("{}", serde_json::to_string_pretty(&eval).expect("evaluation serializes"));
+            // What a sparse code does: each unit's mean activation over the test set, against rho.
+            if let Some(activation) = model.config().code_activation {
+                let codes = explore::encode_dataset(&model, &splits.test, &aestudio::backend::cpu_device()).await?;
+                let mut means = explore::column_means(&codes, model.config().code_size);
+                means.sort_by(f32::total_cmp);
+                let average = means.iter().sum::<f32>() / means.len() as f32;
+                let target = match model.config().regularizer {
+                    Some(Regularizer::SparseKl { rho, .. }) => format!(" (target rho {rho})"),
+                    _ => String::new(),
+                };
+                println!(
+                    "code units ({activation:?}): mean activation over the test set {average:.4}{target}; per unit min {:.4}, median {:.4}, max {:.4}",
+                    means[0],
+                    means[means.len() / 2],
+                    means[means.len() - 1]
+                );
+            }
         }
         Command::Probe { weights: path, labels, loss, epochs, data } => {
             let device = aestudio::backend::cpu_device();

@@ -113,7 +113,11 @@ async function refreshModelViews(mapLimit) {
   // The full test set's scores and unit statistics wait for a model worth the work (not the
   // snapshots that training sends every 2 s).
   if (mapLimit === 0) await Promise.all([drawAnomalyHistogram(), drawUnits()]);
-  else anomaly = null;
+  else {
+    anomaly = null;
+    $('anomaly-note').textContent = 'The scores are redrawn for the model when its run pauses, stops or ends an epoch.';
+    $('anomaly-note').classList.remove('flagged');
+  }
 }
 
 // ---- draw and denoise ----
