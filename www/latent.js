@@ -23,6 +23,12 @@ export class LatentScatter {
     });
   }
 
+  /** Forgets the points (the view is empty until the next `setData`). */
+  clear() {
+    this.points = this.labels = this.layer = this.marker = this.pick = null;
+    this.draw();
+  }
+
   /** `points`: x0, y0, x1, y1…; `labels`: one digit per point. */
   setData(points, labels) {
     this.points = points;

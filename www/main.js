@@ -91,6 +91,7 @@ async function useModel(bytes, name, { keep = true, refresh = 'all' } = {}) {
   $('model-info').textContent = `${info.description} · ${info.parameters.toLocaleString('en')} parameters · ${name}`;
   $('model-provenance').textContent = info.provenance;
   if (keep) keepModel(bytes, name, dataset).catch((err) => show('model-error', `Could not keep the model in this browser: ${err.message}`));
+  if (refresh === 'all') clearModelResults();
   await drawView(() => refreshModelViews(refresh === 'all' ? 0 : 2000));
   return true;
 }
@@ -304,6 +305,16 @@ async function drawTraversal() {
 // ---- what the code is good for: anomaly score, units, probes, clustering ----
 
 let anomaly = null; // {upper, counts, threshold} of the model in use, over the test set
+const pcaMap = new LatentScatter($('pca-map'), { onHover() {}, onPick() {} });
+
+// The results of the buttons below belong to one model: a new model puts their help texts back.
+const RESULT_IDS = ['probe-result', 'cluster-result', 'pca-result'];
+const resultHelp = Object.fromEntries(RESULT_IDS.map((id) => [id, $(id).textContent]));
+function clearModelResults() {
+  for (const id of RESULT_IDS) $(id).textContent = resultHelp[id];
+  pcaMap.clear();
+  debug.probe = debug.cluster = debug.pca = null;
+}
 
 async function drawAnomalyHistogram() {
   anomaly = debug.anomaly = await ask('anomalyHistogram', { bins: 60 });
@@ -361,7 +372,6 @@ $('cluster').addEventListener('click', () => drawView(async () => {
   $('cluster-result').textContent = `k-means on the codes: ${(100 * result.accuracy).toFixed(1)}% matched accuracy, NMI ${result.nmi.toFixed(3)}.`;
 }));
 
-const pcaMap = new LatentScatter($('pca-map'), { onHover() {}, onPick() {} });
 $('pca').addEventListener('click', () => drawView(async () => {
   $('pca-result').textContent = 'Fitting PCA…';
   const result = debug.pca = await ask('pca', { fitImages: 10_000 });

@@ -197,6 +197,9 @@ test('the pretrained VAE generates varied digits, interpolates and maps the test
   await page.selectOption('#pretrained', 'vae');
   await page.waitForFunction(() => window.aestudio.model?.variational && !window.aestudio.busy, null, { timeout: 60_000 });
   await page.waitForFunction(() => document.getElementById('map-note').textContent.includes('principal directions'), null, { timeout: 60_000 });
+  // The DAE's probe, k-means and PCA results are gone with it.
+  assert.match(await page.textContent('#pca-result'), /^PCA with as many components as the code/);
+  assert.match(await page.textContent('#probe-result'), /^A softmax classifier/);
   const samples = await readGrid('samples', 8);
   assert.equal(samples.length, 64);
   for (const [i, sample] of samples.entries()) assert.ok(sum(sample) > 20, `sample ${i} is not blank (ink ${sum(sample).toFixed(1)})`);
