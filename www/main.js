@@ -96,10 +96,14 @@ async function useModel(bytes, name, { keep = true, refresh = 'all' } = {}) {
   return true;
 }
 
+/** The dataset each model in www/models/ learned. */
+const PRETRAINED_DATASET = { dae: 'mnist', vae: 'mnist', 'vae-2d': 'mnist', 'dae-fashion': 'fashion-mnist' };
+
 async function usePretrained(name) {
-  if (dataset !== 'mnist') { // the pretrained models learned MNIST
-    if (form.dataset.state !== 'idle') throw new Error('The pretrained models are MNIST models: stop the Fashion-MNIST run first.');
-    await switchDataset('mnist');
+  const learned = PRETRAINED_DATASET[name];
+  if (dataset !== learned) { // the model's own test set, classes and anomaly scores
+    if (form.dataset.state !== 'idle') throw new Error(`That is a ${DATASETS[learned].label} model: stop the ${DATASETS[dataset].label} run first.`);
+    await switchDataset(learned, { redraw: false });
   }
   const response = await fetch(`models/${name}.safetensors`);
   if (!response.ok) throw new Error(`cannot fetch models/${name}.safetensors (HTTP ${response.status})`);
@@ -394,8 +398,9 @@ $('semi').addEventListener('click', () => {
 
 // ---- datasets ----
 
-/** Switches the test set, the gallery and the trainer to `name`; the model in use stays. */
-async function switchDataset(name) {
+/** Switches the test set, the gallery and the trainer to `name`; the model in use stays, and its
+ * views are redrawn unless a new model follows at once (`redraw: false`). */
+async function switchDataset(name, { redraw = true } = {}) {
   const reply = await ask('useDataset', { dataset: name });
   dataset = name;
   gallery = [...reply.gallery];
@@ -404,7 +409,7 @@ async function switchDataset(name) {
   drawLegend();
   paintGrid($('gallery'), await ask('testImages', { indices: gallery }), gallery.length);
   startTrainer($('backend-choice').value);
-  if (model) await drawView(() => refreshModelViews(0));
+  if (model && redraw) await drawView(() => refreshModelViews(0));
 }
 
 $('dataset-choice').addEventListener('change', (event) => {

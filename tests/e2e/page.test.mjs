@@ -377,7 +377,7 @@ test('save, reload: the model is restored; a corrupted file is refused and the m
   assert.deepEqual(problems, [], 'nothing reached the console as an error');
 });
 
-test('Fashion-MNIST: the page switches its test set, classes and trainer; a pretrained model switches back', async () => {
+test('Fashion-MNIST: the page switches its test set, classes and trainer; each pretrained model brings its dataset', async () => {
   const mnistGallery = await readGrid('gallery', 10);
   await page.evaluate(() => { window.aestudio.anomaly = null; });
   await page.selectOption('#dataset-choice', 'fashion-mnist');
@@ -392,6 +392,17 @@ test('Fashion-MNIST: the page switches its test set, classes and trainer; a pret
   await afterUpdate(() => pickTestDigit(7));
   const sneaker = await page.evaluate(() => window.aestudio.denoised);
   assert.ok(sneaker.score > 0.02, `a sneaker through a digit model: ${sneaker.score}`);
+
+  // The pretrained Fashion-MNIST denoiser reconstructs the same sneaker far better, as a normal input.
+  await page.evaluate(() => { window.aestudio.anomaly = null; });
+  await page.selectOption('#pretrained', 'dae-fashion');
+  await page.waitForFunction(() => /pretrained dae-fashion/.test(document.getElementById('model-info').textContent)
+    && window.aestudio.anomaly && !window.aestudio.busy, null, { timeout: 60_000 });
+  assert.equal(await page.inputValue('#dataset-choice'), 'fashion-mnist');
+  await afterUpdate(() => pickTestDigit(7));
+  const sneakerAgain = await page.evaluate(() => window.aestudio.denoised);
+  assert.ok(sneakerAgain.score < 0.5 * sneaker.score && sneakerAgain.percentile < 0.99,
+    `a sneaker through the clothes model: ${sneakerAgain.score} (quantile ${sneakerAgain.percentile})`);
 
   await page.selectOption('#pretrained', 'dae');
   await page.waitForFunction(() => document.getElementById('dataset-choice').value === 'mnist'
