@@ -13,7 +13,7 @@ use aestudio::model::{Architecture, Autoencoder, AutoencoderConfig, Likelihood, 
 use aestudio::noise::Corruption;
 use aestudio::explore;
 use aestudio::pca::Pca;
-use aestudio::probe::{Features, LinearProbe, ProbeConfig, ProbeLoss};
+use aestudio::probe::{Features, LinearProbe, ProbeConfig, ProbeLoss, check_label_count};
 use aestudio::train::{Trainer, TrainingConfig, evaluate, train_model};
 use aestudio::weights;
 use aestudio::{anomaly, cluster, layerwise, semisupervised};
@@ -306,10 +306,7 @@ fn load_weights(path: &std::path::Path, device: &Device) -> Result<Autoencoder, 
 
 /// Refuses label counts outside `1..=` the training set's size.
 fn check_label_counts(labels: &[usize], splits: &Splits) -> Result<(), AeError> {
-    match labels.iter().find(|&&n| n == 0 || n > splits.train.len()) {
-        Some(bad) => Err(AeError::InvalidConfig(format!("label counts must be 1 to {}, got {bad}", splits.train.len()))),
-        None => Ok(()),
-    }
+    labels.iter().try_for_each(|&n| check_label_count(n, splits.train.len()))
 }
 
 fn labels_of(data: &Dataset) -> Vec<u8> {

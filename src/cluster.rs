@@ -27,7 +27,7 @@ fn squared_distance(a: &[f32], b: &[f64]) -> f64 {
 /// k-means on `points` (rows of `width`): k-means++ seeding, Lloyd's iterations until no point
 /// changes cluster (at most `iterations`), the best of `restarts` runs by inertia.
 pub fn kmeans(points: &[f32], width: usize, k: usize, restarts: usize, iterations: usize, seed: u64) -> AeResult<KMeans> {
-    ensure(width > 0 && points.len() % width == 0, || "points must be whole rows".into())?;
+    ensure(width > 0 && points.len().is_multiple_of(width), || "points must be whole rows".into())?;
     let n = points.len() / width;
     ensure(k >= 1 && k <= n, || format!("k must be 1 to the number of points ({n}), got {k}"))?;
     ensure(restarts >= 1 && iterations >= 1, || "restarts and iterations must be at least 1".into())?;

@@ -23,7 +23,7 @@ pub(crate) async fn read_floats<const D: usize>(tensor: Tensor<D>) -> AeResult<V
 }
 
 fn rows(pixels: &[f32], device: &Device) -> AeResult<Tensor<2>> {
-    ensure(!pixels.is_empty() && pixels.len() % PIXELS == 0, || {
+    ensure(!pixels.is_empty() && pixels.len().is_multiple_of(PIXELS), || {
         format!("images come as rows of {PIXELS} pixels, got {} values", pixels.len())
     })?;
     Ok(Tensor::from_data(TensorData::new(pixels.to_vec(), [pixels.len() / PIXELS, PIXELS]), device))
@@ -117,7 +117,7 @@ pub async fn encode_dataset(model: &Autoencoder, data: &Dataset, device: &Device
 /// - output: `[codes, 784]`
 pub fn decode_codes(model: &Autoencoder, codes: &[f32], device: &Device) -> AeResult<Tensor<2>> {
     let size = model.config().code_size;
-    ensure(!codes.is_empty() && codes.len() % size == 0, || format!("codes come as rows of {size} values, got {}", codes.len()))?;
+    ensure(!codes.is_empty() && codes.len().is_multiple_of(size), || format!("codes come as rows of {size} values, got {}", codes.len()))?;
     Ok(sigmoid(model.decode(Tensor::from_data(TensorData::new(codes.to_vec(), [codes.len() / size, size]), device))))
 }
 

@@ -61,6 +61,11 @@ impl Features {
     }
 }
 
+/// Refuses a number of training labels outside `1..=available` (the labelled images there are).
+pub fn check_label_count(labels: usize, available: usize) -> AeResult<()> {
+    ensure((1..=available).contains(&labels), || format!("label counts must be 1 to {available}, got {labels}"))
+}
+
 /// A trained probe, with the standardization it learned from its training features.
 #[derive(Debug)]
 pub struct LinearProbe {

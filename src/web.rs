@@ -16,7 +16,7 @@ use crate::mnist::{Dataset, DatasetFiles, Splits, verify_md5};
 use crate::model::Regularizer;
 use crate::pca::Pca;
 use crate::semisupervised::{JointConfig, train_joint};
-use crate::probe::{Features, LinearProbe, ProbeConfig};
+use crate::probe::{Features, LinearProbe, ProbeConfig, check_label_count};
 use crate::model::{Autoencoder, AutoencoderConfig, PIXELS, Preset};
 use crate::noise::Corruption;
 use crate::preprocess::to_mnist;
@@ -217,9 +217,7 @@ impl Studio {
     pub async fn semi_supervised(&self, model_json: &str, labels: usize, alpha: f64, epochs: usize) -> Result<JsValue, JsError> {
         let data = self.data.as_ref().ok_or_else(|| invalid("no data loaded"))?;
         let model: AutoencoderConfig = serde_json::from_str(model_json).map_err(|err| invalid(format!("model config: {err}")))?;
-        if labels == 0 || labels > data.train.len() {
-            return Err(invalid(format!("label counts must be 1 to {}, got {labels}", data.train.len())));
-        }
+        check_label_count(labels, data.train.len())?;
         let labelled = data.train.take(labels);
         let config = JointConfig::new(model).with_epochs(epochs);
         let alone = train_joint(&config.clone().with_alpha(0.0), &labelled, &data.train, &self.device).await?.accuracy(&data.test, &self.device).await?;
@@ -543,9 +541,7 @@ impl Lab {
     pub async fn probe(&self, labels: usize, epochs: usize) -> Result<JsValue, JsError> {
         let model = self.model()?;
         let (train, test) = (self.train.as_ref().ok_or_else(|| invalid("the training set is not loaded"))?, self.test()?);
-        if labels == 0 || labels > train.len() {
-            return Err(invalid(format!("label counts must be 1 to {}, got {labels}", train.len())));
-        }
+        check_label_count(labels, train.len())?;
         let train = train.take(labels);
         let label_of = |data: &Dataset| (0..data.len()).map(|i| data.label(i)).collect::<Vec<u8>>();
         let config = ProbeConfig::new().with_epochs(epochs);

@@ -688,6 +688,16 @@ fn auroc_matches_a_hand_count_of_ordered_pairs_with_ties_as_half() {
 }
 
 #[test]
+fn label_counts_outside_the_labelled_images_are_refused_with_the_reason() {
+    use aestudio::probe::check_label_count;
+    assert!(check_label_count(1, 60_000).is_ok() && check_label_count(60_000, 60_000).is_ok());
+    for bad in [0, 60_001] {
+        let message = check_label_count(bad, 60_000).unwrap_err().to_string();
+        assert!(message.contains(&format!("label counts must be 1 to 60000, got {bad}")), "{message}");
+    }
+}
+
+#[test]
 fn filtering_labels_keeps_whole_images_of_the_chosen_classes() {
     let test = mnist().test.take(500);
     let without_ones = test.filter_labels(|label| label != 1);
