@@ -213,6 +213,21 @@ enum Command {
         #[command(flatten)]
         data: DataArgs,
     },
+    /// Native throughput figures (not a test): training samples/s of each preset in steady state
+    /// (after warm-up, batch 128, median of repeated runs) and the time to evaluate the test set.
+    Bench {
+        #[arg(long, value_delimiter = ',', default_value = "vae,conv-dae")]
+        models: Vec<String>,
+        /// Optimizer steps per timed run.
+        #[arg(long, default_value_t = 200)]
+        steps: usize,
+        #[arg(long, default_value_t = 5)]
+        repeats: usize,
+        #[arg(long, value_enum, default_value = "cpu")]
+        device: DeviceChoice,
+        #[command(flatten)]
+        data: DataArgs,
+    },
     /// Test-set reconstruction error of PCA with the given numbers of components.
     Pca {
         #[arg(long, value_delimiter = ',', default_value = "2,8,16,32,64")]
@@ -735,6 +750,57 @@ async fn run(cli: Cli) -> Result<(), AeError> {
                 println!(
                     "| {} | {} | {} | {} |{accuracies} {:.4} | {:.4} | {} |",
                     row.name, row.code, row.loss, optional(row.mse, 5), row.clustering.0, row.clustering.1, optional(row.auroc, 4)
+                );
+            }
+        }
+        Command::Bench { models, steps, repeats, device: device_choice, data } => {
+            let splits = data.splits()?;
+            let device = device(device_choice)?;
+            if steps == 0 || repeats == 0 {
+                return Err(AeError::InvalidConfig("--steps and --repeats must be at least 1".into()));
+            }
+            let median = |mut values: Vec<f64>| {
+                values.sort_by(f64::total_cmp);
+                values[values.len() / 2]
+            };
+            println!("native, {device:?}; batch 128; {repeats} timed runs of {steps} steps after a warm-up of {steps}; medians (min-max)");
+            println!("| model | parameters | training samples/s | test-set evaluation (10,000 images) |");
+            println!("|---|---|---|---|");
+            for name in models {
+                let config = Preset::from_name(&name)?.config();
+                let mut trainer = Trainer::new(&config, TrainingConfig::new().with_epochs(usize::MAX / 1024), &device, splits.train.len())?;
+                let mut rates = Vec::with_capacity(repeats);
+                for run in 0..=repeats {
+                    let started = Instant::now();
+                    let mut done = 0;
+                    while done < steps {
+                        let before = trainer.step();
+                        trainer.train_steps(&splits.train, steps - done).await?;
+                        done += trainer.step() - before;
+                    }
+                    // A readback waits for the device's queue (a GPU runs ahead of the host).
+                    evaluate(&trainer.model(), &splits.test.take(1), 1).await?;
+                    if run > 0 {
+                        rates.push((steps * 128) as f64 / started.elapsed().as_secs_f64());
+                    }
+                }
+                let mut evaluations = Vec::with_capacity(repeats);
+                for _ in 0..repeats {
+                    let started = Instant::now();
+                    evaluate(&trainer.model(), &splits.test, 1000).await?;
+                    evaluations.push(started.elapsed().as_secs_f64() * 1000.0);
+                }
+                let spread = |values: &[f64]| {
+                    let (low, high) = values.iter().fold((f64::MAX, f64::MIN), |(a, b), &v| (a.min(v), b.max(v)));
+                    format!("({low:.0}-{high:.0})")
+                };
+                println!(
+                    "| `{name}` | {} | {:.0} {} | {:.0} ms {} |",
+                    trainer.model().num_params(),
+                    median(rates.clone()),
+                    spread(&rates),
+                    median(evaluations.clone()),
+                    spread(&evaluations)
                 );
             }
         }

@@ -214,6 +214,11 @@ impl Trainer {
         })
     }
 
+    /// Optimizer steps taken since the start of the run.
+    pub fn step(&self) -> usize {
+        self.step
+    }
+
     /// Whether all epochs are done.
     pub fn is_finished(&self) -> bool {
         self.epoch >= self.config.epochs
