@@ -160,10 +160,12 @@ run_tests() {
   say "all tests passed in $((SECONDS - started)) s"
 }
 
-# Figures, not tests (`./build.sh bench [cpu|latency|memory]`, all three by default):
+# Figures, not tests (`./build.sh bench [cpu|latency|memory|load|native]`, all by default):
 #   cpu      VAE training throughput per CPU backend in the browser (flex vs the deprecated ndarray)
 #   latency  pointer event to painted output while drawing (median, p95), idle and while training
 #   memory   both workers' wasm memory and Chromium's RSS over 5,000 training steps in the page
+#   load     navigation to the first denoised digit (empty cache, reload) and the wasm's size
+#   native   native training samples/s per preset and the test-set evaluation time (CLI bench)
 bench() {
   local which=${1:-all}
   setup_build; setup_test; data
@@ -172,7 +174,7 @@ bench() {
     WASM_BINDGEN_TEST_TIMEOUT=600 CHROMEDRIVER=$(command -v chromedriver) \
       cargo test --release --target wasm32-unknown-unknown --features ndarray --test web_bench -- --nocapture
   fi
-  if [ "$which" = all ] || [ "$which" = latency ] || [ "$which" = memory ]; then
+  if [ "$which" = all ] || [ "$which" = latency ] || [ "$which" = memory ] || [ "$which" = load ]; then
     wasm
   fi
   if [ "$which" = all ] || [ "$which" = latency ]; then
@@ -182,6 +184,14 @@ bench() {
   if [ "$which" = all ] || [ "$which" = memory ]; then
     say "memory over a long training run in the page"
     node tests/bench/memory.mjs
+  fi
+  if [ "$which" = all ] || [ "$which" = load ]; then
+    say "page load to the first denoised digit"
+    node tests/bench/load.mjs
+  fi
+  if [ "$which" = all ] || [ "$which" = native ]; then
+    say "native training throughput and evaluation time"
+    cargo run --release -- bench
   fi
 }
 

@@ -174,6 +174,7 @@ async function sendDenoise() {
     paintDigit($('output'), result.output);
     const latency = performance.now() - since;
     debug.latencies.push(latency);
+    debug.firstOutputAt ??= performance.now(); // ms from navigation to the first denoised output
     debug.denoised = result;
     const empty = inputSource === 'drawing' && pad.isEmpty;
     $('figures').textContent = empty ? 'Draw a digit, or pick one below.'
