@@ -10,6 +10,7 @@ use crate::error::{AeResult, ensure};
 use crate::explore::read_floats;
 use crate::mnist::{Dataset, Splits};
 use crate::model::{Autoencoder, AutoencoderConfig, PIXELS};
+use crate::pca::Pca;
 use crate::train::{TrainingConfig, train_model};
 
 /// Images per forward pass.
@@ -72,15 +73,20 @@ impl Histogram {
     pub fn of(scores: &[f32], bins: usize, quantile: f64) -> AeResult<Histogram> {
         ensure(!scores.is_empty() && bins >= 1, || "a histogram needs scores and at least one bin".into())?;
         ensure(quantile > 0.0 && quantile <= 1.0, || format!("the quantile must be in (0, 1], got {quantile}"))?;
-        let mut sorted = scores.to_vec();
-        sorted.sort_by(f32::total_cmp);
-        let upper = sorted[((sorted.len() - 1) as f64 * quantile).round() as usize].max(f32::MIN_POSITIVE);
+        let upper = self::quantile(scores, quantile).max(f32::MIN_POSITIVE);
         let mut counts = vec![0u32; bins];
         for &score in scores {
             counts[((score / upper * bins as f32) as usize).min(bins - 1)] += 1;
         }
         Ok(Histogram { upper, counts })
     }
+}
+
+/// The `q` quantile of non-empty `scores` (the nearest rank).
+pub fn quantile(scores: &[f32], q: f64) -> f32 {
+    let mut sorted = scores.to_vec();
+    sorted.sort_by(f32::total_cmp);
+    sorted[((sorted.len() - 1) as f64 * q.clamp(0.0, 1.0)).round() as usize]
 }
 
 /// The share of `scores` at or below `score`: where an input stands in the training distribution.
@@ -92,9 +98,33 @@ pub fn percentile_of(scores: &[f32], score: f32) -> f64 {
 /// `class`, then score the test set; the AUROC of `class`'s test images (the anomalies) against
 /// the other test images.
 pub async fn held_out_class_auroc(config: &AutoencoderConfig, training: &TrainingConfig, splits: &Splits, class: u8, device: &Device) -> AeResult<f64> {
-    ensure(class < 10, || format!("classes are 0 to 9, got {class}"))?;
-    let model = train_model(config, training, &splits.train.filter_labels(|label| label != class), device).await?;
-    let normal = reconstruction_errors(&model, &splits.test.filter_labels(|label| label != class), device).await?;
-    let anomalies = reconstruction_errors(&model, &splits.test.filter_labels(|label| label == class), device).await?;
-    auroc(&normal, &anomalies)
+    let held_out = HeldOut::new(splits, class)?;
+    let model = train_model(config, training, &held_out.train, device).await?;
+    auroc(&reconstruction_errors(&model, &held_out.normal, device).await?, &reconstruction_errors(&model, &held_out.anomalies, device).await?)
+}
+
+/// The same protocol for the linear baseline: PCA with `components` components fitted to the
+/// training images without `class`, its reconstruction error as the score.
+pub fn held_out_class_pca_auroc(splits: &Splits, class: u8, components: usize) -> AeResult<f64> {
+    let held_out = HeldOut::new(splits, class)?;
+    let pca = Pca::fit(&held_out.train, components)?;
+    auroc(&pca.reconstruction_errors(&held_out.normal), &pca.reconstruction_errors(&held_out.anomalies))
+}
+
+/// The one-class split: training images without `class`, and the test images without and with it.
+struct HeldOut {
+    train: Dataset,
+    normal: Dataset,
+    anomalies: Dataset,
+}
+
+impl HeldOut {
+    fn new(splits: &Splits, class: u8) -> AeResult<HeldOut> {
+        ensure(class < 10, || format!("classes are 0 to 9, got {class}"))?;
+        Ok(HeldOut {
+            train: splits.train.filter_labels(|label| label != class),
+            normal: splits.test.filter_labels(|label| label != class),
+            anomalies: splits.test.filter_labels(|label| label == class),
+        })
+    }
 }

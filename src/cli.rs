@@ -324,10 +324,6 @@ fn check_label_counts(labels: &[usize], splits: &Splits) -> Result<(), AeError> 
     labels.iter().try_for_each(|&n| check_label_count(n, splits.train.len()))
 }
 
-fn labels_of(data: &Dataset) -> Vec<u8> {
-    (0..data.len()).map(|i| data.label(i)).collect()
-}
-
 /// One line of the results table.
 struct ResultRow {
     name: String,
@@ -371,7 +367,7 @@ impl Representation {
     /// The 784 pixels in [0, 1].
     fn pixels(splits: &Splits) -> Representation {
         let pixels = |data: &Dataset| Features {
-            values: (0..data.len()).flat_map(|i| data.image(i).iter().map(|&p| p as f32 / 255.0)).collect(),
+            values: data.scaled_pixels(),
             width: aestudio::model::PIXELS,
         };
         Representation { name: "raw pixels".into(), train: pixels(&splits.train), test: pixels(&splits.test) }
@@ -379,20 +375,20 @@ impl Representation {
 
     /// Test accuracy of a linear probe trained on the first `n` training images, for each `n`.
     async fn probe_accuracies(&self, splits: &Splits, counts: &[usize], config: &ProbeConfig, device: &Device) -> Result<Vec<f64>, AeError> {
-        let (train_labels, test_labels) = (labels_of(&splits.train), labels_of(&splits.test));
+        let (train_labels, test_labels) = (splits.train.labels(), splits.test.labels());
         let mut accuracies = Vec::with_capacity(counts.len());
         for &n in counts {
             let probe = LinearProbe::fit(&self.train.first(n), &train_labels[..n], config, device).await?;
-            accuracies.push(probe.accuracy(&self.test, &test_labels, device).await?);
+            accuracies.push(probe.accuracy(&self.test, test_labels, device).await?);
         }
         Ok(accuracies)
     }
 
     /// k-means on the test images: matched accuracy and NMI against the labels.
     fn kmeans_scores(&self, test: &Dataset, k: usize, restarts: usize) -> Result<(f64, f64), AeError> {
-        let labels = labels_of(test);
+        let labels = test.labels();
         let solution = cluster::kmeans(&self.test.values, self.test.width, k, restarts, 300, 1)?;
-        Ok((cluster::cluster_accuracy(&solution.assignments, &labels)?, cluster::normalized_mutual_information(&solution.assignments, &labels)?))
+        Ok((cluster::cluster_accuracy(&solution.assignments, labels)?, cluster::normalized_mutual_information(&solution.assignments, labels)?))
     }
 }
 
@@ -574,11 +570,7 @@ async fn run(cli: Cli) -> Result<(), AeError> {
             for &class in &classes {
                 let started = Instant::now();
                 let model_auroc = anomaly::held_out_class_auroc(&config, &run.training(), &splits, class, &device).await?;
-                let pca = Pca::fit(&splits.train.filter_labels(|label| label != class), config.code_size)?;
-                let pca_auroc = anomaly::auroc(
-                    &pca.reconstruction_errors(&splits.test.filter_labels(|label| label != class)),
-                    &pca.reconstruction_errors(&splits.test.filter_labels(|label| label == class)),
-                )?;
+                let pca_auroc = anomaly::held_out_class_pca_auroc(&splits, class, config.code_size)?;
                 println!("held-out class {class} ({:>11}): AUROC {model_auroc:.4}, PCA {pca_auroc:.4}  ({:.0} s)", names[class as usize], started.elapsed().as_secs_f64());
                 model_aurocs.push(model_auroc);
                 pca_aurocs.push(pca_auroc);
@@ -626,7 +618,7 @@ async fn run(cli: Cli) -> Result<(), AeError> {
             std::fs::create_dir_all(&folder).map_err(|err| AeError::Data(format!("{}: {err}", folder.display())))?;
             let device = aestudio::backend::cpu_device();
             let files = DatasetFiles::by_name(&run.data.dataset)?;
-            let labels: Vec<u8> = (0..splits.test.len()).map(|i| splits.test.label(i)).collect();
+            let labels = splits.test.labels();
             println!("model: {} with each code size; {} epochs, seed {}, {}", base.describe(), run.epochs, run.seed, run.data.dataset);
             let (mut pca_points, mut model_points) = (Vec::new(), Vec::new());
             for &k in &sizes {
@@ -708,14 +700,7 @@ async fn run(cli: Cli) -> Result<(), AeError> {
             for k in code_sizes {
                 progress(&format!("PCA({k})"));
                 let principal = Representation::pca(&splits, k)?;
-                let mut aurocs = Vec::new();
-                for class in 0..10u8 {
-                    let pca = Pca::fit(&splits.train.filter_labels(|label| label != class), k)?;
-                    aurocs.push(anomaly::auroc(
-                        &pca.reconstruction_errors(&splits.test.filter_labels(|label| label != class)),
-                        &pca.reconstruction_errors(&splits.test.filter_labels(|label| label == class)),
-                    )?);
-                }
+                let aurocs = (0..10u8).map(|class| anomaly::held_out_class_pca_auroc(&splits, class, k)).collect::<Result<Vec<_>, _>>()?;
                 rows.push(ResultRow {
                     name: format!("PCA, {k} components"),
                     code: k.to_string(),

@@ -231,7 +231,7 @@ impl LatentMap {
             let at = |q: f64| along[((along.len() - 1) as f64 * q).round() as usize] as f64;
             map.extent[axis] = (at(0.05), at(0.95));
         }
-        let labels = (0..data.len()).map(|i| data.label(i)).collect();
+        let labels = data.labels().to_vec();
         Ok((map, MappedCodes { points, labels, axes: axes_name, explained }))
     }
 

@@ -93,7 +93,7 @@ pub async fn pretrain(config: &AutoencoderConfig, training: &TrainingConfig, dat
     widths.push(config.code_size);
 
     // The current stage's inputs, row by row, kept on the host between stages.
-    let mut features: Vec<f32> = (0..data.len()).flat_map(|i| data.image(i).iter().map(|&p| p as f32 / 255.0)).collect();
+    let mut features = data.scaled_pixels();
     let mut encoders = Vec::new();
     let mut decoders = Vec::new();
     let mut reports = Vec::new();

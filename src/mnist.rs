@@ -237,6 +237,16 @@ impl Dataset {
         self.labels[index]
     }
 
+    /// Every label, in image order.
+    pub fn labels(&self) -> &[u8] {
+        &self.labels
+    }
+
+    /// Every image's pixels scaled to [0, 1], row by row (`len() × 784` values).
+    pub fn scaled_pixels(&self) -> Vec<f32> {
+        self.images.iter().map(|&p| p as f32 / 255.0).collect()
+    }
+
     /// Mean and standard deviation of all pixels, scaled to [0, 1].
     pub fn pixel_statistics(&self) -> (f64, f64) {
         let n = self.images.len() as f64;

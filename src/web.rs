@@ -497,9 +497,7 @@ impl Lab {
     pub async fn anomaly_histogram(&mut self, bins: usize) -> Result<JsValue, JsError> {
         let scores = anomaly::reconstruction_errors(self.model()?, self.test()?, &self.device).await?;
         let histogram = Histogram::of(&scores, bins, 0.995)?;
-        let mut sorted = scores.clone();
-        sorted.sort_by(f32::total_cmp);
-        let threshold = sorted[(sorted.len() - 1) * 99 / 100];
+        let threshold = anomaly::quantile(&scores, 0.99);
         self.scores = Some(scores);
         #[derive(Serialize)]
         struct Reply {
@@ -543,17 +541,16 @@ impl Lab {
         let (train, test) = (self.train.as_ref().ok_or_else(|| invalid("the training set is not loaded"))?, self.test()?);
         check_label_count(labels, train.len())?;
         let train = train.take(labels);
-        let label_of = |data: &Dataset| (0..data.len()).map(|i| data.label(i)).collect::<Vec<u8>>();
         let config = ProbeConfig::new().with_epochs(epochs);
         let width = model.config().code_size;
         let train_codes = Features { values: explore::encode_dataset(model, &train, &self.device).await?, width };
         let test_codes = Features { values: explore::encode_dataset(model, test, &self.device).await?, width };
-        let probe = LinearProbe::fit(&train_codes, &label_of(&train), &config, &self.device).await?;
-        let on_codes = probe.accuracy(&test_codes, &label_of(test), &self.device).await?;
+        let probe = LinearProbe::fit(&train_codes, train.labels(), &config, &self.device).await?;
+        let on_codes = probe.accuracy(&test_codes, test.labels(), &self.device).await?;
         let on_pixels = if labels <= 1000 {
-            let pixels = |data: &Dataset| Features { values: (0..data.len()).flat_map(|i| data.image(i).iter().map(|&p| p as f32 / 255.0)).collect(), width: PIXELS };
-            let probe = LinearProbe::fit(&pixels(&train), &label_of(&train), &config, &self.device).await?;
-            Some(probe.accuracy(&pixels(test), &label_of(test), &self.device).await?)
+            let pixels = |data: &Dataset| Features { values: data.scaled_pixels(), width: PIXELS };
+            let probe = LinearProbe::fit(&pixels(&train), train.labels(), &config, &self.device).await?;
+            Some(probe.accuracy(&pixels(test), test.labels(), &self.device).await?)
         } else {
             None
         };
@@ -577,10 +574,9 @@ impl Lab {
         let scores = self.scores.as_ref().expect("just computed");
         let model_mse = scores.iter().map(|&s| s as f64).sum::<f64>() / scores.len() as f64;
         let points: Vec<f32> = pca.project(test).chunks(components).flat_map(|row| [row[0], row[1]]).collect();
-        let labels: Vec<u8> = (0..test.len()).map(|i| test.label(i)).collect();
         let reply = to_js(&serde_json::json!({ "components": components, "pcaMse": pca_mse, "modelMse": model_mse }))?;
         let reply = with_arrays(reply, &[("points", &points)])?;
-        Reflect::set(&reply, &"labels".into(), &js_sys::Uint8Array::from(labels.as_slice())).map_err(|_| JsError::new("cannot build a reply"))?;
+        Reflect::set(&reply, &"labels".into(), &js_sys::Uint8Array::from(test.labels())).map_err(|_| JsError::new("cannot build a reply"))?;
         Ok(reply)
     }
 
@@ -590,10 +586,9 @@ impl Lab {
         let test = self.test()?;
         let codes = explore::encode_dataset(model, test, &self.device).await?;
         let solution = cluster::kmeans(&codes, model.config().code_size, 10, restarts, 300, 1)?;
-        let labels: Vec<u8> = (0..test.len()).map(|i| test.label(i)).collect();
         to_js(&serde_json::json!({
-            "accuracy": cluster::cluster_accuracy(&solution.assignments, &labels)?,
-            "nmi": cluster::normalized_mutual_information(&solution.assignments, &labels)?,
+            "accuracy": cluster::cluster_accuracy(&solution.assignments, test.labels())?,
+            "nmi": cluster::normalized_mutual_information(&solution.assignments, test.labels())?,
         }))
     }
 }
