@@ -32,7 +32,7 @@ pub async fn reconstruction_errors(model: &Autoencoder, data: &Dataset, device: 
 /// # Shapes
 /// - images: `[batch, 784]`
 /// - output: `[batch]`
-pub fn per_image_mse(model: &Autoencoder, images: Tensor<2>) -> Tensor<1> {
+fn per_image_mse(model: &Autoencoder, images: Tensor<2>) -> Tensor<1> {
     let [batch, _] = images.dims();
     let output = sigmoid(model.decode(model.encode(images.clone()).mean));
     (output - images).powi_scalar(2).sum_dim(1).div_scalar(PIXELS as f64).reshape([batch])

@@ -54,6 +54,8 @@ pub struct Denoised {
     pub output_psnr: f32,
     /// Mean squared error per pixel of the output against the clean input.
     pub output_mse: f32,
+    /// Mean squared error per pixel of the clean input's own reconstruction: its anomaly score.
+    pub clean_mse: f32,
 }
 
 /// Corrupts `clean` (784 pixels) with `corruption`, drawn from the device RNG after seeding it
@@ -63,19 +65,23 @@ pub async fn denoise(model: &Autoencoder, clean: &[f32], corruption: &Corruption
     ensure(clean.len() == PIXELS, || format!("an image has {PIXELS} pixels, got {}", clean.len()))?;
     corruption.validate()?;
     device.seed(seed);
-    let noisy = corruption.apply(rows(clean, device)?).clamp(0.0, 1.0);
-    let code = model.encode(noisy.clone()).mean;
-    let output = sigmoid(model.decode(code.clone()));
+    let clean_row = rows(clean, device)?;
+    let noisy = corruption.apply(clean_row.clone()).clamp(0.0, 1.0);
+    // One forward pass for both rows: the noisy input (what the view shows) and the clean one (its
+    // anomaly score).
+    let codes = model.encode(Tensor::cat(vec![noisy.clone(), clean_row], 0)).mean;
+    let outputs = read_floats(sigmoid(model.decode(codes.clone()))).await?;
+    let (output, clean_output) = outputs.split_at(PIXELS);
     let noisy = read_floats(noisy).await?;
-    let output = read_floats(output).await?;
-    let output_mse = mse(&output, clean);
+    let output_mse = mse(output, clean);
     Ok(Denoised {
         noisy_psnr: psnr(mse(&noisy, clean)),
         output_psnr: psnr(output_mse),
         output_mse,
+        clean_mse: mse(clean_output, clean),
         noisy,
-        output,
-        code: read_floats(code).await?,
+        output: output.to_vec(),
+        code: read_floats(codes.slice([0..1, 0..model.config().code_size])).await?,
     })
 }
 

@@ -417,8 +417,6 @@ impl Lab {
     pub async fn denoise(&self, pixels: &[f32], corruption_json: &str, seed: u32) -> Result<JsValue, JsError> {
         let corruption: Corruption = serde_json::from_str(corruption_json).map_err(|err| invalid(format!("noise: {err}")))?;
         let denoised = explore::denoise(self.model()?, pixels, &corruption, seed as u64, &self.device).await?;
-        let clean = Tensor::<2>::from_data(TensorData::new(pixels.to_vec(), [1, PIXELS]), &self.device);
-        let score = read_floats(anomaly::per_image_mse(self.model()?, clean)).await?[0];
         #[derive(Serialize)]
         #[serde(rename_all = "camelCase")]
         struct Figures {
@@ -434,8 +432,8 @@ impl Lab {
             output_psnr: denoised.output_psnr,
             output_mse: denoised.output_mse,
             point: self.map.as_ref().map(|map| map.project(&denoised.code)),
-            score,
-            percentile: self.scores.as_ref().map(|scores| anomaly::percentile_of(scores, score)),
+            score: denoised.clean_mse,
+            percentile: self.scores.as_ref().map(|scores| anomaly::percentile_of(scores, denoised.clean_mse)),
         })?;
         with_arrays(figures, &[("noisy", &denoised.noisy), ("output", &denoised.output), ("code", &denoised.code)])
     }

@@ -484,6 +484,9 @@ fn a_briefly_trained_denoiser_raises_the_psnr_of_a_noisy_digit() {
         gains.push(result.output_psnr - result.noisy_psnr);
         let again = pollster::block_on(explore::denoise(&model, &clean, &noise, 7, &cpu_device())).unwrap();
         assert_eq!(again.noisy, result.noisy, "the same seed gives the same noise");
+        // The clean input's score comes from the same batched pass: its own reconstruction error.
+        let reconstructed = values(model.reconstruct(mnist().test.batch(&[index], &cpu_device())));
+        assert_close(result.clean_mse, explore::mse(&reconstructed, &clean) as f64, 1e-6);
     }
     // Noise sigma 0.5 leaves about 9.5 dB; 768 steps take every digit above it, by 3 dB on average
     // (the margins allow for flex's RNG being shared with the tests that run alongside).
