@@ -201,9 +201,14 @@ pub struct MappedCodes {
 impl LatentMap {
     /// Encodes `data` and fits the map to the codes; returns it with the mapped points.
     pub async fn fit(model: &Autoencoder, data: &Dataset, device: &Device) -> AeResult<(LatentMap, MappedCodes)> {
-        ensure(data.len() >= 2, || "a latent map needs at least two images".into())?;
-        let size = model.config().code_size;
         let codes = encode_dataset(model, data, device).await?;
+        LatentMap::from_codes(model.config().code_size, &codes, data)
+    }
+
+    /// Fits the map to the codes of `data` already computed (`data.len()` rows of `size` values).
+    pub fn from_codes(size: usize, codes: &[f32], data: &Dataset) -> AeResult<(LatentMap, MappedCodes)> {
+        ensure(data.len() >= 2, || "a latent map needs at least two images".into())?;
+        ensure(codes.len() == data.len() * size, || format!("{} code values for {} images of code size {size}", codes.len(), data.len()))?;
         let codes = DMatrix::from_row_iterator(data.len(), size, codes.iter().map(|&c| c as f64));
         let n = data.len() as f64;
         let mean: Vec<f64> = codes.column_iter().map(|c| c.sum() / n).collect();

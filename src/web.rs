@@ -325,6 +325,9 @@ pub struct Lab {
     map: Option<LatentMap>,
     /// The current model's anomaly score of every test image, computed on demand.
     scores: Option<Vec<f32>>,
+    /// The current model's code of every test image (row by row), computed once for the latent
+    /// map, the unit statistics, the probe and k-means.
+    codes: Option<Vec<f32>>,
 }
 
 #[wasm_bindgen]
@@ -332,7 +335,7 @@ impl Lab {
     #[wasm_bindgen(constructor)]
     pub fn new() -> Lab {
         run_static_constructors();
-        Lab { device: cpu_device(), model: None, provenance: String::new(), test: None, train: None, map: None, scores: None }
+        Lab { device: cpu_device(), model: None, provenance: String::new(), test: None, train: None, map: None, scores: None, codes: None }
     }
 
     /// Loads the test split of dataset `name` ("mnist" or "fashion-mnist") from its two
@@ -346,8 +349,7 @@ impl Lab {
         let count = test.len();
         self.test = Some(test);
         self.train = None;
-        self.map = None;
-        self.scores = None;
+        self.forget_model_results();
         Ok(count)
     }
 
@@ -369,8 +371,7 @@ impl Lab {
         let loaded = weights::load(bytes, &self.device)?;
         self.model = Some(loaded.model);
         self.provenance = loaded.provenance;
-        self.map = None;
-        self.scores = None;
+        self.forget_model_results();
         self.model_info()
     }
 
@@ -455,8 +456,13 @@ impl Lab {
     #[wasm_bindgen(js_name = latentMap)]
     pub async fn latent_map(&mut self, limit: usize) -> Result<JsValue, JsError> {
         let test = self.test()?;
-        let test = if limit == 0 || limit >= test.len() { test.clone() } else { test.take(limit) };
-        let (map, codes) = LatentMap::fit(self.model()?, &test, &self.device).await?;
+        let (map, codes) = if limit == 0 || limit >= test.len() {
+            self.ensure_test_codes().await?;
+            LatentMap::from_codes(self.model()?.config().code_size, self.test_codes(), self.test()?)?
+        } else {
+            // A training snapshot's quick map: a prefix, not worth keeping for a model that lives 2 s.
+            LatentMap::fit(self.model()?, &test.take(limit), &self.device).await?
+        };
         let reply = to_js(&serde_json::json!({ "axes": codes.axes, "explained": codes.explained }))?;
         let reply = with_arrays(reply, &[("points", &codes.points)])?;
         Reflect::set(&reply, &"labels".into(), &js_sys::Uint8Array::from(codes.labels.as_slice()))
@@ -509,12 +515,12 @@ impl Lab {
     /// What the code units do: `{filters, filterCount, meanActivations, rho, codeActivation}`:
     /// up to `count` first-layer filters as 784-pixel images (`null` for a conv encoder), each
     /// code unit's mean activation over the test set, and the sparsity target rho if any.
-    pub async fn units(&self, count: usize) -> Result<JsValue, JsError> {
+    pub async fn units(&mut self, count: usize) -> Result<JsValue, JsError> {
+        self.ensure_test_codes().await?;
         let model = self.model()?;
         let config = model.config();
         let filters = explore::filter_images(model, count).await?;
-        let codes = explore::encode_dataset(model, self.test()?, &self.device).await?;
-        let means = explore::column_means(&codes, config.code_size);
+        let means = explore::column_means(self.test_codes(), config.code_size);
         let rho = match config.regularizer {
             Some(Regularizer::SparseKl { rho, .. }) => Some(rho),
             _ => None,
@@ -534,7 +540,8 @@ impl Lab {
     /// Test accuracy of a softmax linear probe on the codes, trained with the first `labels`
     /// training images for `epochs` epochs, and (up to 1,000 labels, where it stays quick) of
     /// the same probe on raw pixels: `{codes, pixels}`.
-    pub async fn probe(&self, labels: usize, epochs: usize) -> Result<JsValue, JsError> {
+    pub async fn probe(&mut self, labels: usize, epochs: usize) -> Result<JsValue, JsError> {
+        self.ensure_test_codes().await?;
         let model = self.model()?;
         let (train, test) = (self.train.as_ref().ok_or_else(|| invalid("the training set is not loaded"))?, self.test()?);
         check_label_count(labels, train.len())?;
@@ -542,7 +549,7 @@ impl Lab {
         let config = ProbeConfig::new().with_epochs(epochs);
         let width = model.config().code_size;
         let train_codes = Features { values: explore::encode_dataset(model, &train, &self.device).await?, width };
-        let test_codes = Features { values: explore::encode_dataset(model, test, &self.device).await?, width };
+        let test_codes = Features { values: self.test_codes().to_vec(), width };
         let probe = LinearProbe::fit(&train_codes, train.labels(), &config, &self.device).await?;
         let on_codes = probe.accuracy(&test_codes, test.labels(), &self.device).await?;
         let on_pixels = if labels <= 1000 {
@@ -579,11 +586,10 @@ impl Lab {
     }
 
     /// k-means (k 10, k-means++, `restarts` restarts) on the test codes: `{accuracy, nmi}`.
-    pub async fn cluster(&self, restarts: usize) -> Result<JsValue, JsError> {
-        let model = self.model()?;
+    pub async fn cluster(&mut self, restarts: usize) -> Result<JsValue, JsError> {
+        self.ensure_test_codes().await?;
         let test = self.test()?;
-        let codes = explore::encode_dataset(model, test, &self.device).await?;
-        let solution = cluster::kmeans(&codes, model.config().code_size, 10, restarts, 300, 1)?;
+        let solution = cluster::kmeans(self.test_codes(), self.model()?.config().code_size, 10, restarts, 300, 1)?;
         to_js(&serde_json::json!({
             "accuracy": cluster::cluster_accuracy(&solution.assignments, test.labels())?,
             "nmi": cluster::normalized_mutual_information(&solution.assignments, test.labels())?,
@@ -598,6 +604,26 @@ impl Lab {
 
     fn test(&self) -> Result<&Dataset, JsError> {
         self.test.as_ref().ok_or_else(|| invalid("the test set is not loaded"))
+    }
+
+    /// Drops what was computed for the previous model or test set.
+    fn forget_model_results(&mut self) {
+        self.map = None;
+        self.scores = None;
+        self.codes = None;
+    }
+
+    /// Encodes the test set with the current model, unless that is done already.
+    async fn ensure_test_codes(&mut self) -> Result<(), JsError> {
+        if self.codes.is_none() {
+            self.codes = Some(explore::encode_dataset(self.model()?, self.test()?, &self.device).await?);
+        }
+        Ok(())
+    }
+
+    /// The codes [`Lab::ensure_test_codes`] made.
+    fn test_codes(&self) -> &[f32] {
+        self.codes.as_deref().expect("ensure_test_codes runs first")
     }
 }
 
