@@ -3,7 +3,7 @@
 #   ./build.sh serve   installs what the build needs, fetches MNIST, builds the wasm, serves www/
 #   ./build.sh test    installs what the tests need, then runs every test (native, browser, page)
 # Other steps: data (fetch and check MNIST), wasm (build the page's package), bench (print
-# figures: throughput, latency, memory), fuzz (fuzz the weight loader). Each step installs only
+# figures: one table of throughput, latency, load time and sizes), fuzz (fuzz the weight loader). Each step installs only
 # what it uses.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -130,14 +130,23 @@ npm_packages() {
   cp node_modules/uplot/dist/uPlot.esm.js node_modules/uplot/dist/uPlot.min.css www/vendor/
 }
 
-# One release build of the crate for wasm32; the browser tests reuse its dependencies.
+# Builds the crate for wasm32 with the given cargo flags and puts its JS package in www/$1.
+wasm_package() {
+  local out=$1; shift
+  cargo build --release --target wasm32-unknown-unknown --lib "$@"
+  wasm-bindgen --target web --out-dir "www/$out" "$CARGO_TARGET_DIR/wasm32-unknown-unknown/release/aestudio.wasm"
+  printf 'www/%s/aestudio_bg.wasm: %s bytes, %s gzip'"'"'d\n' "$out" \
+    "$(stat -c %s "www/$out/aestudio_bg.wasm")" "$(gzip -6 -c "www/$out/aestudio_bg.wasm" | wc -c)"
+}
+
+# Two packages: the CPU-only build every visitor gets (www/pkg), and the WebGPU build (www/pkg-gpu,
+# four times larger) the page fetches only for a real GPU adapter or when asked for WebGPU. The
+# WebGPU build shares its dependencies with the browser tests.
 wasm() {
-  say "building the wasm package"
-  cargo build --release --target wasm32-unknown-unknown --lib
-  wasm-bindgen --target web --out-dir www/pkg "$CARGO_TARGET_DIR/wasm32-unknown-unknown/release/aestudio.wasm"
+  say "building the wasm packages (CPU-only, then WebGPU)"
+  wasm_package pkg
+  wasm_package pkg-gpu --features webgpu
   npm_packages
-  printf 'www/pkg/aestudio_bg.wasm: %s bytes, %s gzip'"'"'d\n' \
-    "$(stat -c %s www/pkg/aestudio_bg.wasm)" "$(gzip -6 -c www/pkg/aestudio_bg.wasm | wc -c)"
 }
 
 serve() {
@@ -153,46 +162,65 @@ run_tests() {
   cargo test --release
   say "browser tests (wasm-bindgen-test in headless Chromium, CPU and WebGPU)"
   WASM_BINDGEN_TEST_TIMEOUT=300 CHROMEDRIVER=$(command -v chromedriver) \
-    cargo test --release --target wasm32-unknown-unknown --test web
+    cargo test --release --target wasm32-unknown-unknown --features webgpu --test web
   wasm
   say "end-to-end page tests (playwright-core)"
   node --test tests/e2e/
   say "all tests passed in $((SECONDS - started)) s"
 }
 
-# Figures, not tests (`./build.sh bench [cpu|latency|memory|load|native]`, all by default):
-#   cpu      VAE training throughput per CPU backend in the browser (flex vs the deprecated ndarray)
-#   latency  pointer event to painted output while drawing (median, p95), idle and while training
-#   memory   both workers' wasm memory and Chromium's RSS over 5,000 training steps in the page
-#   load     navigation to the first denoised digit (empty cache, reload) and the wasm's size
-#   native   native training samples/s per preset and the test-set evaluation time (CLI bench)
+# Figures, not tests (`./build.sh bench [native|browser|latency|load|memory|table]`, all by default).
+# Each part keeps its `bench-result` lines in target/bench/PART.log; `table` (run after any part)
+# joins every part's latest figures into one Markdown table.
+#   native   training samples/s and test-set evaluation, burn natively and PyTorch (when
+#            installed: PYTHON=path/to/python with torch), in alternating rounds
+#   browser  in headless Chromium: training on the CPU backend and on WebGPU, the wasm SIMD
+#            matmul peak, evaluation time and one denoise's latency
+#   latency  pointer event to painted output while drawing (idle and while training), and the
+#            page's own training rate
+#   load     navigation to the first denoised digit (empty cache, reload), the wasm sizes
+#   memory   both workers' wasm memory and Chromium's RSS over 5,000 training steps (not in the table)
 bench() {
-  local which=${1:-all}
+  local which=${1:-all} logs="$CARGO_TARGET_DIR/bench"
+  mkdir -p "$logs"
+  part() { [ "$which" = all ] || [ "$which" = "$1" ]; }
   setup_build; setup_test; data
-  if [ "$which" = all ] || [ "$which" = cpu ]; then
-    say "VAE training throughput per CPU backend, wasm in headless Chromium"
-    WASM_BINDGEN_TEST_TIMEOUT=600 CHROMEDRIVER=$(command -v chromedriver) \
-      cargo test --release --target wasm32-unknown-unknown --features ndarray --test web_bench -- --nocapture
+  if part native; then
+    say "native training throughput and evaluation time: burn, then PyTorch, two rounds"
+    local python=${PYTHON:-python3} round
+    : > "$logs/native.log"
+    for round in 1 2; do
+      cargo run --release -- bench | tee -a "$logs/native.log"
+      if "$python" -c 'import torch' 2>/dev/null; then
+        (cd tests/reference && "$python" pytorch_bench.py --data ../../data/mnist) | tee -a "$logs/native.log"
+      else
+        echo "(no PyTorch for $python: set PYTHON to a python with torch for the side-by-side rows)"
+      fi
+    done
   fi
-  if [ "$which" = all ] || [ "$which" = latency ] || [ "$which" = memory ] || [ "$which" = load ]; then
+  if part browser; then
+    say "training, evaluation and denoising in headless Chromium (CPU and WebGPU)"
+    WASM_BINDGEN_TEST_TIMEOUT=900 CHROMEDRIVER=$(command -v chromedriver) \
+      cargo test --release --target wasm32-unknown-unknown --features webgpu --test web_bench -- --nocapture \
+      | tee "$logs/browser.log"
+  fi
+  if part latency || part memory || part load; then
     wasm
   fi
-  if [ "$which" = all ] || [ "$which" = latency ]; then
+  if part latency; then
     say "live denoising latency in the page"
-    node tests/bench/latency.mjs
+    node tests/bench/latency.mjs | tee "$logs/latency.log"
   fi
-  if [ "$which" = all ] || [ "$which" = memory ]; then
+  if part load; then
+    say "page load to the first denoised digit"
+    node tests/bench/load.mjs | tee "$logs/load.log"
+  fi
+  if part memory; then
     say "memory over a long training run in the page"
     node tests/bench/memory.mjs
   fi
-  if [ "$which" = all ] || [ "$which" = load ]; then
-    say "page load to the first denoised digit"
-    node tests/bench/load.mjs
-  fi
-  if [ "$which" = all ] || [ "$which" = native ]; then
-    say "native training throughput and evaluation time"
-    cargo run --release -- bench
-  fi
+  say "the benchmark table (latest figures of each part, from $logs)"
+  node tests/bench/table.mjs "$logs"/*.log
 }
 
 # Fuzzing the weight-file loader (cargo-fuzz, libFuzzer, nightly): `./build.sh fuzz [seconds]`.

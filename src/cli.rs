@@ -775,8 +775,9 @@ async fn run(cli: Cli) -> Result<(), AeError> {
                     evaluate(&trainer.model(), &splits.test, 1000).await?;
                     evaluations.push(started.elapsed().as_secs_f64() * 1000.0);
                 }
+                let range = |values: &[f64]| -> (f64, f64) { values.iter().fold((f64::MAX, f64::MIN), |(a, b), &v| (a.min(v), b.max(v))) };
                 let spread = |values: &[f64]| {
-                    let (low, high) = values.iter().fold((f64::MAX, f64::MIN), |(a, b), &v| (a.min(v), b.max(v)));
+                    let (low, high) = range(values);
                     format!("({low:.0}-{high:.0})")
                 };
                 println!(
@@ -786,6 +787,22 @@ async fn run(cli: Cli) -> Result<(), AeError> {
                     spread(&rates),
                     median(evaluations.clone()),
                     spread(&evaluations)
+                );
+                // The same figures for `tests/bench/table.mjs`, which joins them with the browser's.
+                let backend = match device_choice {
+                    DeviceChoice::Cpu => "flex",
+                    DeviceChoice::Gpu => "wgpu",
+                };
+                let flops = config.flops_per_sample().training;
+                let (rate_low, rate_high) = range(&rates);
+                println!(
+                    "bench-result {}",
+                    serde_json::json!({ "where": "native", "kind": "train", "backend": backend, "model": name, "median": median(rates.clone()), "min": rate_low, "max": rate_high, "flops": flops })
+                );
+                let (eval_low, eval_high) = range(&evaluations);
+                println!(
+                    "bench-result {}",
+                    serde_json::json!({ "where": "native", "kind": "evaluate", "backend": backend, "model": name, "images": splits.test.len(), "median": median(evaluations.clone()), "min": eval_low, "max": eval_high })
                 );
             }
         }

@@ -17,6 +17,7 @@
 //! - [`mnist`]: the IDX data files, checked against their published checksums;
 //! - [`train`]: the async training loop and the test-set evaluation;
 //! - [`weights`]: the weight file (safetensors with the config in its metadata);
+//! - [`cost`]: the FLOPs of a forward pass and of a training step, for the benchmark;
 //! - [`backend`]: choosing the device (WebGPU on a real adapter, else the CPU);
 //! - `web` (wasm only): the JavaScript-facing session.
 
@@ -24,6 +25,7 @@ pub mod anomaly;
 pub mod backend;
 pub mod cluster;
 pub mod conv;
+pub mod cost;
 pub mod error;
 pub mod explore;
 pub mod layerwise;

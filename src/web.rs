@@ -105,6 +105,44 @@ pub async fn probe_adapter() -> AdapterReport {
     report
 }
 
+/// A WebGPU device, in the build that has burn's wgpu backend (`--features webgpu`).
+#[cfg(feature = "webgpu")]
+async fn webgpu_device() -> Result<Device, JsError> {
+    Device::wgpu_options()
+        .init_async()
+        .await
+        .map_err(|err| JsError::new(&AeError::Backend(format!("WebGPU device creation failed: {err}")).to_string()))
+}
+
+const CPU_ONLY_BUILD: &str = "this is the CPU-only build; WebGPU needs the page's WebGPU build (pkg-gpu)";
+
+/// The default (CPU-only) build has no WebGPU backend: the page loads `pkg-gpu/` for that.
+#[cfg(not(feature = "webgpu"))]
+async fn webgpu_device() -> Result<Device, JsError> {
+    Err(JsError::new(&AeError::Backend(CPU_ONLY_BUILD.into()).to_string()))
+}
+
+/// Whether this build has burn's WebGPU backend.
+#[wasm_bindgen(js_name = hasWebGpu)]
+pub fn has_webgpu() -> bool {
+    cfg!(feature = "webgpu")
+}
+
+/// What the browser's WebGPU adapter is, and whether the page should use it:
+/// `{api_present, adapter_found, is_fallback, vendor, architecture, description, real_gpu}`.
+/// The page asks this of the small CPU build before it downloads the WebGPU build.
+#[wasm_bindgen(js_name = probeWebGpu)]
+pub async fn probe_webgpu() -> Result<JsValue, JsError> {
+    let report = probe_adapter().await;
+    #[derive(Serialize)]
+    struct Probe {
+        #[serde(flatten)]
+        report: AdapterReport,
+        real_gpu: bool,
+    }
+    to_js(&Probe { real_gpu: report.is_real_gpu(), report })
+}
+
 /// Which backend a session runs on, and why.
 #[derive(Serialize)]
 struct BackendInfo {
@@ -145,21 +183,15 @@ impl Studio {
         let adapter = probe_adapter().await;
         let (use_gpu, reason) = match prefer.as_str() {
             "cpu" => (false, "the CPU backend was chosen".to_string()),
+            "gpu" if !has_webgpu() => return Err(JsError::new(&AeError::Backend(CPU_ONLY_BUILD.into()).to_string())),
             "gpu" if adapter.adapter_found => (true, "WebGPU was chosen".to_string()),
             "gpu" => return Err(JsError::new(&AeError::Backend(adapter.reason_for_cpu()).to_string())),
-            "auto" if adapter.is_real_gpu() => (true, format!("a WebGPU adapter was found ({} {})", adapter.vendor, adapter.architecture)),
+            "auto" if adapter.is_real_gpu() && has_webgpu() => (true, format!("a WebGPU adapter was found ({} {})", adapter.vendor, adapter.architecture)),
+            "auto" if adapter.is_real_gpu() => (false, format!("a WebGPU adapter was found ({} {}), but the WebGPU build was not loaded", adapter.vendor, adapter.architecture)),
             "auto" => (false, adapter.reason_for_cpu()),
             other => return Err(invalid(format!("backend must be auto, cpu or gpu, got '{other}'"))),
         };
-        let (device, kind) = if use_gpu {
-            let device = Device::wgpu_options()
-                .init_async()
-                .await
-                .map_err(|err| JsError::new(&AeError::Backend(format!("WebGPU device creation failed: {err}")).to_string()))?;
-            (device, BackendKind::Gpu)
-        } else {
-            (cpu_device(), BackendKind::Cpu)
-        };
+        let (device, kind) = if use_gpu { (webgpu_device().await?, BackendKind::Gpu) } else { (cpu_device(), BackendKind::Cpu) };
         Ok(Studio { device, backend: BackendInfo { kind, reason, adapter }, data: None, trainer: None, model: None })
     }
 

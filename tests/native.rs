@@ -772,3 +772,22 @@ fn the_joint_classifier_learns_the_labels_and_its_decoder_reconstructs() {
     assert!(mse(&model.autoencoder) < 0.5 * mse(&alone.autoencoder), "the reconstruction term trains the decoder");
     assert!(pollster::block_on(train_joint(&joint.with_alpha(-1.0), &labelled, &unlabelled, &device)).unwrap_err().to_string().contains("alpha"));
 }
+
+#[test]
+fn flops_per_sample_match_hand_counts() {
+    // VAE 784-400-(20+20)-400-784: the multiply-adds of a dense layer are its weights, so they are
+    // burn's parameter count less the biases (400 + 40 + 400 + 784).
+    let vae = Preset::Vae.config();
+    let layers = vae.layer_multiply_adds();
+    assert_eq!(layers, vec![313_600, 16_000, 8_000, 313_600]);
+    let parameters = vae.init(&cpu_device()).unwrap().num_params() as u64;
+    assert_eq!(layers.iter().sum::<u64>(), parameters - (400 + 40 + 400 + 784));
+    let flops = vae.flops_per_sample();
+    assert_eq!(flops.forward, 1_302_400);
+    // Forward, weight gradients, and input gradients of all but the first layer.
+    assert_eq!(flops.training, 2 * (3 * 651_200 - 313_600));
+    // Conv DAE [16, 32], code 32: 3x3 stride-2 maps 28 → 14 → 7 and back.
+    let conv = Preset::ConvDae.config().layer_multiply_adds();
+    let by_hand = [16 * 9 * 14 * 14, 16 * 32 * 9 * 7 * 7, 32 * 49 * 32, 32 * 32 * 49, 32 * 16 * 9 * 7 * 7, 16 * 9 * 14 * 14];
+    assert_eq!(conv, by_hand.to_vec());
+}

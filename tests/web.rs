@@ -57,6 +57,8 @@ async fn forward_backward(bytes: &[u8], input: &[f32], device: &Device) -> (f32,
     (objective, gradient)
 }
 
+/// Needs the WebGPU build (`--features webgpu`, as `./build.sh test` runs it).
+#[cfg(feature = "webgpu")]
 #[wasm_bindgen_test]
 async fn webgpu_forward_and_backward_match_the_cpu() {
     // No start hook runs under wasm-bindgen-test; the WebGPU backend needs the registrations.
@@ -100,6 +102,11 @@ async fn bad_input_reaches_javascript_as_readable_errors() {
     assert!(message.contains("load the data"), "{message}");
     let message = js_error_message(Studio::create("quantum".into()).await.err().expect("refused"));
     assert!(message.contains("auto, cpu or gpu"), "{message}");
+    #[cfg(not(feature = "webgpu"))]
+    {
+        let message = js_error_message(Studio::create("gpu".into()).await.err().expect("refused"));
+        assert!(message.contains("CPU-only build"), "{message}");
+    }
     let message = js_error_message(studio.load_dataset("mnist", b"junk", b"", b"", b"").err().expect("refused"));
     assert!(message.contains("failed its checksum"), "{message}");
     let message = js_error_message(studio.load_dataset("cifar", b"", b"", b"", b"").err().expect("refused"));

@@ -1,49 +1,156 @@
-//! A benchmark, not a test: training throughput of the canonical VAE (784-400-20-400-784,
-//! batch 128) on each CPU backend compiled into the wasm, in headless Chromium. Prints medians.
-//! Run with `./build.sh bench-cpu-backends` (builds with `--features ndarray`).
+//! A benchmark, not a test (`./build.sh bench browser`): in headless Chromium, training throughput
+//! of the canonical VAE and the convolutional DAE (batch 128) on the CPU backend and on WebGPU,
+//! the single-thread wasm matmul peak the CPU figures are measured against, the test set's
+//! evaluation time and one denoise's latency. Each figure is printed as a `bench-result` JSON line
+//! for `tests/bench/table.mjs`. Medians over repeated runs after a warm-up.
 #![cfg(target_arch = "wasm32")]
 
-use aestudio::backend::cpu_backends;
+use aestudio::backend::{cpu_backends, cpu_device};
+use aestudio::explore;
 use aestudio::mnist::Dataset;
 use aestudio::model::Preset;
-use aestudio::train::{Trainer, TrainingConfig};
+use aestudio::noise::Corruption;
+use aestudio::train::{Trainer, TrainingConfig, evaluate};
+use burn::prelude::*;
+use serde_json::{Value, json};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
 const BATCH: usize = 128;
-const STEPS: usize = 24;
-const REPEATS: usize = 5;
 
-#[wasm_bindgen_test]
-async fn vae_training_throughput_per_cpu_backend() {
-    let data = Dataset::from_idx(
+fn now_ms() -> f64 {
+    js_sys::Date::now()
+}
+
+fn report(mut figure: Value) {
+    figure["where"] = "browser".into();
+    web_sys::console::log_1(&format!("bench-result {figure}").into());
+}
+
+/// Median, minimum and maximum.
+fn spread(mut values: Vec<f64>) -> (f64, f64, f64) {
+    values.sort_by(f64::total_cmp);
+    (values[values.len() / 2], values[0], values[values.len() - 1])
+}
+
+fn training_slice() -> Dataset {
+    Dataset::from_idx(
         include_bytes!("../data/mnist/slice-512-images-idx3-ubyte"),
         include_bytes!("../data/mnist/slice-512-labels-idx1-ubyte"),
     )
-    .unwrap();
-    let mut lines = Vec::new();
-    for (name, device) in cpu_backends() {
-        // Enough epochs that the run never ends. Readbacks come at each epoch's end (every 4 steps on
-        // this slice); on the CPU they cost little.
-        let config = TrainingConfig::new().with_batch_size(BATCH).with_epochs(1_000).with_readback_every(STEPS);
-        let mut trainer = Trainer::new(&Preset::Vae.config(), config, &device, data.len()).unwrap();
-        trainer.train_steps(&data, STEPS).await.unwrap(); // warm-up
-        let mut rates = Vec::new();
-        while rates.len() < REPEATS {
-            let started = js_sys::Date::now();
-            let first = trainer.train_steps(&data, 0).await.unwrap().step;
-            let mut step = first;
-            while step - first < STEPS {
-                // Each call stops at an epoch's end (4 steps of this slice), so loop.
-                step = trainer.train_steps(&data, STEPS - (step - first)).await.unwrap().step;
-            }
-            rates.push((STEPS * BATCH) as f64 / ((js_sys::Date::now() - started) / 1000.0));
+    .unwrap()
+}
+
+/// Samples/s of `steps` optimizer steps, median of `repeats` runs after one warm-up run.
+async fn training_rates(preset: Preset, device: &Device, steps: usize, repeats: usize) -> (f64, f64, f64) {
+    let data = training_slice();
+    // Enough epochs that the run never ends; one loss readback per timed run.
+    let config = TrainingConfig::new().with_batch_size(BATCH).with_epochs(1_000_000).with_readback_every(steps);
+    let mut trainer = Trainer::new(&preset.config(), config, device, data.len()).unwrap();
+    let mut rates = Vec::new();
+    for run in 0..=repeats {
+        let started = now_ms();
+        let first = trainer.train_steps(&data, 0).await.unwrap().step;
+        let mut step = first;
+        while step - first < steps {
+            // Each call stops at an epoch's end (4 steps of this slice), so loop.
+            step = trainer.train_steps(&data, steps - (step - first)).await.unwrap().step;
         }
-        rates.sort_by(f64::total_cmp);
-        lines.push(format!("{name:>8}: median {:>6.0} samples/s (min {:.0}, max {:.0})", rates[REPEATS / 2], rates[0], rates[REPEATS - 1]));
+        // A readback waits for the device's queue (a GPU runs ahead).
+        trainer.model().reconstruct(data.batch(&[0], device)).into_data_async().await.unwrap();
+        if run > 0 {
+            rates.push((steps * BATCH) as f64 / ((now_ms() - started) / 1000.0));
+        }
     }
-    for line in &lines {
-        web_sys::console::log_1(&line.into());
+    spread(rates)
+}
+
+fn report_training(backend: &str, preset: Preset, (median, min, max): (f64, f64, f64)) {
+    let flops = preset.config().flops_per_sample().training;
+    report(json!({ "kind": "train", "backend": backend, "model": preset.name(), "median": median, "min": min, "max": max, "flops": flops }));
+}
+
+#[wasm_bindgen_test]
+async fn cpu_training_throughput() {
+    // `flex`, and `ndarray` too in a build with `--features ndarray`.
+    for (name, cpu) in cpu_backends() {
+        report_training(name, Preset::Vae, training_rates(Preset::Vae, &cpu, 24, 5).await);
+        report_training(name, Preset::ConvDae, training_rates(Preset::ConvDae, &cpu, 8, 5).await);
     }
+}
+
+/// Single-thread f32 matmul through the same kernels as training (burn `flex`, `gemm` with wasm
+/// SIMD): a 1024³ product (the peak), and the VAE's largest layer at batch 128.
+#[wasm_bindgen_test]
+async fn matmul_peak() {
+    let cpu = cpu_device();
+    for (name, [m, k, n]) in [("1024x1024x1024", [1024, 1024, 1024]), ("128x784x400", [128, 784, 400])] {
+        let a = Tensor::<2>::random([m, k], burn::tensor::Distribution::Default, &cpu);
+        let b = Tensor::<2>::random([k, n], burn::tensor::Distribution::Default, &cpu);
+        let repeats = if m == 1024 { 3 } else { 200 };
+        let mut rates = Vec::new();
+        for run in 0..=5 {
+            let started = now_ms();
+            for _ in 0..repeats {
+                let product = a.clone().matmul(b.clone());
+                product.into_data_async().await.unwrap();
+            }
+            if run > 0 {
+                rates.push((2 * m * k * n * repeats) as f64 / ((now_ms() - started) / 1000.0) / 1e9);
+            }
+        }
+        let (median, min, max) = spread(rates);
+        report(json!({ "kind": "matmul", "shape": name, "median": median, "min": min, "max": max }));
+    }
+}
+
+/// The 10,000 test images through the pretrained denoiser, and one drawing's denoise (noise,
+/// forward pass, the clean input's score) as the live worker runs it.
+#[wasm_bindgen_test]
+async fn evaluation_and_denoise_latency() {
+    let cpu = cpu_device();
+    let test = Dataset::from_idx(include_bytes!("../data/mnist/t10k-images-idx3-ubyte"), include_bytes!("../data/mnist/t10k-labels-idx1-ubyte")).unwrap();
+    let model = aestudio::weights::load(include_bytes!("../www/models/dae.safetensors"), &cpu).unwrap().model;
+    let mut times = Vec::new();
+    for run in 0..=5 {
+        let started = now_ms();
+        evaluate(&model, &test, 1000).await.unwrap();
+        if run > 0 {
+            times.push(now_ms() - started);
+        }
+    }
+    let (median, min, max) = spread(times);
+    report(json!({ "kind": "evaluate", "backend": "flex", "model": "dae", "images": test.len(), "median": median, "min": min, "max": max }));
+
+    let pixels: Vec<f32> = test.image(0).iter().map(|&p| p as f32 / 255.0).collect();
+    let corruption = Corruption::Gaussian { sigma: 0.3 };
+    let mut times = Vec::new();
+    for seed in 0..520 {
+        let started = now_ms();
+        explore::denoise(&model, &pixels, &corruption, seed, &cpu).await.unwrap();
+        if seed >= 20 {
+            times.push(now_ms() - started);
+        }
+    }
+    times.sort_by(f64::total_cmp);
+    let p95 = times[times.len() * 95 / 100];
+    report(json!({ "kind": "denoise", "backend": "flex", "model": "dae", "median": times[times.len() / 2], "p95": p95 }));
+}
+
+/// WebGPU on whatever adapter Chromium offers (SwiftShader on a machine without a GPU).
+#[cfg(feature = "webgpu")]
+#[wasm_bindgen_test]
+async fn webgpu_training_throughput() {
+    aestudio::web::run_static_constructors();
+    let adapter = aestudio::web::probe_adapter().await;
+    if !adapter.adapter_found {
+        web_sys::console::log_1(&"no WebGPU adapter: no WebGPU figures".into());
+        return;
+    }
+    let gpu = Device::wgpu_options().init_async().await.expect("a WebGPU device");
+    let backend = format!("webgpu ({})", if adapter.architecture.is_empty() { &adapter.vendor } else { &adapter.architecture });
+    let steps = if adapter.is_real_gpu() { 48 } else { 4 };
+    report_training(&backend, Preset::Vae, training_rates(Preset::Vae, &gpu, steps, 3).await);
+    report_training(&backend, Preset::ConvDae, training_rates(Preset::ConvDae, &gpu, steps, 3).await);
 }

@@ -1,7 +1,7 @@
 // The training worker: owns the wasm training session (WebGPU or CPU), so the page never freezes.
 // Protocol: {command} in (start, train, resume, pause, continue, stop); {status} out (loading,
 // ready, configured, progress, digits, evaluation, snapshot, paused, stopped, done, error).
-import init, { Studio } from './pkg/aestudio.js';
+import initCpuBuild, { probeWebGpu } from './pkg/aestudio.js';
 import { DATASETS, fetchGunzipped, firstOfEachClass, TEST_FILES, TRAIN_FILES } from './data.js';
 
 // Test images shown with their reconstructions: the first of each class, then two more.
@@ -15,6 +15,7 @@ const SNAPSHOT_EVERY_MS = 2000;
 
 let studio = null;
 let wasm = null;
+let Studio = null; // the class of the build in use (CPU-only, or the WebGPU build)
 // With the page's ?test-hooks, the WebGPU devices this worker creates, so a test can destroy
 // them (a real device loss, triggered on purpose).
 const devices = [];
@@ -34,9 +35,25 @@ function keepDevices() {
   };
 }
 
+/**
+ * Loads the wasm build a backend choice needs: the small CPU-only build (the one the live worker
+ * uses, so usually cached), or the WebGPU build (four times larger) only for "gpu", or for "auto"
+ * where the browser offers a real GPU adapter. The CPU build's probe decides, without a device.
+ */
+async function loadBuild(backend) {
+  const cpuWasm = await initCpuBuild();
+  const wantGpu = backend === 'gpu' || (backend === 'auto' && (await probeWebGpu()).real_gpu);
+  if (!wantGpu) return [cpuWasm, await import('./pkg/aestudio.js')];
+  post({ status: 'loading', message: 'Fetching the WebGPU build…' });
+  const gpuBuild = await import('./pkg-gpu/aestudio.js');
+  return [await gpuBuild.default(), gpuBuild];
+}
+
 async function start(backend, dataset, testHooks) {
   if (testHooks && self.GPUAdapter) keepDevices();
-  wasm = await init();
+  let build;
+  [wasm, build] = await loadBuild(backend);
+  Studio = build.Studio;
   studio = await Studio.create(backend);
   post({ status: 'loading', message: `Fetching ${DATASETS[dataset].label} for training…` });
   const files = await Promise.all([...TRAIN_FILES, ...TEST_FILES].map((file) => fetchGunzipped(dataset, file)));

@@ -48,12 +48,20 @@ async function drawFor(page, moves) {
   await page.waitForFunction(() => !window.aestudio.busy);
 }
 
-async function scenario(page, name, moves) {
+async function scenario(page, name, moves, key) {
   const start = await page.evaluate(() => window.aestudio.latencies.length);
   await drawFor(page, moves);
   const latencies = await page.evaluate((n) => window.aestudio.latencies.slice(n), start);
   const row = [name, latencies.length, quantile(latencies, 0.5).toFixed(1), quantile(latencies, 0.95).toFixed(1), Math.max(...latencies).toFixed(1)];
   console.log(row.map((cell, i) => String(cell).padStart(i ? 10 : 34)).join(''));
+  console.log(`bench-result ${JSON.stringify({ where: 'page', kind: 'latency', scenario: key, updates: latencies.length,
+    median: quantile(latencies, 0.5), p95: quantile(latencies, 0.95), max: Math.max(...latencies) })}`);
+}
+
+/** The samples/s the page's status line shows for the run in progress. */
+async function pageRate(page) {
+  const status = await page.textContent('#status');
+  return { status, rate: Number(/([\d,]+) samples\/s/.exec(status)?.[1].replaceAll(',', '')) };
 }
 
 const server = await serveWww();
@@ -64,14 +72,20 @@ try {
   await page.locator('#pad').scrollIntoViewIfNeeded();
   console.log(`model: ${await page.textContent('#model-info')}`);
   console.log(`${'scenario'.padStart(34)}${'updates'.padStart(10)}${'median'.padStart(10)}${'p95'.padStart(10)}${'max'.padStart(10)}  (ms)`);
-  await scenario(page, 'drawing, page idle', MOVES);
+  await scenario(page, 'drawing, page idle', MOVES, 'idle');
   await page.selectOption('#preset', 'vae');
   await page.fill('input[name=epochs]', '50');
   await page.click('#train');
   await page.waitForFunction(() => /samples\/s/.test(document.getElementById('status').textContent), null, { timeout: 60_000 });
   await page.locator('#pad').scrollIntoViewIfNeeded();
-  await scenario(page, 'drawing while the VAE trains (CPU)', MOVES);
+  await scenario(page, 'drawing while the VAE trains (CPU)', MOVES, 'training');
   console.log(`training meanwhile: ${await page.textContent('#status')}`);
+  // The page's own training figure (readbacks, digit refreshes and weight snapshots included),
+  // after 20 s of training with nobody drawing.
+  await new Promise((r) => setTimeout(r, 20_000));
+  const { status, rate } = await pageRate(page);
+  console.log(`training alone: ${status}`);
+  console.log(`bench-result ${JSON.stringify({ where: 'page', kind: 'train', backend: 'flex', model: 'vae', median: rate })}`);
   await page.click('#stop');
 } finally {
   await browser.close();

@@ -1,6 +1,6 @@
 // Page load: the time from navigation to the first denoised digit painted (the page's
 // window.aestudio.firstOutputAt), with an empty cache (a new browser context) and again on a
-// reload of that context, and the wasm package's size raw and gzip'd. Prints medians.
+// reload of that context, and the wasm packages' sizes raw and gzip'd. Prints medians.
 //   node tests/bench/load.mjs [runs, default 5]
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
@@ -28,11 +28,11 @@ try {
     warm.push(await firstOutput(page));
     await context.close();
   }
-  const wasm = readFileSync(`${root}/www/pkg/aestudio_bg.wasm`);
-  const fmt = (values) => `median ${median(values).toFixed(0)} ms (${Math.min(...values).toFixed(0)}-${Math.max(...values).toFixed(0)})`;
-  console.log(`navigation to the first denoised digit, ${RUNS} runs: empty cache ${fmt(cold)}; reload ${fmt(warm)}`);
-  console.log(`wasm package: ${wasm.length.toLocaleString('en')} bytes raw, ${gzipSync(wasm, { level: 6 }).length.toLocaleString('en')} gzip'd (level 6);`
-    + ' the bench server (python3 -m http.server) sends it uncompressed');
+  for (const pkg of ['pkg', 'pkg-gpu']) {
+    const wasm = readFileSync(`${root}/www/${pkg}/aestudio_bg.wasm`);
+    console.log(`www/${pkg}: ${wasm.length.toLocaleString('en')} bytes raw, ${gzipSync(wasm, { level: 6 }).length.toLocaleString('en')} gzip'd (level 6)`);
+  }
+  console.log('the bench server (python3 -m http.server) sends the wasm uncompressed; the page loads www/pkg, and www/pkg-gpu only for a real GPU');
 } finally {
   await browser.close();
   server.stop();

@@ -12,6 +12,7 @@ let browser;
 let page;
 let baseUrl;
 const problems = [];
+const requested = []; // every URL the page and its workers fetched
 
 before(async () => {
   server = await serveWww();
@@ -22,6 +23,7 @@ before(async () => {
   page = await context.newPage();
   page.on('console', (msg) => { if (msg.type() === 'error') problems.push(msg.text()); });
   page.on('pageerror', (err) => problems.push(err.message));
+  context.on('request', (request) => requested.push(new URL(request.url()).pathname));
   await openPage();
 });
 
@@ -324,6 +326,12 @@ test('a diverging run stops with the reason and the last good weights stay in us
   await page.fill('input[name=learning_rate]', '0.001');
 });
 
+test('a visitor without a real GPU downloads only the CPU-only wasm build', () => {
+  // Chromium here offers SwiftShader, a software adapter: the page must not fetch the WebGPU build.
+  assert.ok(requested.includes('/pkg/aestudio_bg.wasm'), `fetched: ${requested.join(', ')}`);
+  assert.deepEqual(requested.filter((path) => path.includes('pkg-gpu')), []);
+});
+
 test('a WebGPU device lost mid-run: training goes on on the CPU from the last weights', async () => {
   await page.goto(`${baseUrl}?test-hooks`);
   await page.waitForFunction(() => !document.getElementById('train').disabled, null, { timeout: 120_000 });
@@ -331,6 +339,7 @@ test('a WebGPU device lost mid-run: training goes on on the CPU from the last we
   await page.selectOption('#backend-choice', 'gpu');
   await page.waitForFunction(() => document.getElementById('backend').dataset.kind === 'gpu'
     && !document.getElementById('train').disabled, null, { timeout: 120_000 });
+  assert.ok(requested.includes('/pkg-gpu/aestudio_bg.wasm'), 'asking for WebGPU fetched the WebGPU build');
   await page.selectOption('#preset', 'ae');
   await page.fill('input[name=batch_size]', '32');
   await page.click('#train');

@@ -1,0 +1,57 @@
+//! Arithmetic cost of a model, for the benchmark's GFLOP/s: the multiply-adds of its dense layers
+//! and convolutions. Elementwise work (activations, the loss, Adam) is left out: it is a few
+//! percent of a step and has no agreed FLOP count.
+
+use crate::conv::IMAGE_SIDE;
+use crate::model::{Architecture, AutoencoderConfig, PIXELS};
+
+/// Floating-point operations per sample (a multiply-add counts as two).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Flops {
+    /// One forward pass.
+    pub forward: u64,
+    /// One training step: the forward pass, every weight gradient, and every input gradient but
+    /// the first layer's (the images need none).
+    pub training: u64,
+}
+
+impl AutoencoderConfig {
+    /// Multiply-adds per sample of each weight layer, from input to output.
+    pub fn layer_multiply_adds(&self) -> Vec<u64> {
+        let encoder_output = if self.variational { 2 * self.code_size } else { self.code_size };
+        match &self.architecture {
+            Architecture::Mlp { hidden } => {
+                let mut widths = vec![PIXELS];
+                widths.extend(hidden);
+                widths.push(encoder_output);
+                let mut decoder = vec![self.code_size];
+                decoder.extend(hidden.iter().rev());
+                decoder.push(PIXELS);
+                let pairs = |w: &[usize]| w.windows(2).map(|p| (p[0] * p[1]) as u64).collect::<Vec<_>>();
+                [pairs(&widths), pairs(&decoder)].concat()
+            }
+            Architecture::Conv { channels: [first, second] } => {
+                let (middle, bottom) = (IMAGE_SIDE / 2, IMAGE_SIDE / 4);
+                let (first, second) = (*first as u64, *second as u64);
+                let area = |side: usize| (side * side) as u64;
+                vec![
+                    // 3x3 stride-2 convolutions: one multiply-add per kernel tap per output pixel.
+                    first * 9 * area(middle),
+                    first * second * 9 * area(bottom),
+                    second * area(bottom) * encoder_output as u64,
+                    self.code_size as u64 * second * area(bottom),
+                    // Transposed: one multiply-add per kernel tap per input pixel.
+                    second * first * 9 * area(bottom),
+                    first * 9 * area(middle),
+                ]
+            }
+        }
+    }
+
+    /// FLOPs per sample of a forward pass and of a training step.
+    pub fn flops_per_sample(&self) -> Flops {
+        let layers = self.layer_multiply_adds();
+        let total: u64 = layers.iter().sum();
+        Flops { forward: 2 * total, training: 2 * (3 * total - layers[0]) }
+    }
+}
