@@ -169,15 +169,15 @@ run_tests() {
   say "all tests passed in $((SECONDS - started)) s"
 }
 
-# Figures, not tests (`./build.sh bench [native|browser|latency|load|memory|table]`, all by default).
+# Figures, not tests (`./build.sh bench [native|browser|page|latency|load|memory|table]`, all by default).
 # Each part keeps its `bench-result` lines in target/bench/PART.log; `table` (run after any part)
 # joins every part's latest figures into one Markdown table.
 #   native   training samples/s and test-set evaluation, burn natively and PyTorch (when
 #            installed: PYTHON=path/to/python with torch), in alternating rounds
 #   browser  in headless Chromium: training on the CPU backend and on WebGPU, the wasm SIMD
 #            matmul peak, evaluation time and one denoise's latency
-#   latency  pointer event to painted output while drawing (idle and while training), and the
-#            page's own training rate
+#   page     the page's own training rate (its status line), 1 and 2 CPU workers
+#   latency  pointer event to painted output while drawing, idle and while the VAE trains
 #   load     navigation to the first denoised digit (empty cache, reload), the wasm sizes
 #   memory   both workers' wasm memory and Chromium's RSS over 5,000 training steps (not in the table)
 bench() {
@@ -204,8 +204,12 @@ bench() {
       cargo test --release --target wasm32-unknown-unknown --features webgpu --test web_bench -- --nocapture \
       | tee "$logs/browser.log"
   fi
-  if part latency || part memory || part load; then
+  if part page || part latency || part memory || part load; then
     wasm
+  fi
+  if part page; then
+    say "training in the page: 1 and 2 CPU workers"
+    node tests/bench/page-training.mjs | tee "$logs/page.log"
   fi
   if part latency; then
     say "live denoising latency in the page"

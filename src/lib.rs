@@ -15,7 +15,8 @@
 //! - [`preprocess`]: a drawing turned into an MNIST-like 28x28 input;
 //! - [`loss`]: the loss terms, small pure functions;
 //! - [`mnist`]: the IDX data files, checked against their published checksums;
-//! - [`train`]: the async training loop and the test-set evaluation;
+//! - [`train`]: the async training loop (alone, or data-parallel with replicas) and the test-set evaluation;
+//! - [`gradients`]: gradients as one flat vector, as data-parallel replicas exchange them;
 //! - [`weights`]: the weight file (safetensors with the config in its metadata);
 //! - [`cost`]: the FLOPs of a forward pass and of a training step, for the benchmark;
 //! - [`backend`]: choosing the device (WebGPU on a real adapter, else the CPU);
@@ -28,6 +29,7 @@ pub mod conv;
 pub mod cost;
 pub mod error;
 pub mod explore;
+pub mod gradients;
 pub mod layerwise;
 pub mod loss;
 pub mod mlp;

@@ -12,6 +12,7 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 
 use crate::error::{AeError, AeResult, ensure};
+use crate::gradients;
 use crate::loss::{bce_with_logits, squared_error};
 use crate::mnist::Dataset;
 use crate::model::{Autoencoder, AutoencoderConfig, PIXELS};
@@ -177,6 +178,16 @@ impl Trainer {
     /// Reads the loss back every `readback_every` steps and at each epoch's end; if it is NaN or
     /// infinite, restores the last good weights and fails with [`AeError::Diverged`].
     pub async fn train_steps(&mut self, data: &Dataset, max_steps: usize) -> AeResult<Progress> {
+        self.train_steps_with(data, max_steps, &mut NoReplicas).await
+    }
+
+    /// [`Trainer::train_steps`] with each batch split between this trainer (the leader, which
+    /// takes the first share) and `replicas`: every step, they compute their shares' gradients in
+    /// parallel, the leader sums them and every replica applies the sum. The run is the same as on
+    /// one trainer (the gradient of the batch's mean objective), but for the random draws (noise,
+    /// a VAE's samples), and, for the KL-sparse penalty, the code's mean activation is estimated
+    /// per share.
+    pub async fn train_steps_with(&mut self, data: &Dataset, max_steps: usize, replicas: &mut impl Replicas) -> AeResult<Progress> {
         ensure(data.len() == self.order.len(), || {
             format!("this run was set up for {} training images, got {}", self.order.len(), data.len())
         })?;
@@ -189,7 +200,7 @@ impl Trainer {
             if self.is_finished() {
                 break;
             }
-            self.step_once(data);
+            self.step_with(data, replicas).await?;
             if self.position >= self.order.len() {
                 self.position = 0;
                 self.epoch += 1;
@@ -224,23 +235,92 @@ impl Trainer {
         self.epoch >= self.config.epochs
     }
 
-    fn step_once(&mut self, data: &Dataset) {
-        let end = (self.position + self.config.batch_size).min(self.order.len());
-        let clean = data.batch(&self.order[self.position..end], &self.device);
-        self.position = end;
+    /// The next batch's range in the shuffled order; moves on to the batch after it.
+    fn next_batch(&mut self) -> std::ops::Range<usize> {
+        let start = self.position;
+        self.position = (start + self.config.batch_size).min(self.order.len());
         self.step += 1;
+        // Whole epochs wrap in `train_steps_with`; a follower wraps here, at the same steps.
+        start..self.position
+    }
 
+    /// Gradients of the objective on the images at `range` of the order, scaled by the share of
+    /// the batch they are (so that the shares' gradients sum to the batch's); with `record`, the
+    /// objective joins the losses to read back. An empty share has no gradient (zeros).
+    fn gradients_of(&mut self, data: &Dataset, range: std::ops::Range<usize>, batch_len: usize, record: bool) -> GradientsParams {
+        if range.is_empty() {
+            return GradientsParams::new();
+        }
+        let share = range.len() as f64 / batch_len as f64;
+        let clean = data.batch(&self.order[range], &self.device);
         let input = self.model.config().corruption.apply(clean.clone());
         let objective = self.model.loss(input, clean).objective;
-        let gradients = GradientsParams::from_grads(objective.backward(), &self.model);
-        self.model = self.optimizer.step(self.config.learning_rate, self.model.clone(), gradients);
+        let scaled = if share < 1.0 { objective.clone() * share } else { objective.clone() };
+        let gradients = GradientsParams::from_grads(scaled.backward(), &self.model);
+        if record {
+            let objective = objective.detach();
+            self.pending_loss = Some(match self.pending_loss.take() {
+                Some(sum) => sum + objective,
+                None => objective,
+            });
+            self.pending_steps += 1;
+        }
+        gradients
+    }
 
-        let objective = objective.detach();
-        self.pending_loss = Some(match self.pending_loss.take() {
-            Some(sum) => sum + objective,
-            None => objective,
-        });
-        self.pending_steps += 1;
+    fn apply(&mut self, gradients: GradientsParams) {
+        self.model = self.optimizer.step(self.config.learning_rate, self.model.clone(), gradients);
+    }
+
+    /// One optimizer step, alone or with `replicas` (see [`Trainer::train_steps_with`]).
+    async fn step_with(&mut self, data: &Dataset, replicas: &mut impl Replicas) -> AeResult<()> {
+        let batch = self.next_batch();
+        let parts = replicas.count() + 1;
+        if parts == 1 {
+            let gradients = self.gradients_of(data, batch.clone(), batch.len(), true);
+            self.apply(gradients);
+            return Ok(());
+        }
+        replicas.start_shares();
+        let own = self.gradients_of(data, share_of(batch.clone(), 0, parts), batch.len(), true);
+        let mut sum = gradients::flatten(&self.model, &own).await?;
+        for other in replicas.collect().await? {
+            gradients::accumulate(&mut sum, &other)?;
+        }
+        // The replicas first: their next share waits on this, the leader's does not.
+        replicas.apply(&sum);
+        self.apply_gradients(&sum)?;
+        Ok(())
+    }
+
+    /// A follower's part of a data-parallel step: the gradient of share `part` (of `parts`) of
+    /// the next batch, flat (see [`gradients::flatten`]). The leader sums the shares and hands the
+    /// sum to [`Trainer::apply_gradients`]. A follower moves through the same shuffled order as
+    /// its leader, so both must have been set up with the same training config.
+    pub async fn share_gradients(&mut self, data: &Dataset, part: usize, parts: usize) -> AeResult<Vec<f32>> {
+        ensure(part < parts, || format!("share {part} of {parts} does not exist"))?;
+        ensure(data.len() == self.order.len(), || format!("this run was set up for {} training images, got {}", self.order.len(), data.len()))?;
+        let batch = self.next_batch();
+        if self.position >= self.order.len() {
+            self.position = 0;
+            self.epoch += 1;
+            self.order.shuffle(&mut self.rng);
+        }
+        let own = self.gradients_of(data, share_of(batch.clone(), part, parts), batch.len(), false);
+        gradients::flatten(&self.model, &own).await
+    }
+
+    /// An optimizer step with a summed flat gradient (a data-parallel step's last part).
+    pub fn apply_gradients(&mut self, sum: &[f32]) -> AeResult<()> {
+        let gradients = gradients::unflatten(&self.model, sum, &self.device.clone().inner())?;
+        self.apply(gradients);
+        Ok(())
+    }
+
+    /// Gives this trainer's random draws (noise, a VAE's samples) a stream of their own, for
+    /// replica `part` of a data-parallel run (replicas start from the same seed).
+    pub fn reseed_for_replica(&self, part: usize) {
+        self.device.seed(self.config.seed.wrapping_add((part as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)).wrapping_add(self.step as u64));
     }
 
     async fn read_back_loss(&mut self) -> AeResult<Option<f32>> {
@@ -258,6 +338,51 @@ impl Trainer {
         self.epoch_loss.1 += steps;
         Ok(Some(mean))
     }
+}
+
+/// The other replicas of a data-parallel run, as the leader (replica 0) sees them; in the page
+/// each is a web worker with its own [`Trainer`] (see [`Trainer::share_gradients`]).
+#[allow(async_fn_in_trait)]
+pub trait Replicas {
+    /// How many replicas there are besides the leader.
+    fn count(&self) -> usize;
+    /// Asks every replica to compute its share of the next batch (replica `i` takes share `i`).
+    fn start_shares(&mut self);
+    /// Their shares' flat gradients.
+    async fn collect(&mut self) -> AeResult<Vec<Vec<f32>>>;
+    /// Hands them the summed gradient to apply.
+    fn apply(&mut self, sum: &[f32]);
+}
+
+/// No replicas: a trainer alone.
+pub struct NoReplicas;
+
+impl Replicas for NoReplicas {
+    fn count(&self) -> usize {
+        0
+    }
+    fn start_shares(&mut self) {}
+    async fn collect(&mut self) -> AeResult<Vec<Vec<f32>>> {
+        Ok(Vec::new())
+    }
+    fn apply(&mut self, _sum: &[f32]) {}
+}
+
+/// The leader's share of a batch against each replica's: a replica's step also waits on the
+/// messages to and from its worker and applies the sum before its next share, so the leader
+/// takes a little more of the batch (measured in the page: 5:4 evens out their waits).
+const LEADER_WEIGHT: usize = 5;
+const REPLICA_WEIGHT: usize = 4;
+
+/// Share `part` of `parts` of a batch, contiguous: part 0 (the leader) weighs `LEADER_WEIGHT`,
+/// the others `REPLICA_WEIGHT`.
+fn share_of(batch: std::ops::Range<usize>, part: usize, parts: usize) -> std::ops::Range<usize> {
+    let total = LEADER_WEIGHT + REPLICA_WEIGHT * (parts - 1);
+    let boundary = |part: usize| {
+        let weight = if part == 0 { 0 } else { LEADER_WEIGHT + REPLICA_WEIGHT * (part - 1) };
+        batch.start + batch.len() * weight / total
+    };
+    boundary(part)..boundary(part + 1)
 }
 
 /// Trains a fresh model of `model_config` on `data` for all of `training`'s epochs and returns

@@ -20,7 +20,7 @@ use crate::probe::{Features, LinearProbe, ProbeConfig, check_label_count};
 use crate::model::{Autoencoder, AutoencoderConfig, PIXELS, Preset};
 use crate::noise::Corruption;
 use crate::preprocess::to_mnist;
-use crate::train::{Trainer, TrainingConfig, evaluate};
+use crate::train::{NoReplicas, Replicas, Trainer, TrainingConfig, evaluate};
 use crate::weights;
 
 impl From<AeError> for JsValue {
@@ -233,9 +233,20 @@ impl Studio {
     /// error says so and the last good weights stay in use.
     #[wasm_bindgen(js_name = trainSteps)]
     pub async fn train_steps(&mut self, max_steps: usize) -> Result<JsValue, JsError> {
+        self.train_steps_with(max_steps, &mut NoReplicas).await
+    }
+
+    /// [`Studio::train_steps`], each batch shared with the replica workers of `pool` (data-parallel,
+    /// see `Trainer::train_steps_with`); they must have been started from this run's weights.
+    #[wasm_bindgen(js_name = trainStepsShared)]
+    pub async fn train_steps_shared(&mut self, max_steps: usize, pool: ReplicaPool) -> Result<JsValue, JsError> {
+        self.train_steps_with(max_steps, &mut JsReplicas(pool, Vec::new())).await
+    }
+
+    async fn train_steps_with(&mut self, max_steps: usize, replicas: &mut impl Replicas) -> Result<JsValue, JsError> {
         let data = self.data.as_ref().ok_or_else(|| invalid("no data loaded"))?;
         let trainer = self.trainer.as_mut().ok_or_else(|| invalid("no run configured"))?;
-        let outcome = trainer.train_steps(&data.train, max_steps).await;
+        let outcome = trainer.train_steps_with(&data.train, max_steps, replicas).await;
         // Whatever happened, the trainer now holds good weights (restored ones after a NaN).
         self.model = Some(trainer.model());
         to_js(&outcome?)
@@ -308,6 +319,129 @@ impl Studio {
         let output = model.reconstruct(input).into_data_async().await.map_err(|err| AeError::Backend(format!("{err:?}")))?;
         let pixels: Vec<f32> = output.try_to_vec().map_err(|err| AeError::Backend(format!("{err:?}")))?;
         Ok(Float32Array::from(pixels.as_slice()))
+    }
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// The training worker's replica workers (`www/train-worker.js`), as the leader drives them.
+    pub type ReplicaPool;
+    #[wasm_bindgen(method, getter)]
+    fn count(this: &ReplicaPool) -> usize;
+    /// Asks each replica for its share of the next batch.
+    #[wasm_bindgen(method, js_name = startShares)]
+    fn start_shares(this: &ReplicaPool);
+    /// A promise of their flat gradients, an array of `Float32Array`s.
+    #[wasm_bindgen(method)]
+    fn collect(this: &ReplicaPool) -> js_sys::Promise;
+    /// Sends each replica the summed gradient, in the buffer its share came in (`Float32Array`s).
+    #[wasm_bindgen(method)]
+    fn apply(this: &ReplicaPool, sums: js_sys::Array);
+}
+
+/// The pool, and the buffers the replicas' shares came in: the sum goes back in them, so no
+/// step allocates a JS buffer (2.6 MB for the VAE) on either side.
+struct JsReplicas(ReplicaPool, Vec<Float32Array>);
+
+impl Replicas for JsReplicas {
+    fn count(&self) -> usize {
+        self.0.count()
+    }
+    fn start_shares(&mut self) {
+        self.0.start_shares();
+    }
+    async fn collect(&mut self) -> crate::error::AeResult<Vec<Vec<f32>>> {
+        let shares = JsFuture::from(self.0.collect())
+            .await
+            .map_err(|err| AeError::Backend(format!("a replica worker failed: {}", err.as_string().unwrap_or_else(|| format!("{err:?}")))))?;
+        let shares: js_sys::Array = shares.dyn_into().map_err(|_| AeError::Backend("replicas answered without an array".into()))?;
+        self.1 = shares
+            .iter()
+            .map(|share| share.dyn_into::<Float32Array>().map_err(|_| AeError::Backend("a replica's gradient is not a Float32Array".into())))
+            .collect::<Result<_, _>>()?;
+        Ok(self.1.iter().map(Float32Array::to_vec).collect())
+    }
+    fn apply(&mut self, sum: &[f32]) {
+        let sums = js_sys::Array::new();
+        for buffer in self.1.drain(..) {
+            buffer.copy_from(sum);
+            sums.push(&buffer);
+        }
+        self.0.apply(sums);
+    }
+}
+
+/// A follower of a data-parallel run, in a worker of its own (`www/replica-worker.js`): the same
+/// training set and weights as the leader, one share of every batch (CPU backend).
+#[wasm_bindgen]
+pub struct Replica {
+    device: Device,
+    train: Option<Dataset>,
+    trainer: Option<Trainer>,
+    part: usize,
+    parts: usize,
+}
+
+#[wasm_bindgen]
+impl Replica {
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> Replica {
+        Replica { device: cpu_device(), train: None, trainer: None, part: 0, parts: 1 }
+    }
+
+    /// Loads the training split of dataset `name`, checksums verified; returns its size.
+    #[wasm_bindgen(js_name = loadTrainSet)]
+    pub fn load_train_set(&mut self, name: &str, images: &[u8], labels: &[u8]) -> Result<usize, JsError> {
+        let files = DatasetFiles::by_name(name)?;
+        verify_md5(files.train_images, images)?;
+        verify_md5(files.train_labels, labels)?;
+        let train = Dataset::from_idx(images, labels)?;
+        let count = train.len();
+        self.train = Some(train);
+        Ok(count)
+    }
+
+    /// Joins a run as share `part` of `parts`, from the leader's weights at `step` and its
+    /// training config (JSON), so that both walk the same shuffled order.
+    pub fn start(&mut self, weights: &[u8], training_json: &str, step: usize, part: usize, parts: usize) -> Result<(), JsError> {
+        let training: TrainingConfig = serde_json::from_str(training_json).map_err(|err| invalid(format!("training config: {err}")))?;
+        let train = self.train.as_ref().ok_or_else(|| invalid("load the training set before starting a replica"))?;
+        if part == 0 || part >= parts {
+            return Err(invalid(format!("a replica is share 1 to {} of {parts}, got {part}", parts.saturating_sub(1))));
+        }
+        let loaded = weights::load(weights, &self.device.clone().autodiff())?;
+        let trainer = Trainer::resume(loaded.model, training, &self.device, train.len(), step)?;
+        trainer.reseed_for_replica(part);
+        (self.part, self.parts) = (part, parts);
+        self.trainer = Some(trainer);
+        Ok(())
+    }
+
+    /// This replica's share of the next batch: its flat gradient, written into `reuse` when that
+    /// has the right length (the buffer the last sum came in), else into a new array.
+    pub async fn share(&mut self, reuse: Option<Float32Array>) -> Result<Float32Array, JsError> {
+        let train = self.train.as_ref().ok_or_else(|| invalid("no training set"))?;
+        let trainer = self.trainer.as_mut().ok_or_else(|| invalid("the replica has not joined a run"))?;
+        let gradient = trainer.share_gradients(train, self.part, self.parts).await?;
+        Ok(match reuse {
+            Some(buffer) if buffer.length() as usize == gradient.len() => {
+                buffer.copy_from(&gradient);
+                buffer
+            }
+            _ => Float32Array::from(gradient.as_slice()),
+        })
+    }
+
+    /// Applies the leader's summed gradient.
+    pub fn apply(&mut self, sum: &[f32]) -> Result<(), JsError> {
+        let trainer = self.trainer.as_mut().ok_or_else(|| invalid("the replica has not joined a run"))?;
+        Ok(trainer.apply_gradients(sum)?)
+    }
+}
+
+impl Default for Replica {
+    fn default() -> Self {
+        Replica::new()
     }
 }
 

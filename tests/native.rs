@@ -15,7 +15,7 @@ use aestudio::mlp::{Activation, Mlp, MlpConfig};
 use aestudio::model::{Architecture, AutoencoderConfig, Likelihood, PIXELS, Preset, Regularizer};
 use aestudio::noise::Corruption;
 use aestudio::pca::Pca;
-use aestudio::train::{Trainer, TrainingConfig, evaluate};
+use aestudio::train::{Replicas, Trainer, TrainingConfig, evaluate};
 use aestudio::weights;
 use burn::prelude::*;
 
@@ -790,4 +790,70 @@ fn flops_per_sample_match_hand_counts() {
     let conv = Preset::ConvDae.config().layer_multiply_adds();
     let by_hand = [16 * 9 * 14 * 14, 16 * 32 * 9 * 7 * 7, 32 * 49 * 32, 32 * 32 * 49, 32 * 16 * 9 * 7 * 7, 16 * 9 * 14 * 14];
     assert_eq!(conv, by_hand.to_vec());
+}
+
+/// A follower in the same process (the page runs each in a worker of its own).
+struct InProcess<'a> {
+    follower: Trainer,
+    data: &'a Dataset,
+}
+
+impl Replicas for InProcess<'_> {
+    fn count(&self) -> usize {
+        1
+    }
+    fn start_shares(&mut self) {}
+    async fn collect(&mut self) -> aestudio::error::AeResult<Vec<Vec<f32>>> {
+        Ok(vec![self.follower.share_gradients(self.data, 1, 2).await?])
+    }
+    fn apply(&mut self, sum: &[f32]) {
+        self.follower.apply_gradients(sum).unwrap();
+    }
+}
+
+#[test]
+fn data_parallel_replicas_stay_identical_and_train_as_one_trainer_does() {
+    use pollster::block_on;
+    let data = mnist().train.take(1000);
+    let test = mnist().test.take(500);
+    // The plain AE draws nothing at random, so a shared run and a lone one can be compared.
+    let config = TrainingConfig::new().with_batch_size(100).with_epochs(2).with_readback_every(5).with_seed(3);
+    let device = cpu_device();
+    let mut alone = Trainer::new(&Preset::Ae.config(), config.clone(), &device, data.len()).unwrap();
+    let start = block_on(weights::save(&alone.model(), "start")).unwrap();
+    let replica = || {
+        let model = weights::load(&start, &device.clone().autodiff()).unwrap().model;
+        Trainer::resume(model, config.clone(), &device, data.len(), 0).unwrap()
+    };
+    let mut leader = replica();
+    let mut replicas = InProcess { follower: replica(), data: &data };
+    let before = block_on(evaluate(&alone.model(), &test, 500)).unwrap().loss;
+    // 15 steps: across an epoch's end, where both replicas reshuffle.
+    for _ in 0..3 {
+        block_on(leader.train_steps_with(&data, 5, &mut replicas)).unwrap();
+        block_on(alone.train_steps(&data, 5)).unwrap();
+    }
+    assert_eq!(leader.step(), 15);
+    // The follower applied the very sums the leader did: the same weights, bit for bit.
+    let outputs = |trainer: &Trainer| values(trainer.model().reconstruct(test.batch(&(0..50).collect::<Vec<_>>(), &device)));
+    assert!(outputs(&leader) == outputs(&replicas.follower), "the replicas' weights differ");
+    // Both learned, to nearly the same point (Adam's first steps move each weight by about the
+    // learning rate times the sign of its gradient, so rounding shows a little).
+    let shared = block_on(evaluate(&leader.model(), &test, 500)).unwrap().loss;
+    let single = block_on(evaluate(&alone.model(), &test, 500)).unwrap().loss;
+    assert!(shared < 0.8 * before, "test loss {before} -> {shared}");
+    assert!((shared - single).abs() < 0.01 * single, "shared run {shared}, one trainer {single}");
+
+    // The shares' gradients, weighted by their sizes, sum to the whole batch's gradient (an uneven
+    // split, 38 + 31 + 31 of 100, and with the follower's stepping).
+    let mut whole = replica();
+    let expected = block_on(whole.share_gradients(&data, 0, 1)).unwrap();
+    let mut sum = vec![0f32; expected.len()];
+    for part in 0..3 {
+        let mut share = replica();
+        aestudio::gradients::accumulate(&mut sum, &block_on(share.share_gradients(&data, part, 3)).unwrap()).unwrap();
+    }
+    let scale = expected.iter().fold(0f32, |m, g| m.max(g.abs()));
+    let worst = expected.iter().zip(&sum).fold(0f32, |m, (e, s)| m.max((e - s).abs()));
+    assert!(scale > 0.0 && worst < 1e-5 * scale, "sum of shares differs from the batch gradient by {worst} (scale {scale})");
 }

@@ -487,6 +487,12 @@ function startTrainer(backend, then) {
   trainer.postMessage({ command: 'start', backend, dataset, testHooks });
 }
 
+// Data-parallel training on the CPU: one worker per core, up to 4; two by default, since the live
+// view needs a core too and a third worker rarely pays on a small model.
+const cores = navigator.hardwareConcurrency || 1;
+for (let n = 1; n <= Math.min(4, cores); n++) $('workers').add(new Option(String(n), String(n), false, n === Math.min(2, cores)));
+const cpuWorkers = () => Number($('workers').value);
+
 // `?test-hooks` lets a test destroy the training worker's WebGPU device mid-run.
 const testHooks = new URLSearchParams(location.search).has('test-hooks');
 if (testHooks) debug.loseDevice = () => trainer.postMessage({ command: 'lose-device' });
@@ -517,8 +523,8 @@ function trainerFailed(fullMessage) {
     run = { ...run, backend: 'cpu', resumedAt: snapshot?.step ?? 0, heardProgress: false };
     startTrainer('cpu', () => {
       setRunning('running');
-      if (snapshot) trainer.postMessage({ command: 'resume', weights: snapshot.bytes, training, step: snapshot.step });
-      else trainer.postMessage({ command: 'train', model: modelConfig, training });
+      if (snapshot) trainer.postMessage({ command: 'resume', weights: snapshot.bytes, training, step: snapshot.step, workers: cpuWorkers() });
+      else trainer.postMessage({ command: 'train', model: modelConfig, training, workers: cpuWorkers() });
     });
     return;
   }
@@ -546,8 +552,9 @@ const handlers = {
     onTrainerReady = null;
     then?.();
   },
-  configured({ description, resumedAt }) {
-    $('form-check').textContent = resumedAt != null ? `${description}, resumed at step ${resumedAt}` : description;
+  configured({ description, resumedAt, workers }) {
+    $('form-check').textContent = (resumedAt != null ? `${description}, resumed at step ${resumedAt}` : description)
+      + (workers > 1 ? `, each batch shared by ${workers} CPU workers` : '');
   },
   progress({ progress, trainingMs, wasmBytes }) {
     run.heardProgress = true;
@@ -738,7 +745,7 @@ form.addEventListener('submit', (event) => {
   debug.memory = [];
   resetChart();
   setRunning('running');
-  trainer.postMessage({ command: 'train', model: config, training });
+  trainer.postMessage({ command: 'train', model: config, training, workers: cpuWorkers() });
 });
 $('pause').addEventListener('click', () => {
   const paused = form.dataset.state === 'paused';

@@ -7,6 +7,7 @@ import { DATASETS, fetchGunzipped, firstOfEachClass, TEST_FILES, TRAIN_FILES } f
 // Test images shown with their reconstructions: the first of each class, then two more.
 let shownDigits = null;
 let datasetLabel = '';
+let dataset = null;
 // Each call into training aims at this much work, so that a pause or stop waits at most that long.
 const CHUNK_MS = 120;
 const DIGITS_EVERY_MS = 400;
@@ -49,19 +50,86 @@ async function loadBuild(backend) {
   return [await gpuBuild.default(), gpuBuild];
 }
 
-async function start(backend, dataset, testHooks) {
+async function start(backend, name, testHooks) {
   if (testHooks && self.GPUAdapter) keepDevices();
   let build;
   [wasm, build] = await loadBuild(backend);
   Studio = build.Studio;
   studio = await Studio.create(backend);
-  post({ status: 'loading', message: `Fetching ${DATASETS[dataset].label} for training…` });
-  const files = await Promise.all([...TRAIN_FILES, ...TEST_FILES].map((file) => fetchGunzipped(dataset, file)));
-  studio.loadDataset(dataset, ...files);
+  post({ status: 'loading', message: `Fetching ${DATASETS[name].label} for training…` });
+  const files = await Promise.all([...TRAIN_FILES, ...TEST_FILES].map((file) => fetchGunzipped(name, file)));
+  studio.loadDataset(name, ...files);
   shownDigits = Uint32Array.from([...firstOfEachClass(files[3]), 10, 12]);
-  datasetLabel = DATASETS[dataset].label;
+  dataset = name;
+  datasetLabel = DATASETS[name].label;
   post({ status: 'ready', backend: studio.backend(), presets: Studio.presets(), dataset });
   post({ status: 'digits', images: studio.testImages(shownDigits), reconstructions: null });
+}
+
+/** The next message of `worker`, or its error as a rejection. */
+const replyOf = (worker) => new Promise((resolve, reject) => {
+  worker.onmessage = ({ data }) => (data.status === 'error' ? reject(new Error(`a replica worker failed: ${data.message}`)) : resolve(data));
+  worker.onerror = (event) => reject(new Error(`a replica worker crashed: ${event.message}`));
+});
+
+/**
+ * The replica workers of a data-parallel run on the CPU, one per extra core (see
+ * replica-worker.js). The wasm leader (`Studio.trainStepsShared`) drives them through `count`,
+ * `startShares`, `collect` and `apply`.
+ */
+class ReplicaPool {
+  static async open(dataset, count) {
+    const workers = Array.from({ length: count }, () => new Worker('./replica-worker.js', { type: 'module' }));
+    const ready = workers.map(replyOf);
+    for (const worker of workers) worker.postMessage({ command: 'load', dataset });
+    await Promise.all(ready);
+    return new ReplicaPool(dataset, workers);
+  }
+
+  constructor(dataset, workers) {
+    this.dataset = dataset;
+    this.workers = workers;
+    this.replies = [];
+  }
+
+  get count() { return this.workers.length; }
+
+  /** Every replica joins the run at `step` from the leader's weights and training config. */
+  async join(weights, training, step) {
+    const started = this.workers.map(replyOf);
+    this.workers.forEach((worker, i) => worker.postMessage({ command: 'start', weights, training, step, part: i + 1, parts: this.count + 1 }));
+    await Promise.all(started);
+  }
+
+  startShares() {
+    this.replies = this.workers.map(replyOf);
+    for (const worker of this.workers) worker.postMessage({ command: 'share' });
+  }
+
+  async collect() {
+    return (await Promise.all(this.replies)).map((reply) => reply.gradient);
+  }
+
+  /** `sums[i]` (the buffer replica i's share came in, now holding the sum) goes back to it. */
+  apply(sums) {
+    this.workers.forEach((worker, i) => worker.postMessage({ command: 'apply', sum: sums[i] }, [sums[i].buffer]));
+  }
+
+  close() { for (const worker of this.workers) worker.terminate(); }
+}
+
+let pool = null;
+
+/** Replicas for a run on the CPU with `workers` workers in all (none on WebGPU, or for one). */
+async function replicasFor(workers, weights, training, step) {
+  const wanted = studio.backend().kind === 'cpu' ? Math.max(0, (workers ?? 1) - 1) : 0;
+  if (pool && (pool.count !== wanted || pool.dataset !== dataset)) { pool.close(); pool = null; }
+  if (wanted === 0) return;
+  if (!pool) {
+    post({ status: 'loading', message: `Starting ${wanted} more CPU worker${wanted > 1 ? 's' : ''}…` });
+    pool = await ReplicaPool.open(dataset, wanted);
+  }
+  await pool.join(weights, JSON.stringify(training), step);
 }
 
 async function postDigits() {
@@ -89,7 +157,7 @@ async function run(training, provenance) {
       continue;
     }
     const chunkStarted = performance.now();
-    progress = await studio.trainSteps(steps);
+    progress = pool ? await studio.trainStepsShared(steps, pool) : await studio.trainSteps(steps);
     const chunkMs = performance.now() - chunkStarted;
     trainingMs += chunkMs;
     // Grow or shrink the chunk towards CHUNK_MS of work.
@@ -121,15 +189,17 @@ function provenanceOf(description, training) {
     + ` (step ${progress?.step ?? 0}, batch ${training.batch_size}, lr ${training.learning_rate})`;
 }
 
-async function train({ model, training }) {
+async function train({ model, training, workers }) {
   const description = studio.configure(JSON.stringify(model), JSON.stringify(training));
-  post({ status: 'configured', description });
+  await replicasFor(workers, await studio.exportWeights('start'), training, 0);
+  post({ status: 'configured', description, workers: 1 + (pool?.count ?? 0) });
   await run(training, provenanceOf(description, training));
 }
 
-async function resume({ weights, training, step }) {
+async function resume({ weights, training, step, workers }) {
   const description = studio.resume(weights, JSON.stringify(training), step);
-  post({ status: 'configured', description, resumedAt: step });
+  await replicasFor(workers, weights, training, step);
+  post({ status: 'configured', description, resumedAt: step, workers: 1 + (pool?.count ?? 0) });
   await run(training, provenanceOf(description, training));
 }
 

@@ -58,11 +58,6 @@ async function scenario(page, name, moves, key) {
     median: quantile(latencies, 0.5), p95: quantile(latencies, 0.95), max: Math.max(...latencies) })}`);
 }
 
-/** The samples/s the page's status line shows for the run in progress. */
-async function pageRate(page) {
-  const status = await page.textContent('#status');
-  return { status, rate: Number(/([\d,]+) samples\/s/.exec(status)?.[1].replaceAll(',', '')) };
-}
 
 const server = await serveWww();
 const browser = await launchChromium();
@@ -80,12 +75,6 @@ try {
   await page.locator('#pad').scrollIntoViewIfNeeded();
   await scenario(page, 'drawing while the VAE trains (CPU)', MOVES, 'training');
   console.log(`training meanwhile: ${await page.textContent('#status')}`);
-  // The page's own training figure (readbacks, digit refreshes and weight snapshots included),
-  // after 20 s of training with nobody drawing.
-  await new Promise((r) => setTimeout(r, 20_000));
-  const { status, rate } = await pageRate(page);
-  console.log(`training alone: ${status}`);
-  console.log(`bench-result ${JSON.stringify({ where: 'page', kind: 'train', backend: 'flex', model: 'vae', median: rate })}`);
   await page.click('#stop');
 } finally {
   await browser.close();
