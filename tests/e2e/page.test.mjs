@@ -285,7 +285,10 @@ test('the form refuses impossible settings with the reason', async () => {
 test('training in the page: the loss falls, pause holds, resume continues, stop keeps the model', async () => {
   await page.selectOption('#preset', 'ae');
   await page.fill('input[name=epochs]', '3');
+  // Two CPU workers share each batch (data-parallel): the chart below is that run's.
+  await page.selectOption('#workers', '2');
   await page.click('#train');
+  await page.waitForFunction(() => document.getElementById('form-check').textContent.endsWith('each batch shared by 2 CPU workers'), null, { timeout: 60_000 });
   await page.waitForFunction(() => window.aestudio.series.train.filter((v) => v != null).length >= 8, null, { timeout: 120_000 });
   const losses = await page.evaluate(() => window.aestudio.series.train.filter((v) => v != null));
   assert.ok(losses.at(-1) < 0.8 * losses[0], `the chart's train loss fell: ${losses.map((v) => v.toFixed(4))}`);
