@@ -15,7 +15,7 @@ use crate::error::{AeError, AeResult, ensure};
 use crate::gradients;
 use crate::loss::{bce_with_logits, squared_error};
 use crate::mnist::Dataset;
-use crate::model::{Autoencoder, AutoencoderConfig, PIXELS};
+use crate::model::{Autoencoder, AutoencoderConfig, Likelihood, PIXELS};
 
 /// Settings of a training run.
 #[derive(Config, Debug, PartialEq)]
@@ -427,9 +427,14 @@ pub async fn evaluate(model: &Autoencoder, data: &Dataset, batch_size: usize) ->
         let input = config.corruption.apply(clean.clone());
         let encoding = model.encode(input);
         let logits = model.decode(model.sample_code(&encoding));
-        let reconstruction = model.reconstruction_loss(logits.clone(), clean.clone()).sum();
         let bce = bce_with_logits(logits.clone(), clean.clone()).sum();
         let squared = squared_error(sigmoid(logits), clean).sum();
+        // The likelihood's loss is one of the two figures already summed (computing it again
+        // cost a third of the evaluation: BCE is an exp and a log1p per pixel).
+        let reconstruction = match config.likelihood {
+            Likelihood::Bernoulli => bce.clone(),
+            Likelihood::Gaussian => squared.clone(),
+        };
         let kl = match &encoding.log_var {
             Some(log_var) => crate::loss::kl_to_standard_normal(encoding.mean.clone(), log_var.clone()).sum(),
             None => Tensor::zeros([1], &device),

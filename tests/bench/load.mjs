@@ -28,6 +28,11 @@ try {
     warm.push(await firstOutput(page));
     await context.close();
   }
+  const fmt = (values) => `median ${median(values).toFixed(0)} ms (${Math.min(...values).toFixed(0)}-${Math.max(...values).toFixed(0)})`;
+  console.log(`navigation to the first denoised digit, ${RUNS} runs: empty cache ${fmt(cold)}; reload ${fmt(warm)}`);
+  for (const [scenario, values] of [['empty cache', cold], ['reload', warm]]) {
+    console.log(`bench-result ${JSON.stringify({ where: 'page', kind: 'load', scenario, median: median(values), min: Math.min(...values), max: Math.max(...values) })}`);
+  }
   for (const pkg of ['pkg', 'pkg-gpu']) {
     const wasm = readFileSync(`${root}/www/${pkg}/aestudio_bg.wasm`);
     console.log(`www/${pkg}: ${wasm.length.toLocaleString('en')} bytes raw, ${gzipSync(wasm, { level: 6 }).length.toLocaleString('en')} gzip'd (level 6)`);
