@@ -66,6 +66,13 @@ impl DatasetFiles {
             AeError::InvalidConfig(format!("unknown dataset '{name}', expected mnist or fashion-mnist"))
         })
     }
+
+    /// The training split from the bytes of its two IDX files, checksums verified.
+    pub fn train_split(&self, images: &[u8], labels: &[u8]) -> AeResult<Dataset> {
+        verify_md5(self.train_images, images)?;
+        verify_md5(self.train_labels, labels)?;
+        Dataset::from_idx(images, labels)
+    }
 }
 
 /// Images (28x28, one byte per pixel) and their labels.

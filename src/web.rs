@@ -392,10 +392,7 @@ impl Replica {
     /// Loads the training split of dataset `name`, checksums verified; returns its size.
     #[wasm_bindgen(js_name = loadTrainSet)]
     pub fn load_train_set(&mut self, name: &str, images: &[u8], labels: &[u8]) -> Result<usize, JsError> {
-        let files = DatasetFiles::by_name(name)?;
-        verify_md5(files.train_images, images)?;
-        verify_md5(files.train_labels, labels)?;
-        let train = Dataset::from_idx(images, labels)?;
+        let train = DatasetFiles::by_name(name)?.train_split(images, labels)?;
         let count = train.len();
         self.train = Some(train);
         Ok(count)
@@ -522,10 +519,7 @@ impl Lab {
     /// Loads the training split of dataset `name` (for linear probes), checksums verified.
     #[wasm_bindgen(js_name = loadTrainSet)]
     pub fn load_train_set(&mut self, name: &str, images: &[u8], labels: &[u8]) -> Result<usize, JsError> {
-        let files = DatasetFiles::by_name(name)?;
-        verify_md5(files.train_images, images)?;
-        verify_md5(files.train_labels, labels)?;
-        let train = Dataset::from_idx(images, labels)?;
+        let train = DatasetFiles::by_name(name)?.train_split(images, labels)?;
         let count = train.len();
         self.train = Some(train);
         Ok(count)
