@@ -169,7 +169,8 @@ run_tests() {
   say "all tests passed in $((SECONDS - started)) s"
 }
 
-# Figures, not tests (`./build.sh bench [native|browser|page|latency|load|memory|table]`, all by default).
+# Figures, not tests (`./build.sh bench [native|browser|page|latency|load|memory|table]`; by
+# default every part but memory, which takes minutes and is not in the table).
 # Each part keeps its `bench-result` lines in target/bench/PART.log; `table` (run after any part)
 # joins every part's latest figures into one Markdown table.
 #   native   training samples/s and test-set evaluation, burn natively and PyTorch (when
@@ -183,7 +184,7 @@ run_tests() {
 bench() {
   local which=${1:-all} logs="$CARGO_TARGET_DIR/bench"
   mkdir -p "$logs"
-  part() { [ "$which" = all ] || [ "$which" = "$1" ]; }
+  part() { [ "$1" != memory ] && [ "$which" = all ] || [ "$which" = "$1" ]; }
   setup_build; setup_test; data
   if part native; then
     say "native training throughput and evaluation time: burn, then PyTorch, two rounds"

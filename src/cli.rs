@@ -744,9 +744,11 @@ async fn run(cli: Cli) -> Result<(), AeError> {
             if steps == 0 || repeats == 0 {
                 return Err(AeError::InvalidConfig("--steps and --repeats must be at least 1".into()));
             }
-            let median = |mut values: Vec<f64>| {
-                values.sort_by(f64::total_cmp);
-                values[values.len() / 2]
+            // (median, min, max)
+            let summary = |values: &[f64]| {
+                let mut sorted = values.to_vec();
+                sorted.sort_by(f64::total_cmp);
+                (sorted[sorted.len() / 2], sorted[0], sorted[sorted.len() - 1])
             };
             println!("native, {device:?}; batch 128; {repeats} timed runs of {steps} steps after a warm-up of {steps}; medians (min-max)");
             println!("| model | parameters | training samples/s | test-set evaluation (10,000 images) |");
@@ -775,18 +777,11 @@ async fn run(cli: Cli) -> Result<(), AeError> {
                     evaluate(&trainer.model(), &splits.test, 1000).await?;
                     evaluations.push(started.elapsed().as_secs_f64() * 1000.0);
                 }
-                let range = |values: &[f64]| -> (f64, f64) { values.iter().fold((f64::MAX, f64::MIN), |(a, b), &v| (a.min(v), b.max(v))) };
-                let spread = |values: &[f64]| {
-                    let (low, high) = range(values);
-                    format!("({low:.0}-{high:.0})")
-                };
+                let (rate, rate_low, rate_high) = summary(&rates);
+                let (eval, eval_low, eval_high) = summary(&evaluations);
                 println!(
-                    "| `{name}` | {} | {:.0} {} | {:.0} ms {} |",
-                    trainer.model().num_params(),
-                    median(rates.clone()),
-                    spread(&rates),
-                    median(evaluations.clone()),
-                    spread(&evaluations)
+                    "| `{name}` | {} | {rate:.0} ({rate_low:.0}-{rate_high:.0}) | {eval:.0} ms ({eval_low:.0}-{eval_high:.0}) |",
+                    trainer.model().num_params()
                 );
                 // The same figures for `tests/bench/table.mjs`, which joins them with the browser's.
                 let backend = match device_choice {
@@ -794,15 +789,13 @@ async fn run(cli: Cli) -> Result<(), AeError> {
                     DeviceChoice::Gpu => "wgpu",
                 };
                 let flops = config.flops_per_sample().training;
-                let (rate_low, rate_high) = range(&rates);
                 println!(
                     "bench-result {}",
-                    serde_json::json!({ "where": "native", "kind": "train", "backend": backend, "model": name, "median": median(rates.clone()), "min": rate_low, "max": rate_high, "flops": flops })
+                    serde_json::json!({ "where": "native", "kind": "train", "backend": backend, "model": name, "median": rate, "min": rate_low, "max": rate_high, "flops": flops })
                 );
-                let (eval_low, eval_high) = range(&evaluations);
                 println!(
                     "bench-result {}",
-                    serde_json::json!({ "where": "native", "kind": "evaluate", "backend": backend, "model": name, "images": splits.test.len(), "median": median(evaluations.clone()), "min": eval_low, "max": eval_high })
+                    serde_json::json!({ "where": "native", "kind": "evaluate", "backend": backend, "model": name, "images": splits.test.len(), "median": eval, "min": eval_low, "max": eval_high })
                 );
             }
         }

@@ -9,16 +9,11 @@ use burn::prelude::*;
 
 use crate::error::{AeError, AeResult, ensure};
 
-/// Number of float parameters of `model`: the length of its flat gradient.
-pub fn parameter_count<M: Module>(model: &M) -> usize {
-    model.num_params()
-}
-
 /// The gradients of `model`'s parameters in visiting order, concatenated; a parameter without a
 /// gradient counts as zeros, so that every replica's vector lines up.
 ///
 /// # Shapes
-/// - output: `[parameter_count(model)]`
+/// - output: `[model.num_params()]`
 pub async fn flatten<M: Module>(model: &M, gradients: &GradientsParams) -> AeResult<Vec<f32>> {
     struct Collect<'a> {
         gradients: &'a GradientsParams,
@@ -45,7 +40,7 @@ pub async fn flatten<M: Module>(model: &M, gradients: &GradientsParams) -> AeRes
 /// The inverse of [`flatten`]: `flat` cut into `model`'s parameter shapes, on `device` (the
 /// device the gradients live on: the model's, without autodiff).
 pub fn unflatten<M: Module>(model: &M, flat: &[f32], device: &Device) -> AeResult<GradientsParams> {
-    let expected = parameter_count(model);
+    let expected = model.num_params();
     ensure(flat.len() == expected, || format!("a flat gradient of this model has {expected} values, got {}", flat.len()))?;
     struct Split {
         flat: Tensor<1>,

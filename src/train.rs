@@ -188,9 +188,7 @@ impl Trainer {
     /// a VAE's samples), and, for the KL-sparse penalty, the code's mean activation is estimated
     /// per share.
     pub async fn train_steps_with(&mut self, data: &Dataset, max_steps: usize, replicas: &mut impl Replicas) -> AeResult<Progress> {
-        ensure(data.len() == self.order.len(), || {
-            format!("this run was set up for {} training images, got {}", self.order.len(), data.len())
-        })?;
+        self.check_data(data)?;
         let mut report = None;
         let mut epoch_finished = false;
         if self.position == 0 {
@@ -201,12 +199,7 @@ impl Trainer {
                 break;
             }
             self.step_with(data, replicas).await?;
-            if self.position >= self.order.len() {
-                self.position = 0;
-                self.epoch += 1;
-                self.order.shuffle(&mut self.rng);
-                epoch_finished = true;
-            }
+            epoch_finished = self.wrap_epoch();
             if epoch_finished || self.pending_steps >= self.config.readback_every {
                 report = self.read_back_loss().await?.or(report);
             }
@@ -235,13 +228,30 @@ impl Trainer {
         self.epoch >= self.config.epochs
     }
 
+    fn check_data(&self, data: &Dataset) -> AeResult<()> {
+        ensure(data.len() == self.order.len(), || {
+            format!("this run was set up for {} training images, got {}", self.order.len(), data.len())
+        })
+    }
+
     /// The next batch's range in the shuffled order; moves on to the batch after it.
     fn next_batch(&mut self) -> std::ops::Range<usize> {
         let start = self.position;
         self.position = (start + self.config.batch_size).min(self.order.len());
         self.step += 1;
-        // Whole epochs wrap in `train_steps_with`; a follower wraps here, at the same steps.
         start..self.position
+    }
+
+    /// At the end of the order, starts the next epoch on a fresh shuffle; says whether it did.
+    /// Leader and follower call it after the same steps, so they keep the same order.
+    fn wrap_epoch(&mut self) -> bool {
+        if self.position < self.order.len() {
+            return false;
+        }
+        self.position = 0;
+        self.epoch += 1;
+        self.order.shuffle(&mut self.rng);
+        true
     }
 
     /// Gradients of the objective on the images at `range` of the order, scaled by the share of
@@ -299,13 +309,9 @@ impl Trainer {
     /// its leader, so both must have been set up with the same training config.
     pub async fn share_gradients(&mut self, data: &Dataset, part: usize, parts: usize) -> AeResult<Vec<f32>> {
         ensure(part < parts, || format!("share {part} of {parts} does not exist"))?;
-        ensure(data.len() == self.order.len(), || format!("this run was set up for {} training images, got {}", self.order.len(), data.len()))?;
+        self.check_data(data)?;
         let batch = self.next_batch();
-        if self.position >= self.order.len() {
-            self.position = 0;
-            self.epoch += 1;
-            self.order.shuffle(&mut self.rng);
-        }
+        self.wrap_epoch();
         let own = self.gradients_of(data, share_of(batch.clone(), part, parts), batch.len(), false);
         gradients::flatten(&self.model, &own).await
     }

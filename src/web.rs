@@ -123,8 +123,7 @@ async fn webgpu_device() -> Result<Device, JsError> {
 }
 
 /// Whether this build has burn's WebGPU backend.
-#[wasm_bindgen(js_name = hasWebGpu)]
-pub fn has_webgpu() -> bool {
+fn has_webgpu() -> bool {
     cfg!(feature = "webgpu")
 }
 
@@ -392,10 +391,7 @@ impl Replica {
     /// Loads the training split of dataset `name`, checksums verified; returns its size.
     #[wasm_bindgen(js_name = loadTrainSet)]
     pub fn load_train_set(&mut self, name: &str, images: &[u8], labels: &[u8]) -> Result<usize, JsError> {
-        let train = DatasetFiles::by_name(name)?.train_split(images, labels)?;
-        let count = train.len();
-        self.train = Some(train);
-        Ok(count)
+        Ok(self.train.insert(DatasetFiles::by_name(name)?.train_split(images, labels)?).len())
     }
 
     /// Joins a run as share `part` of `parts`, from the leader's weights at `step` and its
@@ -519,10 +515,7 @@ impl Lab {
     /// Loads the training split of dataset `name` (for linear probes), checksums verified.
     #[wasm_bindgen(js_name = loadTrainSet)]
     pub fn load_train_set(&mut self, name: &str, images: &[u8], labels: &[u8]) -> Result<usize, JsError> {
-        let train = DatasetFiles::by_name(name)?.train_split(images, labels)?;
-        let count = train.len();
-        self.train = Some(train);
-        Ok(count)
+        Ok(self.train.insert(DatasetFiles::by_name(name)?.train_split(images, labels)?).len())
     }
 
     /// Replaces the model by the one in a weight file, or refuses the file and keeps the current one.

@@ -1,7 +1,7 @@
 // The training worker: owns the wasm training session (WebGPU or CPU), so the page never freezes.
 // Protocol: {command} in (start, train, resume, pause, continue, stop); {status} out (loading,
 // ready, configured, progress, digits, evaluation, snapshot, paused, stopped, done, error).
-import initCpuBuild, { probeWebGpu } from './pkg/aestudio.js';
+import * as cpuBuild from './pkg/aestudio.js';
 import { DATASETS, fetchGunzipped, firstOfEachClass, TEST_FILES, TRAIN_FILES } from './data.js';
 
 // Test images shown with their reconstructions: the first of each class, then two more.
@@ -42,9 +42,9 @@ function keepDevices() {
  * where the browser offers a real GPU adapter. The CPU build's probe decides, without a device.
  */
 async function loadBuild(backend) {
-  const cpuWasm = await initCpuBuild();
-  const wantGpu = backend === 'gpu' || (backend === 'auto' && (await probeWebGpu()).real_gpu);
-  if (!wantGpu) return [cpuWasm, await import('./pkg/aestudio.js')];
+  const cpuWasm = await cpuBuild.default();
+  const wantGpu = backend === 'gpu' || (backend === 'auto' && (await cpuBuild.probeWebGpu()).real_gpu);
+  if (!wantGpu) return [cpuWasm, cpuBuild];
   post({ status: 'loading', message: 'Fetching the WebGPU build…' });
   const gpuBuild = await import('./pkg-gpu/aestudio.js');
   return [await gpuBuild.default(), gpuBuild];
@@ -120,8 +120,11 @@ class ReplicaPool {
 
 let pool = null;
 
-/** Replicas for a run on the CPU with `workers` workers in all (none on WebGPU, or for one). */
-async function replicasFor(workers, weights, training, step) {
+/**
+ * Replicas for a run on the CPU with `workers` workers in all (none on WebGPU, or for one), joined
+ * at `step` from the weights `weightsOf()` gives (asked for only when there are replicas).
+ */
+async function replicasFor(workers, weightsOf, training, step) {
   const wanted = studio.backend().kind === 'cpu' ? Math.max(0, (workers ?? 1) - 1) : 0;
   if (pool && (pool.count !== wanted || pool.dataset !== dataset)) { pool.close(); pool = null; }
   if (wanted === 0) return;
@@ -129,7 +132,7 @@ async function replicasFor(workers, weights, training, step) {
     post({ status: 'loading', message: `Starting ${wanted} more CPU worker${wanted > 1 ? 's' : ''}…` });
     pool = await ReplicaPool.open(dataset, wanted);
   }
-  await pool.join(weights, JSON.stringify(training), step);
+  await pool.join(await weightsOf(), JSON.stringify(training), step);
 }
 
 async function postDigits() {
@@ -191,14 +194,14 @@ function provenanceOf(description, training) {
 
 async function train({ model, training, workers }) {
   const description = studio.configure(JSON.stringify(model), JSON.stringify(training));
-  await replicasFor(workers, await studio.exportWeights('start'), training, 0);
+  await replicasFor(workers, () => studio.exportWeights('start'), training, 0);
   post({ status: 'configured', description, workers: 1 + (pool?.count ?? 0) });
   await run(training, provenanceOf(description, training));
 }
 
 async function resume({ weights, training, step, workers }) {
   const description = studio.resume(weights, JSON.stringify(training), step);
-  await replicasFor(workers, weights, training, step);
+  await replicasFor(workers, () => weights, training, step);
   post({ status: 'configured', description, resumedAt: step, workers: 1 + (pool?.count ?? 0) });
   await run(training, provenanceOf(description, training));
 }
