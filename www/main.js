@@ -404,13 +404,20 @@ $('semi').addEventListener('click', () => {
 async function switchDataset(name, { redraw = true } = {}) {
   const reply = await ask('useDataset', { dataset: name });
   dataset = name;
-  gallery = [...reply.gallery];
   $('dataset-choice').value = name;
-  $('gallery-note').textContent = `${DATASETS[name].label} test ${DATASETS[name].items}: click one to put it in.`;
-  drawLegend();
-  paintGrid($('gallery'), await ask('testImages', { indices: gallery }), gallery.length);
+  await showGallery(reply.gallery);
   startTrainer($('backend-choice').value);
   if (model && redraw) await drawView(() => refreshModelViews(0));
+}
+
+/** Paints the gallery of the current dataset (test indices `indices`, one per class), then its note
+ * and legend: the note names what is painted, so it changes only once the images have. */
+async function showGallery(indices) {
+  const images = await ask('testImages', { indices });
+  gallery = [...indices];
+  paintGrid($('gallery'), images, gallery.length);
+  $('gallery-note').textContent = `${DATASETS[dataset].label} test ${DATASETS[dataset].items}: click one to put it in.`;
+  drawLegend();
 }
 
 $('dataset-choice').addEventListener('change', (event) => {
@@ -766,10 +773,7 @@ async function start() {
     dataset = DATASETS[kept?.dataset] ? kept.dataset : 'mnist';
     $('dataset-choice').value = dataset;
     startTrainer($('backend-choice').value);
-    gallery = [...(await ask('start', { dataset })).gallery];
-    drawLegend();
-    $('gallery-note').textContent = `${DATASETS[dataset].label} test ${DATASETS[dataset].items}: click one to put it in.`;
-    paintGrid($('gallery'), await ask('testImages', { indices: gallery }), gallery.length);
+    await showGallery((await ask('start', { dataset })).gallery);
     const restored = kept && await useModel(kept.bytes, `${kept.name}, restored from this browser`, { keep: false });
     if (!restored) await usePretrained('dae');
     await useTestDigit(gallery[0]);
