@@ -9,7 +9,7 @@ const MOVES = Number(process.argv[2] ?? 300);
 const POINTER_INTERVAL_MS = 1000 / 60;
 // A person's pointer travels from the Clear button back to the pad before the next digit: 300 ms
 // is the quick end of such a movement. Without it, the first stroke begins inside the frame the
-// browser paints after the click (about 14 ms of main-thread work in a trace), which a hand never
+// browser paints after the click (10 ms of software compositing in a trace), which a hand never
 // catches. `node tests/bench/latency.mjs 300 0` measures with no pause.
 const CLEAR_PAUSE_MS = Number(process.argv[3] ?? 300);
 
