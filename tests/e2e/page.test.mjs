@@ -253,6 +253,11 @@ test('the pretrained VAE generates varied digits, interpolates and maps the test
 });
 
 test('the form refuses impossible settings with the reason', async () => {
+  // Every field and button stays inside its cell: number inputs are wider than a 9rem column by default.
+  const spills = await page.evaluate(() => [...document.querySelectorAll('#train-form input, #train-form select, #train-form button')]
+    .filter((field) => field.getBoundingClientRect().right > field.parentElement.getBoundingClientRect().right + 0.5)
+    .map((field) => field.name || field.id));
+  assert.deepEqual(spills, [], 'form fields that spill out of their cell');
   await page.selectOption('#preset', 'ae');
   for (const [field, value, reason] of [
     ['code_size', '0', /code size must be between 1 and 16384, got 0/],
