@@ -235,10 +235,9 @@ async function drawSamples() {
   $('generate-note').textContent = variational
     ? 'Digits decoded from codes drawn from the prior N(0, T²·I).'
     : 'Sampling needs a model with a prior: pick the pretrained VAE, or train a VAE or beta-VAE.';
-  if (!variational) {
-    paintGrid($('samples'), new Float32Array(0), 8);
-    return;
-  }
+  // Without a prior there is nothing to draw: no empty black square where samples would be.
+  $('samples').hidden = !variational;
+  if (!variational) return;
   const temperature = Number($('temperature').value);
   const images = await ask('sample', { count: 64, temperature, seed: sampleSeed });
   debug.samples = images;
@@ -318,6 +317,7 @@ const resultHelp = Object.fromEntries(RESULT_IDS.map((id) => [id, $(id).textCont
 function clearModelResults() {
   for (const id of RESULT_IDS) $(id).textContent = resultHelp[id];
   pcaMap.clear();
+  $('pca-map').hidden = true;
   debug.probe = debug.cluster = debug.pca = null;
 }
 
@@ -380,6 +380,7 @@ $('cluster').addEventListener('click', () => drawView(async () => {
 $('pca').addEventListener('click', () => drawView(async () => {
   $('pca-result').textContent = 'Fitting PCA…';
   const result = debug.pca = await ask('pca', { fitImages: 10_000 });
+  $('pca-map').hidden = false;
   pcaMap.setData(result.points, result.labels);
   const ratio = result.modelMse / result.pcaMse;
   $('pca-result').textContent = `Test error per pixel: PCA with ${result.components} components ${result.pcaMse.toFixed(5)}, `

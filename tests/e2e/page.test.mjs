@@ -186,12 +186,16 @@ test('what the code is good for: a test digit scores as normal, a filled square 
   await page.click('#cluster');
   await page.waitForFunction(() => window.aestudio.cluster, null, { timeout: 120_000 });
   const cluster = await page.evaluate(() => window.aestudio.cluster);
-  assert.ok(cluster.accuracy > 0.45 && cluster.nmi > 0.4, `k-means on the codes: ${JSON.stringify(cluster)}`);  await page.click('#pca');
+  assert.ok(cluster.accuracy > 0.45 && cluster.nmi > 0.4, `k-means on the codes: ${JSON.stringify(cluster)}`);
+  assert.ok(await page.isHidden('#pca-map'), 'no empty PCA map before PCA is fitted');
+  assert.ok(await page.isHidden('#samples'), 'a model without a prior shows no empty sample grid');
+  await page.click('#pca');
   await page.waitForFunction(() => window.aestudio.pca, null, { timeout: 120_000 });
   const pca = await page.evaluate(() => ({ ...window.aestudio.pca, points: window.aestudio.pca.points.length }));
   // PCA(32) of MNIST has a test error of 0.0168 per pixel (CLI `pca`); the DAE's clean-input error is lower.
   assert.ok(Math.abs(pca.pcaMse - 0.0168) < 0.001 && pca.modelMse < pca.pcaMse, `PCA ${pca.pcaMse} against the model ${pca.modelMse}`);
   assert.equal(pca.points, 20_000, 'every test image on the first two principal directions');
+  assert.ok(await page.isVisible('#pca-map'), 'the PCA map is shown once fitted');
   await afterUpdate(drawSeven); // leaves a digit on the pad for the screenshots that follow
 });
 
@@ -202,6 +206,8 @@ test('the pretrained VAE generates varied digits, interpolates and maps the test
   // The DAE's probe, k-means and PCA results are gone with it.
   assert.match(await page.textContent('#pca-result'), /^PCA with as many components as the code/);
   assert.match(await page.textContent('#probe-result'), /^A softmax classifier/);
+  assert.ok(await page.isHidden('#pca-map'), 'the PCA map went with the DAE');
+  assert.ok(await page.isVisible('#samples'), 'a VAE shows its samples');
   const samples = await readGrid('samples', 8);
   assert.equal(samples.length, 64);
   for (const [i, sample] of samples.entries()) assert.ok(sum(sample) > 20, `sample ${i} is not blank (ink ${sum(sample).toFixed(1)})`);
