@@ -4,19 +4,39 @@
 const INK = '#1f2937';
 const FLAG = '#b42318';
 const BAR = '#4e79a7';
+/** Room above the bars for a label, so that no label is drawn over a bar. */
+const LABEL_ROOM = 14;
+
+/** The canvas's 2-D context drawing in CSS pixels on a backing store of the screen's pixel density,
+ * so that lines and labels are sharp on a HiDPI screen. The logical size is the canvas's `width`
+ * and `height` attributes as written in the page; returns `{ ctx, width, height }` in CSS pixels. */
+function chartContext(canvas) {
+  canvas.dataset.width ??= canvas.width;
+  canvas.dataset.height ??= canvas.height;
+  const width = Number(canvas.dataset.width);
+  const height = Number(canvas.dataset.height);
+  const ratio = window.devicePixelRatio || 1;
+  if (canvas.width !== Math.round(width * ratio)) {
+    canvas.style.width = `${width}px`;
+    canvas.width = Math.round(width * ratio);
+    canvas.height = Math.round(height * ratio);
+  }
+  const ctx = canvas.getContext('2d');
+  ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+  ctx.clearRect(0, 0, width, height);
+  return { ctx, width, height };
+}
 
 /** Bars of `histogram` ({upper, counts}), the flag `threshold` dashed, and `score` as a red line
  * (clamped to the right edge when it is off the scale). */
 export function drawHistogram(canvas, histogram, threshold, score) {
-  const ctx = canvas.getContext('2d');
-  const { width, height } = canvas;
+  const { ctx, width, height } = chartContext(canvas);
   const bottom = height - 18;
-  ctx.clearRect(0, 0, width, height);
   const peak = Math.max(...histogram.counts, 1);
   const barWidth = width / histogram.counts.length;
   ctx.fillStyle = BAR;
   histogram.counts.forEach((count, i) => {
-    const barHeight = (count / peak) * (bottom - 4);
+    const barHeight = (count / peak) * (bottom - LABEL_ROOM);
     ctx.fillRect(i * barWidth + 0.5, bottom - barHeight, Math.max(1, barWidth - 1), barHeight);
   });
   const xOf = (value) => Math.min(width - 2, (value / histogram.upper) * width);
@@ -46,12 +66,11 @@ export function drawHistogram(canvas, histogram, threshold, score) {
 /** One bar per code unit's mean activation, on a scale from 0 (or the lowest mean) to the
  * highest; `rho`, if given, as a dashed target line. */
 export function drawActivations(canvas, means, rho) {
-  const ctx = canvas.getContext('2d');
-  const { width, height } = canvas;
-  ctx.clearRect(0, 0, width, height);
+  const { ctx, width, height } = chartContext(canvas);
   const top = Math.max(...means, rho ?? 0, 1e-6);
   const low = Math.min(0, ...means);
-  const yOf = (value) => height - 14 - ((value - low) / (top - low)) * (height - 20);
+  const bottom = height - 14;
+  const yOf = (value) => bottom - ((value - low) / (top - low)) * (bottom - LABEL_ROOM);
   const barWidth = width / means.length;
   ctx.fillStyle = BAR;
   means.forEach((mean, i) => {
