@@ -3,7 +3,7 @@
 // real pointer reports, through a set of digit strokes; once with the page idle and once while
 // the training worker trains in the background. Prints the median and 95th percentile (ms).
 //   node tests/bench/latency.mjs [moves per scenario, default 300] [pause after Clear in ms, default 300]
-import { launchChromium, openStudio, serveWww } from '../support/browser.mjs';
+import { withStudio } from '../support/browser.mjs';
 
 const MOVES = Number(process.argv[2] ?? 300);
 const POINTER_INTERVAL_MS = 1000 / 60;
@@ -65,11 +65,7 @@ async function scenario(page, name, moves, key) {
 }
 
 
-const server = await serveWww();
-const browser = await launchChromium();
-try {
-  const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-  await openStudio(page, server.url);
+await withStudio(async (page) => {
   await page.locator('#pad').scrollIntoViewIfNeeded();
   console.log(`model: ${await page.textContent('#model-info')}`);
   console.log(`${'scenario'.padStart(34)}${'updates'.padStart(10)}${'median'.padStart(10)}${'p95'.padStart(10)}${'max'.padStart(10)}  (ms)`);
@@ -82,7 +78,4 @@ try {
   await scenario(page, 'drawing while the VAE trains (CPU)', MOVES, 'training');
   console.log(`training meanwhile: ${await page.textContent('#status')}`);
   await page.click('#stop');
-} finally {
-  await browser.close();
-  server.stop();
-}
+});

@@ -3,7 +3,7 @@
 // at least 5,000 steps. Flat means the figures stop growing after the first epoch.
 //   node tests/bench/memory.mjs [steps, default 5000]
 import { execFileSync } from 'node:child_process';
-import { launchChromium, openStudio, serveWww } from '../support/browser.mjs';
+import { withStudio } from '../support/browser.mjs';
 
 const STEPS = Number(process.argv[2] ?? 5000);
 const STEPS_PER_EPOCH = Math.ceil(60000 / 128);
@@ -15,11 +15,7 @@ function chromiumRss() {
   return out.split('\n').filter(Boolean).reduce((sum, kb) => sum + Number(kb) * 1024, 0);
 }
 
-const server = await serveWww();
-const browser = await launchChromium();
-try {
-  const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-  await openStudio(page, server.url);
+await withStudio(async (page) => {
   await page.selectOption('#preset', 'ae');
   await page.fill('input[name=epochs]', String(Math.ceil(STEPS / STEPS_PER_EPOCH)));
   await page.click('#train');
@@ -46,7 +42,4 @@ try {
   console.log(`from step ${afterFirstEpoch[0]} to ${last[0]}: training wasm ${afterFirstEpoch[1]} → ${last[1]} MB, `
     + `live wasm ${afterFirstEpoch[2]} → ${last[2]} MB, Chromium RSS ${afterFirstEpoch[3]} → ${last[3]} MB`);
   await page.click('#stop').catch(() => {});
-} finally {
-  await browser.close();
-  server.stop();
-}
+});

@@ -2,15 +2,11 @@
 // refreshes and weight snapshots included): the canonical VAE on the CPU backend with 1 and with
 // 2 CPU workers (data-parallel), `SECONDS` of training each, nobody drawing.
 //   node tests/bench/page-training.mjs [seconds, default 25]
-import { launchChromium, openStudio, serveWww } from '../support/browser.mjs';
+import { withStudio } from '../support/browser.mjs';
 
 const SECONDS = Number(process.argv[2] ?? 25);
 
-const server = await serveWww();
-const browser = await launchChromium();
-try {
-  const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-  await openStudio(page, server.url);
+await withStudio(async (page) => {
   await page.selectOption('#backend-choice', 'cpu');
   await page.waitForFunction(() => document.getElementById('backend').dataset.kind === 'cpu' && !document.getElementById('train').disabled);
   for (const workers of ['1', '2']) {
@@ -27,7 +23,4 @@ try {
     await page.click('#stop');
     await page.waitForFunction(() => document.getElementById('status').textContent.includes('stopped'), null, { timeout: 30_000 });
   }
-} finally {
-  await browser.close();
-  server.stop();
-}
+});

@@ -42,3 +42,21 @@ export async function openStudio(page, url) {
     && document.getElementById('map-note').textContent.includes('Hover'), null, { timeout: 120_000 });
   await page.waitForFunction(() => !document.getElementById('train').disabled, null, { timeout: 120_000 });
 }
+
+/**
+ * Runs `use(page)` on the studio page (1200x900, loaded and ready) in a fresh headless Chromium
+ * over a static server of www/, and closes both afterwards, whatever happens: the frame of every
+ * page benchmark.
+ */
+export async function withStudio(use) {
+  const server = await serveWww();
+  const browser = await launchChromium();
+  try {
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    await openStudio(page, server.url);
+    return await use(page);
+  } finally {
+    await browser.close();
+    server.stop();
+  }
+}
