@@ -1,47 +1,25 @@
-//! aestudio: the autoencoder family (plain, denoising, variational, beta-VAE) built on `burn`,
+//! aestudio: the autoencoder family of Bank, Koenigstein and Giryes's survey, built on `burn`,
 //! trained and run natively or in the browser (WebAssembly, on WebGPU or on the CPU).
 //!
-//! One concept per module:
-//! - [`mlp`] and [`conv`]: the encoder and decoder building blocks;
-//! - [`layerwise`]: greedy layer-wise pretraining of a dense autoencoder;
-//! - [`model`]: the autoencoder that combines them, configured by [`model::AutoencoderConfig`];
-//! - [`noise`]: input corruption for denoising autoencoders;
-//! - [`explore`]: denoising one input, sampling, interpolation, the latent map, traversals;
-//! - [`anomaly`]: reconstruction error as an anomaly score, AUROC, score histograms;
-//! - [`cluster`]: k-means++ on codes, scored by matched accuracy and NMI;
-//! - [`probe`]: linear probes (softmax and linear SVM) on frozen features;
-//! - [`semisupervised`]: a classifier trained jointly with a decoder, for few labels;
-//! - [`pca`]: principal component analysis, the linear baseline every autoencoder must beat;
-//! - [`preprocess`]: a drawing turned into an MNIST-like 28x28 input;
-//! - [`loss`]: the loss terms, small pure functions;
-//! - [`mnist`]: the IDX data files, checked against their published checksums;
-//! - [`train`]: the async training loop (alone, or data-parallel with replicas) and the test-set evaluation;
-//! - [`gradients`]: gradients as one flat vector, as data-parallel replicas exchange them;
-//! - [`weights`]: the weight file (safetensors with the config in its metadata);
-//! - [`cost`]: the FLOPs of a forward pass and of a training step, for the benchmark;
+//! The folders are the layers of the design:
+//! - [`nn`]: the building blocks (dense and convolutional networks, input corruption, loss terms);
+//! - [`model`]: the autoencoder, its configuration and presets, the [`model::Objective`] that holds
+//!   every per-variant decision, the adversarial critic, the weight file, the FLOP counts;
+//! - [`train`]: the trainer of a model's networks (alone or data-parallel), evaluation, greedy
+//!   layer-wise pretraining, the autoencoder as a regularizer of a classifier;
+//! - [`data`]: IDX datasets checked against their checksums, the image size, drawings as inputs;
+//! - [`uses`]: what a code is good for (exploring a model, probes, k-means, anomaly scores, PCA);
 //! - [`backend`]: choosing the device (WebGPU on a real adapter, else the CPU);
-//! - `web` (wasm only): the JavaScript-facing session.
+//! - the two interfaces: `web` (wasm only, the one `#[wasm_bindgen]` file) and the command line
+//!   (`src/cli/`, in the binary).
 
-pub mod anomaly;
 pub mod backend;
-pub mod cluster;
-pub mod conv;
-pub mod cost;
+pub mod data;
 pub mod error;
-pub mod explore;
-pub mod gradients;
-pub mod layerwise;
-pub mod loss;
-pub mod mlp;
-pub mod mnist;
 pub mod model;
-pub mod noise;
-pub mod pca;
-pub mod probe;
-pub mod preprocess;
-pub mod semisupervised;
+pub mod nn;
 pub mod train;
-pub mod weights;
+pub mod uses;
 
 #[cfg(target_arch = "wasm32")]
 pub mod web;

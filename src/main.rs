@@ -1,8 +1,6 @@
 //! The native command line: train and evaluate the models on the machine's CPU.
 #[cfg(not(target_arch = "wasm32"))]
 mod cli;
-#[cfg(not(target_arch = "wasm32"))]
-mod figures;
 
 #[cfg(not(target_arch = "wasm32"))]
 fn main() -> std::process::ExitCode {

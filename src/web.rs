@@ -9,19 +9,18 @@ use wasm_bindgen_futures::JsFuture;
 
 use crate::AeError;
 use crate::backend::{AdapterReport, BackendKind, cpu_device};
-use crate::explore::{self, LatentMap, read_floats};
-use crate::anomaly::{self, Histogram};
-use crate::cluster;
-use crate::mnist::{Dataset, DatasetFiles, Splits, verify_md5};
-use crate::model::Regularizer;
-use crate::pca::Pca;
-use crate::semisupervised::{JointConfig, train_joint};
-use crate::probe::{Features, LinearProbe, ProbeConfig, check_label_count};
-use crate::model::{Autoencoder, AutoencoderConfig, PIXELS, Preset};
-use crate::noise::Corruption;
-use crate::preprocess::to_mnist;
+use crate::data::datasets::verify_md5;
+use crate::data::preprocess::to_mnist;
+use crate::data::{Dataset, DatasetFiles, PIXELS, Splits};
+use crate::model::{Autoencoder, AutoencoderConfig, Preset, Scale, weights};
+use crate::nn::noise::Corruption;
+use crate::train::semisupervised::{JointConfig, train_joint};
 use crate::train::{NoReplicas, Replicas, Trainer, TrainingConfig, evaluate};
-use crate::weights;
+use crate::uses::anomaly::{self, Histogram};
+use crate::uses::cluster;
+use crate::uses::explore::{self, LatentMap, read_floats};
+use crate::uses::pca::Pca;
+use crate::uses::probe::{Features, LinearProbe, ProbeConfig, check_label_count};
 
 impl From<AeError> for JsValue {
     fn from(err: AeError) -> JsValue {
@@ -465,7 +464,10 @@ struct ModelInfo {
     config: AutoencoderConfig,
     provenance: String,
     parameters: usize,
-    variational: bool,
+    /// Whether samples of the prior decode to images (sampling, the manifold, prior traversals).
+    has_prior: bool,
+    /// The unit of the objective: "per_sample" or "per_pixel".
+    scale: Scale,
     code_size: usize,
 }
 
@@ -528,7 +530,7 @@ impl Lab {
         self.model_info()
     }
 
-    /// `{description, config, provenance, parameters, variational, codeSize}` of the current model.
+    /// `{description, config, provenance, parameters, hasPrior, scale, codeSize}` of the current model.
     #[wasm_bindgen(js_name = modelInfo)]
     pub fn model_info(&self) -> Result<JsValue, JsError> {
         let model = self.model()?;
@@ -537,7 +539,8 @@ impl Lab {
             description: config.describe(),
             provenance: self.provenance.clone(),
             parameters: model.num_params(),
-            variational: config.variational,
+            has_prior: config.objective.has_prior(),
+            scale: config.objective.scale(),
             code_size: config.code_size,
             config,
         })
@@ -674,10 +677,7 @@ impl Lab {
         let config = model.config();
         let filters = explore::filter_images(model, count).await?;
         let means = explore::column_means(self.test_codes(), config.code_size);
-        let rho = match config.regularizer {
-            Some(Regularizer::SparseKl { rho, .. }) => Some(rho),
-            _ => None,
-        };
+        let rho = config.objective.sparsity_target();
         let reply = to_js(&serde_json::json!({
             "filterCount": filters.as_ref().map_or(0, |f| f.len() / PIXELS),
             "rho": rho,

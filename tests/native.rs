@@ -7,16 +7,17 @@ use std::sync::OnceLock;
 
 use aestudio::AeError;
 use aestudio::backend::cpu_device;
-use aestudio::explore;
-use aestudio::probe;
-use aestudio::loss::{bce_with_logits, kl_to_standard_normal, per_sample_sum, squared_error};
-use aestudio::mnist::{Dataset, DatasetFiles, MNIST, Splits, parse_images, verify_md5};
-use aestudio::mlp::{Activation, Mlp, MlpConfig};
-use aestudio::model::{Architecture, AutoencoderConfig, Likelihood, PIXELS, Preset, Regularizer};
-use aestudio::noise::Corruption;
-use aestudio::pca::Pca;
+use aestudio::uses::explore;
+use aestudio::uses::probe;
+use aestudio::nn::loss::{bce_with_logits, kl_to_standard_normal, per_sample_sum, squared_error};
+use aestudio::data::datasets::{parse_images, verify_md5};
+use aestudio::data::{Dataset, DatasetFiles, MNIST, PIXELS, Splits};
+use aestudio::nn::mlp::{Activation, Mlp, MlpConfig};
+use aestudio::model::{Architecture, AutoencoderConfig, Likelihood, Objective, Preset};
+use aestudio::nn::noise::Corruption;
+use aestudio::uses::pca::Pca;
 use aestudio::train::{Replicas, Trainer, TrainingConfig, evaluate};
-use aestudio::weights;
+use aestudio::model::weights;
 use burn::prelude::*;
 
 fn values<const D: usize>(tensor: Tensor<D>) -> Vec<f32> {
@@ -96,13 +97,13 @@ fn every_preset_has_the_right_shapes() {
         let model = config.init(&device).unwrap();
         let encoding = model.encode(input.clone());
         assert_eq!(encoding.mean.dims(), [3, config.code_size], "{}", preset.name());
-        assert_eq!(encoding.log_var.as_ref().map(|t| t.dims()), config.variational.then_some([3, config.code_size]));
+        assert_eq!(encoding.log_var.as_ref().map(|t| t.dims()), config.objective.is_variational().then_some([3, config.code_size]));
         assert_eq!(model.decode(encoding.mean).dims(), [3, PIXELS]);
         let out = values(model.reconstruct(input.clone()));
         assert!(out.iter().all(|p| *p > 0.0 && *p < 1.0), "{} gives probabilities", preset.name());
         let terms = model.loss(input.clone(), input.clone());
         assert_eq!(terms.reconstruction.dims(), [3]);
-        assert_eq!(terms.kl.is_some(), config.variational);
+        assert_eq!(terms.kl.is_some(), config.objective.is_variational());
         assert!(values(terms.objective)[0].is_finite());
     }
 }
@@ -112,7 +113,7 @@ fn vae_objective_is_reconstruction_plus_beta_times_kl() {
     let device = cpu_device();
     device.seed(7);
     let model = AutoencoderConfig::new(4).with_architecture(Architecture::Mlp { hidden: vec![16] })
-        .with_variational(true).with_beta(3.0).init(&device).unwrap();
+        .with_objective(Objective::Variational { beta: 3.0 }).init(&device).unwrap();
     let input = Tensor::<2>::random([5, PIXELS], burn::tensor::Distribution::Default, &device);
     let terms = model.loss(input.clone(), input);
     let reconstruction = values(terms.reconstruction);
@@ -280,7 +281,7 @@ fn weights_round_trip_and_refuse_bad_files() {
         let header = header.replacen(from, to, 1);
         [&(header.len() as u64).to_le_bytes()[..], header.as_bytes(), &bytes[8 + header_len..]].concat()
     };
-    refuse(&rewrite("\"format_version\":\"1\"", "\"format_version\":\"9\""), "version 9");
+    refuse(&rewrite("\"format_version\":\"2\"", "\"format_version\":\"9\""), "version 9");
     refuse(&rewrite("\"format\":\"aestudio\"", "\"format\":\"pytorch!\""), "not an aestudio model");
     // The configuration is a JSON string inside the JSON header, hence the escaped quotes.
     refuse(&rewrite(r#"\"code_size\":8"#, r#"\"code_size\":0"#), "code size must be between");
@@ -301,8 +302,8 @@ fn impossible_configurations_are_refused_with_the_reason() {
         assert!(err.contains(needle), "expected '{needle}' in: {err}");
     };
     refused(AutoencoderConfig::new(0), "code size");
-    refused(AutoencoderConfig::new(8).with_variational(true).with_beta(-1.0), "beta");
-    refused(AutoencoderConfig::new(8).with_beta(f64::NAN), "beta");
+    refused(AutoencoderConfig::new(8).with_objective(Objective::Variational { beta: -1.0 }), "beta");
+    refused(AutoencoderConfig::new(8).with_objective(Objective::Variational { beta: f64::NAN }), "beta");
     refused(AutoencoderConfig::new(8).with_corruption(Corruption::Gaussian { sigma: 5.0 }), "sigma");
     refused(AutoencoderConfig::new(8).with_corruption(Corruption::Masking { keep_probability: 0.0 }), "keep probability");
     refused(AutoencoderConfig::new(8).with_architecture(Architecture::Mlp { hidden: vec![0] }), "hidden");
@@ -349,7 +350,7 @@ fn correlation(a: &[f32], b: &[f32]) -> f64 {
 
 #[test]
 fn a_drawing_is_boxed_to_20_pixels_and_centred_by_mass() {
-    use aestudio::preprocess::to_mnist;
+    use aestudio::data::preprocess::to_mnist;
     // A 100x50 bar of ink somewhere on a 300x200 canvas.
     let (width, height) = (300, 200);
     let mut canvas = vec![0.0f32; width * height];
@@ -373,7 +374,7 @@ fn a_drawing_is_boxed_to_20_pixels_and_centred_by_mass() {
 
 #[test]
 fn preprocessing_ignores_where_and_how_large_a_digit_is_drawn() {
-    use aestudio::preprocess::to_mnist;
+    use aestudio::data::preprocess::to_mnist;
     // Real digits drawn on a 400x300 canvas: at two places, and at two sizes.
     let draw = |digit: &[f32], scale: usize, left: usize, top: usize| {
         let (width, height) = (400, 300);
@@ -432,7 +433,7 @@ fn latent_map_interpolation_manifold_and_traversal_fit_together() {
     let image = |i: usize| test.image(i).iter().map(|&p| p as f32 / 255.0).collect::<Vec<f32>>();
     for code_size in [2, 8] {
         let model = AutoencoderConfig::new(code_size).with_architecture(Architecture::Mlp { hidden: vec![32] })
-            .with_variational(true).init(&device).unwrap();
+            .with_objective(Objective::Variational { beta: 1.0 }).init(&device).unwrap();
         let (map, mapped) = pollster::block_on(explore::LatentMap::fit(&model, &test, &device)).unwrap();
         assert_eq!((mapped.points.len(), mapped.labels.len()), (600, 300));
         assert_eq!(mapped.axes, if code_size == 2 { "code" } else { "pca" });
@@ -464,7 +465,7 @@ fn latent_map_interpolation_manifold_and_traversal_fit_together() {
         assert!(samples.len() == 4 * PIXELS && samples.iter().all(|p| (0.0..=1.0).contains(p)));
     }
     let plain = Preset::Ae.config().init(&device).unwrap();
-    assert!(explore::sample_prior(&plain, 4, 1.0, &device).err().unwrap().to_string().contains("needs a VAE"));
+    assert!(explore::sample_prior(&plain, 4, 1.0, &device).err().unwrap().to_string().contains("needs a model with a prior"));
 }
 
 #[test]
@@ -499,12 +500,12 @@ fn a_briefly_trained_denoiser_raises_the_psnr_of_a_noisy_digit() {
 #[test]
 fn sparsity_penalties_match_hand_computations() {
     let code = tensor2(&[&[0.1, -0.5, 0.0], &[0.3, 0.2, -0.4]]);
-    assert_eq!(values(aestudio::loss::l1_activity(code)), vec![0.6, 0.9]);
+    assert_eq!(values(aestudio::nn::loss::l1_activity(code)), vec![0.6, 0.9]);
     // Mean activations 0.2 and 0.4 against rho 0.1: Σ ρ ln(ρ/ρ̂) + (1-ρ) ln((1-ρ)/(1-ρ̂)).
     let code = tensor2(&[&[0.1, 0.6], &[0.3, 0.2]]);
     let expected: f64 = [0.2f64, 0.4].iter().map(|&m| 0.1 * (0.1 / m).ln() + 0.9 * (0.9 / (1.0 - m)).ln()).sum();
-    assert_close(values(aestudio::loss::kl_sparsity(code.clone(), 0.1))[0], expected, 1e-6);
-    assert_close(values(aestudio::loss::kl_sparsity(tensor2(&[&[0.25, 0.25]]), 0.25))[0], 0.0, 1e-6);
+    assert_close(values(aestudio::nn::loss::kl_sparsity(code.clone(), 0.1))[0], expected, 1e-6);
+    assert_close(values(aestudio::nn::loss::kl_sparsity(tensor2(&[&[0.25, 0.25]]), 0.25))[0], 0.0, 1e-6);
 }
 
 /// `‖∂h/∂x‖²_F` of `mlp` at `x` by central differences, one input coordinate at a time.
@@ -560,13 +561,17 @@ fn penalties_refuse_impossible_settings() {
         assert!(err.contains(needle), "expected '{needle}' in: {err}");
     };
     let sparse_kl = Preset::SparseKl.config();
-    refused(sparse_kl.clone().with_regularizer(Some(Regularizer::SparseKl { rho: 0.0, lambda: 1.0 })), "rho must be in (0, 1)");
-    refused(sparse_kl.clone().with_regularizer(Some(Regularizer::SparseKl { rho: 1.0, lambda: 1.0 })), "rho must be in (0, 1)");
-    refused(sparse_kl.clone().with_regularizer(Some(Regularizer::SparseL1 { lambda: -1.0 })), "lambda must be finite and >= 0");
-    refused(sparse_kl.clone().with_regularizer(Some(Regularizer::Contractive { lambda: f64::NAN })), "lambda must be finite");
+    refused(sparse_kl.clone().with_objective(Objective::SparseKl { rho: 0.0, lambda: 1.0 }), "rho must be in (0, 1)");
+    refused(sparse_kl.clone().with_objective(Objective::SparseKl { rho: 1.0, lambda: 1.0 }), "rho must be in (0, 1)");
+    refused(sparse_kl.clone().with_objective(Objective::SparseL1 { lambda: -1.0 }), "lambda must be finite and >= 0");
+    refused(sparse_kl.clone().with_objective(Objective::Contractive { lambda: f64::NAN }), "lambda must be finite");
     refused(sparse_kl.clone().with_code_activation(Some(Activation::Relu)), "needs a sigmoid code activation");
     refused(Preset::Cae.config().with_architecture(Architecture::Conv { channels: [8, 8] }), "dense encoder");
-    refused(Preset::Vae.config().with_regularizer(Some(Regularizer::SparseL1 { lambda: 1.0 })), "non-variational");
+    refused(Preset::Ae.config().with_objective(Objective::Adversarial { weight: 1.0 }), "needs a critic network");
+    refused(Preset::Ae.config().with_critic(Some(aestudio::model::CriticConfig::default())), "only an adversarial objective");
+    let adversarial = Preset::Ae.config().with_objective(Objective::Adversarial { weight: 1.0 }).with_critic(Some(aestudio::model::CriticConfig::default()));
+    refused(adversarial.clone().with_code_activation(Some(Activation::Sigmoid)), "takes no code activation");
+    refused(adversarial.with_critic(Some(aestudio::model::CriticConfig { steps: 0, ..Default::default() })), "critic steps");
     refused(Preset::Vae.config().with_code_activation(Some(Activation::Sigmoid)), "takes no code activation");
 }
 
@@ -641,7 +646,7 @@ fn pca_coordinates_have_the_explained_variances() {
 
 #[test]
 fn cluster_scores_match_hand_cases_and_kmeans_finds_separated_blobs() {
-    use aestudio::cluster::{cluster_accuracy, kmeans, normalized_mutual_information};
+    use aestudio::uses::cluster::{cluster_accuracy, kmeans, normalized_mutual_information};
     // A relabelling of the classes is a perfect clustering.
     let labels = [0u8, 0, 1, 1, 2, 2];
     assert_eq!(cluster_accuracy(&[2, 2, 0, 0, 1, 1], &labels).unwrap(), 1.0);
@@ -675,7 +680,7 @@ fn cluster_scores_match_hand_cases_and_kmeans_finds_separated_blobs() {
 
 #[test]
 fn auroc_matches_a_hand_count_of_ordered_pairs_with_ties_as_half() {
-    use aestudio::anomaly::auroc;
+    use aestudio::uses::anomaly::auroc;
     // Pairs (anomaly > normal): 0.25 beats 2, 0.3 beats 2 and ties 1, 0.5 beats 3: 7.5 of 9.
     assert!((auroc(&[0.1, 0.2, 0.3], &[0.25, 0.3, 0.5]).unwrap() - 7.5 / 9.0).abs() < 1e-12);
     assert_eq!(auroc(&[0.1, 0.2], &[0.3, 0.4]).unwrap(), 1.0);
@@ -684,15 +689,15 @@ fn auroc_matches_a_hand_count_of_ordered_pairs_with_ties_as_half() {
     assert!(auroc(&[], &[0.1]).is_err());
     assert!(auroc(&[0.1], &[f32::NAN]).unwrap_err().to_string().contains("finite"));
 
-    let histogram = aestudio::anomaly::Histogram::of(&[0.0, 0.1, 0.2, 0.3, 0.4, 5.0], 4, 0.8).unwrap();
+    let histogram = aestudio::uses::anomaly::Histogram::of(&[0.0, 0.1, 0.2, 0.3, 0.4, 5.0], 4, 0.8).unwrap();
     assert_eq!(histogram.upper, 0.4);
     assert_eq!(histogram.counts, vec![1, 1, 1, 3], "the last bin takes everything at or above the upper end");
-    assert_eq!(aestudio::anomaly::percentile_of(&[0.1, 0.2, 0.3, 0.4], 0.25), 0.5);
+    assert_eq!(aestudio::uses::anomaly::percentile_of(&[0.1, 0.2, 0.3, 0.4], 0.25), 0.5);
 }
 
 #[test]
 fn label_counts_outside_the_labelled_images_are_refused_with_the_reason() {
-    use aestudio::probe::check_label_count;
+    use aestudio::uses::probe::check_label_count;
     assert!(check_label_count(1, 60_000).is_ok() && check_label_count(60_000, 60_000).is_ok());
     for bad in [0, 60_001] {
         let message = check_label_count(bad, 60_000).unwrap_err().to_string();
@@ -718,15 +723,15 @@ fn reconstruction_error_flags_fashion_images_as_out_of_distribution() {
     let train = mnist().train.take(4096);
     let model = pollster::block_on(aestudio::train::train_model(&config, &small_training(2), &train, &device)).unwrap();
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/fashion-mnist");
-    let fashion = Splits::load_dir(&aestudio::mnist::FASHION_MNIST, &dir).expect("Fashion-MNIST in data/fashion-mnist (./build.sh data)");
-    let digits = pollster::block_on(aestudio::anomaly::reconstruction_errors(&model, &mnist().test.take(1000), &device)).unwrap();
-    let clothes = pollster::block_on(aestudio::anomaly::reconstruction_errors(&model, &fashion.test.take(1000), &device)).unwrap();
+    let fashion = Splits::load_dir(&aestudio::data::FASHION_MNIST, &dir).expect("Fashion-MNIST in data/fashion-mnist (./build.sh data)");
+    let digits = pollster::block_on(aestudio::uses::anomaly::reconstruction_errors(&model, &mnist().test.take(1000), &device)).unwrap();
+    let clothes = pollster::block_on(aestudio::uses::anomaly::reconstruction_errors(&model, &fashion.test.take(1000), &device)).unwrap();
     // Each score is the image's own reconstruction error, by hand for the first digit.
     let first = mnist().test.take(1);
     let pixels: Vec<f32> = first.image(0).iter().map(|&p| p as f32 / 255.0).collect();
     let output = values(model.reconstruct(first.batch(&[0], &device)));
     assert_close(digits[0], explore::mse(&output, &pixels) as f64, 1e-6);
-    let auroc = aestudio::anomaly::auroc(&digits, &clothes).unwrap();
+    let auroc = aestudio::uses::anomaly::auroc(&digits, &clothes).unwrap();
     assert!(auroc > 0.75, "Fashion-MNIST against MNIST digits: AUROC {auroc}");
 }
 
@@ -736,7 +741,7 @@ fn layerwise_pretraining_stacks_layers_that_already_reconstruct() {
     let config = AutoencoderConfig::new(16).with_architecture(Architecture::Mlp { hidden: vec![128, 64] });
     let train = mnist().train.take(2048);
     let test = mnist().test.take(500);
-    let (stacked, stages) = pollster::block_on(aestudio::layerwise::pretrain(&config, &small_training(2), &train, &device)).unwrap();
+    let (stacked, stages) = pollster::block_on(aestudio::train::layerwise::pretrain(&config, &small_training(2), &train, &device)).unwrap();
     assert_eq!(stages.iter().map(|s| s.widths).collect::<Vec<_>>(), vec![[784, 128], [128, 64], [64, 16]]);
     assert!(stages.iter().all(|s| s.final_loss.is_finite()));
     let untrained = config.init(&device).unwrap();
@@ -751,13 +756,13 @@ fn layerwise_pretraining_stacks_layers_that_already_reconstruct() {
     assert!(after < before, "fine-tuning went from {before} to {after}");
     // A VAE or a conv model cannot be stacked.
     for refused in [Preset::Vae.config(), Preset::ConvDae.config()] {
-        assert!(pollster::block_on(aestudio::layerwise::pretrain(&refused, &small_training(1), &train, &device)).is_err());
+        assert!(pollster::block_on(aestudio::train::layerwise::pretrain(&refused, &small_training(1), &train, &device)).is_err());
     }
 }
 
 #[test]
 fn the_joint_classifier_learns_the_labels_and_its_decoder_reconstructs() {
-    use aestudio::semisupervised::{JointConfig, train_joint};
+    use aestudio::train::semisupervised::{JointConfig, train_joint};
     let device = cpu_device();
     let config = AutoencoderConfig::new(16).with_architecture(Architecture::Mlp { hidden: vec![128] });
     let unlabelled = mnist().train.take(2048);
@@ -851,9 +856,135 @@ fn data_parallel_replicas_stay_identical_and_train_as_one_trainer_does() {
     let mut sum = vec![0f32; expected.len()];
     for part in 0..3 {
         let mut share = replica();
-        aestudio::gradients::accumulate(&mut sum, &block_on(share.share_gradients(&data, part, 3)).unwrap()).unwrap();
+        aestudio::train::gradients::accumulate(&mut sum, &block_on(share.share_gradients(&data, part, 3)).unwrap()).unwrap();
     }
     let scale = expected.iter().fold(0f32, |m, g| m.max(g.abs()));
     let worst = expected.iter().zip(&sum).fold(0f32, |m, (e, s)| m.max((e - s).abs()));
     assert!(scale > 0.0 && worst < 1e-5 * scale, "sum of shares differs from the batch gradient by {worst} (scale {scale})");
+}
+
+/// Followers in the same process, any number of them (the page runs each in a worker).
+struct InProcessMany<'a> {
+    followers: Vec<Trainer>,
+    data: &'a Dataset,
+}
+
+impl Replicas for InProcessMany<'_> {
+    fn count(&self) -> usize {
+        self.followers.len()
+    }
+    fn start_shares(&mut self) {}
+    async fn collect(&mut self) -> aestudio::error::AeResult<Vec<Vec<f32>>> {
+        let parts = self.followers.len() + 1;
+        let mut shares = Vec::new();
+        for (index, follower) in self.followers.iter_mut().enumerate() {
+            shares.push(follower.share_gradients(self.data, index + 1, parts).await?);
+        }
+        Ok(shares)
+    }
+    fn apply(&mut self, sum: &[f32]) {
+        self.followers.iter_mut().for_each(|follower| follower.apply_gradients(sum).unwrap());
+    }
+}
+
+/// Every tensor of a weight file by name, as raw bytes.
+fn parameters(file: &[u8]) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let tensors = safetensors::SafeTensors::deserialize(file).unwrap();
+    tensors.tensors().into_iter().map(|(name, view)| (name, view.data().to_vec())).collect()
+}
+
+#[test]
+fn two_networks_train_with_their_own_optimizers_and_replicas_stay_identical() {
+    use aestudio::model::{CriticConfig, Network};
+    use pollster::block_on;
+    let data = mnist().train.take(600);
+    let test = mnist().test.take(300);
+    // An adversarial AE: a critic on the codes (two updates per step, its own learning rate)
+    // and the autoencoder that reconstructs and fools it.
+    let critic = CriticConfig { hidden: vec![32], learning_rate: 5e-4, steps: 2 };
+    let model_config = AutoencoderConfig { code_size: 4, ..Preset::Ae.config() }
+        .with_architecture(Architecture::Mlp { hidden: vec![64] })
+        .with_objective(Objective::Adversarial { weight: 0.05 })
+        .with_critic(Some(critic));
+    assert_eq!(Trainer::schedule(&model_config), vec![Network::Critic, Network::Critic, Network::Autoencoder]);
+    let config = TrainingConfig::new().with_batch_size(60).with_epochs(2).with_readback_every(4).with_seed(5);
+    let device = cpu_device();
+    let fresh = Trainer::new(&model_config, config.clone(), &device, data.len()).unwrap();
+    assert_eq!(fresh.model().networks(), vec![Network::Autoencoder, Network::Critic]);
+    let start = block_on(weights::save(&fresh.model(), "start")).unwrap();
+    let replica = || {
+        let model = weights::load(&start, &device.clone().autodiff()).unwrap().model;
+        Trainer::resume(model, config.clone(), &device, data.len(), 0).unwrap()
+    };
+    let before = block_on(evaluate(&fresh.model(), &test, 300)).unwrap();
+    for followers in [1, 2] {
+        let mut leader = replica();
+        let mut replicas = InProcessMany { followers: (0..followers).map(|_| replica()).collect(), data: &data };
+        let mut critic_losses = Vec::new();
+        // 14 steps: across the end of the first epoch (10 steps), where every replica reshuffles.
+        for _ in 0..4 {
+            let progress = block_on(leader.train_steps_with(&data, 4, &mut replicas)).unwrap();
+            critic_losses.extend(progress.critic_loss);
+        }
+        assert_eq!(leader.step(), 14);
+        // Every replica applied the sums the leader did, for both networks: the same parameters.
+        let saved = |trainer: &Trainer| parameters(&block_on(weights::save(&trainer.model(), "run")).unwrap());
+        for follower in &replicas.followers {
+            assert!(saved(&leader) == saved(follower), "with {followers} replicas, a replica's weights differ from the leader's");
+        }
+        // Both networks learned: the critic's loss was read back, finite, and its weights moved;
+        // the autoencoder reconstructs better.
+        assert!(!critic_losses.is_empty() && critic_losses.iter().all(|loss| loss.is_finite()), "critic losses {critic_losses:?}");
+        let (now, initial) = (saved(&leader), parameters(&start));
+        for network in ["encoder.", "decoder.", "critic."] {
+            let moved = now.iter().filter(|(name, values)| name.starts_with(network) && initial[*name] != **values).count();
+            assert!(moved > 0, "no {network} parameter changed");
+        }
+        let after = block_on(evaluate(&leader.model(), &test, 300)).unwrap();
+        assert!(after.reconstruction < 0.8 * before.reconstruction, "reconstruction {} -> {}", before.reconstruction, after.reconstruction);
+        assert!(after.penalty.is_some_and(f64::is_finite), "the fooling term is evaluated: {:?}", after.penalty);
+    }
+    // The critic's parameters are in the weight file and load back into the same model.
+    let names = safetensors::SafeTensors::deserialize(&start).unwrap().names().iter().filter(|name| name.starts_with("critic.")).count();
+    assert_eq!(names, 4, "two critic layers, a weight and a bias each");
+}
+
+#[test]
+fn version_one_weight_files_load_with_their_objective() {
+    let device = cpu_device();
+    let shipped = |name: &str| std::fs::read(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("www/models").join(name)).unwrap();
+    let vae = weights::load(&shipped("vae.safetensors"), &device).unwrap().model;
+    assert_eq!(vae.config().objective, Objective::Variational { beta: 1.0 });
+    assert!(vae.config().objective.has_prior());
+    let dae = weights::load(&shipped("dae-fashion.safetensors"), &device).unwrap().model;
+    assert_eq!(dae.config().objective, Objective::Reconstruction);
+    assert!(!dae.config().objective.has_prior());
+    // A version-1 configuration with a regularizer becomes the objective of the same name.
+    let legacy = r#"{"code_size":64,"architecture":{"kind":"mlp","hidden":[]},"activation":"relu","likelihood":"bernoulli",
+        "corruption":{"kind":"none"},"variational":false,"beta":1.0,"code_activation":"sigmoid",
+        "regularizer":{"kind":"sparse_kl","rho":0.05,"lambda":0.1}}"#;
+    let config = AutoencoderConfig::from_json(legacy).unwrap();
+    assert_eq!(config.objective, Objective::SparseKl { rho: 0.05, lambda: 0.1 });
+}
+
+#[test]
+fn evaluation_reports_the_full_objective_and_its_parts() {
+    use pollster::block_on;
+    let device = cpu_device();
+    let test = mnist().test.take(400);
+    for preset in [Preset::SparseKl, Preset::Cae, Preset::Vae, Preset::Ae] {
+        let model = preset.config().init(&device).unwrap();
+        let eval = block_on(evaluate(&model, &test, 200)).unwrap();
+        let objective = preset.config().objective;
+        let expected = eval.reconstruction
+            + eval.kl_per_sample.map_or(0.0, |kl| kl * 1.0)
+            + eval.penalty.map_or(0.0, |penalty| penalty * objective.penalty_weight().unwrap());
+        assert!((eval.loss - expected).abs() < 1e-4 * eval.loss.abs(), "{}: loss {} but parts sum to {expected}", preset.name(), eval.loss);
+        assert_eq!(eval.penalty.is_some(), objective.penalty_weight().is_some(), "{}", preset.name());
+        assert_eq!(eval.scale, objective.scale());
+        // The per-pixel reconstruction of a per-pixel objective is its BCE per pixel.
+        if eval.scale == aestudio::model::Scale::PerPixel {
+            assert!((eval.reconstruction - eval.bce_per_pixel).abs() < 1e-5, "{}", preset.name());
+        }
+    }
 }

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use aestudio::backend::cpu_device;
-use aestudio::mnist::Dataset;
+use aestudio::data::Dataset;
 use aestudio::model::Preset;
 use aestudio::train::{Trainer, TrainingConfig};
 

@@ -3,10 +3,11 @@
 #![cfg(target_arch = "wasm32")]
 
 use aestudio::backend::cpu_device;
-use aestudio::mnist::Dataset;
-use aestudio::model::{Architecture, AutoencoderConfig, PIXELS, Preset};
+use aestudio::data::Dataset;
+use aestudio::data::PIXELS;
+use aestudio::model::{Architecture, AutoencoderConfig, Objective, Preset};
 use aestudio::train::{Trainer, TrainingConfig};
-use aestudio::weights;
+use aestudio::model::weights;
 use aestudio::web::probe_adapter;
 use burn::prelude::*;
 use wasm_bindgen::JsCast;
@@ -48,7 +49,7 @@ async fn forward_backward(bytes: &[u8], input: &[f32], device: &Device) -> (f32,
     let x = Tensor::<2>::from_data(TensorData::new(input.to_vec(), [batch, PIXELS]), &device).require_grad();
     let encoding = model.encode(x.clone());
     let logits = model.decode(encoding.mean.clone());
-    let kl = aestudio::loss::kl_to_standard_normal(encoding.mean, encoding.log_var.unwrap());
+    let kl = aestudio::nn::loss::kl_to_standard_normal(encoding.mean, encoding.log_var.unwrap());
     let objective = (model.reconstruction_loss(logits, x.clone().detach()) + kl).mean();
     let gradients = objective.backward();
     let gradient = x.grad(&gradients).expect("input gradient");
@@ -70,7 +71,7 @@ async fn webgpu_forward_and_backward_match_the_cpu() {
 
     let cpu = cpu_device();
     cpu.seed(9);
-    let config = AutoencoderConfig::new(4).with_architecture(Architecture::Mlp { hidden: vec![32] }).with_variational(true);
+    let config = AutoencoderConfig::new(4).with_architecture(Architecture::Mlp { hidden: vec![32] }).with_objective(Objective::Variational { beta: 1.0 });
     let bytes = weights::save(&config.init(&cpu).unwrap(), "test").await.unwrap();
     let data = mnist_slice();
     let input: Vec<f32> = (0..8).flat_map(|i| data.image(i).iter().map(|&p| p as f32 / 255.0).collect::<Vec<_>>()).collect();
@@ -118,7 +119,7 @@ async fn the_live_lab_refuses_a_bad_file_and_keeps_its_model() {
     use aestudio::web::Lab;
     let mut lab = Lab::new();
     let cpu = cpu_device();
-    let config = AutoencoderConfig::new(4).with_architecture(Architecture::Mlp { hidden: vec![16] }).with_variational(true);
+    let config = AutoencoderConfig::new(4).with_architecture(Architecture::Mlp { hidden: vec![16] }).with_objective(Objective::Variational { beta: 1.0 });
     let bytes = weights::save(&config.init(&cpu).unwrap(), "browser test").await.unwrap();
     lab.load_model(&bytes).expect("a valid file loads");
     let message = js_error_message(lab.load_model(&bytes[..bytes.len() - 9]).err().expect("refused"));

@@ -6,10 +6,10 @@
 #![cfg(target_arch = "wasm32")]
 
 use aestudio::backend::{cpu_backends, cpu_device};
-use aestudio::explore;
-use aestudio::mnist::Dataset;
+use aestudio::uses::explore;
+use aestudio::data::Dataset;
 use aestudio::model::Preset;
-use aestudio::noise::Corruption;
+use aestudio::nn::noise::Corruption;
 use aestudio::train::{Trainer, TrainingConfig, evaluate};
 use burn::prelude::*;
 use serde_json::{Value, json};

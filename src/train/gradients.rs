@@ -6,15 +6,49 @@
 use burn::module::{Module, ModuleVisitor, Param};
 use burn::optim::GradientsParams;
 use burn::prelude::*;
+use burn::tensor::Gradients;
 
 use crate::error::{AeError, AeResult, ensure};
+use crate::model::{Autoencoder, Network};
 
-/// The gradients of `model`'s parameters in visiting order, concatenated; a parameter without a
-/// gradient counts as zeros, so that every replica's vector lines up.
+/// The gradients of `network`'s parameters out of a backward pass (the other networks' are
+/// dropped: an update of one network leaves the others as they are).
+pub fn of_network(model: &Autoencoder, network: Network, mut gradients: Gradients) -> GradientsParams {
+    struct Extract<'a> {
+        gradients: &'a mut Gradients,
+        params: GradientsParams,
+    }
+    impl ModuleVisitor for Extract<'_> {
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+            if let Some(gradient) = param.val().grad_remove(self.gradients) {
+                self.params.register(param.id, gradient);
+            }
+        }
+    }
+    let mut extract = Extract { gradients: &mut gradients, params: GradientsParams::new() };
+    model.visit_network(network, &mut extract);
+    extract.params
+}
+
+/// The number of values in `network`'s parameters: the length of its flat gradient.
+pub fn network_len(model: &Autoencoder, network: Network) -> usize {
+    struct Count(usize);
+    impl ModuleVisitor for Count {
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+            self.0 += param.lazy_shape().iter().product::<usize>();
+        }
+    }
+    let mut count = Count(0);
+    model.visit_network(network, &mut count);
+    count.0
+}
+
+/// The gradients of `network`'s parameters in visiting order, concatenated; a parameter without
+/// a gradient counts as zeros, so that every replica's vector lines up.
 ///
 /// # Shapes
-/// - output: `[model.num_params()]`
-pub async fn flatten<M: Module>(model: &M, gradients: &GradientsParams) -> AeResult<Vec<f32>> {
+/// - output: `[network_len(model, network)]`
+pub async fn flatten(model: &Autoencoder, network: Network, gradients: &GradientsParams) -> AeResult<Vec<f32>> {
     struct Collect<'a> {
         gradients: &'a GradientsParams,
         device: Device,
@@ -29,7 +63,7 @@ pub async fn flatten<M: Module>(model: &M, gradients: &GradientsParams) -> AeRes
     }
     let device = model.devices().first().cloned().ok_or_else(|| AeError::Backend("model has no device".into()))?.inner();
     let mut collect = Collect { gradients, device, pieces: Vec::new() };
-    model.visit(&mut collect);
+    model.visit_network(network, &mut collect);
     if collect.pieces.is_empty() {
         return Ok(Vec::new());
     }
@@ -37,11 +71,11 @@ pub async fn flatten<M: Module>(model: &M, gradients: &GradientsParams) -> AeRes
     flat.try_into_vec::<f32>().map_err(|err| AeError::Backend(format!("{err:?}")))
 }
 
-/// The inverse of [`flatten`]: `flat` cut into `model`'s parameter shapes, on `device` (the
+/// The inverse of [`flatten`]: `flat` cut into `network`'s parameter shapes, on `device` (the
 /// device the gradients live on: the model's, without autodiff).
-pub fn unflatten<M: Module>(model: &M, flat: &[f32], device: &Device) -> AeResult<GradientsParams> {
-    let expected = model.num_params();
-    ensure(flat.len() == expected, || format!("a flat gradient of this model has {expected} values, got {}", flat.len()))?;
+pub fn unflatten(model: &Autoencoder, network: Network, flat: &[f32], device: &Device) -> AeResult<GradientsParams> {
+    let expected = network_len(model, network);
+    ensure(flat.len() == expected, || format!("a flat gradient of this network has {expected} values, got {}", flat.len()))?;
     struct Split {
         flat: Tensor<1>,
         offset: usize,
@@ -58,7 +92,7 @@ pub fn unflatten<M: Module>(model: &M, flat: &[f32], device: &Device) -> AeResul
     }
     let flat = Tensor::<1>::from_data(TensorData::new(flat.to_vec(), [flat.len()]), device);
     let mut split = Split { flat, offset: 0, gradients: GradientsParams::new() };
-    model.visit(&mut split);
+    model.visit_network(network, &mut split);
     Ok(split.gradients)
 }
 

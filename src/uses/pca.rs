@@ -6,8 +6,8 @@
 use nalgebra::{DMatrix, DVector, SymmetricEigen};
 
 use crate::error::{AeResult, ensure};
-use crate::mnist::Dataset;
-use crate::model::PIXELS;
+use crate::data::Dataset;
+use crate::data::PIXELS;
 
 const CHUNK: usize = 1024;
 

@@ -17,11 +17,12 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 
 use crate::error::{AeError, AeResult, ensure};
-use crate::explore::read_floats;
-use crate::loss::{bce_with_logits, squared_error};
-use crate::mlp::{Activation, Mlp};
-use crate::mnist::Dataset;
-use crate::model::{Architecture, Autoencoder, AutoencoderConfig, Likelihood, PIXELS};
+use crate::uses::explore::read_floats;
+use crate::nn::loss::{bce_with_logits, squared_error};
+use crate::nn::mlp::{Activation, Mlp};
+use crate::data::Dataset;
+use crate::data::PIXELS;
+use crate::model::{Architecture, Autoencoder, AutoencoderConfig, Likelihood};
 use crate::train::TrainingConfig;
 
 /// One stage: a layer of the stack and the decoder that learns to undo it.
@@ -84,7 +85,7 @@ pub async fn pretrain(config: &AutoencoderConfig, training: &TrainingConfig, dat
     let Architecture::Mlp { hidden } = &config.architecture else {
         return Err(AeError::InvalidConfig("layer-wise training stacks dense layers: choose a dense architecture".into()));
     };
-    ensure(!config.variational, || "layer-wise training is for deterministic autoencoders, not a VAE".into())?;
+    ensure(!config.objective.is_variational() && !config.objective.needs_critic(), || "layer-wise training is for deterministic autoencoders, not a VAE or an adversarial AE".into())?;
     let inference_device = device.clone();
     let device = device.clone().autodiff();
     device.seed(training.seed);

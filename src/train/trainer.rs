@@ -1,21 +1,24 @@
-//! The training loop and the test-set evaluation, both async: every value read back from the
-//! device goes through `into_*_async`, which is the only kind of readback WebGPU allows.
+//! The trainer: an async, step-driven loop over a model's networks. Every value read back from
+//! the device goes through `into_*_async`, the only kind of readback WebGPU allows.
 //!
 //! The loop is step-driven ([`Trainer::train_steps`]) so that its owner (the command line, or the
-//! web worker between messages) decides when to evaluate, pause or stop.
+//! web worker between messages) decides when to evaluate, pause or stop. Each step runs the
+//! model's schedule: for an adversarial model `k` critic updates, then the autoencoder's, each
+//! network with its own optimizer and learning rate, all on the step's batch.
+
+use std::ops::Range;
 
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
-use burn::tensor::activation::sigmoid;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 
+use crate::data::Dataset;
 use crate::error::{AeError, AeResult, ensure};
-use crate::gradients;
-use crate::loss::{bce_with_logits, squared_error};
-use crate::mnist::Dataset;
-use crate::model::{Autoencoder, AutoencoderConfig, Likelihood, PIXELS};
+use crate::model::{Autoencoder, AutoencoderConfig, Network};
+use crate::train::gradients;
+use crate::train::replicas::{NoReplicas, Replicas, share_of};
 
 /// Settings of a training run.
 #[derive(Config, Debug, PartialEq)]
@@ -63,6 +66,8 @@ pub struct Progress {
     pub train_loss: Option<f32>,
     /// Mean training objective over the current epoch so far (the finished one, at its end).
     pub epoch_loss: Option<f32>,
+    /// Mean critic loss over the critic updates since the previous report (adversarial models).
+    pub critic_loss: Option<f32>,
     /// The call ended an epoch (evaluate now, if you wish).
     pub epoch_finished: bool,
     /// The run has done all its epochs.
@@ -74,11 +79,42 @@ fn adam() -> ModuleOptimizer {
     AdamConfig::new().with_epsilon(1e-8).init()
 }
 
-/// Owns a model being trained, its optimizer, the shuffling, and the last weights known good.
+/// One network's optimizer: its own Adam state and learning rate.
+struct NetworkOptimizer {
+    network: Network,
+    optimizer: ModuleOptimizer,
+    learning_rate: f64,
+}
+
+/// Losses summed on the device since the last readback, one sum per network.
+#[derive(Default)]
+struct PendingLosses {
+    objective: Option<Tensor<1>>,
+    objective_steps: usize,
+    critic: Option<Tensor<1>>,
+    critic_updates: usize,
+}
+
+impl PendingLosses {
+    fn add(&mut self, network: Network, loss: Tensor<1>) {
+        let (sum, count) = match network {
+            Network::Autoencoder => (&mut self.objective, &mut self.objective_steps),
+            Network::Critic => (&mut self.critic, &mut self.critic_updates),
+        };
+        *sum = Some(match sum.take() {
+            Some(total) => total + loss,
+            None => loss,
+        });
+        *count += 1;
+    }
+}
+
+/// Owns a model being trained, an optimizer per network, the shuffling, and the last weights
+/// known good.
 pub struct Trainer {
     model: Autoencoder,
     last_good: Autoencoder,
-    optimizer: ModuleOptimizer,
+    optimizers: Vec<NetworkOptimizer>,
     config: TrainingConfig,
     device: Device,
     rng: StdRng,
@@ -86,10 +122,13 @@ pub struct Trainer {
     position: usize,
     epoch: usize,
     step: usize,
-    /// Sum of the objectives since the last readback, kept on the device.
-    pending_loss: Option<Tensor<1>>,
-    pending_steps: usize,
-    /// Host-side sum and count of the losses read back this epoch.
+    /// The networks updated in one step, in order (see [`Trainer::schedule`]).
+    schedule: Vec<Network>,
+    /// A follower's place in the schedule of the current step, and that step's batch.
+    phase: usize,
+    current_batch: Range<usize>,
+    pending: PendingLosses,
+    /// Host-side sum and count of the objectives read back this epoch.
     epoch_loss: (f64, usize),
 }
 
@@ -107,7 +146,7 @@ impl Trainer {
 
     /// Continues a run at `step` from `model`'s weights (loaded on `device.autodiff()`), as after a
     /// lost GPU: the shuffling is replayed so the remaining batches are the ones the run would have
-    /// seen; the optimizer's moments start afresh.
+    /// seen; the optimizers' moments start afresh.
     pub fn resume(model: Autoencoder, config: TrainingConfig, device: &Device, train_len: usize, step: usize) -> AeResult<Trainer> {
         config.validate(train_len)?;
         let device = device.clone().autodiff();
@@ -131,10 +170,22 @@ impl Trainer {
         let mut rng = StdRng::seed_from_u64(config.seed);
         let mut order: Vec<usize> = (0..train_len).collect();
         order.shuffle(&mut rng);
+        let schedule = Trainer::schedule(model.config());
+        let optimizers = model
+            .networks()
+            .into_iter()
+            .map(|network| {
+                let learning_rate = match network {
+                    Network::Autoencoder => config.learning_rate,
+                    Network::Critic => model.config().critic.as_ref().map_or(config.learning_rate, |critic| critic.learning_rate),
+                };
+                NetworkOptimizer { network, optimizer: adam(), learning_rate }
+            })
+            .collect();
         Trainer {
             last_good: model.clone(),
             model,
-            optimizer: adam(),
+            optimizers,
             config,
             device,
             rng,
@@ -142,10 +193,21 @@ impl Trainer {
             position: 0,
             epoch: 0,
             step: 0,
-            pending_loss: None,
-            pending_steps: 0,
+            schedule,
+            phase: 0,
+            current_batch: 0..0,
+            pending: PendingLosses::default(),
             epoch_loss: (0.0, 0),
         }
+    }
+
+    /// The network updates of one step, in order: the critic's `k` updates first (so the
+    /// encoder then fools a critic that has just learned), then the autoencoder's.
+    pub fn schedule(config: &AutoencoderConfig) -> Vec<Network> {
+        let critic_steps = config.critic.as_ref().map_or(0, |critic| critic.steps);
+        let mut schedule = vec![Network::Critic; critic_steps];
+        schedule.push(Network::Autoencoder);
+        schedule
     }
 
     /// The settings of this run.
@@ -174,22 +236,23 @@ impl Trainer {
         &self.device
     }
 
-    /// Runs up to `max_steps` optimizer steps on `data`, stopping early at the end of an epoch.
-    /// Reads the loss back every `readback_every` steps and at each epoch's end; if it is NaN or
+    /// Runs up to `max_steps` steps on `data`, stopping early at the end of an epoch. Reads the
+    /// losses back every `readback_every` steps and at each epoch's end; if one is NaN or
     /// infinite, restores the last good weights and fails with [`AeError::Diverged`].
     pub async fn train_steps(&mut self, data: &Dataset, max_steps: usize) -> AeResult<Progress> {
         self.train_steps_with(data, max_steps, &mut NoReplicas).await
     }
 
     /// [`Trainer::train_steps`] with each batch split between this trainer (the leader, which
-    /// takes the first share) and `replicas`: every step, they compute their shares' gradients in
-    /// parallel, the leader sums them and every replica applies the sum. The run is the same as on
-    /// one trainer (the gradient of the batch's mean objective), but for the random draws (noise,
-    /// a VAE's samples), and, for the KL-sparse penalty, the code's mean activation is estimated
-    /// per share.
+    /// takes the first share) and `replicas`: for every network update of a step, they compute
+    /// their shares' gradients in parallel, the leader sums them and every replica applies the
+    /// sum. The run is the same as on one trainer (the gradient of the batch's mean objective),
+    /// but for the random draws (noise, a VAE's samples, prior samples), and, for the KL-sparse
+    /// penalty, the code's mean activation is estimated per share.
     pub async fn train_steps_with(&mut self, data: &Dataset, max_steps: usize, replicas: &mut impl Replicas) -> AeResult<Progress> {
         self.check_data(data)?;
         let mut report = None;
+        let mut critic_report = None;
         let mut epoch_finished = false;
         if self.position == 0 {
             self.epoch_loss = (0.0, 0);
@@ -200,8 +263,10 @@ impl Trainer {
             }
             self.step_with(data, replicas).await?;
             epoch_finished = self.wrap_epoch();
-            if epoch_finished || self.pending_steps >= self.config.readback_every {
-                report = self.read_back_loss().await?.or(report);
+            if epoch_finished || self.pending.objective_steps >= self.config.readback_every {
+                let (objective, critic) = self.read_back_losses().await?;
+                report = objective.or(report);
+                critic_report = critic.or(critic_report);
             }
             if epoch_finished {
                 break;
@@ -213,6 +278,7 @@ impl Trainer {
             steps_per_epoch: self.steps_per_epoch(),
             train_loss: report,
             epoch_loss: (self.epoch_loss.1 > 0).then(|| (self.epoch_loss.0 / self.epoch_loss.1 as f64) as f32),
+            critic_loss: critic_report,
             epoch_finished,
             finished: self.is_finished(),
         })
@@ -235,7 +301,7 @@ impl Trainer {
     }
 
     /// The next batch's range in the shuffled order; moves on to the batch after it.
-    fn next_batch(&mut self) -> std::ops::Range<usize> {
+    fn next_batch(&mut self) -> Range<usize> {
         let start = self.position;
         self.position = (start + self.config.batch_size).min(self.order.len());
         self.step += 1;
@@ -254,72 +320,91 @@ impl Trainer {
         true
     }
 
-    /// Gradients of the objective on the images at `range` of the order, scaled by the share of
-    /// the batch they are (so that the shares' gradients sum to the batch's); with `record`, the
-    /// objective joins the losses to read back. An empty share has no gradient (zeros).
-    fn gradients_of(&mut self, data: &Dataset, range: std::ops::Range<usize>, batch_len: usize, record: bool) -> GradientsParams {
+    /// Gradients of `network`'s loss on the images at `range` of the order, scaled by the share
+    /// of the batch they are (so that the shares' gradients sum to the batch's); with `record`,
+    /// the loss joins the losses to read back. An empty share has no gradient (zeros).
+    fn gradients_of(&mut self, network: Network, data: &Dataset, range: Range<usize>, batch_len: usize, record: bool) -> GradientsParams {
         if range.is_empty() {
             return GradientsParams::new();
         }
         let share = range.len() as f64 / batch_len as f64;
         let clean = data.batch(&self.order[range], &self.device);
         let input = self.model.config().corruption.apply(clean.clone());
-        let objective = self.model.loss(input, clean).objective;
-        let scaled = if share < 1.0 { objective.clone() * share } else { objective.clone() };
-        let gradients = GradientsParams::from_grads(scaled.backward(), &self.model);
+        let loss = match network {
+            Network::Autoencoder => self.model.loss(input, clean).objective,
+            Network::Critic => self.model.critic_loss(input).expect("the schedule has critic updates only for a model with a critic"),
+        };
+        let scaled = if share < 1.0 { loss.clone() * share } else { loss.clone() };
+        let gradients = gradients::of_network(&self.model, network, scaled.backward());
         if record {
-            let objective = objective.detach();
-            self.pending_loss = Some(match self.pending_loss.take() {
-                Some(sum) => sum + objective,
-                None => objective,
-            });
-            self.pending_steps += 1;
+            self.pending.add(network, loss.detach());
         }
         gradients
     }
 
-    fn apply(&mut self, gradients: GradientsParams) {
-        self.model = self.optimizer.step(self.config.learning_rate, self.model.clone(), gradients);
+    fn apply(&mut self, network: Network, gradients: GradientsParams) {
+        let slot = self.optimizers.iter_mut().find(|slot| slot.network == network).expect("an optimizer for every network");
+        self.model = slot.optimizer.step(slot.learning_rate, self.model.clone(), gradients);
     }
 
-    /// One optimizer step, alone or with `replicas` (see [`Trainer::train_steps_with`]).
+    fn apply_flat(&mut self, network: Network, sum: &[f32]) -> AeResult<()> {
+        let gradients = gradients::unflatten(&self.model, network, sum, &self.device.clone().inner())?;
+        self.apply(network, gradients);
+        Ok(())
+    }
+
+    /// One step, alone or with `replicas` (see [`Trainer::train_steps_with`]): every network
+    /// update of the schedule on the same batch.
     async fn step_with(&mut self, data: &Dataset, replicas: &mut impl Replicas) -> AeResult<()> {
         let batch = self.next_batch();
         let parts = replicas.count() + 1;
-        if parts == 1 {
-            let gradients = self.gradients_of(data, batch.clone(), batch.len(), true);
-            self.apply(gradients);
-            return Ok(());
+        for network in self.schedule.clone() {
+            if parts == 1 {
+                let gradients = self.gradients_of(network, data, batch.clone(), batch.len(), true);
+                self.apply(network, gradients);
+                continue;
+            }
+            replicas.start_shares();
+            let own = self.gradients_of(network, data, share_of(batch.clone(), 0, parts), batch.len(), true);
+            let mut sum = gradients::flatten(&self.model, network, &own).await?;
+            for other in replicas.collect().await? {
+                gradients::accumulate(&mut sum, &other)?;
+            }
+            // The replicas first: their next share waits on this, the leader's does not.
+            replicas.apply(&sum);
+            self.apply_flat(network, &sum)?;
         }
-        replicas.start_shares();
-        let own = self.gradients_of(data, share_of(batch.clone(), 0, parts), batch.len(), true);
-        let mut sum = gradients::flatten(&self.model, &own).await?;
-        for other in replicas.collect().await? {
-            gradients::accumulate(&mut sum, &other)?;
-        }
-        // The replicas first: their next share waits on this, the leader's does not.
-        replicas.apply(&sum);
-        self.apply_gradients(&sum)?;
         Ok(())
     }
 
     /// A follower's part of a data-parallel step: the gradient of share `part` (of `parts`) of
-    /// the next batch, flat (see [`gradients::flatten`]). The leader sums the shares and hands the
-    /// sum to [`Trainer::apply_gradients`]. A follower moves through the same shuffled order as
-    /// its leader, so both must have been set up with the same training config.
+    /// the current step's batch for the schedule's next network update, flat (see
+    /// [`gradients::flatten`]). The leader sums the shares and hands the sum to
+    /// [`Trainer::apply_gradients`]. A follower moves through the same shuffled order and
+    /// schedule as its leader, so both must have been set up with the same configurations.
     pub async fn share_gradients(&mut self, data: &Dataset, part: usize, parts: usize) -> AeResult<Vec<f32>> {
         ensure(part < parts, || format!("share {part} of {parts} does not exist"))?;
         self.check_data(data)?;
-        let batch = self.next_batch();
-        self.wrap_epoch();
-        let own = self.gradients_of(data, share_of(batch.clone(), part, parts), batch.len(), false);
-        gradients::flatten(&self.model, &own).await
+        if self.phase == 0 {
+            self.current_batch = self.next_batch();
+        }
+        let batch = self.current_batch.clone();
+        let network = self.schedule[self.phase];
+        let own = self.gradients_of(network, data, share_of(batch.clone(), part, parts), batch.len(), false);
+        gradients::flatten(&self.model, network, &own).await
     }
 
-    /// An optimizer step with a summed flat gradient (a data-parallel step's last part).
+    /// A follower's update with a summed flat gradient (the last part of each network update of
+    /// a data-parallel step); after the schedule's last update the step is done.
     pub fn apply_gradients(&mut self, sum: &[f32]) -> AeResult<()> {
-        let gradients = gradients::unflatten(&self.model, sum, &self.device.clone().inner())?;
-        self.apply(gradients);
+        let network = self.schedule[self.phase];
+        self.apply_flat(network, sum)?;
+        self.phase += 1;
+        if self.phase == self.schedule.len() {
+            self.phase = 0;
+            // After the update, as the leader does: the step's batch came from the old order.
+            self.wrap_epoch();
+        }
         Ok(())
     }
 
@@ -329,66 +414,28 @@ impl Trainer {
         self.device.seed(self.config.seed.wrapping_add((part as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)).wrapping_add(self.step as u64));
     }
 
-    async fn read_back_loss(&mut self) -> AeResult<Option<f32>> {
-        let Some(sum) = self.pending_loss.take() else { return Ok(None) };
-        let steps = std::mem::take(&mut self.pending_steps);
-        let sum: f32 = sum.into_scalar_async().await.map_err(|err| AeError::Backend(format!("{err:?}")))?;
-        let mean = sum / steps as f32;
-        if !mean.is_finite() {
+    /// Reads the pending sums back in one readback: the mean objective and the mean critic loss
+    /// since the last one. A non-finite value restores the last good weights and fails.
+    async fn read_back_losses(&mut self) -> AeResult<(Option<f32>, Option<f32>)> {
+        let pending = std::mem::take(&mut self.pending);
+        let Some(objective) = pending.objective else { return Ok((None, None)) };
+        let sums = match pending.critic {
+            Some(critic) => Tensor::cat(vec![objective, critic], 0),
+            None => objective,
+        };
+        let sums: Vec<f32> = crate::uses::explore::read_floats(sums).await?;
+        let mean = sums[0] / pending.objective_steps as f32;
+        let critic = (sums.len() > 1).then(|| sums[1] / pending.critic_updates as f32);
+        if let Some(loss) = [Some(mean), critic].into_iter().flatten().find(|loss| !loss.is_finite()) {
             self.model = self.last_good.clone();
-            self.optimizer = adam();
-            return Err(AeError::Diverged { epoch: self.epoch, step: self.step, loss: mean });
+            self.optimizers.iter_mut().for_each(|slot| slot.optimizer = adam());
+            return Err(AeError::Diverged { epoch: self.epoch, step: self.step, loss });
         }
         self.last_good = self.model.clone();
-        self.epoch_loss.0 += sum as f64;
-        self.epoch_loss.1 += steps;
-        Ok(Some(mean))
+        self.epoch_loss.0 += sums[0] as f64;
+        self.epoch_loss.1 += pending.objective_steps;
+        Ok((Some(mean), critic))
     }
-}
-
-/// The other replicas of a data-parallel run, as the leader (replica 0) sees them; in the page
-/// each is a web worker with its own [`Trainer`] (see [`Trainer::share_gradients`]).
-#[allow(async_fn_in_trait)]
-pub trait Replicas {
-    /// How many replicas there are besides the leader.
-    fn count(&self) -> usize;
-    /// Asks every replica to compute its share of the next batch (replica `i` takes share `i`).
-    fn start_shares(&mut self);
-    /// Their shares' flat gradients.
-    async fn collect(&mut self) -> AeResult<Vec<Vec<f32>>>;
-    /// Hands them the summed gradient to apply.
-    fn apply(&mut self, sum: &[f32]);
-}
-
-/// No replicas: a trainer alone.
-pub struct NoReplicas;
-
-impl Replicas for NoReplicas {
-    fn count(&self) -> usize {
-        0
-    }
-    fn start_shares(&mut self) {}
-    async fn collect(&mut self) -> AeResult<Vec<Vec<f32>>> {
-        Ok(Vec::new())
-    }
-    fn apply(&mut self, _sum: &[f32]) {}
-}
-
-/// The leader's share of a batch against each replica's: a replica's step also waits on the
-/// messages to and from its worker and applies the sum before its next share, so the leader
-/// takes a little more of the batch (measured in the page: 5:4 evens out their waits).
-const LEADER_WEIGHT: usize = 5;
-const REPLICA_WEIGHT: usize = 4;
-
-/// Share `part` of `parts` of a batch, contiguous: part 0 (the leader) weighs `LEADER_WEIGHT`,
-/// the others `REPLICA_WEIGHT`.
-fn share_of(batch: std::ops::Range<usize>, part: usize, parts: usize) -> std::ops::Range<usize> {
-    let total = LEADER_WEIGHT + REPLICA_WEIGHT * (parts - 1);
-    let boundary = |part: usize| {
-        let weight = if part == 0 { 0 } else { LEADER_WEIGHT + REPLICA_WEIGHT * (part - 1) };
-        batch.start + batch.len() * weight / total
-    };
-    boundary(part)..boundary(part + 1)
 }
 
 /// Trains a fresh model of `model_config` on `data` for all of `training`'s epochs and returns
@@ -399,72 +446,4 @@ pub async fn train_model(model_config: &AutoencoderConfig, training: &TrainingCo
         trainer.train_steps(data, usize::MAX).await?;
     }
     Ok(trainer.model())
-}
-
-/// Test-set figures of a model.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
-pub struct Evaluation {
-    /// The training objective on this set: per sample for a VAE (reconstruction + beta·KL),
-    /// per pixel for the other autoencoders.
-    pub loss: f64,
-    /// Binary cross-entropy per pixel of the reconstructions.
-    pub bce_per_pixel: f64,
-    /// Squared error per pixel of the reconstructions (`sigmoid(logits)` against the image).
-    pub mse_per_pixel: f64,
-    /// Mean KL divergence per sample (VAE only).
-    pub kl_per_sample: Option<f64>,
-    /// Images evaluated.
-    pub samples: usize,
-}
-
-/// Evaluates `model` on every image of `data`, `batch_size` at a time, with the model's own
-/// objective: inputs corrupted as in training, and for a VAE one code sampled per image
-/// (as PyTorch's example does). One readback at the end.
-pub async fn evaluate(model: &Autoencoder, data: &Dataset, batch_size: usize) -> AeResult<Evaluation> {
-    ensure(!data.is_empty(), || "cannot evaluate on an empty dataset".into())?;
-    ensure(batch_size >= 1, || "batch size must be at least 1".into())?;
-    let device = model.devices().first().cloned().ok_or_else(|| AeError::Backend("model has no device".into()))?;
-    let config = model.config();
-    let indices: Vec<usize> = (0..data.len()).collect();
-    // [objective sum, bce sum, squared error sum, kl sum], accumulated on the device.
-    let mut totals: Option<Tensor<1>> = None;
-    for chunk in indices.chunks(batch_size) {
-        let clean = data.batch(chunk, &device);
-        let input = config.corruption.apply(clean.clone());
-        let encoding = model.encode(input);
-        let logits = model.decode(model.sample_code(&encoding));
-        let bce = bce_with_logits(logits.clone(), clean.clone()).sum();
-        let squared = squared_error(sigmoid(logits), clean).sum();
-        // The likelihood's loss is one of the two figures already summed (computing it again
-        // cost a third of the evaluation: BCE is an exp and a log1p per pixel).
-        let reconstruction = match config.likelihood {
-            Likelihood::Bernoulli => bce.clone(),
-            Likelihood::Gaussian => squared.clone(),
-        };
-        let kl = match &encoding.log_var {
-            Some(log_var) => crate::loss::kl_to_standard_normal(encoding.mean.clone(), log_var.clone()).sum(),
-            None => Tensor::zeros([1], &device),
-        };
-        let objective = if config.variational {
-            reconstruction + kl.clone().mul_scalar(config.beta)
-        } else {
-            reconstruction.div_scalar(PIXELS as f64)
-        };
-        let batch_totals = Tensor::cat(vec![objective, bce, squared, kl], 0);
-        totals = Some(match totals {
-            Some(sum) => sum + batch_totals,
-            None => batch_totals,
-        });
-    }
-    let totals = totals.expect("at least one batch").into_data_async().await.map_err(|err| AeError::Backend(format!("{err:?}")))?;
-    let totals: Vec<f32> = totals.try_to_vec().map_err(|err| AeError::Backend(format!("{err:?}")))?;
-    let n = data.len() as f64;
-    let pixels = n * PIXELS as f64;
-    Ok(Evaluation {
-        loss: totals[0] as f64 / n,
-        bce_per_pixel: totals[1] as f64 / pixels,
-        mse_per_pixel: totals[2] as f64 / pixels,
-        kl_per_sample: config.variational.then(|| totals[3] as f64 / n),
-        samples: data.len(),
-    })
 }

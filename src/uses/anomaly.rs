@@ -7,10 +7,11 @@ use burn::prelude::*;
 use burn::tensor::activation::sigmoid;
 
 use crate::error::{AeResult, ensure};
-use crate::explore::read_floats;
-use crate::mnist::{Dataset, Splits};
-use crate::model::{Autoencoder, AutoencoderConfig, PIXELS};
-use crate::pca::Pca;
+use crate::uses::explore::read_floats;
+use crate::data::{Dataset, Splits};
+use crate::data::PIXELS;
+use crate::model::{Autoencoder, AutoencoderConfig};
+use crate::uses::pca::Pca;
 use crate::train::{TrainingConfig, train_model};
 
 /// Images per forward pass.

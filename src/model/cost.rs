@@ -2,8 +2,8 @@
 //! and convolutions. Elementwise work (activations, the loss, Adam) is left out: it is a few
 //! percent of a step and has no agreed FLOP count.
 
-use crate::conv::IMAGE_SIDE;
-use crate::model::{Architecture, AutoencoderConfig, PIXELS};
+use crate::data::IMAGE_SIDE;
+use crate::model::{Architecture, AutoencoderConfig};
 
 /// Floating-point operations per sample (a multiply-add counts as two).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -18,17 +18,11 @@ pub struct Flops {
 impl AutoencoderConfig {
     /// Multiply-adds per sample of each weight layer, from input to output.
     pub fn layer_multiply_adds(&self) -> Vec<u64> {
-        let encoder_output = if self.variational { 2 * self.code_size } else { self.code_size };
+        let encoder_output = self.objective.encoder_outputs(self.code_size);
         match &self.architecture {
-            Architecture::Mlp { hidden } => {
-                let mut widths = vec![PIXELS];
-                widths.extend(hidden);
-                widths.push(encoder_output);
-                let mut decoder = vec![self.code_size];
-                decoder.extend(hidden.iter().rev());
-                decoder.push(PIXELS);
+            Architecture::Mlp { .. } => {
                 let pairs = |w: &[usize]| w.windows(2).map(|p| (p[0] * p[1]) as u64).collect::<Vec<_>>();
-                [pairs(&widths), pairs(&decoder)].concat()
+                [pairs(&self.encoder_widths()), pairs(&self.decoder_widths())].concat()
             }
             Architecture::Conv { channels: [first, second] } => {
                 let (middle, bottom) = (IMAGE_SIDE / 2, IMAGE_SIDE / 4);

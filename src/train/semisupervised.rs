@@ -13,10 +13,10 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 
 use crate::error::{AeError, AeResult, ensure};
-use crate::explore::read_floats;
-use crate::mnist::Dataset;
-use crate::model::{Autoencoder, AutoencoderConfig, PIXELS};
-use crate::probe::softmax_cross_entropy;
+use crate::uses::explore::read_floats;
+use crate::data::Dataset;
+use crate::model::{Autoencoder, AutoencoderConfig};
+use crate::uses::probe::softmax_cross_entropy;
 
 /// Settings of a joint classifier + decoder.
 #[derive(Config, Debug)]
@@ -91,6 +91,7 @@ fn one_hot(labels: impl Iterator<Item = u8>, classes: usize, device: &Device) ->
 pub async fn train_joint(config: &JointConfig, labelled: &Dataset, unlabelled: &Dataset, device: &Device) -> AeResult<JointClassifier> {
     config.autoencoder.validate()?;
     ensure(config.alpha.is_finite() && config.alpha >= 0.0, || format!("alpha must be finite and >= 0, got {}", config.alpha))?;
+    ensure(!config.autoencoder.objective.needs_critic(), || "the joint classifier trains one network: an adversarial AE's critic would not learn".into())?;
     ensure(!labelled.is_empty(), || "the classifier needs at least one labelled image".into())?;
     ensure(!unlabelled.is_empty(), || "the unlabelled set sets the epoch's length: it needs images".into())?;
     ensure((0..labelled.len()).all(|i| (labelled.label(i) as usize) < config.classes), || format!("labels must be below {}", config.classes))?;
@@ -128,8 +129,8 @@ pub async fn train_joint(config: &JointConfig, labelled: &Dataset, unlabelled: &
                 let chunk = &unlabelled_order[start..(start + config.batch_size).min(unlabelled.len())];
                 let clean = unlabelled.batch(chunk, &device);
                 let input = config.autoencoder.corruption.apply(clean.clone());
-                // A non-variational objective is per pixel; per sample it weighs as much as a VAE's.
-                let per_sample = if config.autoencoder.variational { 1.0 } else { PIXELS as f64 };
+                // Per sample, a per-pixel objective weighs as much as a VAE's.
+                let per_sample = config.autoencoder.objective.scale().divisor();
                 loss = loss + model.autoencoder.loss(input, clean).objective.mul_scalar(config.alpha * per_sample);
             }
             let gradients = GradientsParams::from_grads(loss.backward(), &model);

@@ -7,7 +7,7 @@ use burn::prelude::*;
 use md5::{Digest, Md5};
 
 use crate::error::{AeError, AeResult};
-use crate::model::PIXELS;
+use crate::data::PIXELS;
 
 const IMAGES_MAGIC: u32 = 0x0000_0803;
 const LABELS_MAGIC: u32 = 0x0000_0801;

@@ -10,9 +10,10 @@ use burn::tensor::{Distribution, activation::sigmoid};
 use nalgebra::{DMatrix, SymmetricEigen};
 
 use crate::error::{AeError, AeResult, ensure};
-use crate::mnist::Dataset;
-use crate::model::{Autoencoder, PIXELS};
-use crate::noise::Corruption;
+use crate::data::Dataset;
+use crate::data::PIXELS;
+use crate::model::Autoencoder;
+use crate::nn::noise::Corruption;
 
 /// Images per forward pass when encoding a data set.
 const BATCH: usize = 500;
@@ -90,7 +91,7 @@ pub async fn denoise(model: &Autoencoder, clean: &[f32], corruption: &Corruption
 /// # Shapes
 /// - output: `[count, 784]`
 pub fn sample_prior(model: &Autoencoder, count: usize, temperature: f64, device: &Device) -> AeResult<Tensor<2>> {
-    ensure(model.config().variational, || "sampling needs a VAE or beta-VAE: this model has no prior".into())?;
+    ensure(model.config().objective.has_prior(), || "sampling needs a model with a prior (a VAE, beta-VAE or adversarial AE): this one has none".into())?;
     ensure((1..=1024).contains(&count), || format!("sample 1 to 1024 images, not {count}"))?;
     ensure(temperature.is_finite() && temperature > 0.0 && temperature <= 10.0, || {
         format!("temperature must be in (0, 10], got {temperature}")
@@ -275,7 +276,7 @@ pub fn manifold(model: &Autoencoder, map: &LatentMap, side: usize, device: &Devi
     ensure((2..=40).contains(&side), || format!("the grid side must be 2 to 40, not {side}"))?;
     let position = |axis: usize, k: usize| {
         let t = k as f64 / (side - 1) as f64;
-        if model.config().variational {
+        if model.config().objective.has_prior() {
             normal_quantile(0.05 + 0.9 * t)
         } else {
             let (low, high) = map.extent[axis];
@@ -306,7 +307,7 @@ pub async fn traverse(model: &Autoencoder, map: &LatentMap, image: &[f32], dimen
     for d in 0..dimensions {
         for &value in values {
             let mut varied = code.clone();
-            varied[d] = if model.config().variational { value } else { code[d] + value * map.code_std[d] as f32 };
+            varied[d] = if model.config().objective.has_prior() { value } else { code[d] + value * map.code_std[d] as f32 };
             codes.extend(varied);
         }
     }

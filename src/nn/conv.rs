@@ -6,10 +6,9 @@ use burn::nn::conv::{Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfi
 use burn::nn::{Linear, LinearConfig};
 use burn::prelude::*;
 
-use crate::mlp::Activation;
+use crate::data::IMAGE_SIDE;
+use crate::nn::mlp::Activation;
 
-/// Side of the (square) input image.
-pub const IMAGE_SIDE: usize = 28;
 /// Side of the feature maps after the two stride-2 convolutions.
 const BOTTOM_SIDE: usize = IMAGE_SIDE / 4;
 

@@ -24,8 +24,11 @@ use crate::model::{Autoencoder, AutoencoderConfig};
 
 /// The `format` metadata value that marks an aestudio weight file.
 pub const FORMAT: &str = "aestudio";
-/// Version of the metadata layout written by [`save`].
-pub const FORMAT_VERSION: u32 = 1;
+/// Version of the metadata layout written by [`save`]. Version 1 stored the objective as
+/// `variational`, `beta` and `regularizer` fields; [`AutoencoderConfig::from_json`] reads both.
+pub const FORMAT_VERSION: u32 = 2;
+/// The versions [`load`] reads.
+pub const READABLE_VERSIONS: [&str; 2] = ["1", "2"];
 /// Largest file accepted: ample for any model the page can train (the default VAE is 2.6 MB).
 pub const MAX_FILE_BYTES: usize = 512 * 1024 * 1024;
 
@@ -76,12 +79,11 @@ pub fn read_header(bytes: &[u8]) -> AeResult<(AutoencoderConfig, String)> {
         return Err(bad("a safetensors file, but not an aestudio model (no format = \"aestudio\" in its metadata)".into()));
     }
     let version = metadata.get("format_version").map(String::as_str).unwrap_or("none");
-    if version != FORMAT_VERSION.to_string() {
-        return Err(bad(format!("format version {version} is not supported (this build reads version {FORMAT_VERSION})")));
+    if !READABLE_VERSIONS.contains(&version) {
+        return Err(bad(format!("format version {version} is not supported (this build reads versions 1 and {FORMAT_VERSION})")));
     }
     let config = metadata.get("config").ok_or_else(|| bad("the metadata has no model configuration".into()))?;
-    let config: AutoencoderConfig =
-        serde_json::from_str(config).map_err(|err| bad(format!("the stored configuration is not valid: {err}")))?;
+    let config = AutoencoderConfig::from_json(config).map_err(|err| bad(format!("the stored configuration is not valid: {err}")))?;
     config.validate().map_err(|err| bad(format!("the stored configuration is refused: {err}")))?;
     Ok((config, metadata.get("provenance").cloned().unwrap_or_default()))
 }

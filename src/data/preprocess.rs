@@ -4,9 +4,8 @@
 //! centre.
 
 use crate::error::{AeResult, ensure};
-use crate::model::PIXELS;
+use crate::data::{IMAGE_SIDE as SIDE, PIXELS};
 
-const SIDE: usize = 28;
 /// The longer side of the digit's box after scaling, as in MNIST.
 pub const BOX: usize = 20;
 /// Pixels at or below this value are background when finding the ink's bounding box.

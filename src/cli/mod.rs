@@ -8,17 +8,18 @@ use burn::prelude::*;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use aestudio::AeError;
-use aestudio::mnist::{Dataset, DatasetFiles, Splits};
-use aestudio::model::{Architecture, Autoencoder, AutoencoderConfig, Likelihood, Preset, Regularizer};
-use aestudio::noise::Corruption;
-use aestudio::explore;
-use aestudio::pca::Pca;
-use aestudio::probe::{Features, LinearProbe, ProbeConfig, ProbeLoss, check_label_count};
+use aestudio::data::{Dataset, DatasetFiles, Splits};
+use aestudio::model::{Architecture, Autoencoder, AutoencoderConfig, Likelihood, Objective, Preset};
+use aestudio::nn::noise::Corruption;
+use aestudio::uses::explore;
+use aestudio::uses::pca::Pca;
+use aestudio::uses::probe::{Features, LinearProbe, ProbeConfig, ProbeLoss, check_label_count};
 use aestudio::train::{Trainer, TrainingConfig, evaluate, train_model};
-use aestudio::weights;
-use aestudio::{anomaly, cluster, layerwise, semisupervised};
+use aestudio::model::weights;
+use aestudio::train::{layerwise, semisupervised};
+use aestudio::uses::{anomaly, cluster};
 
-use crate::figures;
+mod figures;
 
 #[derive(Parser)]
 #[command(name = "aestudio", about = "Train and evaluate autoencoders on MNIST and Fashion-MNIST, natively")]
@@ -249,7 +250,10 @@ impl ModelArgs {
             config.architecture = Architecture::Mlp { hidden: hidden.clone() };
         }
         if let Some(beta) = self.beta {
-            config.beta = beta;
+            let Objective::Variational { .. } = config.objective else {
+                return Err(AeError::InvalidConfig(format!("--beta weighs a VAE's KL term; {} is not a VAE", self.model)));
+            };
+            config.objective = Objective::Variational { beta };
         }
         if let Some(sigma) = self.sigma {
             config.corruption = Corruption::Gaussian { sigma };
@@ -258,18 +262,21 @@ impl ModelArgs {
             config.corruption = Corruption::Masking { keep_probability };
         }
         if let Some(lambda) = self.lambda {
-            config.regularizer = Some(match config.regularizer {
-                Some(Regularizer::SparseL1 { .. }) => Regularizer::SparseL1 { lambda },
-                Some(Regularizer::SparseKl { rho, .. }) => Regularizer::SparseKl { rho, lambda },
-                Some(Regularizer::Contractive { .. }) => Regularizer::Contractive { lambda },
-                None => return Err(AeError::InvalidConfig(format!("--lambda needs a preset with a penalty, not {}", self.model))),
-            });
+            config.objective = match config.objective {
+                Objective::SparseL1 { .. } => Objective::SparseL1 { lambda },
+                Objective::SparseKl { rho, .. } => Objective::SparseKl { rho, lambda },
+                Objective::Contractive { .. } => Objective::Contractive { lambda },
+                Objective::Adversarial { .. } => Objective::Adversarial { weight: lambda },
+                Objective::Reconstruction | Objective::Variational { .. } => {
+                    return Err(AeError::InvalidConfig(format!("--lambda needs a preset with a penalty, not {}", self.model)));
+                }
+            };
         }
         if let Some(rho) = self.rho {
-            let Some(Regularizer::SparseKl { lambda, .. }) = config.regularizer else {
+            let Objective::SparseKl { lambda, .. } = config.objective else {
                 return Err(AeError::InvalidConfig("--rho is the target of the sparse-kl preset's penalty".into()));
             };
-            config.regularizer = Some(Regularizer::SparseKl { rho, lambda });
+            config.objective = Objective::SparseKl { rho, lambda };
         }
         if self.gaussian {
             config.likelihood = Likelihood::Gaussian;
@@ -368,7 +375,7 @@ impl Representation {
     fn pixels(splits: &Splits) -> Representation {
         let pixels = |data: &Dataset| Features {
             values: data.scaled_pixels(),
-            width: aestudio::model::PIXELS,
+            width: aestudio::data::PIXELS,
         };
         Representation { name: "raw pixels".into(), train: pixels(&splits.train), test: pixels(&splits.test) }
     }
@@ -458,7 +465,7 @@ async fn run(cli: Cli) -> Result<(), AeError> {
             println!(
                 "test loss {:.4} ({}), test mse/px {:.5}, trained in {:.1} s",
                 eval.loss,
-                if config.variational { "per sample" } else { "per pixel" },
+                config.objective.scale().unit(),
                 eval.mse_per_pixel,
                 started.elapsed().as_secs_f64()
             );
@@ -500,8 +507,8 @@ async fn run(cli: Cli) -> Result<(), AeError> {
                 let mut means = explore::column_means(&codes, model.config().code_size);
                 means.sort_by(f32::total_cmp);
                 let average = means.iter().sum::<f32>() / means.len() as f32;
-                let target = match model.config().regularizer {
-                    Some(Regularizer::SparseKl { rho, .. }) => format!(" (target rho {rho})"),
+                let target = match model.config().objective.sparsity_target() {
+                    Some(rho) => format!(" (target rho {rho})"),
                     _ => String::new(),
                 };
                 println!(
@@ -612,7 +619,7 @@ async fn run(cli: Cli) -> Result<(), AeError> {
         Command::Reduce { model, run, sizes, figures: folder } => {
             let (_, base) = model.config()?;
             let splits = run.splits()?;
-            if let Some(&bad) = sizes.iter().find(|&&k| k == 0 || k > aestudio::model::PIXELS) {
+            if let Some(&bad) = sizes.iter().find(|&&k| k == 0 || k > aestudio::data::PIXELS) {
                 return Err(AeError::InvalidConfig(format!("code sizes must be 1 to 784, got {bad}")));
             }
             std::fs::create_dir_all(&folder).map_err(|err| AeError::Data(format!("{}: {err}", folder.display())))?;
@@ -683,7 +690,7 @@ async fn run(cli: Cli) -> Result<(), AeError> {
                     progress(&format!("held-out class {class} ({anomaly_epochs} epochs)"));
                     aurocs.push(anomaly::held_out_class_auroc(&config, &anomaly_training, &splits, class, &device).await?);
                 }
-                let loss = if config.variational { format!("{:.2} /sample", eval.loss) } else { format!("{:.4} /px", eval.loss) };
+                let loss = config.objective.scale().format(eval.loss);
                 rows.push(ResultRow {
                     name: format!("`{}` {}", preset.name(), config.describe()),
                     code: config.code_size.to_string(),

@@ -1,0 +1,12 @@
+//! The data: MNIST-format datasets (IDX files checked against their published checksums), the
+//! image size every other module reads from here, and drawings turned into MNIST-like inputs.
+
+pub mod datasets;
+pub mod preprocess;
+
+pub use datasets::{Dataset, DatasetFiles, FASHION_MNIST, IdxFile, MNIST, Splits};
+
+/// Side of the square images (28 for MNIST and Fashion-MNIST).
+pub const IMAGE_SIDE: usize = 28;
+/// Pixels in one flattened image.
+pub const PIXELS: usize = IMAGE_SIDE * IMAGE_SIDE;

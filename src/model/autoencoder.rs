@@ -1,0 +1,262 @@
+//! The autoencoder: an encoder, a decoder (and, for an adversarial objective, a critic), tied
+//! together by the [`crate::model::Objective`] of its configuration.
+
+use burn::module::ModuleVisitor;
+use burn::prelude::*;
+use burn::tensor::{Distribution, activation::sigmoid};
+
+use crate::data::PIXELS;
+use crate::error::{AeResult, ensure};
+use crate::model::config::{Architecture, AutoencoderConfig, Likelihood};
+use crate::model::critic::Critic;
+use crate::model::objective::{LossTerms, PenaltyInputs};
+use crate::nn::conv::{ConvDecoder, ConvEncoder};
+use crate::nn::loss::{bce_with_logits, per_sample_sum, squared_error};
+use crate::nn::mlp::Mlp;
+
+/// The encoder, dense or convolutional.
+#[derive(Module, Debug)]
+pub enum Encoder {
+    Mlp(Mlp),
+    Conv(ConvEncoder),
+}
+
+/// The decoder, dense or convolutional; it outputs pixel logits.
+#[derive(Module, Debug)]
+pub enum Decoder {
+    Mlp(Mlp),
+    Conv(ConvDecoder),
+}
+
+/// The code of a batch: a point per sample, with a log-variance when the model is variational.
+#[derive(Clone, Debug)]
+pub struct Encoding {
+    /// `[batch, code]`: the code itself, or the posterior mean of a VAE.
+    pub mean: Tensor<2>,
+    /// `[batch, code]`: the posterior log-variance of a VAE.
+    pub log_var: Option<Tensor<2>>,
+}
+
+/// An autoencoder of the family; see [`AutoencoderConfig`] and [`crate::model::Objective`].
+#[derive(Module, Debug)]
+pub struct Autoencoder {
+    encoder: Encoder,
+    decoder: Decoder,
+    /// The adversarial objective's critic (no parameters otherwise, so weight files of the other
+    /// models list only `encoder.*` and `decoder.*`).
+    critic: Option<Critic>,
+    #[module(skip)]
+    config: AutoencoderConfig,
+}
+
+/// The networks of a model that train with an optimizer each. The autoencoder's encoder and
+/// decoder share one (Adam is per parameter, so one Adam over both equals one each).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Network {
+    Autoencoder,
+    Critic,
+}
+
+impl Autoencoder {
+    /// Assembles a model from its networks (see [`AutoencoderConfig::init`]).
+    pub(crate) fn from_parts(encoder: Encoder, decoder: Decoder, critic: Option<Critic>, config: AutoencoderConfig) -> Autoencoder {
+        Autoencoder { encoder, decoder, critic, config }
+    }
+
+    /// The networks this model trains, the autoencoder first.
+    pub fn networks(&self) -> Vec<Network> {
+        match self.critic {
+            Some(_) => vec![Network::Autoencoder, Network::Critic],
+            None => vec![Network::Autoencoder],
+        }
+    }
+
+    /// Visits the parameters of one network, in the same order on every replica.
+    pub fn visit_network<V: ModuleVisitor>(&self, network: Network, visitor: &mut V) {
+        match network {
+            Network::Autoencoder => {
+                self.encoder.visit(visitor);
+                self.decoder.visit(visitor);
+            }
+            Network::Critic => {
+                if let Some(critic) = &self.critic {
+                    critic.visit(visitor);
+                }
+            }
+        }
+    }
+
+    /// The critic's loss on a batch of `input` images (see [`Critic::loss`]); `None` for a model
+    /// without a critic.
+    ///
+    /// # Shapes
+    /// - input: `[batch, 784]`
+    /// - output: `[1]`
+    pub fn critic_loss(&self, input: Tensor<2>) -> Option<Tensor<1>> {
+        let critic = self.critic.as_ref()?;
+        Some(critic.loss(self.encode(input).mean))
+    }
+
+    /// A dense autoencoder of `config` from trained encoder and decoder MLPs (greedy layer-wise
+    /// training assembles one); the widths must be the ones `config` describes.
+    pub fn from_mlps(config: &AutoencoderConfig, encoder: Mlp, decoder: Mlp) -> AeResult<Autoencoder> {
+        config.validate()?;
+        let Architecture::Mlp { hidden } = &config.architecture else {
+            return Err(crate::AeError::InvalidConfig("only a dense autoencoder is made of MLPs".into()));
+        };
+        ensure(!config.objective.is_variational(), || "a VAE's encoder has two outputs per code unit; build it with init".into())?;
+        ensure(!config.objective.needs_critic(), || "an adversarial model has a critic too; build it with init".into())?;
+        let widths = |mlp: &Mlp| {
+            let mut widths = vec![mlp.layers()[0].weight.dims()[0]];
+            widths.extend(mlp.layers().iter().map(|layer| layer.weight.dims()[1]));
+            widths
+        };
+        let mut expected: Vec<usize> = std::iter::once(PIXELS).chain(hidden.iter().copied()).collect();
+        expected.push(config.code_size);
+        ensure(widths(&encoder) == expected, || format!("the encoder's widths {:?} are not {expected:?}", widths(&encoder)))?;
+        expected.reverse();
+        ensure(widths(&decoder) == expected, || format!("the decoder's widths {:?} are not {expected:?}", widths(&decoder)))?;
+        Ok(Autoencoder { encoder: Encoder::Mlp(encoder), decoder: Decoder::Mlp(decoder), critic: None, config: config.clone() })
+    }
+
+    /// The input weights of the first encoder layer of a dense model, one 784-pixel filter per
+    /// unit (`None` for a convolutional encoder).
+    ///
+    /// # Shapes
+    /// - output: `[784, units]`
+    pub fn first_layer_filters(&self) -> Option<Tensor<2>> {
+        match &self.encoder {
+            Encoder::Mlp(mlp) => Some(mlp.layers()[0].weight.val()),
+            Encoder::Conv(_) => None,
+        }
+    }
+
+    /// The configuration that made this model.
+    pub fn config(&self) -> &AutoencoderConfig {
+        &self.config
+    }
+
+    /// Encodes a batch of images with pixels in [0, 1].
+    ///
+    /// # Shapes
+    /// - input: `[batch, 784]`
+    /// - output: `mean` (and `log_var`) `[batch, code]`
+    pub fn encode(&self, input: Tensor<2>) -> Encoding {
+        let features = match &self.encoder {
+            Encoder::Mlp(mlp) => mlp.forward(input),
+            Encoder::Conv(conv) => conv.forward(input),
+        };
+        self.encoding_of(features)
+    }
+
+    /// Splits a VAE's encoder output into mean and log-variance, or applies the code activation.
+    fn encoding_of(&self, features: Tensor<2>) -> Encoding {
+        if self.config.objective.is_variational() {
+            let [batch, _] = features.dims();
+            let code = self.config.code_size;
+            let mean = features.clone().slice([0..batch, 0..code]);
+            let log_var = features.slice([0..batch, code..2 * code]);
+            Encoding { mean, log_var: Some(log_var) }
+        } else {
+            let code = match self.config.code_activation {
+                Some(activation) => activation.forward(features),
+                None => features,
+            };
+            Encoding { mean: code, log_var: None }
+        }
+    }
+
+    /// Encodes like [`Autoencoder::encode`] and also returns the contractive penalty
+    /// `‖∂h/∂x‖²_F` per sample (dense encoders only).
+    ///
+    /// # Shapes
+    /// - input: `[batch, 784]`
+    /// - output: the encoding, and `[batch]`
+    pub fn encode_with_jacobian_norm(&self, input: Tensor<2>) -> AeResult<(Encoding, Tensor<1>)> {
+        let Encoder::Mlp(mlp) = &self.encoder else {
+            return Err(crate::AeError::InvalidConfig("the contractive penalty is computed for a dense encoder".into()));
+        };
+        ensure(!self.config.objective.is_variational(), || "the contractive penalty is for non-variational autoencoders".into())?;
+        let (code, norm) = mlp.forward_with_jacobian_norm(input, self.config.code_activation);
+        Ok((Encoding { mean: code, log_var: None }, norm))
+    }
+
+    /// Decodes codes into pixel logits (apply a sigmoid for probabilities).
+    ///
+    /// # Shapes
+    /// - code: `[batch, code]`
+    /// - output: `[batch, 784]`
+    pub fn decode(&self, code: Tensor<2>) -> Tensor<2> {
+        match &self.decoder {
+            Decoder::Mlp(mlp) => mlp.forward(code),
+            Decoder::Conv(conv) => conv.forward(code),
+        }
+    }
+
+    /// Draws a code from the posterior by the reparameterization trick,
+    /// `mean + exp(½·log_var)·ε` with `ε ~ N(0, I)`; the mean itself for a deterministic model.
+    ///
+    /// # Shapes
+    /// - output: `[batch, code]`
+    pub fn sample_code(&self, encoding: &Encoding) -> Tensor<2> {
+        match &encoding.log_var {
+            None => encoding.mean.clone(),
+            Some(log_var) => {
+                let epsilon = Tensor::random(encoding.mean.shape(), Distribution::Normal(0.0, 1.0), &encoding.mean.device());
+                encoding.mean.clone() + log_var.clone().mul_scalar(0.5).exp() * epsilon
+            }
+        }
+    }
+
+    /// Reconstructs a batch deterministically (the posterior mean for a VAE): pixel probabilities.
+    ///
+    /// # Shapes
+    /// - input: `[batch, 784]`
+    /// - output: `[batch, 784]`, in (0, 1)
+    pub fn reconstruct(&self, input: Tensor<2>) -> Tensor<2> {
+        sigmoid(self.decode(self.encode(input).mean))
+    }
+
+    /// The training objective for `clean` images, whose (possibly corrupted) version `input` the
+    /// model sees: encode `input`, draw a code, decode, and compare with `clean`; the objective
+    /// adds its own terms (see [`Objective::terms`]).
+    ///
+    /// # Shapes
+    /// - input, clean: `[batch, 784]`
+    pub fn loss(&self, input: Tensor<2>, clean: Tensor<2>) -> LossTerms {
+        self.loss_and_logits(input, clean).0
+    }
+
+    /// [`Autoencoder::loss`], with the decoder's logits (evaluation derives its figures from them).
+    ///
+    /// # Shapes
+    /// - input, clean: `[batch, 784]`
+    /// - output: the terms, and logits `[batch, 784]`
+    pub fn loss_and_logits(&self, input: Tensor<2>, clean: Tensor<2>) -> (LossTerms, Tensor<2>) {
+        let objective = self.config.objective;
+        let (encoding, jacobian_norm) = if objective.needs_jacobian() {
+            let (encoding, norm) = self.encode_with_jacobian_norm(input).expect("validated: a dense, non-variational encoder");
+            (encoding, Some(norm))
+        } else {
+            (self.encode(input), None)
+        };
+        let logits = self.decode(self.sample_code(&encoding));
+        let reconstruction = self.reconstruction_loss(logits.clone(), clean);
+        let critic_logits = self.critic.as_ref().map(|critic| critic.forward(encoding.mean.clone()));
+        let inputs = PenaltyInputs { code: encoding.mean, jacobian_norm, critic_logits };
+        (objective.terms(reconstruction, encoding.log_var, inputs), logits)
+    }
+
+    /// Reconstruction loss per sample, summed over pixels, under the configured likelihood.
+    ///
+    /// # Shapes
+    /// - logits, clean: `[batch, 784]`
+    /// - output: `[batch]`
+    pub fn reconstruction_loss(&self, logits: Tensor<2>, clean: Tensor<2>) -> Tensor<1> {
+        per_sample_sum(match self.config.likelihood {
+            Likelihood::Bernoulli => bce_with_logits(logits, clean),
+            Likelihood::Gaussian => squared_error(sigmoid(logits), clean),
+        })
+    }
+}

@@ -1,0 +1,177 @@
+//! The configuration of an autoencoder: serde data, stored in every weight file, from which
+//! [`AutoencoderConfig::init`] builds the model.
+
+use burn::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::data::PIXELS;
+use crate::error::{AeError, AeResult, ensure};
+use crate::model::autoencoder::{Autoencoder, Decoder, Encoder};
+use crate::model::critic::CriticConfig;
+use crate::model::objective::Objective;
+use crate::nn::conv::{ConvDecoderConfig, ConvEncoderConfig};
+use crate::nn::mlp::{Activation, MlpConfig};
+use crate::nn::noise::Corruption;
+
+/// The encoder/decoder family.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Architecture {
+    /// Dense layers: `784 → hidden… → code → …hidden reversed → 784`.
+    Mlp { hidden: Vec<usize> },
+    /// Two stride-2 convolutions with the given channel counts, mirrored by transposed ones.
+    Conv { channels: [usize; 2] },
+}
+
+/// The decoder's output distribution, which fixes the reconstruction loss.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Likelihood {
+    /// Bernoulli pixels: binary cross-entropy on the logits.
+    #[default]
+    Bernoulli,
+    /// Gaussian pixels of fixed variance: squared error of `sigmoid(logits)`.
+    Gaussian,
+}
+
+/// Configuration of an [`Autoencoder`]; every model of the family is a value of this type.
+#[derive(Config, Debug, PartialEq)]
+pub struct AutoencoderConfig {
+    /// Size of the code (the bottleneck), at least 1.
+    pub code_size: usize,
+    #[config(default = "Architecture::Mlp { hidden: vec![400] }")]
+    pub architecture: Architecture,
+    #[config(default = "Activation::Relu")]
+    pub activation: Activation,
+    #[config(default = "Likelihood::Bernoulli")]
+    pub likelihood: Likelihood,
+    /// Corruption of the input during training (denoising autoencoders).
+    #[config(default = "Corruption::None")]
+    pub corruption: Corruption,
+    /// What is minimized besides the reconstruction: every per-variant decision follows from it.
+    #[config(default = "Objective::Reconstruction")]
+    pub objective: Objective,
+    /// An activation on the code of a non-variational model (`None`: a linear code). Sparse and
+    /// contractive autoencoders use one; the KL sparsity penalty needs `sigmoid`.
+    pub code_activation: Option<Activation>,
+    /// A second network trained against the autoencoder (an adversarial objective's critic).
+    pub critic: Option<CriticConfig>,
+}
+
+impl AutoencoderConfig {
+    /// Largest accepted code or layer width; far above anything useful for 28x28 images.
+    pub const MAX_WIDTH: usize = 16_384;
+
+    /// Reads a configuration stored as JSON, in today's layout or in a weight file's format
+    /// version 1 (`variational`, `beta` and `regularizer` fields instead of `objective`).
+    pub fn from_json(json: &str) -> AeResult<AutoencoderConfig> {
+        let mut value: serde_json::Value = serde_json::from_str(json).map_err(|err| AeError::InvalidConfig(err.to_string()))?;
+        if let Some(fields) = value.as_object_mut()
+            && !fields.contains_key("objective")
+            && fields.contains_key("variational")
+        {
+            let variational = fields.remove("variational").and_then(|v| v.as_bool()).unwrap_or(false);
+            let beta = fields.remove("beta").unwrap_or(serde_json::json!(1.0));
+            // A version-1 regularizer is stored exactly as the objective arm of the same name.
+            let regularizer = fields.remove("regularizer").filter(|r| !r.is_null());
+            let objective = match (variational, regularizer) {
+                (true, _) => serde_json::json!({ "kind": "variational", "beta": beta }),
+                (false, Some(regularizer)) => regularizer,
+                (false, None) => serde_json::json!({ "kind": "reconstruction" }),
+            };
+            fields.insert("objective".into(), objective);
+        }
+        serde_json::from_value(value).map_err(|err| AeError::InvalidConfig(err.to_string()))
+    }
+
+    /// Refuses a configuration that cannot work, with the reason.
+    pub fn validate(&self) -> AeResult<()> {
+        let width_ok = |w: usize| (1..=Self::MAX_WIDTH).contains(&w);
+        ensure(width_ok(self.code_size), || {
+            format!("code size must be between 1 and {}, got {}", Self::MAX_WIDTH, self.code_size)
+        })?;
+        match &self.architecture {
+            Architecture::Mlp { hidden } => ensure(hidden.iter().all(|&w| width_ok(w)), || {
+                format!("hidden layer widths must be between 1 and {}, got {hidden:?}", Self::MAX_WIDTH)
+            })?,
+            Architecture::Conv { channels } => ensure(channels.iter().all(|&c| (1..=512).contains(&c)), || {
+                format!("convolution channels must be between 1 and 512, got {channels:?}")
+            })?,
+        }
+        self.objective.validate(self.code_activation, matches!(self.architecture, Architecture::Mlp { .. }))?;
+        match (&self.critic, self.objective.needs_critic()) {
+            (Some(critic), true) => critic.validate()?,
+            (None, true) => return Err(AeError::InvalidConfig("an adversarial objective needs a critic network".into())),
+            (Some(_), false) => return Err(AeError::InvalidConfig("only an adversarial objective trains a critic network".into())),
+            (None, false) => {}
+        }
+        self.corruption.validate()
+    }
+
+    /// A short human-readable name: "VAE", "beta-VAE (beta 4), dense 784-400-20-400-784"...
+    pub fn describe(&self) -> String {
+        let base = match &self.architecture {
+            Architecture::Mlp { .. } => {
+                let widths = self.decoder_widths();
+                let mut all: Vec<String> = self.encoder_widths()[..widths.len() - 1].iter().map(|w| w.to_string()).collect();
+                all.extend(widths.iter().map(|w| w.to_string()));
+                format!("dense {}", all.join("-"))
+            }
+            Architecture::Conv { channels } => format!("conv {}x{} channels, code {}", channels[0], channels[1], self.code_size),
+        };
+        let noise = match self.corruption {
+            Corruption::None => None,
+            Corruption::Gaussian { sigma } => Some(format!("Gaussian sigma {sigma}")),
+            Corruption::Masking { keep_probability } => Some(format!("masking, keep {keep_probability}")),
+        };
+        format!("{}, {base}", self.objective.describe(noise))
+    }
+
+    /// Layer widths of a dense encoder, from the pixels to its output (twice the code for a
+    /// variational posterior).
+    pub fn encoder_widths(&self) -> Vec<usize> {
+        let hidden = match &self.architecture {
+            Architecture::Mlp { hidden } => hidden.as_slice(),
+            Architecture::Conv { .. } => &[],
+        };
+        let mut widths = vec![PIXELS];
+        widths.extend(hidden);
+        widths.push(self.objective.encoder_outputs(self.code_size));
+        widths
+    }
+
+    /// Layer widths of a dense decoder, from the code to the pixels.
+    pub fn decoder_widths(&self) -> Vec<usize> {
+        let hidden = match &self.architecture {
+            Architecture::Mlp { hidden } => hidden.as_slice(),
+            Architecture::Conv { .. } => &[],
+        };
+        let mut widths = vec![self.code_size];
+        widths.extend(hidden.iter().rev());
+        widths.push(PIXELS);
+        widths
+    }
+
+    /// Validates, then initializes the model on `device`.
+    pub fn init(&self, device: &Device) -> AeResult<Autoencoder> {
+        self.validate()?;
+        let (encoder, decoder) = match &self.architecture {
+            Architecture::Mlp { .. } => {
+                let encoder = MlpConfig::new(self.encoder_widths()).with_activation(self.activation).init(device);
+                let decoder = MlpConfig::new(self.decoder_widths()).with_activation(self.activation).init(device);
+                (Encoder::Mlp(encoder), Decoder::Mlp(decoder))
+            }
+            Architecture::Conv { channels } => {
+                let encoder = ConvEncoderConfig::new(*channels, self.objective.encoder_outputs(self.code_size))
+                    .with_activation(self.activation)
+                    .init(device);
+                let decoder = ConvDecoderConfig::new(self.code_size, [channels[1], channels[0]])
+                    .with_activation(self.activation)
+                    .init(device);
+                (Encoder::Conv(encoder), Decoder::Conv(decoder))
+            }
+        };
+        let critic = self.critic.as_ref().map(|critic| critic.init(self.code_size, device));
+        Ok(Autoencoder::from_parts(encoder, decoder, critic, self.clone()))
+    }
+}

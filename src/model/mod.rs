@@ -1,0 +1,17 @@
+//! The models: the autoencoder family, its configuration (serde data, stored in weight files),
+//! the named presets, the objective that holds every per-variant decision, the adversarial
+//! critic, the weight file, and the arithmetic cost of a model.
+
+pub mod autoencoder;
+pub mod config;
+pub mod cost;
+pub mod critic;
+pub mod objective;
+pub mod preset;
+pub mod weights;
+
+pub use autoencoder::{Autoencoder, Decoder, Encoder, Encoding, Network};
+pub use config::{Architecture, AutoencoderConfig, Likelihood};
+pub use critic::{Critic, CriticConfig};
+pub use objective::{LossTerms, Objective, PenaltyInputs, Scale};
+pub use preset::Preset;

@@ -1,0 +1,257 @@
+//! The objective: the one home of every per-variant decision of the family. What the encoder
+//! outputs, whether the model has a prior to sample from, which penalty joins the reconstruction,
+//! and whether the objective is counted per sample or per pixel are all answered here, by one
+//! `match` each, so a new arm makes the compiler list every decision it needs.
+//!
+//! To add a variant that is a new penalty on the code: an arm here (with its loss function in
+//! `nn::loss`), a preset in `model::preset`, and a test; `describe`, `validate`, `penalty` and the
+//! other matches below then refuse to compile until the arm is handled.
+
+use burn::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::data::PIXELS;
+use crate::error::{AeResult, ensure};
+use crate::nn::loss::{bce_with_logits, kl_sparsity, kl_to_standard_normal, l1_activity};
+use crate::nn::mlp::Activation;
+
+/// What a model minimizes besides (or with) its reconstruction error.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, Default)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Objective {
+    /// Reconstruction alone: the plain (undercomplete) and the denoising autoencoder.
+    #[default]
+    Reconstruction,
+    /// Sparse autoencoder, L1 form: `lambda · mean_batch Σ_j |h_j|`.
+    SparseL1 { lambda: f64 },
+    /// Sparse autoencoder, KL form (sigmoid codes): `lambda · Σ_j KL(rho ‖ ρ̂_j)`, with `ρ̂_j` the
+    /// unit's mean activation over the batch.
+    SparseKl { rho: f64, lambda: f64 },
+    /// Contractive autoencoder (dense encoder): `lambda · mean_batch ‖∂h/∂x‖²_F`.
+    Contractive { lambda: f64 },
+    /// Variational autoencoder: the negative ELBO, reconstruction + `beta`·KL(q(z|x) ‖ N(0, I)),
+    /// per sample (beta 1: the VAE; other values: the beta-VAE).
+    Variational { beta: f64 },
+    /// Adversarial autoencoder (Makhzani et al. 2015), prior N(0, I): a critic network learns to
+    /// tell codes from prior samples, and the encoder is trained to fool it, with `weight` on the
+    /// fooling term `-ln D(h)` against the per-pixel reconstruction.
+    Adversarial { weight: f64 },
+}
+
+/// The unit an objective is counted in, which fixes how a per-sample sum becomes its value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scale {
+    /// Summed over the pixels of a sample (a likelihood: the VAE's ELBO).
+    PerSample,
+    /// Averaged over the pixels (the deterministic autoencoders' reconstruction loss).
+    PerPixel,
+}
+
+impl Scale {
+    /// What a per-sample sum over the pixels is divided by to be in this unit.
+    pub fn divisor(self) -> f64 {
+        match self {
+            Scale::PerSample => 1.0,
+            Scale::PerPixel => PIXELS as f64,
+        }
+    }
+
+    /// "per sample" or "per pixel", as printed next to a loss.
+    pub fn unit(self) -> &'static str {
+        match self {
+            Scale::PerSample => "per sample",
+            Scale::PerPixel => "per pixel",
+        }
+    }
+
+    /// A loss value formatted with its unit: `105.65 /sample`, `0.0775 /px`.
+    pub fn format(self, value: f64) -> String {
+        match self {
+            Scale::PerSample => format!("{value:.2} /sample"),
+            Scale::PerPixel => format!("{value:.4} /px"),
+        }
+    }
+}
+
+/// The parts of a batch's objective, as training minimizes it and evaluation reports it.
+#[derive(Clone, Debug)]
+pub struct LossTerms {
+    /// `[1]`: the value the optimizer minimizes, in the objective's [`Scale`]:
+    /// `reconstruction / divisor + beta·KL` or `reconstruction / divisor + lambda·penalty`.
+    pub objective: Tensor<1>,
+    /// `[batch]`: reconstruction loss summed over the pixels of each sample.
+    pub reconstruction: Tensor<1>,
+    /// `[batch]`: KL divergence of each sample's posterior from the prior (variational only).
+    pub kl: Option<Tensor<1>>,
+    /// `[1]`: the penalty for the batch, before its weight lambda (penalized objectives only).
+    pub penalty: Option<Tensor<1>>,
+}
+
+/// What a penalty may be computed from, beside the objective's own settings.
+///
+/// # Shapes
+/// - code: `[batch, code]` (the posterior mean of a variational model)
+/// - jacobian_norm: `[batch]`, each sample's `‖∂h/∂x‖²_F` (contractive objective)
+/// - critic_logits: `[batch, 1]`, the critic's logits for the codes (adversarial objective)
+pub struct PenaltyInputs {
+    pub code: Tensor<2>,
+    pub jacobian_norm: Option<Tensor<1>>,
+    pub critic_logits: Option<Tensor<2>>,
+}
+
+impl Objective {
+    /// How many values the encoder outputs per code unit: a variational posterior has a mean and
+    /// a log-variance, a deterministic code one value.
+    pub fn encoder_outputs(&self, code_size: usize) -> usize {
+        match self {
+            Objective::Variational { .. } => 2 * code_size,
+            Objective::Reconstruction
+            | Objective::SparseL1 { .. }
+            | Objective::SparseKl { .. }
+            | Objective::Contractive { .. }
+            | Objective::Adversarial { .. } => code_size,
+        }
+    }
+
+    /// Whether the encoder's code is a Gaussian posterior (a mean and a log-variance).
+    pub fn is_variational(&self) -> bool {
+        matches!(self, Objective::Variational { .. })
+    }
+
+    /// Whether codes drawn from `N(0, I)` decode to images: what sampling, the manifold and
+    /// prior-unit traversals need.
+    pub fn has_prior(&self) -> bool {
+        match self {
+            Objective::Variational { .. } | Objective::Adversarial { .. } => true,
+            Objective::Reconstruction | Objective::SparseL1 { .. } | Objective::SparseKl { .. } | Objective::Contractive { .. } => false,
+        }
+    }
+
+    /// The unit the objective is counted in.
+    pub fn scale(&self) -> Scale {
+        match self {
+            Objective::Variational { .. } => Scale::PerSample,
+            Objective::Reconstruction
+            | Objective::SparseL1 { .. }
+            | Objective::SparseKl { .. }
+            | Objective::Contractive { .. }
+            | Objective::Adversarial { .. } => Scale::PerPixel,
+        }
+    }
+
+    /// The penalty's weight (lambda, or the adversarial term's weight), for penalized objectives.
+    pub fn penalty_weight(&self) -> Option<f64> {
+        match *self {
+            Objective::SparseL1 { lambda } | Objective::SparseKl { lambda, .. } | Objective::Contractive { lambda } => Some(lambda),
+            Objective::Adversarial { weight } => Some(weight),
+            Objective::Reconstruction | Objective::Variational { .. } => None,
+        }
+    }
+
+    /// The KL-sparsity target, for the sparse KL objective.
+    pub fn sparsity_target(&self) -> Option<f64> {
+        match *self {
+            Objective::SparseKl { rho, .. } => Some(rho),
+            _ => None,
+        }
+    }
+
+    /// Whether the penalty needs the encoder's Jacobian (computed alongside the code).
+    pub fn needs_jacobian(&self) -> bool {
+        matches!(self, Objective::Contractive { .. })
+    }
+
+    /// Whether the model trains a critic network against its encoder.
+    pub fn needs_critic(&self) -> bool {
+        match self {
+            Objective::Adversarial { .. } => true,
+            Objective::Reconstruction
+            | Objective::SparseL1 { .. }
+            | Objective::SparseKl { .. }
+            | Objective::Contractive { .. }
+            | Objective::Variational { .. } => false,
+        }
+    }
+
+    /// Refuses weights that are negative or not finite and a target outside (0, 1), and the
+    /// combinations with the rest of the configuration that cannot work.
+    pub fn validate(&self, code_activation: Option<Activation>, dense_encoder: bool) -> AeResult<()> {
+        if let Some(lambda) = self.penalty_weight() {
+            ensure(lambda.is_finite() && lambda >= 0.0, || format!("the penalty weight lambda must be finite and >= 0, got {lambda}"))?;
+        }
+        match *self {
+            Objective::Reconstruction | Objective::SparseL1 { .. } => Ok(()),
+            Objective::SparseKl { rho, .. } => {
+                ensure(rho > 0.0 && rho < 1.0, || format!("the sparsity target rho must be in (0, 1), got {rho}"))?;
+                ensure(code_activation == Some(Activation::Sigmoid), || {
+                    "the KL sparsity penalty compares mean activations with rho: it needs a sigmoid code activation".into()
+                })
+            }
+            Objective::Contractive { .. } => ensure(dense_encoder, || "the contractive penalty is computed for a dense encoder".into()),
+            Objective::Variational { beta } => {
+                ensure(beta.is_finite() && beta >= 0.0, || format!("beta must be a finite number >= 0, got {beta}"))?;
+                ensure(code_activation.is_none(), || "a VAE's code is a Gaussian's mean: it takes no code activation".into())
+            }
+            Objective::Adversarial { .. } => {
+                ensure(code_activation.is_none(), || "an adversarial code is matched to N(0, I): it takes no code activation".into())
+            }
+        }
+    }
+
+    /// The variant's name for people, given the input corruption's description (if any).
+    pub fn describe(&self, corruption: Option<String>) -> String {
+        match (*self, corruption) {
+            (Objective::Variational { beta }, _) if beta != 1.0 => format!("beta-VAE (beta {beta})"),
+            (Objective::Variational { .. }, _) => "VAE".to_string(),
+            (Objective::SparseL1 { lambda }, _) => format!("sparse AE (L1, lambda {lambda})"),
+            (Objective::SparseKl { rho, lambda }, _) => format!("sparse AE (KL, rho {rho}, lambda {lambda})"),
+            (Objective::Contractive { lambda }, _) => format!("contractive AE (lambda {lambda})"),
+            (Objective::Adversarial { weight }, _) => format!("adversarial AE (prior N(0, I), weight {weight})"),
+            (Objective::Reconstruction, None) => "autoencoder".to_string(),
+            (Objective::Reconstruction, Some(noise)) => format!("denoising AE ({noise})"),
+        }
+    }
+
+    /// The penalty of a batch before its weight.
+    ///
+    /// # Shapes
+    /// - output: `[1]`
+    pub fn penalty(&self, inputs: PenaltyInputs) -> Option<Tensor<1>> {
+        match *self {
+            Objective::Reconstruction | Objective::Variational { .. } => None,
+            Objective::SparseL1 { .. } => Some(l1_activity(inputs.code).mean()),
+            Objective::SparseKl { rho, .. } => Some(kl_sparsity(inputs.code, rho)),
+            Objective::Contractive { .. } => inputs.jacobian_norm.map(|norm| norm.mean()),
+            // The encoder fools the critic when the critic calls its codes prior samples (label 1).
+            Objective::Adversarial { .. } => inputs.critic_logits.map(|logits| {
+                let targets = logits.ones_like();
+                bce_with_logits(logits, targets).mean()
+            }),
+        }
+    }
+
+    /// Puts a batch's parts together: `reconstruction` per sample, a variational posterior's
+    /// log-variance `log_var`, and the penalty's inputs.
+    ///
+    /// # Shapes
+    /// - reconstruction: `[batch]`; log_var: `[batch, code]`
+    pub fn terms(&self, reconstruction: Tensor<1>, log_var: Option<Tensor<2>>, inputs: PenaltyInputs) -> LossTerms {
+        match (*self, log_var) {
+            (Objective::Variational { beta }, Some(log_var)) => {
+                let kl = kl_to_standard_normal(inputs.code, log_var);
+                let objective = (reconstruction.clone() + kl.clone().mul_scalar(beta)).mean();
+                LossTerms { objective, reconstruction, kl: Some(kl), penalty: None }
+            }
+            _ => {
+                let scaled = reconstruction.clone().mean().div_scalar(self.scale().divisor());
+                let penalty = self.penalty(inputs);
+                let objective = match (&penalty, self.penalty_weight()) {
+                    (Some(penalty), Some(lambda)) => scaled + penalty.clone().mul_scalar(lambda),
+                    _ => scaled,
+                };
+                LossTerms { objective, reconstruction, kl: None, penalty }
+            }
+        }
+    }
+}

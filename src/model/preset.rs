@@ -1,0 +1,82 @@
+//! The named models of the family, as the command line and the page offer them.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::AeResult;
+use crate::model::config::{Architecture, AutoencoderConfig};
+use crate::model::objective::Objective;
+use crate::nn::mlp::Activation;
+use crate::nn::noise::Corruption;
+
+/// Named models of the family, as the command line and the page offer them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Preset {
+    /// Undercomplete dense autoencoder, 784-400-32-400-784.
+    Ae,
+    /// Denoising dense autoencoder (Gaussian noise, sigma 0.5).
+    Dae,
+    /// The canonical VAE of PyTorch's examples: 784-400-20-400-784, Bernoulli decoder.
+    Vae,
+    /// The same with beta = 4.
+    BetaVae,
+    /// Convolutional denoising autoencoder (masking noise, keep 0.7), code 32.
+    ConvDae,
+    /// Sparse autoencoder, L1 form: ReLU code of 64, lambda 1e-3.
+    SparseL1,
+    /// Sparse autoencoder, KL form: sigmoid code of 64, rho 0.05, lambda 0.1.
+    SparseKl,
+    /// Contractive autoencoder: one sigmoid layer 784-64, lambda 0.01.
+    Cae,
+}
+
+impl Preset {
+    /// Every preset, in the order menus list them.
+    pub const ALL: [Preset; 8] =
+        [Preset::Ae, Preset::Dae, Preset::Vae, Preset::BetaVae, Preset::ConvDae, Preset::SparseL1, Preset::SparseKl, Preset::Cae];
+
+    /// The name used on the command line and in the page.
+    pub fn name(self) -> &'static str {
+        match self {
+            Preset::Ae => "ae",
+            Preset::Dae => "dae",
+            Preset::Vae => "vae",
+            Preset::BetaVae => "beta-vae",
+            Preset::ConvDae => "conv-dae",
+            Preset::SparseL1 => "sparse-l1",
+            Preset::SparseKl => "sparse-kl",
+            Preset::Cae => "cae",
+        }
+    }
+
+    /// Parses a preset name.
+    pub fn from_name(name: &str) -> AeResult<Preset> {
+        Self::ALL.into_iter().find(|p| p.name() == name).ok_or_else(|| {
+            let known: Vec<_> = Self::ALL.iter().map(|p| p.name()).collect();
+            crate::AeError::InvalidConfig(format!("unknown model '{name}', expected one of {}", known.join(", ")))
+        })
+    }
+
+    /// The configuration this preset stands for.
+    pub fn config(self) -> AutoencoderConfig {
+        match self {
+            Preset::Ae => AutoencoderConfig::new(32),
+            Preset::Dae => AutoencoderConfig::new(32).with_corruption(Corruption::Gaussian { sigma: 0.5 }),
+            Preset::Vae => AutoencoderConfig::new(20).with_objective(Objective::Variational { beta: 1.0 }),
+            Preset::BetaVae => AutoencoderConfig::new(20).with_objective(Objective::Variational { beta: 4.0 }),
+            Preset::ConvDae => AutoencoderConfig::new(32)
+                .with_architecture(Architecture::Conv { channels: [16, 32] })
+                .with_corruption(Corruption::Masking { keep_probability: 0.7 }),
+            Preset::SparseL1 => AutoencoderConfig::new(64)
+                .with_code_activation(Some(Activation::Relu))
+                .with_objective(Objective::SparseL1 { lambda: 1e-3 }),
+            Preset::SparseKl => AutoencoderConfig::new(64)
+                .with_code_activation(Some(Activation::Sigmoid))
+                .with_objective(Objective::SparseKl { rho: 0.05, lambda: 0.1 }),
+            Preset::Cae => AutoencoderConfig::new(64)
+                .with_architecture(Architecture::Mlp { hidden: vec![] })
+                .with_code_activation(Some(Activation::Sigmoid))
+                .with_objective(Objective::Contractive { lambda: 0.01 }),
+        }
+    }
+}

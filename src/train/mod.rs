@@ -1,0 +1,14 @@
+//! Training: the async trainer of a model's networks (alone, or data-parallel with replicas that
+//! exchange flat gradients), the test-set evaluation, greedy layer-wise pretraining, and the
+//! autoencoder as a regularizer of a classifier.
+
+pub mod evaluate;
+pub mod gradients;
+pub mod layerwise;
+pub mod replicas;
+pub mod semisupervised;
+pub mod trainer;
+
+pub use evaluate::{Evaluation, evaluate};
+pub use replicas::{NoReplicas, Replicas};
+pub use trainer::{Progress, Trainer, TrainingConfig, train_model};

@@ -1,0 +1,53 @@
+//! The other replicas of a data-parallel run, as the leader sees them, and how a batch is shared
+//! between the leader and them.
+
+use std::ops::Range;
+
+use crate::error::AeResult;
+
+/// The other replicas of a data-parallel run, as the leader (replica 0) sees them; in the page
+/// each is a web worker with its own [`crate::train::Trainer`] (see
+/// [`crate::train::Trainer::share_gradients`]). A step has one exchange per phase of the model's
+/// schedule (one per network update), each for that phase's network.
+#[allow(async_fn_in_trait)]
+pub trait Replicas {
+    /// How many replicas there are besides the leader.
+    fn count(&self) -> usize;
+    /// Asks every replica to compute its share of the current phase (replica `i` takes share `i`).
+    fn start_shares(&mut self);
+    /// Their shares' flat gradients.
+    async fn collect(&mut self) -> AeResult<Vec<Vec<f32>>>;
+    /// Hands them the summed gradient to apply.
+    fn apply(&mut self, sum: &[f32]);
+}
+
+/// No replicas: a trainer alone.
+pub struct NoReplicas;
+
+impl Replicas for NoReplicas {
+    fn count(&self) -> usize {
+        0
+    }
+    fn start_shares(&mut self) {}
+    async fn collect(&mut self) -> AeResult<Vec<Vec<f32>>> {
+        Ok(Vec::new())
+    }
+    fn apply(&mut self, _sum: &[f32]) {}
+}
+
+/// The leader's share of a batch against each replica's: a replica's step also waits on the
+/// messages to and from its worker and applies the sum before its next share, so the leader
+/// takes a little more of the batch (measured in the page: 5:4 evens out their waits).
+const LEADER_WEIGHT: usize = 5;
+const REPLICA_WEIGHT: usize = 4;
+
+/// Share `part` of `parts` of a batch, contiguous: part 0 (the leader) weighs `LEADER_WEIGHT`,
+/// the others `REPLICA_WEIGHT`.
+pub(crate) fn share_of(batch: Range<usize>, part: usize, parts: usize) -> Range<usize> {
+    let total = LEADER_WEIGHT + REPLICA_WEIGHT * (parts - 1);
+    let boundary = |part: usize| {
+        let weight = if part == 0 { 0 } else { LEADER_WEIGHT + REPLICA_WEIGHT * (part - 1) };
+        batch.start + batch.len() * weight / total
+    };
+    boundary(part)..boundary(part + 1)
+}
