@@ -12,7 +12,7 @@ use crate::backend::{AdapterReport, BackendKind, cpu_device};
 use crate::data::datasets::verify_md5;
 use crate::data::preprocess::to_mnist;
 use crate::data::{Dataset, DatasetFiles, PIXELS, Splits};
-use crate::model::{Autoencoder, AutoencoderConfig, Preset, Scale, weights};
+use crate::model::{Autoencoder, AutoencoderConfig, CriticConfig, Objective, Preset, Scale, weights};
 use crate::nn::noise::Corruption;
 use crate::train::semisupervised::{JointConfig, train_joint};
 use crate::train::{NoReplicas, Replicas, Trainer, TrainingConfig, evaluate};
@@ -203,6 +203,23 @@ impl Studio {
         let presets: std::collections::BTreeMap<&str, AutoencoderConfig> =
             Preset::ALL.iter().map(|p| (p.name(), p.config())).collect();
         to_js(&presets)
+    }
+
+    /// The objectives the training form offers: `[{label, objective, critic}]`, each objective
+    /// with its default settings (its fields are the form's fields) and, for one that trains a
+    /// critic, the critic's default configuration.
+    pub fn objectives() -> Result<JsValue, JsError> {
+        #[derive(Serialize)]
+        struct Choice {
+            label: &'static str,
+            objective: Objective,
+            critic: Option<CriticConfig>,
+        }
+        let choices: Vec<Choice> = Objective::CHOICES
+            .iter()
+            .map(|objective| Choice { label: objective.label(), objective: *objective, critic: objective.needs_critic().then(CriticConfig::default) })
+            .collect();
+        to_js(&choices)
     }
 
     /// Loads a dataset ("mnist" or "fashion-mnist") from its four uncompressed IDX files; fails if

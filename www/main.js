@@ -230,14 +230,14 @@ $('gallery').addEventListener('click', (event) => {
 let sampleSeed = 1;
 
 async function drawSamples() {
-  const variational = model?.variational;
-  $('resample').disabled = $('temperature').disabled = !variational;
-  $('generate-note').textContent = variational
+  const hasPrior = model?.hasPrior;
+  $('resample').disabled = $('temperature').disabled = !hasPrior;
+  $('generate-note').textContent = hasPrior
     ? 'Digits decoded from codes drawn from the prior N(0, T²·I).'
-    : 'Sampling needs a model with a prior: pick the pretrained VAE, or train a VAE or beta-VAE.';
+    : 'Sampling needs a model with a prior: pick the pretrained VAE, or train a VAE, beta-VAE or adversarial AE.';
   // Without a prior there is nothing to draw: no empty black square where samples would be.
-  $('samples').hidden = !variational;
-  if (!variational) return;
+  $('samples').hidden = !hasPrior;
+  if (!hasPrior) return;
   const temperature = Number($('temperature').value);
   const images = await ask('sample', { count: 64, temperature, seed: sampleSeed });
   debug.samples = images;
@@ -303,7 +303,7 @@ async function drawTraversal() {
   canvas.height = rows * size;
   paintGrid(canvas, await ask('traverse', { image: input, dimensions: rows, values: TRAVERSAL_VALUES }), TRAVERSAL_VALUES.length);
   $('traversal-note').textContent = `Rows: the first ${rows} code dimensions of the current input, each set from −3 to 3 `
-    + (model.variational ? '(in prior units) while the others stay.' : 'standard deviations around its value while the others stay.');
+    + (model.hasPrior ? '(in prior units) while the others stay.' : 'standard deviations around its value while the others stay.');
 }
 
 // ---- what the code is good for: anomaly score, units, probes, clustering ----
@@ -442,7 +442,7 @@ $('save').addEventListener('click', async () => {
     const bytes = await ask('saveModel');
     const link = document.createElement('a');
     link.href = URL.createObjectURL(new Blob([bytes], { type: 'application/octet-stream' }));
-    link.download = `aestudio-${model.config.variational ? 'vae' : 'ae'}-code${model.codeSize}.safetensors`;
+    link.download = `aestudio-${model.config.objective.kind}-code${model.codeSize}.safetensors`;
     link.click();
     setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
   } catch (err) {
@@ -460,6 +460,10 @@ $('load').addEventListener('change', async (event) => {
 
 let trainer = null;
 let presets = {};
+/** Rust's list of objectives, by kind: `{label, objective (its defaults), critic}`. */
+let objectiveChoices = {};
+/** The critic of the preset in the form (an adversarial objective trains one). */
+let critic = null;
 let run = null; // {training, backend, lastSnapshot, trainingMsBefore}
 let onTrainerReady = null;
 let chart = null;
@@ -542,8 +546,12 @@ function trainerFailed(fullMessage) {
 
 const handlers = {
   loading: ({ message }) => { $('status').textContent = message; },
-  ready({ backend, presets: offered }) {
+  ready({ backend, presets: offered, objectives }) {
     presets = offered;
+    objectiveChoices = Object.fromEntries(objectives.map((choice) => [choice.objective.kind, choice]));
+    if (!form.elements.objective.options.length) {
+      form.elements.objective.replaceChildren(...objectives.map((choice) => new Option(choice.label, choice.objective.kind)));
+    }
     const select = $('preset');
     if (!select.options.length) {
       select.replaceChildren(...Object.keys(presets).map((name) => new Option(name, name)));
@@ -582,9 +590,12 @@ const handlers = {
   },
   evaluation({ epoch, evaluation }) {
     addPoint(series.step.at(-1) ?? 0, null, evaluation.loss);
-    $('test-loss').textContent = `Test loss after epoch ${epoch}: ${evaluation.loss.toFixed(4)}`
-      + ` (per-pixel BCE ${evaluation.bce_per_pixel.toFixed(4)}, MSE ${evaluation.mse_per_pixel.toFixed(5)}`
-      + (evaluation.kl_per_sample != null ? `, KL ${evaluation.kl_per_sample.toFixed(2)}` : '') + ')';
+    // The full objective, as training minimizes it, then its parts.
+    $('test-loss').textContent = `Test loss after epoch ${epoch}: ${evaluation.loss.toFixed(4)} ${evaluation.scale.replace('_', ' ')}`
+      + ` (reconstruction ${evaluation.reconstruction.toFixed(4)}`
+      + (evaluation.kl_per_sample != null ? `, KL ${evaluation.kl_per_sample.toFixed(2)}` : '')
+      + (evaluation.penalty != null ? `, penalty ${evaluation.penalty.toFixed(4)} before its weight` : '')
+      + `; per-pixel BCE ${evaluation.bce_per_pixel.toFixed(4)}, MSE ${evaluation.mse_per_pixel.toFixed(5)})`;
   },
   digits: ({ images, reconstructions }) => paintGrid($('digits'), interleaveRows(images, reconstructions), 12),
   snapshot({ bytes, step, final }) {
@@ -658,12 +669,12 @@ function fillForm(config) {
   fields.widths.value = (config.architecture.hidden ?? config.architecture.channels).join(', ');
   fields.activation.value = config.activation;
   fields.likelihood.value = config.likelihood;
-  fields.variational.value = String(config.variational);
-  fields.beta.value = config.beta;
+  fields.objective.value = config.objective.kind;
+  for (const [setting, value] of Object.entries(config.objective)) {
+    if (setting !== 'kind') fields[setting].value = value;
+  }
+  critic = config.critic;
   fields.code_activation.value = config.code_activation ?? 'none';
-  fields.regularizer.value = config.regularizer?.kind ?? 'none';
-  if (config.regularizer) fields.lambda.value = config.regularizer.lambda;
-  if (config.regularizer?.rho != null) fields.rho.value = config.regularizer.rho;
   fields.noise.value = config.corruption.kind;
   fields.noise_level.value = config.corruption.sigma ?? config.corruption.keep_probability ?? 0.5;
   updateFormFields();
@@ -675,9 +686,9 @@ function updateFormFields() {
   $('widths-label').textContent = fields.architecture.value === 'conv' ? 'Channels (two)' : 'Hidden widths';
   $('train-noise-label').textContent = fields.noise.value === 'masking' ? 'Keep probability' : 'Noise sigma';
   fields.noise_level.disabled = !idle || fields.noise.value === 'none';
-  fields.beta.disabled = !idle || fields.variational.value !== 'true';
-  fields.lambda.disabled = !idle || fields.regularizer.value === 'none';
-  fields.rho.disabled = !idle || fields.regularizer.value !== 'sparse_kl';
+  // An objective's settings are the fields of its default value in Rust's list of objectives.
+  const settings = objectiveChoices[fields.objective.value]?.objective ?? {};
+  for (const input of form.querySelectorAll('[data-objective-setting]')) input.disabled = !idle || !(input.name in settings);
 }
 
 /** The run the form describes, or throws with what is wrong in it. */
@@ -705,19 +716,22 @@ function formConfig() {
   }
   const level = fields.noise.value === 'none' ? 0 : number('noise_level');
   const corruption = { none: { kind: 'none' }, gaussian: { kind: 'gaussian', sigma: level }, masking: { kind: 'masking', keep_probability: level } }[fields.noise.value];
-  const variational = fields.variational.value === 'true';
-  const regularizer = {
-    none: null,
-    sparse_l1: () => ({ kind: 'sparse_l1', lambda: number('lambda') }),
-    sparse_kl: () => ({ kind: 'sparse_kl', rho: number('rho'), lambda: number('lambda') }),
-    contractive: () => ({ kind: 'contractive', lambda: number('lambda') }),
-  }[fields.regularizer.value];
+  const choice = objectiveChoices[fields.objective.value];
+  if (!choice) throw new Error('pick an objective');
+  const objective = { kind: choice.objective.kind };
+  for (const setting of Object.keys(choice.objective)) {
+    if (setting === 'kind') continue;
+    // A setting without a field is refused, never trained without.
+    if (!fields[setting]) throw new Error(`the form has no field for the objective's ${setting}`);
+    objective[setting] = number(setting);
+  }
   return {
     model: {
       code_size: integer('code_size'), architecture, activation: fields.activation.value, likelihood: fields.likelihood.value,
-      corruption, variational, beta: variational ? number('beta') : 1,
+      corruption, objective,
       code_activation: fields.code_activation.value === 'none' ? null : fields.code_activation.value,
-      regularizer: regularizer ? regularizer() : null,
+      // The preset's critic when it has one, else the objective's default critic (or none).
+      critic: choice.critic ? (critic ?? choice.critic) : null,
     },
     training: {
       learning_rate: number('learning_rate'), batch_size: integer('batch_size'), epochs: integer('epochs'), seed: 1, readback_every: 20,

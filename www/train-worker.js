@@ -62,7 +62,7 @@ async function start(backend, name, testHooks) {
   shownDigits = Uint32Array.from([...firstOfEachClass(files[3]), 10, 12]);
   dataset = name;
   datasetLabel = DATASETS[name].label;
-  post({ status: 'ready', backend: studio.backend(), presets: Studio.presets(), dataset });
+  post({ status: 'ready', backend: studio.backend(), presets: Studio.presets(), objectives: Studio.objectives(), dataset });
   post({ status: 'digits', images: studio.testImages(shownDigits), reconstructions: null });
 }
 

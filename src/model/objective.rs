@@ -101,6 +101,29 @@ pub struct PenaltyInputs {
 }
 
 impl Objective {
+    /// Every kind with its default settings, in menu order: the page builds its form from this
+    /// list (`Studio.objectives`), so an arm added here appears there with its settings.
+    pub const CHOICES: [Objective; 6] = [
+        Objective::Reconstruction,
+        Objective::Variational { beta: 1.0 },
+        Objective::SparseL1 { lambda: 1e-3 },
+        Objective::SparseKl { rho: 0.05, lambda: 0.1 },
+        Objective::Contractive { lambda: 0.01 },
+        Objective::Adversarial { weight: 0.05 },
+    ];
+
+    /// The kind's name for a menu.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Objective::Reconstruction => "reconstruction only (plain or denoising AE)",
+            Objective::Variational { .. } => "variational (VAE, beta-VAE)",
+            Objective::SparseL1 { .. } => "sparse, L1 penalty",
+            Objective::SparseKl { .. } => "sparse, KL penalty",
+            Objective::Contractive { .. } => "contractive",
+            Objective::Adversarial { .. } => "adversarial (AAE, prior N(0, I))",
+        }
+    }
+
     /// How many values the encoder outputs per code unit: a variational posterior has a mean and
     /// a log-variance, a deterministic code one value.
     pub fn encoder_outputs(&self, code_size: usize) -> usize {

@@ -201,7 +201,7 @@ test('what the code is good for: a test digit scores as normal, a filled square 
 
 test('the pretrained VAE generates varied digits, interpolates and maps the test set', async () => {
   await page.selectOption('#pretrained', 'vae');
-  await page.waitForFunction(() => window.aestudio.model?.variational && !window.aestudio.busy, null, { timeout: 60_000 });
+  await page.waitForFunction(() => window.aestudio.model?.hasPrior && !window.aestudio.busy, null, { timeout: 60_000 });
   await page.waitForFunction(() => document.getElementById('map-note').textContent.includes('principal directions'), null, { timeout: 60_000 });
   // The DAE's probe, k-means and PCA results are gone with it.
   assert.match(await page.textContent('#pca-result'), /^PCA with as many components as the code/);

@@ -1,0 +1,137 @@
+//! The arguments several subcommands share: the model, the run, the dataset.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use aestudio::AeError;
+use aestudio::data::Splits;
+use aestudio::model::{Architecture, AutoencoderConfig, Likelihood, Objective, Preset};
+use aestudio::nn::noise::Corruption;
+use aestudio::train::TrainingConfig;
+
+use super::load_dataset;
+
+/// The model to train: a preset and what to change in it.
+#[derive(Args, Clone)]
+pub(crate) struct ModelArgs {
+    /// ae, dae, vae, beta-vae, conv-dae, sparse-l1, sparse-kl or cae.
+    #[arg(long, default_value = "vae")]
+    pub(crate) model: String,
+    /// Code size (overrides the preset's).
+    #[arg(long)]
+    pub(crate) code_size: Option<usize>,
+    /// Hidden widths of a dense model, comma-separated (overrides the preset's).
+    #[arg(long, value_delimiter = ',')]
+    pub(crate) hidden: Option<Vec<usize>>,
+    /// Weight of the KL term of a VAE.
+    #[arg(long)]
+    pub(crate) beta: Option<f64>,
+    /// Gaussian noise sigma (denoising).
+    #[arg(long, conflicts_with = "keep")]
+    pub(crate) sigma: Option<f64>,
+    /// Masking noise keep probability (denoising).
+    #[arg(long)]
+    pub(crate) keep: Option<f64>,
+    /// Weight of the preset's sparse or contractive penalty.
+    #[arg(long)]
+    pub(crate) lambda: Option<f64>,
+    /// Target mean activation of the KL sparsity penalty (sparse-kl).
+    #[arg(long)]
+    pub(crate) rho: Option<f64>,
+    /// Use a Gaussian decoder (squared error) instead of a Bernoulli one.
+    #[arg(long)]
+    pub(crate) gaussian: bool,
+}
+
+/// How to train, and on what.
+#[derive(Args, Clone)]
+pub(crate) struct RunArgs {
+    #[arg(long, default_value_t = 10)]
+    pub(crate) epochs: usize,
+    #[arg(long, default_value_t = 128)]
+    pub(crate) batch_size: usize,
+    #[arg(long, default_value_t = 1e-3)]
+    pub(crate) lr: f64,
+    #[arg(long, default_value_t = 1)]
+    pub(crate) seed: u64,
+    #[command(flatten)]
+    pub(crate) data: DataArgs,
+}
+
+/// Which dataset, and where its files are.
+#[derive(Args, Clone)]
+pub(crate) struct DataArgs {
+    /// mnist or fashion-mnist.
+    #[arg(long, default_value = "mnist")]
+    pub(crate) dataset: String,
+    /// The folder with the dataset's four IDX files (default: data/<dataset>).
+    #[arg(long)]
+    pub(crate) data: Option<PathBuf>,
+}
+
+impl ModelArgs {
+    /// The preset with the requested changes, validated.
+    pub(crate) fn config(&self) -> Result<(Preset, AutoencoderConfig), AeError> {
+        let preset = Preset::from_name(&self.model)?;
+        let mut config = preset.config();
+        if let Some(code_size) = self.code_size {
+            config.code_size = code_size;
+        }
+        if let Some(hidden) = &self.hidden {
+            config.architecture = Architecture::Mlp { hidden: hidden.clone() };
+        }
+        if let Some(beta) = self.beta {
+            let Objective::Variational { .. } = config.objective else {
+                return Err(AeError::InvalidConfig(format!("--beta weighs a VAE's KL term; {} is not a VAE", self.model)));
+            };
+            config.objective = Objective::Variational { beta };
+        }
+        if let Some(sigma) = self.sigma {
+            config.corruption = Corruption::Gaussian { sigma };
+        }
+        if let Some(keep_probability) = self.keep {
+            config.corruption = Corruption::Masking { keep_probability };
+        }
+        if let Some(lambda) = self.lambda {
+            config.objective = match config.objective {
+                Objective::SparseL1 { .. } => Objective::SparseL1 { lambda },
+                Objective::SparseKl { rho, .. } => Objective::SparseKl { rho, lambda },
+                Objective::Contractive { .. } => Objective::Contractive { lambda },
+                Objective::Adversarial { .. } => Objective::Adversarial { weight: lambda },
+                Objective::Reconstruction | Objective::Variational { .. } => {
+                    return Err(AeError::InvalidConfig(format!("--lambda needs a preset with a penalty, not {}", self.model)));
+                }
+            };
+        }
+        if let Some(rho) = self.rho {
+            let Objective::SparseKl { lambda, .. } = config.objective else {
+                return Err(AeError::InvalidConfig("--rho is the target of the sparse-kl preset's penalty".into()));
+            };
+            config.objective = Objective::SparseKl { rho, lambda };
+        }
+        if self.gaussian {
+            config.likelihood = Likelihood::Gaussian;
+        }
+        config.validate()?;
+        Ok((preset, config))
+    }
+}
+
+impl RunArgs {
+    pub(crate) fn training(&self) -> TrainingConfig {
+        TrainingConfig::new().with_epochs(self.epochs).with_batch_size(self.batch_size).with_learning_rate(self.lr).with_seed(self.seed)
+    }
+
+    pub(crate) fn splits(&self) -> Result<Splits, AeError> {
+        self.data.splits()
+    }
+}
+
+impl DataArgs {
+    /// The dataset's splits, from `--data` or `data/<dataset>`, checksums verified.
+    pub(crate) fn splits(&self) -> Result<Splits, AeError> {
+        load_dataset(&self.dataset, self.data.clone())
+    }
+}
+

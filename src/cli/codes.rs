@@ -1,0 +1,167 @@
+//! `probe` and `cluster`: what a saved encoder's codes are good for, against PCA and raw pixels.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use burn::prelude::*;
+use clap::Args;
+
+use aestudio::AeError;
+use clap::ValueEnum;
+
+use aestudio::data::{Dataset, PIXELS, Splits};
+use aestudio::model::Autoencoder;
+use aestudio::uses::probe::{Features, LinearProbe, ProbeConfig, ProbeLoss};
+use aestudio::uses::{cluster, explore, pca::Pca};
+
+use super::args::DataArgs;
+use super::{check_label_counts, load_weights};
+
+/// Linear-probe test accuracy of a saved encoder's codes, of PCA features of the same size and
+/// of raw pixels, with the first N training labels for each N given.
+#[derive(Args)]
+pub struct Probe {
+    weights: PathBuf,
+    /// How many training labels the classifier sees (the first N images).
+    #[arg(long, value_delimiter = ',', default_value = "100,1000,60000")]
+    labels: Vec<usize>,
+    #[arg(long, value_enum, default_value = "softmax")]
+    loss: ProbeLossChoice,
+    #[arg(long, default_value_t = 30)]
+    epochs: usize,
+    #[command(flatten)]
+    data: DataArgs,
+}
+
+impl Probe {
+    pub async fn run(self) -> Result<(), AeError> {
+        let Probe { weights: path, labels, loss, epochs, data } = self;
+        let device = aestudio::backend::cpu_device();
+        let model = load_weights(&path, &device)?;
+        let splits = data.splits()?;
+        check_label_counts(&labels, &splits)?;
+        let loss = match loss {
+            ProbeLossChoice::Softmax => ProbeLoss::Softmax,
+            ProbeLossChoice::Hinge => ProbeLoss::Hinge,
+        };
+        println!("model: {}; {loss:?} probe, {epochs} epochs, seed 1", model.config().describe());
+        let config = ProbeConfig::new().with_loss(loss).with_epochs(epochs);
+        let code_size = model.config().code_size;
+        let representations = [
+            Representation::codes(&model, &splits, &device).await?,
+            Representation::pca(&splits, code_size)?,
+            Representation::pixels(&splits),
+        ];
+        let mut accuracies = Vec::new();
+        for representation in &representations {
+            accuracies.push(representation.probe_accuracies(&splits, &labels, &config, &device).await?);
+        }
+        for (row, n) in labels.iter().enumerate() {
+            println!(
+                "{n:>6} labels: codes {:.4}, PCA({code_size}) {:.4}, raw pixels {:.4} test accuracy",
+                accuracies[0][row], accuracies[1][row], accuracies[2][row]
+            );
+        }
+        Ok(())
+    }
+}
+
+/// k-means (k-means++, restarts) on a saved encoder's codes of the test set, against PCA
+/// features of the same size and raw pixels: matched accuracy and NMI.
+#[derive(Args)]
+pub struct Cluster {
+    weights: PathBuf,
+    #[arg(long, default_value_t = 10)]
+    k: usize,
+    #[arg(long, default_value_t = 10)]
+    restarts: usize,
+    #[command(flatten)]
+    data: DataArgs,
+}
+
+impl Cluster {
+    pub async fn run(self) -> Result<(), AeError> {
+        let Cluster { weights: path, k, restarts, data } = self;
+        let device = aestudio::backend::cpu_device();
+        let model = load_weights(&path, &device)?;
+        let splits = data.splits()?;
+        let code_size = model.config().code_size;
+        println!("model: {}; k-means, k {k}, {restarts} restarts (k-means++), seed 1, on the {} test images", model.config().describe(), splits.test.len());
+        for representation in [
+            Representation::codes(&model, &splits, &device).await?,
+            Representation::pca(&splits, code_size)?,
+            Representation::pixels(&splits),
+        ] {
+            let started = Instant::now();
+            let (accuracy, nmi) = representation.kmeans_scores(&splits.test, k, restarts)?;
+            println!("{:>12}: accuracy {accuracy:.4}, NMI {nmi:.4}  ({:.1} s)", representation.name, started.elapsed().as_secs_f64());
+        }
+        Ok(())
+    }
+}
+
+/// One way of describing a dataset's images (an encoder's codes, PCA coordinates, raw pixels),
+/// for the training and the test images, which linear probes and k-means then score.
+pub(crate) struct Representation {
+    name: String,
+    train: Features,
+    test: Features,
+}
+
+impl Representation {
+    /// The codes (posterior means) of `model`.
+    pub(crate) async fn codes(model: &Autoencoder, splits: &Splits, device: &Device) -> Result<Representation, AeError> {
+        let width = model.config().code_size;
+        Ok(Representation {
+            name: "codes".into(),
+            train: Features { values: explore::encode_dataset(model, &splits.train, device).await?, width },
+            test: Features { values: explore::encode_dataset(model, &splits.test, device).await?, width },
+        })
+    }
+
+    /// Coordinates along the top `components` principal directions of the training images.
+    pub(crate) fn pca(splits: &Splits, components: usize) -> Result<Representation, AeError> {
+        let pca = Pca::fit(&splits.train, components)?;
+        Ok(Representation {
+            name: format!("PCA({components})"),
+            train: Features { values: pca.project(&splits.train), width: components },
+            test: Features { values: pca.project(&splits.test), width: components },
+        })
+    }
+
+    /// The 784 pixels in [0, 1].
+    pub(crate) fn pixels(splits: &Splits) -> Representation {
+        let pixels = |data: &Dataset| Features {
+            values: data.scaled_pixels(),
+            width: PIXELS,
+        };
+        Representation { name: "raw pixels".into(), train: pixels(&splits.train), test: pixels(&splits.test) }
+    }
+
+    /// Test accuracy of a linear probe trained on the first `n` training images, for each `n`.
+    pub(crate) async fn probe_accuracies(&self, splits: &Splits, counts: &[usize], config: &ProbeConfig, device: &Device) -> Result<Vec<f64>, AeError> {
+        let (train_labels, test_labels) = (splits.train.labels(), splits.test.labels());
+        let mut accuracies = Vec::with_capacity(counts.len());
+        for &n in counts {
+            let probe = LinearProbe::fit(&self.train.first(n), &train_labels[..n], config, device).await?;
+            accuracies.push(probe.accuracy(&self.test, test_labels, device).await?);
+        }
+        Ok(accuracies)
+    }
+
+    /// k-means on the test images: matched accuracy and NMI against the labels.
+    pub(crate) fn kmeans_scores(&self, test: &Dataset, k: usize, restarts: usize) -> Result<(f64, f64), AeError> {
+        let labels = test.labels();
+        let solution = cluster::kmeans(&self.test.values, self.test.width, k, restarts, 300, 1)?;
+        Ok((cluster::cluster_accuracy(&solution.assignments, labels)?, cluster::normalized_mutual_information(&solution.assignments, labels)?))
+    }
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum ProbeLossChoice {
+    /// Softmax (multinomial logistic regression).
+    Softmax,
+    /// Multiclass hinge loss (a linear SVM).
+    Hinge,
+}
+

@@ -1,0 +1,152 @@
+//! `results`: every model trained and scored every way, with PCA and raw pixels alongside.
+
+use std::time::Instant;
+
+use clap::Args;
+
+use aestudio::AeError;
+
+use aestudio::model::Preset;
+use aestudio::train::{TrainingConfig, evaluate, train_model};
+use aestudio::uses::anomaly;
+use aestudio::uses::pca::Pca;
+use aestudio::uses::probe::ProbeConfig;
+
+use super::args::DataArgs;
+use super::check_label_counts;
+use super::codes::Representation;
+
+/// The results table: each model is trained, then scored on the test set (reconstruction,
+/// softmax linear probes at each label count, k-means accuracy and NMI, mean AUROC over the
+/// ten held-out classes); PCA of each code size and raw pixels alongside. Progress goes to
+/// stderr, the Markdown table to stdout.
+#[derive(Args)]
+pub struct Results {
+    /// Presets to train and score.
+    #[arg(long, value_delimiter = ',', default_value = "ae,dae,sparse-kl,cae,vae")]
+    models: Vec<String>,
+    #[arg(long, default_value_t = 10)]
+    epochs: usize,
+    /// Epochs of each of the ten held-out-class models of the anomaly column.
+    #[arg(long, default_value_t = 2)]
+    anomaly_epochs: usize,
+    #[arg(long, value_delimiter = ',', default_value = "100,1000,60000")]
+    labels: Vec<usize>,
+    #[arg(long, default_value_t = 20)]
+    probe_epochs: usize,
+    /// k-means restarts (k 10).
+    #[arg(long, default_value_t = 5)]
+    restarts: usize,
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    #[command(flatten)]
+    data: DataArgs,
+}
+
+impl Results {
+    pub async fn run(self) -> Result<(), AeError> {
+        let Results { models, epochs, anomaly_epochs, labels, probe_epochs, restarts, seed, data } = self;
+        let splits = data.splits()?;
+        let dataset = &data.dataset;
+        check_label_counts(&labels, &splits)?;
+        let presets = models.iter().map(|name| Preset::from_name(name)).collect::<Result<Vec<_>, _>>()?;
+        let device = aestudio::backend::cpu_device();
+        let training = TrainingConfig::new().with_epochs(epochs).with_seed(seed);
+        let anomaly_training = training.clone().with_epochs(anomaly_epochs);
+        let probe = ProbeConfig::new().with_epochs(probe_epochs);
+        let started = Instant::now();
+        let progress = |what: &str| eprintln!("[{:>5.0} s] {what}", started.elapsed().as_secs_f64());
+        let mut rows = Vec::new();
+        let mut code_sizes = Vec::new();
+        for preset in presets {
+            let config = preset.config();
+            progress(&format!("training {} ({epochs} epochs)", preset.name()));
+            let model = train_model(&config, &training, &splits.train, &device).await?;
+            let eval = evaluate(&model, &splits.test, 1000).await?;
+            let codes = Representation::codes(&model, &splits, &device).await?;
+            progress("probes and k-means");
+            let accuracies = codes.probe_accuracies(&splits, &labels, &probe, &device).await?;
+            let (cluster_accuracy, nmi) = codes.kmeans_scores(&splits.test, 10, restarts)?;
+            let mut aurocs = Vec::new();
+            for class in 0..10u8 {
+                progress(&format!("held-out class {class} ({anomaly_epochs} epochs)"));
+                aurocs.push(anomaly::held_out_class_auroc(&config, &anomaly_training, &splits, class, &device).await?);
+            }
+            let loss = config.objective.scale().format(eval.loss);
+            rows.push(ResultRow {
+                name: format!("`{}` {}", preset.name(), config.describe()),
+                code: config.code_size.to_string(),
+                loss,
+                mse: Some(eval.mse_per_pixel),
+                accuracies,
+                clustering: (cluster_accuracy, nmi),
+                auroc: Some(aurocs.iter().sum::<f64>() / 10.0),
+            });
+            if !code_sizes.contains(&config.code_size) {
+                code_sizes.push(config.code_size);
+            }
+        }
+        for k in code_sizes {
+            progress(&format!("PCA({k})"));
+            let principal = Representation::pca(&splits, k)?;
+            let aurocs = (0..10u8).map(|class| anomaly::held_out_class_pca_auroc(&splits, class, k)).collect::<Result<Vec<_>, _>>()?;
+            rows.push(ResultRow {
+                name: format!("PCA, {k} components"),
+                code: k.to_string(),
+                loss: "-".into(),
+                mse: Some(Pca::fit(&splits.train, k)?.reconstruction_mse(&splits.test)),
+                accuracies: principal.probe_accuracies(&splits, &labels, &probe, &device).await?,
+                clustering: principal.kmeans_scores(&splits.test, 10, restarts)?,
+                auroc: Some(aurocs.iter().sum::<f64>() / 10.0),
+            });
+        }
+        progress("raw pixels");
+        let pixels = Representation::pixels(&splits);
+        rows.push(ResultRow {
+            name: "raw pixels".into(),
+            code: "784".into(),
+            loss: "-".into(),
+            mse: None,
+            accuracies: pixels.probe_accuracies(&splits, &labels, &probe, &device).await?,
+            clustering: pixels.kmeans_scores(&splits.test, 10, restarts)?,
+            auroc: None,
+        });
+        progress("done");
+        println!(
+            "{dataset}, seed {seed}: models trained {epochs} epochs (batch 128, Adam 1e-3); softmax probes {probe_epochs} epochs on the first N training labels; k-means k 10, {restarts} restarts on the 10,000 test images; AUROC: mean over the ten held-out classes, each model trained {anomaly_epochs} epochs without it\n"
+        );
+        print_table(&rows, &labels);
+        Ok(())
+    }
+}
+
+/// Prints the Markdown table, then each row as a `result {json}` line for scripts.
+fn print_table(rows: &[ResultRow], labels: &[usize]) {
+    let probe_headers: String = labels.iter().map(|n| format!(" probe {n} |")).collect();
+    println!("| model | code | test loss | test MSE/px |{probe_headers} k-means acc | NMI | mean AUROC |");
+    println!("|---|---|---|---|{}---|---|---|", "---|".repeat(labels.len()));
+    let optional = |value: Option<f64>, digits: usize| value.map(|v| format!("{v:.digits$}")).unwrap_or_else(|| "-".into());
+    for row in rows {
+        let accuracies: String = row.accuracies.iter().map(|a| format!(" {a:.4} |")).collect();
+        println!(
+            "| {} | {} | {} | {} |{accuracies} {:.4} | {:.4} | {} |",
+            row.name, row.code, row.loss, optional(row.mse, 5), row.clustering.0, row.clustering.1, optional(row.auroc, 4)
+        );
+    }
+    for row in rows {
+        println!("result {}", serde_json::json!({ "command": "results", "labels": labels, "row": row }));
+    }
+}
+
+/// One line of the results table.
+#[derive(serde::Serialize)]
+struct ResultRow {
+    name: String,
+    code: String,
+    loss: String,
+    mse: Option<f64>,
+    accuracies: Vec<f64>,
+    clustering: (f64, f64),
+    auroc: Option<f64>,
+}
+

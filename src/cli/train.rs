@@ -1,0 +1,244 @@
+//! `train`, `eval` and `bench`: training a model, scoring saved weights, and the native throughput.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use burn::prelude::*;
+use clap::Args;
+
+use aestudio::AeError;
+
+use aestudio::model::{Preset, weights};
+use aestudio::train::{Trainer, TrainingConfig, evaluate, layerwise};
+use aestudio::uses::{explore, pca::Pca};
+
+use super::args::{DataArgs, ModelArgs, RunArgs};
+use super::{DeviceChoice, device};
+
+/// Train a model, print the epoch losses and the test loss, and save the weights.
+#[derive(Args)]
+pub struct Train {
+    #[command(flatten)]
+    model: ModelArgs,
+    #[command(flatten)]
+    run: RunArgs,
+    /// Train on the first N training images only.
+    #[arg(long)]
+    limit: Option<usize>,
+    /// Also fit PCA with as many components as the code and compare the test MSE.
+    #[arg(long)]
+    compare_pca: bool,
+    /// First train each dense layer greedily as an autoencoder of the previous layer's codes
+    /// (this many epochs per layer), then fine-tune end to end for --epochs.
+    #[arg(long)]
+    layerwise_epochs: Option<usize>,
+    #[arg(long, value_enum, default_value = "cpu")]
+    device: DeviceChoice,
+    /// Where to save the weights (default: weights/<model>.safetensors).
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+impl Train {
+    pub async fn run(self) -> Result<(), AeError> {
+        let Train { model, run, limit, compare_pca, layerwise_epochs, device: device_choice, out } = self;
+        let (preset, config) = model.config()?;
+        let training = run.training();
+        let RunArgs { epochs, batch_size, lr, seed, data: DataArgs { ref dataset, .. } } = run;
+        let splits = run.splits()?;
+        let train = match limit {
+            Some(n) => splits.train.take(n),
+            None => splits.train.clone(),
+        };
+        let device = device(device_choice)?;
+        println!("data: {} training images, {} test images; device: {device:?}", train.len(), splits.test.len());
+        let started = Instant::now();
+        let mut trainer = match layerwise_epochs {
+            None => Trainer::new(&config, training, &device, train.len())?,
+            Some(stage_epochs) => {
+                let stage_training = training.clone().with_epochs(stage_epochs);
+                let (stacked, stages) = layerwise::pretrain(&config, &stage_training, &train, &device).await?;
+                for (index, stage) in stages.iter().enumerate() {
+                    println!("layer {index} ({}-{}) trained greedily: reconstruction loss {:.5} per unit", stage.widths[0], stage.widths[1], stage.final_loss);
+                }
+                let eval = evaluate(&stacked.valid(), &splits.test, 1000).await?;
+                println!("stacked before fine-tuning: test loss {:.4}, mse/px {:.5} ({:.1} s)", eval.loss, eval.mse_per_pixel, started.elapsed().as_secs_f64());
+                Trainer::resume(stacked, training, &device, train.len(), 0)?
+            }
+        };
+        println!("model: {}  ({} parameters)", config.describe(), trainer.model().num_params());
+        while !trainer.is_finished() {
+            let epoch_started = Instant::now();
+            let progress = trainer.train_steps(&train, usize::MAX).await?;
+            let seconds = epoch_started.elapsed().as_secs_f64();
+            let eval = evaluate(&trainer.model(), &splits.test, 1000).await?;
+            println!(
+                "epoch {:>3}  train {:>10.4}  test {:>10.4}  (bce/px {:.4}, mse/px {:.5}{})  {:>7.0} samples/s",
+                progress.epoch,
+                progress.epoch_loss.unwrap_or(f32::NAN),
+                eval.loss,
+                eval.bce_per_pixel,
+                eval.mse_per_pixel,
+                eval.kl_per_sample.map(|kl| format!(", kl {kl:.2}")).unwrap_or_default(),
+                train.len() as f64 / seconds,
+            );
+        }
+        let eval = evaluate(&trainer.model(), &splits.test, 1000).await?;
+        println!(
+            "test loss {:.4} ({}), test mse/px {:.5}, trained in {:.1} s",
+            eval.loss,
+            config.objective.scale().unit(),
+            eval.mse_per_pixel,
+            started.elapsed().as_secs_f64()
+        );
+        let seconds = started.elapsed().as_secs_f64();
+        println!("result {}", serde_json::json!({ "command": "train", "model": preset.name(), "config": config, "epochs": epochs, "evaluation": eval, "seconds": seconds }));
+        if compare_pca {
+            let pca = Pca::fit(&train, config.code_size)?;
+            let pca_mse = pca.reconstruction_mse(&splits.test);
+            let verdict = if eval.mse_per_pixel < pca_mse { "beats" } else { "does not beat" };
+            println!("PCA with {} components: test mse/px {pca_mse:.5}; the autoencoder {verdict} it", config.code_size);
+        }
+        let out = out.unwrap_or_else(|| PathBuf::from(format!("weights/{}.safetensors", preset.name())));
+        if let Some(dir) = out.parent() {
+            std::fs::create_dir_all(dir).map_err(|err| AeError::Weights(format!("{}: {err}", dir.display())))?;
+        }
+        let schedule = match layerwise_epochs {
+            Some(stage_epochs) => format!("layer-wise {stage_epochs} epochs per layer, then fine-tuned {epochs} epochs"),
+            None => format!("trained {epochs} epochs"),
+        };
+        let provenance = format!(
+            "{} {schedule} on {} {dataset} images (batch {batch_size}, lr {lr}, seed {seed}); test loss {:.4}, mse/px {:.5}",
+            config.describe(),
+            train.len(),
+            eval.loss,
+            eval.mse_per_pixel
+        );
+        std::fs::write(&out, weights::save(&trainer.model(), &provenance).await?).map_err(|err| AeError::Weights(format!("{}: {err}", out.display())))?;
+        println!("saved {}", out.display());
+        Ok(())
+    }
+}
+
+/// Evaluate saved weights on the test set.
+#[derive(Args)]
+pub struct Eval {
+    weights: PathBuf,
+    #[command(flatten)]
+    data: DataArgs,
+}
+
+impl Eval {
+    pub async fn run(self) -> Result<(), AeError> {
+        let Eval { weights: path, data } = self;
+        let bytes = std::fs::read(&path).map_err(|err| AeError::Weights(format!("{}: {err}", path.display())))?;
+        let weights::LoadedModel { model, provenance } = weights::load(&bytes, &aestudio::backend::cpu_device())?;
+        println!("provenance: {provenance}");
+        let splits = data.splits()?;
+        let eval = evaluate(&model, &splits.test, 1000).await?;
+        println!("model: {}", model.config().describe());
+        println!("{}", serde_json::to_string_pretty(&eval).expect("evaluation serializes"));
+        println!("result {}", serde_json::json!({ "command": "eval", "config": model.config(), "evaluation": eval }));
+        // What a sparse code does: each unit's mean activation over the test set, against rho.
+        if let Some(activation) = model.config().code_activation {
+            let codes = explore::encode_dataset(&model, &splits.test, &aestudio::backend::cpu_device()).await?;
+            let mut means = explore::column_means(&codes, model.config().code_size);
+            means.sort_by(f32::total_cmp);
+            let average = means.iter().sum::<f32>() / means.len() as f32;
+            let target = match model.config().objective.sparsity_target() {
+                Some(rho) => format!(" (target rho {rho})"),
+                _ => String::new(),
+            };
+            println!(
+                "code units ({activation:?}): mean activation over the test set {average:.4}{target}; per unit min {:.4}, median {:.4}, max {:.4}",
+                means[0],
+                means[means.len() / 2],
+                means[means.len() - 1]
+            );
+        }
+        Ok(())
+    }
+}
+
+/// Native throughput figures (not a test): training samples/s of each preset in steady state
+/// (after warm-up, batch 128, median of repeated runs) and the time to evaluate the test set.
+#[derive(Args)]
+pub struct Bench {
+    #[arg(long, value_delimiter = ',', default_value = "vae,conv-dae")]
+    models: Vec<String>,
+    /// Optimizer steps per timed run.
+    #[arg(long, default_value_t = 200)]
+    steps: usize,
+    #[arg(long, default_value_t = 5)]
+    repeats: usize,
+    #[arg(long, value_enum, default_value = "cpu")]
+    device: DeviceChoice,
+    #[command(flatten)]
+    data: DataArgs,
+}
+
+impl Bench {
+    pub async fn run(self) -> Result<(), AeError> {
+        let Bench { models, steps, repeats, device: device_choice, data } = self;
+        let splits = data.splits()?;
+        let device = device(device_choice)?;
+        if steps == 0 || repeats == 0 {
+            return Err(AeError::InvalidConfig("--steps and --repeats must be at least 1".into()));
+        }
+        // (median, min, max)
+        let summary = |values: &[f64]| {
+            let mut sorted = values.to_vec();
+            sorted.sort_by(f64::total_cmp);
+            (sorted[sorted.len() / 2], sorted[0], sorted[sorted.len() - 1])
+        };
+        println!("native, {device:?}; batch 128; {repeats} timed runs of {steps} steps after a warm-up of {steps}; medians (min-max)");
+        println!("| model | parameters | training samples/s | test-set evaluation (10,000 images) |");
+        println!("|---|---|---|---|");
+        for name in models {
+            let config = Preset::from_name(&name)?.config();
+            let mut trainer = Trainer::new(&config, TrainingConfig::new().with_epochs(usize::MAX / 1024), &device, splits.train.len())?;
+            let mut rates = Vec::with_capacity(repeats);
+            for run in 0..=repeats {
+                let started = Instant::now();
+                let mut done = 0;
+                while done < steps {
+                    let before = trainer.step();
+                    trainer.train_steps(&splits.train, steps - done).await?;
+                    done += trainer.step() - before;
+                }
+                // A readback waits for the device's queue (a GPU runs ahead of the host).
+                evaluate(&trainer.model(), &splits.test.take(1), 1).await?;
+                if run > 0 {
+                    rates.push((steps * 128) as f64 / started.elapsed().as_secs_f64());
+                }
+            }
+            let mut evaluations = Vec::with_capacity(repeats);
+            for _ in 0..repeats {
+                let started = Instant::now();
+                evaluate(&trainer.model(), &splits.test, 1000).await?;
+                evaluations.push(started.elapsed().as_secs_f64() * 1000.0);
+            }
+            let (rate, rate_low, rate_high) = summary(&rates);
+            let (eval, eval_low, eval_high) = summary(&evaluations);
+            println!(
+                "| `{name}` | {} | {rate:.0} ({rate_low:.0}-{rate_high:.0}) | {eval:.0} ms ({eval_low:.0}-{eval_high:.0}) |",
+                trainer.model().num_params()
+            );
+            // The same figures for `tests/bench/table.mjs`, which joins them with the browser's.
+            let backend = match device_choice {
+                DeviceChoice::Cpu => "flex",
+                DeviceChoice::Gpu => "wgpu",
+            };
+            let flops = config.flops_per_sample().training;
+            println!(
+                "bench-result {}",
+                serde_json::json!({ "where": "native", "kind": "train", "backend": backend, "model": name, "median": rate, "min": rate_low, "max": rate_high, "flops": flops })
+            );
+            println!(
+                "bench-result {}",
+                serde_json::json!({ "where": "native", "kind": "evaluate", "backend": backend, "model": name, "images": splits.test.len(), "median": eval, "min": eval_low, "max": eval_high })
+            );
+        }
+        Ok(())
+    }
+}
