@@ -2,128 +2,42 @@
 //! [`Studio`]; every error crosses as a JS `Error` with a readable message, never as a panic.
 
 use burn::prelude::*;
-use js_sys::{Float32Array, Reflect};
+use js_sys::Float32Array;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
 
-use crate::AeError;
-use crate::backend::{AdapterReport, BackendKind, cpu_device};
+use crate::backend::{AdapterReport, cpu_device};
 use crate::data::datasets::verify_md5;
 use crate::data::preprocess::to_mnist;
-use crate::data::{Dataset, DatasetFiles, PIXELS, Splits};
-use crate::model::{Autoencoder, AutoencoderConfig, CriticConfig, Objective, Preset, Scale, weights};
-use crate::nn::noise::Corruption;
+use crate::data::{Dataset, DatasetFiles, Splits};
+use crate::model::{Autoencoder, AutoencoderConfig, Objective, Preset, weights};
 use crate::train::semisupervised::{JointConfig, train_joint};
-use crate::train::{NoReplicas, Replicas, Trainer, TrainingConfig, evaluate};
-use crate::uses::anomaly::{self, Histogram};
-use crate::uses::cluster;
-use crate::uses::explore::{self, LatentMap, read_floats};
-use crate::uses::pca::Pca;
-use crate::uses::probe::{Features, LinearProbe, ProbeConfig, check_label_count};
+use crate::train::{NoReplicas, Replicas, Trainer, evaluate};
+use crate::uses::explore::{self, LatentMap};
+use crate::uses::probe::check_label_count;
 
-impl From<AeError> for JsValue {
-    fn from(err: AeError) -> JsValue {
-        JsError::new(&err.to_string()).into()
-    }
-}
+mod adapter;
+mod convert;
+mod lab_state;
+mod lab_uses;
+mod replicas;
+mod startup;
+mod studio_state;
 
-/// Plain JS objects, through JSON: one string and one `JSON.parse` cross the boundary, where
-/// `serde-wasm-bindgen` crossed it once per value. Pixel arrays cross as typed arrays instead
-/// (see [`with_arrays`]).
-fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
-    let text = serde_json::to_string(value).map_err(|err| JsError::new(&err.to_string()))?;
-    js_sys::JSON::parse(&text).map_err(|_| JsError::new("JSON.parse refused a reply"))
-}
+pub use adapter::probe_adapter;
+use adapter::{BackendInfo, choose_backend};
+use convert::{floats, invalid, model_config, pixels_of, to_js, training_config};
+use lab_state::ModelInfo;
+use replicas::{JsReplicas, gradient_into};
+pub use startup::run_static_constructors;
 
-/// Adds `Float32Array` fields to a JS object.
-fn with_arrays(object: JsValue, arrays: &[(&str, &[f32])]) -> Result<JsValue, JsError> {
-    for (name, values) in arrays {
-        Reflect::set(&object, &(*name).into(), &Float32Array::from(*values)).map_err(|_| JsError::new("cannot build a reply"))?;
-    }
-    Ok(object)
-}
-
-fn invalid(message: impl Into<String>) -> JsError {
-    JsError::new(&AeError::InvalidConfig(message.into()).to_string())
-}
+// ---- the page as a whole: start-up, the adapter probe, the form's check ----
 
 #[wasm_bindgen(start)]
 fn start() {
     run_static_constructors();
     // Panics are bugs; this makes them readable in the console instead of "unreachable".
     console_error_panic_hook::set_once();
-}
-
-/// Runs the static constructors (burn's and cubecl's `inventory` registrations, which the WebGPU
-/// backend needs) exactly once. The start hook calls it; code that runs without that hook
-/// (`wasm-bindgen-test`) must call it first.
-///
-/// Why by hand: without an export that calls `__wasm_call_ctors`, wasm-ld links the module
-/// "command-style" and runs every constructor again at the top of every exported function, about
-/// 1 ms on each call into wasm (and on each externref the glue allocates), which made one denoised
-/// digit cost 10 ms. With this call the module is a library and the constructors run once.
-pub fn run_static_constructors() {
-    unsafe extern "C" {
-        fn __wasm_call_ctors();
-    }
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    // SAFETY: the linker-made function that runs the constructors, called once per instance.
-    ONCE.call_once(|| unsafe { __wasm_call_ctors() });
-}
-
-/// Asks the browser for a WebGPU adapter and reports what it is, without creating a device.
-pub async fn probe_adapter() -> AdapterReport {
-    let mut report = AdapterReport::default();
-    let global = js_sys::global();
-    let Ok(navigator) = Reflect::get(&global, &"navigator".into()) else { return report };
-    let gpu = Reflect::get(&navigator, &"gpu".into()).unwrap_or(JsValue::UNDEFINED);
-    if gpu.is_undefined() || gpu.is_null() {
-        return report;
-    }
-    report.api_present = true;
-    let Ok(request) = Reflect::get(&gpu, &"requestAdapter".into()).and_then(|f| f.dyn_into::<js_sys::Function>())
-    else {
-        return report;
-    };
-    let Ok(promise) = request.call0(&gpu).and_then(|p| p.dyn_into::<js_sys::Promise>()) else { return report };
-    let adapter = match JsFuture::from(promise).await {
-        Ok(adapter) if !adapter.is_null() && !adapter.is_undefined() => adapter,
-        _ => return report,
-    };
-    report.adapter_found = true;
-    let info = Reflect::get(&adapter, &"info".into()).unwrap_or(JsValue::UNDEFINED);
-    let text = |key: &str| Reflect::get(&info, &key.into()).ok().and_then(|v| v.as_string()).unwrap_or_default();
-    report.vendor = text("vendor");
-    report.architecture = text("architecture");
-    report.description = text("description");
-    // Newer browsers put the flag on the info, older ones on the adapter.
-    report.is_fallback = [&info, &adapter]
-        .iter()
-        .any(|holder| Reflect::get(holder, &"isFallbackAdapter".into()).ok().and_then(|v| v.as_bool()).unwrap_or(false));
-    report
-}
-
-/// A WebGPU device, in the build that has burn's wgpu backend (`--features webgpu`).
-#[cfg(feature = "webgpu")]
-async fn webgpu_device() -> Result<Device, JsError> {
-    Device::wgpu_options()
-        .init_async()
-        .await
-        .map_err(|err| JsError::new(&AeError::Backend(format!("WebGPU device creation failed: {err}")).to_string()))
-}
-
-const CPU_ONLY_BUILD: &str = "this is the CPU-only build; WebGPU needs the page's WebGPU build (pkg-gpu)";
-
-/// The default (CPU-only) build has no WebGPU backend: the page loads `pkg-gpu/` for that.
-#[cfg(not(feature = "webgpu"))]
-async fn webgpu_device() -> Result<Device, JsError> {
-    Err(JsError::new(&AeError::Backend(CPU_ONLY_BUILD.into()).to_string()))
-}
-
-/// Whether this build has burn's WebGPU backend.
-fn has_webgpu() -> bool {
-    cfg!(feature = "webgpu")
 }
 
 /// What the browser's WebGPU adapter is, and whether the page should use it:
@@ -141,25 +55,26 @@ pub async fn probe_webgpu() -> Result<JsValue, JsError> {
     to_js(&Probe { real_gpu: report.is_real_gpu(), report })
 }
 
-/// Which backend a session runs on, and why.
-#[derive(Serialize)]
-struct BackendInfo {
-    kind: BackendKind,
-    reason: String,
-    adapter: AdapterReport,
+/// Checks a run's settings as the page's form gives them (an `AutoencoderConfig` and a
+/// `TrainingConfig` as JSON) against a training set of `train_len` images; returns the model's
+/// description and parameter count, or an `Error` with the reason.
+#[wasm_bindgen(js_name = validateRun)]
+pub fn validate_run(model_json: &str, training_json: &str, train_len: usize) -> Result<JsValue, JsError> {
+    let model = model_config(model_json)?;
+    let training = training_config(training_json)?;
+    model.validate()?;
+    training.validate(train_len)?;
+    // Parameters are lazy, so counting them allocates nothing even for a huge model.
+    let parameters = model.init(&cpu_device())?.num_params();
+    #[derive(Serialize)]
+    struct Valid {
+        description: String,
+        parameters: usize,
+    }
+    to_js(&Valid { description: model.describe(), parameters })
 }
 
-fn pixels_of(data: &Dataset, indices: &[u32]) -> Result<Float32Array, JsError> {
-    let mut pixels = Vec::with_capacity(indices.len() * PIXELS);
-    for &index in indices {
-        let index = index as usize;
-        if index >= data.len() {
-            return Err(invalid(format!("test image {index} does not exist")));
-        }
-        pixels.extend(data.image(index).iter().map(|&p| p as f32 / 255.0));
-    }
-    Ok(Float32Array::from(pixels.as_slice()))
-}
+// ---- the training worker (www/train-worker.js): Studio ----
 
 /// A training session: data, a model, and the device they live on.
 #[wasm_bindgen]
@@ -178,19 +93,8 @@ impl Studio {
     /// "gpu" (WebGPU on whatever adapter the browser gives, even a software one).
     pub async fn create(prefer: String) -> Result<Studio, JsError> {
         run_static_constructors();
-        let adapter = probe_adapter().await;
-        let (use_gpu, reason) = match prefer.as_str() {
-            "cpu" => (false, "the CPU backend was chosen".to_string()),
-            "gpu" if !has_webgpu() => return Err(JsError::new(&AeError::Backend(CPU_ONLY_BUILD.into()).to_string())),
-            "gpu" if adapter.adapter_found => (true, "WebGPU was chosen".to_string()),
-            "gpu" => return Err(JsError::new(&AeError::Backend(adapter.reason_for_cpu()).to_string())),
-            "auto" if adapter.is_real_gpu() && has_webgpu() => (true, format!("a WebGPU adapter was found ({} {})", adapter.vendor, adapter.architecture)),
-            "auto" if adapter.is_real_gpu() => (false, format!("a WebGPU adapter was found ({} {}), but the WebGPU build was not loaded", adapter.vendor, adapter.architecture)),
-            "auto" => (false, adapter.reason_for_cpu()),
-            other => return Err(invalid(format!("backend must be auto, cpu or gpu, got '{other}'"))),
-        };
-        let (device, kind) = if use_gpu { (webgpu_device().await?, BackendKind::Gpu) } else { (cpu_device(), BackendKind::Cpu) };
-        Ok(Studio { device, backend: BackendInfo { kind, reason, adapter }, data: None, trainer: None, model: None })
+        let (device, backend) = choose_backend(&prefer).await?;
+        Ok(Studio { device, backend, data: None, trainer: None, model: None })
     }
 
     /// `{kind: "cpu"|"gpu", reason, adapter: {...}}`.
@@ -209,17 +113,7 @@ impl Studio {
     /// with its default settings (its fields are the form's fields) and, for one that trains a
     /// critic, the critic's default configuration.
     pub fn objectives() -> Result<JsValue, JsError> {
-        #[derive(Serialize)]
-        struct Choice {
-            label: &'static str,
-            objective: Objective,
-            critic: Option<CriticConfig>,
-        }
-        let choices: Vec<Choice> = Objective::CHOICES
-            .iter()
-            .map(|objective| Choice { label: objective.label(), objective: *objective, critic: objective.needs_critic().then(CriticConfig::default) })
-            .collect();
-        to_js(&choices)
+        to_js(&Objective::choices())
     }
 
     /// Loads a dataset ("mnist" or "fashion-mnist") from its four uncompressed IDX files; fails if
@@ -234,8 +128,8 @@ impl Studio {
     /// Starts a fresh run from JSON configs (an `AutoencoderConfig` and a `TrainingConfig`);
     /// refuses impossible values before anything runs.
     pub fn configure(&mut self, model_json: &str, training_json: &str) -> Result<JsValue, JsError> {
-        let model: AutoencoderConfig = serde_json::from_str(model_json).map_err(|err| invalid(format!("model config: {err}")))?;
-        let training: TrainingConfig = serde_json::from_str(training_json).map_err(|err| invalid(format!("training config: {err}")))?;
+        let model = model_config(model_json)?;
+        let training = training_config(training_json)?;
         let data = self.data.as_ref().ok_or_else(|| invalid("load the data before configuring a run"))?;
         let trainer = Trainer::new(&model, training, &self.device, data.train.len())?;
         self.model = Some(trainer.model());
@@ -259,6 +153,7 @@ impl Studio {
     }
 
     async fn train_steps_with(&mut self, max_steps: usize, replicas: &mut impl Replicas) -> Result<JsValue, JsError> {
+        // Field by field: the trainer is borrowed mutably beside the data.
         let data = self.data.as_ref().ok_or_else(|| invalid("no data loaded"))?;
         let trainer = self.trainer.as_mut().ok_or_else(|| invalid("no run configured"))?;
         let outcome = trainer.train_steps_with(&data.train, max_steps, replicas).await;
@@ -273,8 +168,8 @@ impl Studio {
     /// `{alone, joint}` test accuracies on the whole test set.
     #[wasm_bindgen(js_name = semiSupervised)]
     pub async fn semi_supervised(&self, model_json: &str, labels: usize, alpha: f64, epochs: usize) -> Result<JsValue, JsError> {
-        let data = self.data.as_ref().ok_or_else(|| invalid("no data loaded"))?;
-        let model: AutoencoderConfig = serde_json::from_str(model_json).map_err(|err| invalid(format!("model config: {err}")))?;
+        let data = self.data()?;
+        let model = model_config(model_json)?;
         check_label_count(labels, data.train.len())?;
         let labelled = data.train.take(labels);
         let config = JointConfig::new(model).with_epochs(epochs);
@@ -285,8 +180,8 @@ impl Studio {
 
     /// Evaluates the current model on the first `limit` test images (all if 0).
     pub async fn evaluate(&self, limit: usize) -> Result<JsValue, JsError> {
-        let data = self.data.as_ref().ok_or_else(|| invalid("no data loaded"))?;
-        let model = self.model.as_ref().ok_or_else(|| invalid("no model"))?;
+        let data = self.data()?;
+        let model = self.model()?;
         let test = if limit == 0 { data.test.clone() } else { data.test.take(limit) };
         let eval = evaluate(model, &test, 500).await?;
         to_js(&eval)
@@ -295,7 +190,7 @@ impl Studio {
     /// Continues a run from saved weights at `step` (after a lost GPU, on this session's device):
     /// the model comes from `weights`, the schedule from `training_json`.
     pub fn resume(&mut self, weights: &[u8], training_json: &str, step: usize) -> Result<JsValue, JsError> {
-        let training: TrainingConfig = serde_json::from_str(training_json).map_err(|err| invalid(format!("training config: {err}")))?;
+        let training = training_config(training_json)?;
         let data = self.data.as_ref().ok_or_else(|| invalid("load the data before resuming a run"))?;
         let loaded = weights::load(weights, &self.device.clone().autodiff())?;
         let description = loaded.model.config().describe();
@@ -318,24 +213,18 @@ impl Studio {
     /// Test images at `indices`, pixels in [0, 1], 784 per image.
     #[wasm_bindgen(js_name = testImages)]
     pub fn test_images(&self, indices: &[u32]) -> Result<Float32Array, JsError> {
-        let data = self.data.as_ref().ok_or_else(|| invalid("no data loaded"))?;
+        let data = self.data()?;
         pixels_of(&data.test, indices)
     }
 
     /// Reconstructions by the current model of the test images at `indices`, 784 per image.
     pub async fn reconstruct(&self, indices: &[u32]) -> Result<Float32Array, JsError> {
-        let data = self.data.as_ref().ok_or_else(|| invalid("no data loaded"))?;
-        let model = self.model.as_ref().ok_or_else(|| invalid("no model"))?;
-        if let Some(&bad) = indices.iter().find(|&&i| i as usize >= data.test.len()) {
-            return Err(invalid(format!("test image {bad} does not exist")));
-        }
-        let indices: Vec<usize> = indices.iter().map(|&i| i as usize).collect();
-        let input = data.test.batch(&indices, &self.device);
-        let output = model.reconstruct(input).into_data_async().await.map_err(|err| AeError::Backend(format!("{err:?}")))?;
-        let pixels: Vec<f32> = output.try_to_vec().map_err(|err| AeError::Backend(format!("{err:?}")))?;
-        Ok(Float32Array::from(pixels.as_slice()))
+        let images = pixels_of(&self.data()?.test, indices)?.to_vec();
+        floats(self.model()?.reconstruct(explore::images_tensor(&images, &self.device)?)).await
     }
 }
+
+// ---- a replica worker (www/replica-worker.js): Replica, and the pool the leader drives ----
 
 #[wasm_bindgen]
 extern "C" {
@@ -352,38 +241,6 @@ extern "C" {
     /// Sends each replica the summed gradient, in the buffer its share came in (`Float32Array`s).
     #[wasm_bindgen(method)]
     fn apply(this: &ReplicaPool, sums: js_sys::Array);
-}
-
-/// The pool, and the buffers the replicas' shares came in: the sum goes back in them, so no
-/// step allocates a JS buffer (2.6 MB for the VAE) on either side.
-struct JsReplicas(ReplicaPool, Vec<Float32Array>);
-
-impl Replicas for JsReplicas {
-    fn count(&self) -> usize {
-        self.0.count()
-    }
-    fn start_shares(&mut self) {
-        self.0.start_shares();
-    }
-    async fn collect(&mut self) -> crate::error::AeResult<Vec<Vec<f32>>> {
-        let shares = JsFuture::from(self.0.collect())
-            .await
-            .map_err(|err| AeError::Backend(format!("a replica worker failed: {}", err.as_string().unwrap_or_else(|| format!("{err:?}")))))?;
-        let shares: js_sys::Array = shares.dyn_into().map_err(|_| AeError::Backend("replicas answered without an array".into()))?;
-        self.1 = shares
-            .iter()
-            .map(|share| share.dyn_into::<Float32Array>().map_err(|_| AeError::Backend("a replica's gradient is not a Float32Array".into())))
-            .collect::<Result<_, _>>()?;
-        Ok(self.1.iter().map(Float32Array::to_vec).collect())
-    }
-    fn apply(&mut self, sum: &[f32]) {
-        let sums = js_sys::Array::new();
-        for buffer in self.1.drain(..) {
-            buffer.copy_from(sum);
-            sums.push(&buffer);
-        }
-        self.0.apply(sums);
-    }
 }
 
 /// A follower of a data-parallel run, in a worker of its own (`www/replica-worker.js`): the same
@@ -413,7 +270,7 @@ impl Replica {
     /// Joins a run as share `part` of `parts`, from the leader's weights at `step` and its
     /// training config (JSON), so that both walk the same shuffled order.
     pub fn start(&mut self, weights: &[u8], training_json: &str, step: usize, part: usize, parts: usize) -> Result<(), JsError> {
-        let training: TrainingConfig = serde_json::from_str(training_json).map_err(|err| invalid(format!("training config: {err}")))?;
+        let training = training_config(training_json)?;
         let train = self.train.as_ref().ok_or_else(|| invalid("load the training set before starting a replica"))?;
         if part == 0 || part >= parts {
             return Err(invalid(format!("a replica is share 1 to {} of {parts}, got {part}", parts.saturating_sub(1))));
@@ -431,14 +288,7 @@ impl Replica {
     pub async fn share(&mut self, reuse: Option<Float32Array>) -> Result<Float32Array, JsError> {
         let train = self.train.as_ref().ok_or_else(|| invalid("no training set"))?;
         let trainer = self.trainer.as_mut().ok_or_else(|| invalid("the replica has not joined a run"))?;
-        let gradient = trainer.share_gradients(train, self.part, self.parts).await?;
-        Ok(match reuse {
-            Some(buffer) if buffer.length() as usize == gradient.len() => {
-                buffer.copy_from(&gradient);
-                buffer
-            }
-            _ => Float32Array::from(gradient.as_slice()),
-        })
+        Ok(gradient_into(&trainer.share_gradients(train, self.part, self.parts).await?, reuse))
     }
 
     /// Applies the leader's summed gradient.
@@ -454,39 +304,7 @@ impl Default for Replica {
     }
 }
 
-/// Checks a run's settings as the page's form gives them (an `AutoencoderConfig` and a
-/// `TrainingConfig` as JSON) against a training set of `train_len` images; returns the model's
-/// description and parameter count, or an `Error` with the reason.
-#[wasm_bindgen(js_name = validateRun)]
-pub fn validate_run(model_json: &str, training_json: &str, train_len: usize) -> Result<JsValue, JsError> {
-    let model: AutoencoderConfig = serde_json::from_str(model_json).map_err(|err| invalid(format!("model config: {err}")))?;
-    let training: TrainingConfig = serde_json::from_str(training_json).map_err(|err| invalid(format!("training config: {err}")))?;
-    model.validate()?;
-    training.validate(train_len)?;
-    // Parameters are lazy, so counting them allocates nothing even for a huge model.
-    let parameters = model.init(&cpu_device())?.num_params();
-    #[derive(Serialize)]
-    struct Valid {
-        description: String,
-        parameters: usize,
-    }
-    to_js(&Valid { description: model.describe(), parameters })
-}
-
-/// What the page shows about the model in use.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct ModelInfo {
-    description: String,
-    config: AutoencoderConfig,
-    provenance: String,
-    parameters: usize,
-    /// Whether samples of the prior decode to images (sampling, the manifold, prior traversals).
-    has_prior: bool,
-    /// The unit of the objective: "per_sample" or "per_pixel".
-    scale: Scale,
-    code_size: usize,
-}
+// ---- the live worker (www/lab-worker.js): Lab ----
 
 /// The live-inference session of the page's second worker: one model on the CPU (a forward pass
 /// of one image takes well under a millisecond there, and never waits behind a training step),
@@ -589,27 +407,7 @@ impl Lab {
     /// latent map, if fitted; `score`: the clean input's anomaly score, and `percentile` its rank
     /// among the test images' scores once the histogram exists).
     pub async fn denoise(&self, pixels: &[f32], corruption_json: &str, seed: u32) -> Result<JsValue, JsError> {
-        let corruption: Corruption = serde_json::from_str(corruption_json).map_err(|err| invalid(format!("noise: {err}")))?;
-        let denoised = explore::denoise(self.model()?, pixels, &corruption, seed as u64, &self.device).await?;
-        #[derive(Serialize)]
-        #[serde(rename_all = "camelCase")]
-        struct Figures {
-            noisy_psnr: f32,
-            output_psnr: f32,
-            output_mse: f32,
-            point: Option<[f32; 2]>,
-            score: f32,
-            percentile: Option<f64>,
-        }
-        let figures = to_js(&Figures {
-            noisy_psnr: denoised.noisy_psnr,
-            output_psnr: denoised.output_psnr,
-            output_mse: denoised.output_mse,
-            point: self.map.as_ref().map(|map| map.project(&denoised.code)),
-            score: denoised.clean_mse,
-            percentile: self.scores.as_ref().map(|scores| anomaly::percentile_of(scores, denoised.clean_mse)),
-        })?;
-        with_arrays(figures, &[("noisy", &denoised.noisy), ("output", &denoised.output), ("code", &denoised.code)])
+        self.denoise_reply(pixels, corruption_json, seed).await
     }
 
     /// `count` digits from the prior of the current VAE at `temperature`, 784 values each.
@@ -628,20 +426,7 @@ impl Lab {
     /// `{points: [x0, y0, x1, ...], labels, axes: "code" | "pca", explained}`.
     #[wasm_bindgen(js_name = latentMap)]
     pub async fn latent_map(&mut self, limit: usize) -> Result<JsValue, JsError> {
-        let test = self.test()?;
-        let (map, codes) = if limit == 0 || limit >= test.len() {
-            self.ensure_test_codes().await?;
-            LatentMap::from_codes(self.model()?.config().code_size, self.test_codes(), self.test()?)?
-        } else {
-            // A training snapshot's quick map: a prefix, not worth keeping for a model that lives 2 s.
-            LatentMap::fit(self.model()?, &test.take(limit), &self.device).await?
-        };
-        let reply = to_js(&serde_json::json!({ "axes": codes.axes, "explained": codes.explained }))?;
-        let reply = with_arrays(reply, &[("points", &codes.points)])?;
-        Reflect::set(&reply, &"labels".into(), &js_sys::Uint8Array::from(codes.labels.as_slice()))
-            .map_err(|_| JsError::new("cannot build a reply"))?;
-        self.map = Some(map);
-        Ok(reply)
+        self.latent_map_reply(limit).await
     }
 
     /// The image decoded at a point of the latent map.
@@ -672,64 +457,21 @@ impl Lab {
     /// the 99th percentile, above which the page flags an input as unlike the training data.
     #[wasm_bindgen(js_name = anomalyHistogram)]
     pub async fn anomaly_histogram(&mut self, bins: usize) -> Result<JsValue, JsError> {
-        let scores = anomaly::reconstruction_errors(self.model()?, self.test()?, &self.device).await?;
-        let histogram = Histogram::of(&scores, bins, 0.995)?;
-        let threshold = anomaly::quantile(&scores, 0.99);
-        self.scores = Some(scores);
-        #[derive(Serialize)]
-        struct Reply {
-            #[serde(flatten)]
-            histogram: Histogram,
-            threshold: f32,
-        }
-        to_js(&Reply { histogram, threshold })
+        self.anomaly_histogram_reply(bins).await
     }
 
     /// What the code units do: `{filters, filterCount, meanActivations, rho, codeActivation}`:
     /// up to `count` first-layer filters as 784-pixel images (`null` for a conv encoder), each
     /// code unit's mean activation over the test set, and the sparsity target rho if any.
     pub async fn units(&mut self, count: usize) -> Result<JsValue, JsError> {
-        self.ensure_test_codes().await?;
-        let model = self.model()?;
-        let config = model.config();
-        let filters = explore::filter_images(model, count).await?;
-        let means = explore::column_means(self.test_codes(), config.code_size);
-        let rho = config.objective.sparsity_target();
-        let reply = to_js(&serde_json::json!({
-            "filterCount": filters.as_ref().map_or(0, |f| f.len() / PIXELS),
-            "rho": rho,
-            "codeActivation": config.code_activation,
-        }))?;
-        let reply = with_arrays(reply, &[("meanActivations", &means)])?;
-        if let Some(filters) = filters {
-            return with_arrays(reply, &[("filters", &filters)]);
-        }
-        Ok(reply)
+        self.units_reply(count).await
     }
 
     /// Test accuracy of a softmax linear probe on the codes, trained with the first `labels`
     /// training images for `epochs` epochs, and (up to 1,000 labels, where it stays quick) of
     /// the same probe on raw pixels: `{codes, pixels}`.
     pub async fn probe(&mut self, labels: usize, epochs: usize) -> Result<JsValue, JsError> {
-        self.ensure_test_codes().await?;
-        let model = self.model()?;
-        let (train, test) = (self.train.as_ref().ok_or_else(|| invalid("the training set is not loaded"))?, self.test()?);
-        check_label_count(labels, train.len())?;
-        let train = train.take(labels);
-        let config = ProbeConfig::new().with_epochs(epochs);
-        let width = model.config().code_size;
-        let train_codes = Features { values: explore::encode_dataset(model, &train, &self.device).await?, width };
-        let test_codes = Features { values: self.test_codes().to_vec(), width };
-        let probe = LinearProbe::fit(&train_codes, train.labels(), &config, &self.device).await?;
-        let on_codes = probe.accuracy(&test_codes, test.labels(), &self.device).await?;
-        let on_pixels = if labels <= 1000 {
-            let pixels = |data: &Dataset| Features { values: data.scaled_pixels(), width: PIXELS };
-            let probe = LinearProbe::fit(&pixels(&train), train.labels(), &config, &self.device).await?;
-            Some(probe.accuracy(&pixels(test), test.labels(), &self.device).await?)
-        } else {
-            None
-        };
-        to_js(&serde_json::json!({ "codes": on_codes, "pixels": on_pixels }))
+        self.probe_reply(labels, epochs).await
     }
 
     /// PCA against the model: PCA fitted to the first `fit_images` training images with as many
@@ -738,62 +480,12 @@ impl Lab {
     /// images' coordinates on the first two principal directions (a 2-D embedding).
     #[wasm_bindgen(js_name = pcaComparison)]
     pub async fn pca_comparison(&mut self, fit_images: usize) -> Result<JsValue, JsError> {
-        let train = self.train.as_ref().ok_or_else(|| invalid("the training set is not loaded"))?;
-        let components = self.model()?.config().code_size.clamp(2, PIXELS);
-        let pca = Pca::fit(&train.take(fit_images), components)?;
-        if self.scores.is_none() {
-            self.scores = Some(anomaly::reconstruction_errors(self.model()?, self.test()?, &self.device).await?);
-        }
-        let test = self.test()?;
-        let pca_mse = pca.reconstruction_mse(test);
-        let scores = self.scores.as_ref().expect("just computed");
-        let model_mse = scores.iter().map(|&s| s as f64).sum::<f64>() / scores.len() as f64;
-        let points: Vec<f32> = pca.project(test).chunks(components).flat_map(|row| [row[0], row[1]]).collect();
-        let reply = to_js(&serde_json::json!({ "components": components, "pcaMse": pca_mse, "modelMse": model_mse }))?;
-        let reply = with_arrays(reply, &[("points", &points)])?;
-        Reflect::set(&reply, &"labels".into(), &js_sys::Uint8Array::from(test.labels())).map_err(|_| JsError::new("cannot build a reply"))?;
-        Ok(reply)
+        self.pca_comparison_reply(fit_images).await
     }
 
     /// k-means (k 10, k-means++, `restarts` restarts) on the test codes: `{accuracy, nmi}`.
     pub async fn cluster(&mut self, restarts: usize) -> Result<JsValue, JsError> {
-        self.ensure_test_codes().await?;
-        let test = self.test()?;
-        let solution = cluster::kmeans(self.test_codes(), self.model()?.config().code_size, 10, restarts, 300, 1)?;
-        to_js(&serde_json::json!({
-            "accuracy": cluster::cluster_accuracy(&solution.assignments, test.labels())?,
-            "nmi": cluster::normalized_mutual_information(&solution.assignments, test.labels())?,
-        }))
-    }
-}
-
-impl Lab {
-    fn model(&self) -> Result<&Autoencoder, JsError> {
-        self.model.as_ref().ok_or_else(|| invalid("no model is loaded"))
-    }
-
-    fn test(&self) -> Result<&Dataset, JsError> {
-        self.test.as_ref().ok_or_else(|| invalid("the test set is not loaded"))
-    }
-
-    /// Drops what was computed for the previous model or test set.
-    fn forget_model_results(&mut self) {
-        self.map = None;
-        self.scores = None;
-        self.codes = None;
-    }
-
-    /// Encodes the test set with the current model, unless that is done already.
-    async fn ensure_test_codes(&mut self) -> Result<(), JsError> {
-        if self.codes.is_none() {
-            self.codes = Some(explore::encode_dataset(self.model()?, self.test()?, &self.device).await?);
-        }
-        Ok(())
-    }
-
-    /// The codes [`Lab::ensure_test_codes`] made.
-    fn test_codes(&self) -> &[f32] {
-        self.codes.as_deref().expect("ensure_test_codes runs first")
+        self.cluster_reply(restarts).await
     }
 }
 
@@ -803,6 +495,3 @@ impl Default for Lab {
     }
 }
 
-async fn floats<const D: usize>(tensor: Tensor<D>) -> Result<Float32Array, JsError> {
-    Ok(Float32Array::from(read_floats(tensor).await?.as_slice()))
-}

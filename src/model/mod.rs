@@ -13,5 +13,5 @@ pub mod weights;
 pub use autoencoder::{Autoencoder, Decoder, Encoder, Encoding, Network};
 pub use config::{Architecture, AutoencoderConfig, Likelihood};
 pub use critic::{Critic, CriticConfig};
-pub use objective::{LossTerms, Objective, PenaltyInputs, Scale};
+pub use objective::{LossTerms, Objective, ObjectiveChoice, PenaltyInputs, Scale};
 pub use preset::Preset;

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::data::PIXELS;
 use crate::error::{AeResult, ensure};
+use crate::model::critic::CriticConfig;
 use crate::nn::loss::{bce_with_logits, kl_sparsity, kl_to_standard_normal, l1_activity};
 use crate::nn::mlp::Activation;
 
@@ -74,6 +75,15 @@ impl Scale {
     }
 }
 
+/// One entry of the training form's objective menu: a kind with its default settings, and the
+/// critic it trains by default (adversarial objectives only).
+#[derive(Clone, Debug, Serialize)]
+pub struct ObjectiveChoice {
+    pub label: &'static str,
+    pub objective: Objective,
+    pub critic: Option<CriticConfig>,
+}
+
 /// The parts of a batch's objective, as training minimizes it and evaluation reports it.
 #[derive(Clone, Debug)]
 pub struct LossTerms {
@@ -111,6 +121,14 @@ impl Objective {
         Objective::Contractive { lambda: 0.01 },
         Objective::Adversarial { weight: 0.05 },
     ];
+
+    /// [`Objective::CHOICES`] with their labels and default critics, for a menu.
+    pub fn choices() -> Vec<ObjectiveChoice> {
+        Objective::CHOICES
+            .iter()
+            .map(|objective| ObjectiveChoice { label: objective.label(), objective: *objective, critic: objective.needs_critic().then(CriticConfig::default) })
+            .collect()
+    }
 
     /// The kind's name for a menu.
     pub fn label(&self) -> &'static str {

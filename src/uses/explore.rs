@@ -23,7 +23,11 @@ pub(crate) async fn read_floats<const D: usize>(tensor: Tensor<D>) -> AeResult<V
     data.convert::<f32>().try_to_vec().map_err(|err| AeError::Backend(format!("{err:?}")))
 }
 
-fn rows(pixels: &[f32], device: &Device) -> AeResult<Tensor<2>> {
+/// Images given as rows of 784 pixels, as a tensor.
+///
+/// # Shapes
+/// - output: `[pixels.len() / 784, 784]`
+pub fn images_tensor(pixels: &[f32], device: &Device) -> AeResult<Tensor<2>> {
     ensure(!pixels.is_empty() && pixels.len().is_multiple_of(PIXELS), || {
         format!("images come as rows of {PIXELS} pixels, got {} values", pixels.len())
     })?;
@@ -66,7 +70,7 @@ pub async fn denoise(model: &Autoencoder, clean: &[f32], corruption: &Corruption
     ensure(clean.len() == PIXELS, || format!("an image has {PIXELS} pixels, got {}", clean.len()))?;
     corruption.validate()?;
     device.seed(seed);
-    let clean_row = rows(clean, device)?;
+    let clean_row = images_tensor(clean, device)?;
     let noisy = corruption.apply(clean_row.clone()).clamp(0.0, 1.0);
     // One forward pass for both rows: the noisy input (what the view shows) and the clean one (its
     // anomaly score).
@@ -105,7 +109,7 @@ pub fn sample_prior(model: &Autoencoder, count: usize, temperature: f64, device:
 /// # Shapes
 /// - output: `[images, code]`
 pub fn encode_pixels(model: &Autoencoder, pixels: &[f32], device: &Device) -> AeResult<Tensor<2>> {
-    Ok(model.encode(rows(pixels, device)?).mean)
+    Ok(model.encode(images_tensor(pixels, device)?).mean)
 }
 
 /// The codes (posterior means) of every image of `data`, row by row (`images × code` values).

@@ -1,0 +1,72 @@
+//! Crossing the JavaScript boundary: replies as plain JS objects (through JSON) with typed arrays
+//! for pixels, and errors as JS `Error`s with the crate's message.
+
+use burn::prelude::*;
+use js_sys::{Float32Array, Reflect};
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+use crate::AeError;
+use crate::data::{Dataset, PIXELS};
+use crate::model::AutoencoderConfig;
+use crate::train::TrainingConfig;
+use crate::uses::explore::read_floats;
+
+/// Every error of the crate reaches JavaScript as an `Error` with the same message.
+impl From<AeError> for JsValue {
+    fn from(err: AeError) -> JsValue {
+        JsError::new(&err.to_string()).into()
+    }
+}
+
+/// Plain JS objects, through JSON: one string and one `JSON.parse` cross the boundary, where
+/// `serde-wasm-bindgen` crossed it once per value. Pixel arrays cross as typed arrays instead
+/// (see [`with_arrays`]).
+pub(super) fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
+    let text = serde_json::to_string(value).map_err(|err| JsError::new(&err.to_string()))?;
+    js_sys::JSON::parse(&text).map_err(|_| JsError::new("JSON.parse refused a reply"))
+}
+
+/// Adds `Float32Array` fields to a JS object.
+pub(super) fn with_arrays(object: JsValue, arrays: &[(&str, &[f32])]) -> Result<JsValue, JsError> {
+    for (name, values) in arrays {
+        Reflect::set(&object, &(*name).into(), &Float32Array::from(*values)).map_err(|_| JsError::new("cannot build a reply"))?;
+    }
+    Ok(object)
+}
+
+pub(super) fn invalid(message: impl Into<String>) -> JsError {
+    JsError::new(&AeError::InvalidConfig(message.into()).to_string())
+}
+
+pub(super) fn pixels_of(data: &Dataset, indices: &[u32]) -> Result<Float32Array, JsError> {
+    let mut pixels = Vec::with_capacity(indices.len() * PIXELS);
+    for &index in indices {
+        let index = index as usize;
+        if index >= data.len() {
+            return Err(invalid(format!("test image {index} does not exist")));
+        }
+        pixels.extend(data.image(index).iter().map(|&p| p as f32 / 255.0));
+    }
+    Ok(Float32Array::from(pixels.as_slice()))
+}
+
+pub(super) async fn floats<const D: usize>(tensor: Tensor<D>) -> Result<Float32Array, JsError> {
+    Ok(Float32Array::from(read_floats(tensor).await?.as_slice()))
+}
+
+/// Adds a `labels` field (a `Uint8Array`) to a JS object.
+pub(super) fn with_labels(object: &JsValue, labels: &[u8]) -> Result<(), JsError> {
+    Reflect::set(object, &"labels".into(), &js_sys::Uint8Array::from(labels)).map_err(|_| JsError::new("cannot build a reply"))?;
+    Ok(())
+}
+
+/// A model configuration sent by the page as JSON.
+pub(super) fn model_config(json: &str) -> Result<AutoencoderConfig, JsError> {
+    AutoencoderConfig::from_json(json).map_err(|err| invalid(format!("model config: {err}")))
+}
+
+/// A training configuration sent by the page as JSON.
+pub(super) fn training_config(json: &str) -> Result<TrainingConfig, JsError> {
+    serde_json::from_str(json).map_err(|err| invalid(format!("training config: {err}")))
+}

@@ -1,0 +1,97 @@
+//! The live worker's [`Lab`]: what it keeps about the model in use, outside the exported API.
+
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+use super::Lab;
+use super::convert::{invalid, to_js, with_arrays, with_labels};
+use crate::data::Dataset;
+use crate::model::{Autoencoder, AutoencoderConfig, Scale};
+use crate::nn::noise::Corruption;
+use crate::uses::anomaly;
+use crate::uses::explore::{self, LatentMap};
+
+/// What the page shows about the model in use.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct ModelInfo {
+    pub(super) description: String,
+    pub(super) config: AutoencoderConfig,
+    pub(super) provenance: String,
+    pub(super) parameters: usize,
+    /// Whether samples of the prior decode to images (sampling, the manifold, prior traversals).
+    pub(super) has_prior: bool,
+    /// The unit of the objective: "per_sample" or "per_pixel".
+    pub(super) scale: Scale,
+    pub(super) code_size: usize,
+}
+
+impl Lab {
+    pub(super) fn model(&self) -> Result<&Autoencoder, JsError> {
+        self.model.as_ref().ok_or_else(|| invalid("no model is loaded"))
+    }
+
+    pub(super) fn test(&self) -> Result<&Dataset, JsError> {
+        self.test.as_ref().ok_or_else(|| invalid("the test set is not loaded"))
+    }
+
+    /// Drops what was computed for the previous model or test set.
+    pub(super) fn forget_model_results(&mut self) {
+        self.map = None;
+        self.scores = None;
+        self.codes = None;
+    }
+
+    /// Encodes the test set with the current model, unless that is done already.
+    pub(super) async fn ensure_test_codes(&mut self) -> Result<(), JsError> {
+        if self.codes.is_none() {
+            self.codes = Some(explore::encode_dataset(self.model()?, self.test()?, &self.device).await?);
+        }
+        Ok(())
+    }
+
+    /// The codes [`Lab::ensure_test_codes`] made.
+    pub(super) fn test_codes(&self) -> &[f32] {
+        self.codes.as_deref().expect("ensure_test_codes runs first")
+    }
+
+    pub(super) async fn denoise_reply(&self, pixels: &[f32], corruption_json: &str, seed: u32) -> Result<JsValue, JsError> {
+        let corruption: Corruption = serde_json::from_str(corruption_json).map_err(|err| invalid(format!("noise: {err}")))?;
+        let denoised = explore::denoise(self.model()?, pixels, &corruption, seed as u64, &self.device).await?;
+        #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Figures {
+            noisy_psnr: f32,
+            output_psnr: f32,
+            output_mse: f32,
+            point: Option<[f32; 2]>,
+            score: f32,
+            percentile: Option<f64>,
+        }
+        let figures = to_js(&Figures {
+            noisy_psnr: denoised.noisy_psnr,
+            output_psnr: denoised.output_psnr,
+            output_mse: denoised.output_mse,
+            point: self.map.as_ref().map(|map| map.project(&denoised.code)),
+            score: denoised.clean_mse,
+            percentile: self.scores.as_ref().map(|scores| anomaly::percentile_of(scores, denoised.clean_mse)),
+        })?;
+        with_arrays(figures, &[("noisy", &denoised.noisy), ("output", &denoised.output), ("code", &denoised.code)])
+    }
+
+    pub(super) async fn latent_map_reply(&mut self, limit: usize) -> Result<JsValue, JsError> {
+        let test = self.test()?;
+        let (map, codes) = if limit == 0 || limit >= test.len() {
+            self.ensure_test_codes().await?;
+            LatentMap::from_codes(self.model()?.config().code_size, self.test_codes(), self.test()?)?
+        } else {
+            // A training snapshot's quick map: a prefix, not worth keeping for a model that lives 2 s.
+            LatentMap::fit(self.model()?, &test.take(limit), &self.device).await?
+        };
+        let reply = to_js(&serde_json::json!({ "axes": codes.axes, "explained": codes.explained }))?;
+        let reply = with_arrays(reply, &[("points", &codes.points)])?;
+        with_labels(&reply, &codes.labels)?;
+        self.map = Some(map);
+        Ok(reply)
+    }
+}

@@ -1,0 +1,99 @@
+//! The live worker's uses panel: the anomaly histogram, the code units, a linear probe, PCA
+//! against the model, and k-means, each computed for the model in use (see [`Lab`]).
+
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+use super::Lab;
+use super::convert::{invalid, to_js, with_arrays, with_labels};
+use crate::data::{Dataset, PIXELS};
+use crate::uses::anomaly::{self, Histogram};
+use crate::uses::cluster;
+use crate::uses::explore;
+use crate::uses::pca::Pca;
+use crate::uses::probe::{Features, LinearProbe, ProbeConfig, check_label_count};
+
+impl Lab {
+    pub(super) async fn anomaly_histogram_reply(&mut self, bins: usize) -> Result<JsValue, JsError> {
+        let scores = anomaly::reconstruction_errors(self.model()?, self.test()?, &self.device).await?;
+        let histogram = Histogram::of(&scores, bins, 0.995)?;
+        let threshold = anomaly::quantile(&scores, 0.99);
+        self.scores = Some(scores);
+        #[derive(Serialize)]
+        struct Reply {
+            #[serde(flatten)]
+            histogram: Histogram,
+            threshold: f32,
+        }
+        to_js(&Reply { histogram, threshold })
+    }
+
+    pub(super) async fn units_reply(&mut self, count: usize) -> Result<JsValue, JsError> {
+        self.ensure_test_codes().await?;
+        let model = self.model()?;
+        let config = model.config();
+        let filters = explore::filter_images(model, count).await?;
+        let means = explore::column_means(self.test_codes(), config.code_size);
+        let rho = config.objective.sparsity_target();
+        let reply = to_js(&serde_json::json!({
+            "filterCount": filters.as_ref().map_or(0, |f| f.len() / PIXELS),
+            "rho": rho,
+            "codeActivation": config.code_activation,
+        }))?;
+        let reply = with_arrays(reply, &[("meanActivations", &means)])?;
+        if let Some(filters) = filters {
+            return with_arrays(reply, &[("filters", &filters)]);
+        }
+        Ok(reply)
+    }
+
+    pub(super) async fn probe_reply(&mut self, labels: usize, epochs: usize) -> Result<JsValue, JsError> {
+        self.ensure_test_codes().await?;
+        let model = self.model()?;
+        let (train, test) = (self.train.as_ref().ok_or_else(|| invalid("the training set is not loaded"))?, self.test()?);
+        check_label_count(labels, train.len())?;
+        let train = train.take(labels);
+        let config = ProbeConfig::new().with_epochs(epochs);
+        let width = model.config().code_size;
+        let train_codes = Features { values: explore::encode_dataset(model, &train, &self.device).await?, width };
+        let test_codes = Features { values: self.test_codes().to_vec(), width };
+        let probe = LinearProbe::fit(&train_codes, train.labels(), &config, &self.device).await?;
+        let on_codes = probe.accuracy(&test_codes, test.labels(), &self.device).await?;
+        let on_pixels = if labels <= 1000 {
+            let pixels = |data: &Dataset| Features { values: data.scaled_pixels(), width: PIXELS };
+            let probe = LinearProbe::fit(&pixels(&train), train.labels(), &config, &self.device).await?;
+            Some(probe.accuracy(&pixels(test), test.labels(), &self.device).await?)
+        } else {
+            None
+        };
+        to_js(&serde_json::json!({ "codes": on_codes, "pixels": on_pixels }))
+    }
+
+    pub(super) async fn pca_comparison_reply(&mut self, fit_images: usize) -> Result<JsValue, JsError> {
+        let train = self.train.as_ref().ok_or_else(|| invalid("the training set is not loaded"))?;
+        let components = self.model()?.config().code_size.clamp(2, PIXELS);
+        let pca = Pca::fit(&train.take(fit_images), components)?;
+        if self.scores.is_none() {
+            self.scores = Some(anomaly::reconstruction_errors(self.model()?, self.test()?, &self.device).await?);
+        }
+        let test = self.test()?;
+        let pca_mse = pca.reconstruction_mse(test);
+        let scores = self.scores.as_ref().expect("just computed");
+        let model_mse = scores.iter().map(|&s| s as f64).sum::<f64>() / scores.len() as f64;
+        let points: Vec<f32> = pca.project(test).chunks(components).flat_map(|row| [row[0], row[1]]).collect();
+        let reply = to_js(&serde_json::json!({ "components": components, "pcaMse": pca_mse, "modelMse": model_mse }))?;
+        let reply = with_arrays(reply, &[("points", &points)])?;
+        with_labels(&reply, test.labels())?;
+        Ok(reply)
+    }
+
+    pub(super) async fn cluster_reply(&mut self, restarts: usize) -> Result<JsValue, JsError> {
+        self.ensure_test_codes().await?;
+        let test = self.test()?;
+        let solution = cluster::kmeans(self.test_codes(), self.model()?.config().code_size, 10, restarts, 300, 1)?;
+        to_js(&serde_json::json!({
+            "accuracy": cluster::cluster_accuracy(&solution.assignments, test.labels())?,
+            "nmi": cluster::normalized_mutual_information(&solution.assignments, test.labels())?,
+        }))
+    }
+}
