@@ -1,8 +1,9 @@
 // The live worker: owns a CPU-only wasm `Lab` with the model in use, for everything that must
 // answer at once (denoising a drawing, sampling, the latent map), even while the training worker
-// is busy. Protocol: {id, command, args} in; {id, result} or {id, error} out.
+// is busy. Protocol (protocol.js): the commands below, one at a time, each with one reply.
 import init, { Lab, validateRun } from './pkg/aestudio.js';
 import { fetchGunzipped, firstOfEachClass, TEST_FILES, TRAIN_FILES } from './data.js';
+import { serve } from './protocol.js';
 
 let lab = null;
 let wasm = null;
@@ -61,16 +62,5 @@ async function ensureTrainSet() {
   trainLoaded = true;
 }
 
-async function handle({ id, command, args }) {
-  try {
-    if (!commands[command]) throw new Error(`unknown command ${command}`);
-    const result = await commands[command](args ?? {});
-    self.postMessage({ id, result });
-  } catch (err) {
-    self.postMessage({ id, error: err?.message ?? String(err) });
-  }
-}
-
 // One command at a time: a model must not be replaced while an async call still reads it.
-let queue = Promise.resolve();
-self.onmessage = ({ data }) => { queue = queue.then(() => handle(data)); };
+serve(commands, { serial: true });

@@ -1,8 +1,10 @@
 // The training worker: owns the wasm training session (WebGPU or CPU), so the page never freezes.
-// Protocol: {command} in (start, train, resume, pause, continue, stop); {status} out (loading,
-// ready, configured, progress, digits, evaluation, snapshot, paused, stopped, done, error).
+// Protocol (protocol.js): commands start, train, resume, pause, continue, stop, semi, loseDevice,
+// each with one reply; a run goes on after `train` or `resume` has replied, and reports through
+// events: loading, progress, digits, evaluation, snapshot, paused, stopped, done, error.
 import * as cpuBuild from './pkg/aestudio.js';
 import { DATASETS, fetchGunzipped, firstOfEachClass, TEST_FILES, TRAIN_FILES } from './data.js';
+import { emit, serve, WorkerClient } from './protocol.js';
 
 // Test images shown with their reconstructions: the first of each class, then two more.
 let shownDigits = null;
@@ -23,7 +25,6 @@ const devices = [];
 let state = 'idle'; // idle | running | paused | stopping
 let wake = null; // resolves a pause
 
-const post = (message, transfer = []) => self.postMessage(message, transfer);
 const nextTask = () => new Promise((resolve) => setTimeout(resolve, 0));
 const memory = () => wasm.memory.buffer.byteLength;
 
@@ -45,74 +46,73 @@ async function loadBuild(backend) {
   const cpuWasm = await cpuBuild.default();
   const wantGpu = backend === 'gpu' || (backend === 'auto' && (await cpuBuild.probeWebGpu()).real_gpu);
   if (!wantGpu) return [cpuWasm, cpuBuild];
-  post({ status: 'loading', message: 'Fetching the WebGPU build…' });
+  emit('loading', { message: 'Fetching the WebGPU build…' });
   const gpuBuild = await import('./pkg-gpu/aestudio.js');
   return [await gpuBuild.default(), gpuBuild];
 }
 
-async function start(backend, name, testHooks) {
+async function start({ backend, dataset: name, testHooks }) {
   if (testHooks && self.GPUAdapter) keepDevices();
   let build;
   [wasm, build] = await loadBuild(backend);
   Studio = build.Studio;
   studio = await Studio.create(backend);
-  post({ status: 'loading', message: `Fetching ${DATASETS[name].label} for training…` });
+  emit('loading', { message: `Fetching ${DATASETS[name].label} for training…` });
   const files = await Promise.all([...TRAIN_FILES, ...TEST_FILES].map((file) => fetchGunzipped(name, file)));
   studio.loadDataset(name, ...files);
   shownDigits = Uint32Array.from([...firstOfEachClass(files[3]), 10, 12]);
   dataset = name;
   datasetLabel = DATASETS[name].label;
-  post({ status: 'ready', backend: studio.backend(), presets: Studio.presets(), objectives: Studio.objectives(), dataset });
-  post({ status: 'digits', images: studio.testImages(shownDigits), reconstructions: null });
+  emit('digits', { images: studio.testImages(shownDigits), reconstructions: null });
+  return { backend: studio.backend(), presets: Studio.presets(), objectives: Studio.objectives(), dataset };
 }
-
-/** The next message of `worker`, or its error as a rejection. */
-const replyOf = (worker) => new Promise((resolve, reject) => {
-  worker.onmessage = ({ data }) => (data.status === 'error' ? reject(new Error(`a replica worker failed: ${data.message}`)) : resolve(data));
-  worker.onerror = (event) => reject(new Error(`a replica worker crashed: ${event.message}`));
-});
 
 /**
  * The replica workers of a data-parallel run on the CPU, one per extra core (see
  * replica-worker.js). The wasm leader (`Studio.trainStepsShared`) drives them through `count`,
- * `startShares`, `collect` and `apply`.
+ * `startShares`, `collect` and `apply`, once per network update of a step.
  */
 class ReplicaPool {
   static async open(dataset, count) {
-    const workers = Array.from({ length: count }, () => new Worker('./replica-worker.js', { type: 'module' }));
-    const ready = workers.map(replyOf);
-    for (const worker of workers) worker.postMessage({ command: 'load', dataset });
-    await Promise.all(ready);
+    // A crash rejects the calls in flight and every later one, which the run reports.
+    const workers = Array.from({ length: count }, () => new WorkerClient('./replica-worker.js'));
+    await Promise.all(workers.map((worker) => worker.call('load', { dataset })));
     return new ReplicaPool(dataset, workers);
   }
 
   constructor(dataset, workers) {
     this.dataset = dataset;
     this.workers = workers;
-    this.replies = [];
+    this.shares = [];
+    this.failure = null; // an `apply` that failed, reported at the next `collect`
   }
 
   get count() { return this.workers.length; }
 
   /** Every replica joins the run at `step` from the leader's weights and training config. */
   async join(weights, training, step) {
-    const started = this.workers.map(replyOf);
-    this.workers.forEach((worker, i) => worker.postMessage({ command: 'start', weights, training, step, part: i + 1, parts: this.count + 1 }));
-    await Promise.all(started);
+    const parts = this.count + 1;
+    await Promise.all(this.workers.map((worker, i) => worker.call('start', { weights, training, step, part: i + 1, parts })));
   }
 
   startShares() {
-    this.replies = this.workers.map(replyOf);
-    for (const worker of this.workers) worker.postMessage({ command: 'share' });
+    this.shares = this.workers.map((worker) => worker.call('share'));
   }
 
   async collect() {
-    return (await Promise.all(this.replies)).map((reply) => reply.gradient);
+    if (this.failure) throw this.failure;
+    try {
+      return await Promise.all(this.shares);
+    } catch (err) {
+      throw new Error(`a replica worker failed: ${err.message}`);
+    }
   }
 
   /** `sums[i]` (the buffer replica i's share came in, now holding the sum) goes back to it. */
   apply(sums) {
-    this.workers.forEach((worker, i) => worker.postMessage({ command: 'apply', sum: sums[i] }, [sums[i].buffer]));
+    this.workers.forEach((worker, i) => {
+      worker.call('apply', { sum: sums[i] }, [sums[i].buffer]).catch((err) => { this.failure = new Error(`a replica worker failed: ${err.message}`); });
+    });
   }
 
   close() { for (const worker of this.workers) worker.terminate(); }
@@ -129,20 +129,20 @@ async function replicasFor(workers, weightsOf, training, step) {
   if (pool && (pool.count !== wanted || pool.dataset !== dataset)) { pool.close(); pool = null; }
   if (wanted === 0) return;
   if (!pool) {
-    post({ status: 'loading', message: `Starting ${wanted} more CPU worker${wanted > 1 ? 's' : ''}…` });
+    emit('loading', { message: `Starting ${wanted} more CPU worker${wanted > 1 ? 's' : ''}…` });
     pool = await ReplicaPool.open(dataset, wanted);
   }
   await pool.join(await weightsOf(), JSON.stringify(training), step);
 }
 
 async function postDigits() {
-  post({ status: 'digits', images: studio.testImages(shownDigits), reconstructions: await studio.reconstruct(shownDigits) });
+  emit('digits', { images: studio.testImages(shownDigits), reconstructions: await studio.reconstruct(shownDigits) });
 }
 
 // `final`: a point worth keeping (epoch end, pause, stop, finish) rather than a periodic refresh.
 async function postSnapshot(progress, provenance, final) {
   const bytes = await studio.exportWeights(provenance);
-  post({ status: 'snapshot', bytes, step: progress?.step ?? 0, final }, [bytes.buffer]);
+  emit('snapshot', { bytes, step: progress?.step ?? 0, final }, [bytes.buffer]);
 }
 
 async function run(training, provenance) {
@@ -154,7 +154,7 @@ async function run(training, provenance) {
   let progress = null;
   while (state !== 'stopping') {
     if (state === 'paused') {
-      post({ status: 'paused', progress });
+      emit('paused', { progress });
       await postSnapshot(progress, provenance(progress), true);
       await new Promise((resolve) => { wake = resolve; });
       continue;
@@ -165,13 +165,13 @@ async function run(training, provenance) {
     trainingMs += chunkMs;
     // Grow or shrink the chunk towards CHUNK_MS of work.
     steps = Math.max(1, Math.min(200, Math.round(steps * (CHUNK_MS / Math.max(chunkMs, 1)) * 0.7 + steps * 0.3)));
-    post({ status: 'progress', progress, trainingMs, wasmBytes: memory() });
+    emit('progress', { progress, trainingMs, wasmBytes: memory() });
     if (performance.now() - lastDigits > DIGITS_EVERY_MS || progress.epochFinished) {
       await postDigits();
       lastDigits = performance.now();
     }
     if (progress.epochFinished) {
-      post({ status: 'evaluation', epoch: progress.epoch, evaluation: await studio.evaluate(0) });
+      emit('evaluation', { epoch: progress.epoch, evaluation: await studio.evaluate(0) });
     }
     if (performance.now() - lastSnapshot > SNAPSHOT_EVERY_MS || progress.epochFinished || progress.finished) {
       await postSnapshot(progress, provenance(progress), progress.epochFinished || progress.finished);
@@ -183,7 +183,7 @@ async function run(training, provenance) {
   const stopped = state === 'stopping';
   state = 'stopping';
   if (stopped && progress) await postSnapshot(progress, provenance(progress), true);
-  post({ status: stopped ? 'stopped' : 'done', progress });
+  emit(stopped ? 'stopped' : 'done', { progress });
   state = 'idle';
 }
 
@@ -192,44 +192,32 @@ function provenanceOf(description, training) {
     + ` (step ${progress?.step ?? 0}, batch ${training.batch_size}, lr ${training.learning_rate})`;
 }
 
-async function train({ model, training, workers }) {
-  const description = studio.configure(JSON.stringify(model), JSON.stringify(training));
-  await replicasFor(workers, () => studio.exportWeights('start'), training, 0);
-  post({ status: 'configured', description, workers: 1 + (pool?.count ?? 0) });
-  await run(training, provenanceOf(description, training));
-}
-
-async function resume({ weights, training, step, workers }) {
-  const description = studio.resume(weights, JSON.stringify(training), step);
-  await replicasFor(workers, () => weights, training, step);
-  post({ status: 'configured', description, resumedAt: step, workers: 1 + (pool?.count ?? 0) });
-  await run(training, provenanceOf(description, training));
-}
-
-/** Classifier alone against classifier + decoder; its own reply, so a failure is not a run's. */
-async function semiSupervised({ model, labels, alpha, epochs }) {
-  try {
-    post({ status: 'semi', result: await studio.semiSupervised(JSON.stringify(model), labels, alpha, epochs) });
-  } catch (err) {
-    post({ status: 'semi', error: err?.message ?? String(err) });
-  }
-}
-
-self.onmessage = async ({ data }) => {
-  try {
-    switch (data.command) {
-      case 'start': await start(data.backend, data.dataset, data.testHooks); break;
-      case 'lose-device': for (const device of devices) device.destroy(); break;
-      case 'train': await train(data); break;
-      case 'resume': await resume(data); break;
-      case 'pause': if (state === 'running') state = 'paused'; break;
-      case 'continue': if (state === 'paused') { state = 'running'; wake?.(); } break;
-      case 'semi': await semiSupervised(data); break;
-      case 'stop': if (state === 'running' || state === 'paused') { state = 'stopping'; wake?.(); } break;
-      default: throw new Error(`unknown command ${data.command}`);
-    }
-  } catch (err) {
+/** Runs in the background after `train` or `resume` has replied; a failure is an `error` event. */
+function runInBackground(training, provenance) {
+  run(training, provenance).catch((err) => {
     state = 'idle';
-    post({ status: 'error', message: err?.message ?? String(err), backend: studio?.backend()?.kind });
-  }
-};
+    emit('error', { message: err?.message ?? String(err), backend: studio?.backend()?.kind });
+  });
+}
+
+serve({
+  start,
+  async train({ model, training, workers }) {
+    const description = studio.configure(JSON.stringify(model), JSON.stringify(training));
+    await replicasFor(workers, () => studio.exportWeights('start'), training, 0);
+    runInBackground(training, provenanceOf(description, training));
+    return { description, workers: 1 + (pool?.count ?? 0) };
+  },
+  async resume({ weights, training, step, workers }) {
+    const description = studio.resume(weights, JSON.stringify(training), step);
+    await replicasFor(workers, () => weights, training, step);
+    runInBackground(training, provenanceOf(description, training));
+    return { description, resumedAt: step, workers: 1 + (pool?.count ?? 0) };
+  },
+  pause() { if (state === 'running') state = 'paused'; },
+  continue() { if (state === 'paused') { state = 'running'; wake?.(); } },
+  stop() { if (state === 'running' || state === 'paused') { state = 'stopping'; wake?.(); } },
+  /** Classifier alone against classifier + decoder. */
+  semi: ({ model, labels, alpha, epochs }) => studio.semiSupervised(JSON.stringify(model), labels, alpha, epochs),
+  loseDevice() { for (const device of devices) device.destroy(); },
+});

@@ -1,0 +1,119 @@
+// The Draw panel: a drawing (or a test digit) corrupted and denoised live by the model in use, with
+// the gallery of test digits. Every other panel that follows the input listens to `onDenoised`.
+import { DrawingPad } from '../draw.js';
+import { paintDigit, paintGrid } from '../digits.js';
+import { DATASETS } from '../data.js';
+import { $, quantile } from '../dom.js';
+import { ask, current, debug } from '../live.js';
+
+let pad = null;
+let noiseSeed = 1;
+let inFlight = false;
+let wanted = null; // the earliest pointer event not yet answered
+let gallery = []; // one test image of each class (test-set indices)
+const listeners = [];
+
+/** Calls `listener(result, empty)` after each denoised input (`empty`: a blank drawing). */
+export function onDenoised(listener) {
+  listeners.push(listener);
+}
+
+/** Whether a denoise is in flight or waiting. */
+export const denoiseBusy = () => inFlight || wanted != null;
+/** Whether a stroke is being drawn. */
+export const drawing = () => pad?.active;
+/** The test-set indices of the gallery. */
+export const galleryIndices = () => gallery;
+
+function noiseSpec() {
+  const level = Number($('noise-level').value);
+  switch ($('noise-kind').value) {
+    case 'gaussian': return { kind: 'gaussian', sigma: level };
+    case 'masking': return { kind: 'masking', keep_probability: Math.max(0.05, 1 - level) };
+    default: return { kind: 'none' };
+  }
+}
+
+function updateNoiseLabel() {
+  const kind = $('noise-kind').value;
+  const level = Number($('noise-level').value);
+  $('noise-level').disabled = kind === 'none';
+  $('noise-level-label').textContent = kind === 'masking' ? `masked ${Math.round(100 * Math.min(level, 0.95))}%` : `sigma ${level.toFixed(2)}`;
+}
+
+/** Asks for a denoised output; while one is in flight, later requests merge into one. */
+export function requestDenoise(since = performance.now()) {
+  wanted = { since: Math.min(wanted?.since ?? Infinity, since) };
+  if (!inFlight) sendDenoise();
+}
+
+async function sendDenoise() {
+  if (!wanted || !current.model) return;
+  const { since } = wanted;
+  wanted = null;
+  inFlight = true;
+  try {
+    const args = { noise: noiseSpec(), seed: noiseSeed };
+    if (current.inputSource === 'drawing') Object.assign(args, { alpha: pad.alpha(), width: pad.canvas.width, height: pad.canvas.height });
+    else args.image = current.input;
+    const result = await ask('denoise', args);
+    current.input = result.input;
+    paintDigit($('input'), result.input);
+    paintDigit($('noisy'), result.noisy);
+    paintDigit($('output'), result.output);
+    debug.latencies.push(performance.now() - since);
+    debug.firstOutputAt ??= performance.now(); // ms from navigation to the first denoised output
+    debug.denoised = result;
+    const empty = current.inputSource === 'drawing' && pad.isEmpty;
+    $('figures').textContent = empty ? 'Draw a digit, or pick one below.'
+      : `PSNR against the input: noisy ${result.noisyPsnr.toFixed(1)} dB → output ${result.outputPsnr.toFixed(1)} dB`
+        + ` · output error ${result.outputMse.toFixed(4)} per pixel`;
+    showLatency();
+    for (const listener of listeners) listener(result, empty);
+  } catch (err) {
+    $('figures').textContent = err.message;
+  } finally {
+    inFlight = false;
+    if (wanted) sendDenoise();
+  }
+}
+
+function showLatency() {
+  const recent = debug.latencies.slice(-200);
+  if (recent.length < 5) return;
+  $('latency').textContent = `Pointer event to painted output, last ${recent.length} updates: `
+    + `median ${quantile(recent, 0.5).toFixed(1)} ms, 95th percentile ${quantile(recent, 0.95).toFixed(1)} ms.`;
+}
+
+/** Puts test image `index` in as the input. */
+export async function useTestDigit(index) {
+  current.input = await ask('testImages', { indices: [index] });
+  current.inputSource = 'test';
+  requestDenoise();
+}
+
+/** Paints the gallery of the current dataset (test indices `indices`, one per class), then its
+ * note: the note names what is painted, so it changes only once the images have. */
+export async function showGallery(indices) {
+  const images = await ask('testImages', { indices });
+  gallery = [...indices];
+  paintGrid($('gallery'), images, gallery.length);
+  $('gallery-note').textContent = `${DATASETS[current.dataset].label} test ${DATASETS[current.dataset].items}: click one to put it in.`;
+}
+
+export function initDenoise() {
+  pad = new DrawingPad($('pad'), (timeStamp) => {
+    current.inputSource = 'drawing';
+    requestDenoise(timeStamp);
+  });
+  updateNoiseLabel();
+  $('undo').addEventListener('click', () => pad.undo());
+  $('clear').addEventListener('click', () => pad.clear());
+  $('noise-kind').addEventListener('change', () => { updateNoiseLabel(); requestDenoise(); });
+  $('noise-level').addEventListener('input', () => { updateNoiseLabel(); requestDenoise(); });
+  $('reseed').addEventListener('click', () => { noiseSeed += 1; requestDenoise(); });
+  $('gallery').addEventListener('click', (event) => {
+    const box = event.target.getBoundingClientRect();
+    useTestDigit(gallery[Math.floor(((event.clientX - box.left) / box.width) * gallery.length)]);
+  });
+}

@@ -1,0 +1,88 @@
+// The Latent space panel: the test set's codes as a map coloured by label (hover for the digit,
+// click to decode the point), the decoded manifold of a 2-D code, and traversals of the input's
+// code, one row per dimension.
+import { paintDigit, paintGrid } from '../digits.js';
+import { LABEL_COLOURS, LatentScatter } from '../scatter.js';
+import { DATASETS } from '../data.js';
+import { $ } from '../dom.js';
+import { ask, current, drawView } from '../live.js';
+import { drawing, onDenoised, requestDenoise } from './denoise.js';
+
+const TRAVERSAL_VALUES = [-3, -2.4, -1.8, -1.2, -0.6, 0, 0.6, 1.2, 1.8, 2.4, 3];
+const TRAVERSAL_ROWS = 10;
+// The traversal grid (about a hundred decodes) waits until the input has rested, so that it does
+// not hold up the next stroke's updates in the live worker.
+const TRAVERSAL_SETTLE_MS = 400;
+
+let scatter = null;
+let mapReady = false; // the latent map (which traversals use) fits the model in use
+let settleTimer = null;
+
+/** Whether the map fits the model in use. */
+export const latentMapReady = () => mapReady;
+
+/** The map no longer fits: a new model is in use. */
+export function forgetLatentMap() {
+  mapReady = false;
+}
+
+/** The legend of the current dataset's classes. */
+export function drawLegend() {
+  $('legend').replaceChildren(...LABEL_COLOURS.map((colour, label) => {
+    const item = document.createElement('li');
+    item.style.setProperty('--colour', colour);
+    item.textContent = DATASETS[current.dataset].classes[label];
+    return item;
+  }));
+}
+
+/** The map of the first `limit` test codes (0: all), and the manifold for a 2-D code. */
+export async function drawLatentMap(limit) {
+  const { model, dataset } = current;
+  const map = await ask('latentMap', { limit });
+  scatter.setData(map.points, map.labels);
+  mapReady = true;
+  const share = (v) => `${Math.round(100 * v)}%`;
+  const what = `${map.labels.length.toLocaleString('en')} ${DATASETS[dataset].label} test ${DATASETS[dataset].items}`;
+  $('map-note').textContent = map.axes === 'code'
+    ? `Codes of the ${what} (the ${model.codeSize}-D code itself). Hover for the digit, click to decode that point.`
+    : `Codes of the ${what} on the first two principal directions of the ${model.codeSize}-D code `
+      + `(${share(map.explained[0])} and ${share(map.explained[1])} of the variance). Hover for the digit, click to decode that point.`;
+  $('manifold-box').hidden = model.codeSize !== 2;
+  if (model.codeSize === 2) paintGrid($('manifold'), await ask('manifold', { side: 15 }), 15);
+  requestDenoise(); // places the input's marker on the new map
+}
+
+/** One row per code dimension of the input, each varied from −3 to 3. */
+export async function drawTraversal() {
+  const { input, model } = current;
+  if (!input || !model || !mapReady) return;
+  const rows = Math.min(TRAVERSAL_ROWS, model.codeSize);
+  const canvas = $('traversal');
+  const size = canvas.width / TRAVERSAL_VALUES.length;
+  canvas.height = rows * size;
+  paintGrid(canvas, await ask('traverse', { image: input, dimensions: rows, values: TRAVERSAL_VALUES }), TRAVERSAL_VALUES.length);
+  $('traversal-note').textContent = `Rows: the first ${rows} code dimensions of the current input, each set from −3 to 3 `
+    + (model.hasPrior ? '(in prior units) while the others stay.' : 'standard deviations around its value while the others stay.');
+}
+
+export function initLatent() {
+  scatter = new LatentScatter($('map'), {
+    onHover(index) {
+      if (index == null) return;
+      drawView(async () => {
+        paintDigit($('hovered'), await ask('testImages', { indices: [index] }));
+        $('hovered-label').textContent = `test image #${index}: ${DATASETS[current.dataset].classes[scatter.labels[index]]}`;
+      });
+    },
+    onPick(x, y) {
+      drawView(async () => paintDigit($('picked'), await ask('decodePoint', { x, y })));
+    },
+  });
+  scatter.draw();
+  onDenoised((result, empty) => {
+    scatter.setMarker(empty ? null : result.point);
+    clearTimeout(settleTimer);
+    settleTimer = setTimeout(() => { if (!drawing()) drawView(drawTraversal); }, TRAVERSAL_SETTLE_MS);
+  });
+}

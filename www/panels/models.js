@@ -1,0 +1,115 @@
+// The Models panel and the model in use: pretrained models, save and load, the copy kept in
+// IndexedDB, the dataset, and redrawing every view when the model changes.
+import { DATASETS } from '../data.js';
+import { $, show } from '../dom.js';
+import { ask, current, debug, drawView } from '../live.js';
+import { keepModel } from '../store.js';
+import { requestDenoise, showGallery } from './denoise.js';
+import { drawInterpolation, drawSamples } from './generate.js';
+import { drawLatentMap, drawLegend, drawTraversal, forgetLatentMap } from './latent.js';
+import { clearModelResults, deferAnomalyScores, drawAnomalyHistogram, drawUnits } from './uses.js';
+
+/** The dataset each model in www/models/ learned. */
+const PRETRAINED_DATASET = { dae: 'mnist', vae: 'mnist', 'vae-2d': 'mnist', 'dae-fashion': 'fashion-mnist' };
+
+// What this panel needs of the training panel (set by `initModels`).
+let training = { idle: () => true, restart: () => {} };
+
+/** Hands weight bytes to the live worker; on refusal the current model stays and the reason shows.
+ * `refresh`: 'all' views, or 'light' (no full latent map: training sends weights every 2 s). */
+export async function useModel(bytes, name, { keep = true, refresh = 'all' } = {}) {
+  let info;
+  try {
+    info = await ask('loadModel', { bytes });
+  } catch (err) {
+    show('model-error', `${err.message}. The model in use was kept.`);
+    return false;
+  }
+  if (refresh === 'all') show('model-error', '');
+  current.model = debug.model = info;
+  current.generation += 1;
+  forgetLatentMap();
+  $('model-info').textContent = `${info.description} · ${info.parameters.toLocaleString('en')} parameters · ${name}`;
+  $('model-provenance').textContent = info.provenance;
+  if (keep) keepModel(bytes, name, current.dataset).catch((err) => show('model-error', `Could not keep the model in this browser: ${err.message}`));
+  if (refresh === 'all') clearModelResults();
+  await drawView(() => refreshModelViews(refresh === 'all' ? 0 : 2000));
+  return true;
+}
+
+/** One of the models shipped in www/models/, on the dataset it learned. */
+export async function usePretrained(name) {
+  const learned = PRETRAINED_DATASET[name];
+  if (current.dataset !== learned) { // the model's own test set, classes and anomaly scores
+    if (!training.idle()) throw new Error(`That is a ${DATASETS[learned].label} model: stop the ${DATASETS[current.dataset].label} run first.`);
+    await switchDataset(learned, { redraw: false });
+  }
+  const response = await fetch(`models/${name}.safetensors`);
+  if (!response.ok) throw new Error(`cannot fetch models/${name}.safetensors (HTTP ${response.status})`);
+  return useModel(new Uint8Array(await response.arrayBuffer()), `pretrained ${name}`);
+}
+
+/** Redraws every view of the model; the latent map from the first `mapLimit` test digits (0: all). */
+async function refreshModelViews(mapLimit) {
+  requestDenoise();
+  await Promise.all([drawSamples(), drawInterpolation(), drawLatentMap(mapLimit)]);
+  await drawTraversal();
+  // The full test set's scores and unit statistics wait for a model worth the work (not the
+  // snapshots that training sends every 2 s).
+  if (mapLimit === 0) await Promise.all([drawAnomalyHistogram(), drawUnits()]);
+  else deferAnomalyScores();
+}
+
+/** Switches the test set, the gallery and the trainer to `name`; the model in use stays, and its
+ * views are redrawn unless a new model follows at once (`redraw: false`). */
+export async function switchDataset(name, { redraw = true } = {}) {
+  const reply = await ask('useDataset', { dataset: name });
+  current.dataset = name;
+  $('dataset-choice').value = name;
+  await showDatasetGallery(reply.gallery);
+  training.restart();
+  if (current.model && redraw) await drawView(() => refreshModelViews(0));
+}
+
+/** The gallery and the latent map's legend of the current dataset. */
+export async function showDatasetGallery(indices) {
+  await showGallery(indices);
+  drawLegend();
+}
+
+async function saveModel() {
+  const bytes = await ask('saveModel');
+  const link = document.createElement('a');
+  link.href = URL.createObjectURL(new Blob([bytes], { type: 'application/octet-stream' }));
+  link.download = `aestudio-${current.model.config.objective.kind}-code${current.model.codeSize}.safetensors`;
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+}
+
+/** `trainingPanel`: `{idle(), restart()}`: whether no run goes on, and a restart of the trainer
+ * (on a new dataset). */
+export function initModels(trainingPanel) {
+  training = trainingPanel;
+  const reportingErrors = (action) => async (event) => {
+    try {
+      await action(event);
+    } catch (err) {
+      show('model-error', err.message);
+    }
+  };
+  $('pretrained').addEventListener('change', reportingErrors(async (event) => {
+    const name = event.target.value;
+    event.target.value = ''; // a menu of actions, not a state: the model line says what is in use
+    if (name) await usePretrained(name);
+  }));
+  $('save').addEventListener('click', reportingErrors(saveModel));
+  $('load').addEventListener('change', async (event) => {
+    const file = event.target.files[0];
+    if (!file) return;
+    await useModel(new Uint8Array(await file.arrayBuffer()), `loaded from ${file.name}`);
+    event.target.value = '';
+  });
+  $('dataset-choice').addEventListener('change', reportingErrors(async (event) => {
+    if (event.target.value !== current.dataset) await switchDataset(event.target.value);
+  }));
+}

@@ -1,0 +1,256 @@
+// The Train panel: the training worker (WebGPU or CPU, with replica workers on the CPU), a run's
+// progress, its loss chart and reconstructions, pause, resume and stop, the move to the CPU when
+// WebGPU fails, and the classifier-with-decoder comparison of the Uses panel.
+import uPlot from '../vendor/uPlot.esm.js';
+import { paintGrid } from '../digits.js';
+import { DATASETS } from '../data.js';
+import { $, show } from '../dom.js';
+import { current, debug } from '../live.js';
+import { WorkerClient } from '../protocol.js';
+import { checkForm, formConfig, formIsValid, hasPresets, initTrainForm, takeOffer, updateFormFields, withdrawOffer } from './train-form.js';
+
+const form = () => $('train-form');
+// A lost GPU may also just stop answering: once a run on WebGPU has made progress, silence this
+// long counts as a failure.
+const GPU_SILENCE_MS = 30_000;
+// `?test-hooks` lets a test destroy the training worker's WebGPU device mid-run.
+const testHooks = new URLSearchParams(location.search).has('test-hooks');
+
+let trainer = null;
+let run = null; // {model, training, backend, lastSnapshot, resumedAt, heardProgress}
+let semiRunning = false; // the trainer is busy comparing classifiers (see the uses panel)
+let lastHeard = 0;
+let chart = null;
+const series = { step: [], train: [], test: [] };
+// What the panel does with a snapshot of the weights (set by `initTraining`).
+let useSnapshot = () => {};
+
+/** Whether no run goes on. */
+export const trainerIdle = () => form().dataset.state === 'idle';
+
+function setRunning(state) { // 'idle' | 'running' | 'paused'
+  $('train').disabled = state !== 'idle' || semiRunning || !hasPresets() || !formIsValid();
+  $('semi').disabled = state !== 'idle' || semiRunning;
+  $('pause').disabled = state === 'idle';
+  $('pause').textContent = state === 'paused' ? 'Resume' : 'Pause';
+  $('stop').disabled = state === 'idle';
+  for (const field of form().elements) if (!['train', 'pause', 'stop'].includes(field.id)) field.disabled = state !== 'idle';
+  form().dataset.state = state;
+  if (state === 'idle') updateFormFields();
+}
+
+/** A fresh training worker on `backend` for the current dataset; resolves once it is ready. */
+export async function startTrainer(backend) {
+  trainer?.terminate();
+  if (semiRunning) $('semi-result').textContent = 'The comparison was cut short by a restart of the trainer.';
+  semiRunning = false;
+  withdrawOffer();
+  setRunning('idle');
+  $('backend').dataset.kind = 'loading';
+  $('backend').textContent = 'starting…';
+  const worker = new WorkerClient('./train-worker.js', {
+    onEvent(event) {
+      lastHeard = performance.now();
+      events[event.event]?.(event);
+    },
+    onCrash: (message) => trainerFailed(message ?? 'the training worker crashed'),
+  });
+  trainer = worker;
+  try {
+    const ready = await worker.call('start', { backend, dataset: current.dataset, testHooks });
+    if (trainer === worker) trainerReady(ready);
+    return trainer === worker;
+  } catch (err) {
+    if (trainer === worker) trainerFailed(err.message);
+    return false;
+  }
+}
+
+function trainerReady({ backend, presets, objectives }) {
+  takeOffer(presets, objectives);
+  const badge = $('backend');
+  badge.dataset.kind = backend.kind;
+  badge.textContent = backend.kind === 'gpu' ? `training on WebGPU: ${backend.reason}` : `training on the CPU backend: ${backend.reason}`;
+  if (!run) $('status').textContent = `Ready to train: ${DATASETS[current.dataset].label} loaded (60,000 training and 10,000 test images, checksums verified).`;
+  setRunning('idle');
+  checkForm();
+}
+
+// Data-parallel training on the CPU: one worker per core, up to 4; two by default, since the live
+// view needs a core too and a third worker rarely pays on a small model.
+const cpuWorkers = () => Number($('workers').value);
+
+/** Starts (`weights` absent) or resumes a run in the worker; its events follow. */
+async function begin(command, args) {
+  setRunning('running');
+  try {
+    const { description, resumedAt, workers } = await trainer.call(command, { ...args, workers: cpuWorkers() });
+    $('form-check').textContent = (resumedAt != null ? `${description}, resumed at step ${resumedAt}` : description)
+      + (workers > 1 ? `, each batch shared by ${workers} CPU workers` : '');
+  } catch (err) {
+    trainerFailed(err.message);
+  }
+}
+
+/** A run on WebGPU that fails for any reason but its own settings continues on the CPU. */
+function trainerFailed(fullMessage) {
+  // Backend errors come with nested causes and an empty backtrace: one line is enough here.
+  const message = fullMessage.replace(/\s*Backtrace:[\s\S]*/, '').replace(/\s+/g, ' ').trim();
+  if (run?.backend === 'gpu' && !/diverged|invalid configuration/.test(message)) {
+    const snapshot = run.lastSnapshot;
+    show('notice', `WebGPU failed during training (${message}). The run continues on the CPU backend from `
+      + (snapshot ? `the weights of step ${snapshot.step}.` : 'the start (no weights had been saved yet).'));
+    $('backend-choice').value = 'cpu';
+    run = { ...run, backend: 'cpu', resumedAt: snapshot?.step ?? 0, heardProgress: false };
+    const { training, model } = run;
+    startTrainer('cpu').then((ready) => {
+      if (!ready) return;
+      if (snapshot) begin('resume', { weights: snapshot.bytes, training, step: snapshot.step });
+      else begin('train', { model, training });
+    });
+    return;
+  }
+  show('error', message);
+  setRunning('idle');
+}
+
+const events = {
+  loading: ({ message }) => { $('status').textContent = message; },
+  progress({ progress, trainingMs, wasmBytes }) {
+    run.heardProgress = true;
+    const { epoch, step, stepsPerEpoch, trainLoss } = progress;
+    const { epochs, batch_size: batchSize } = run.training;
+    const total = stepsPerEpoch * epochs;
+    $('progress').max = total;
+    $('progress').value = step;
+    const stepsHere = step - (run.resumedAt ?? 0);
+    const samplesPerSecond = (stepsHere * batchSize) / (trainingMs / 1000);
+    const secondsLeft = ((total - step) * batchSize) / samplesPerSecond;
+    if (trainLoss != null) addPoint(step, trainLoss, null);
+    debug.memory.push({ step, wasmBytes, time: performance.now() });
+    $('status').textContent = `epoch ${Math.min(epoch + 1, epochs)} of ${epochs} · step ${step}/${total} · `
+      + `${Math.round(samplesPerSecond).toLocaleString('en')} samples/s · ${formatDuration(secondsLeft)} left`
+      + (trainLoss != null ? ` · train loss ${trainLoss.toFixed(4)}` : '');
+  },
+  evaluation({ epoch, evaluation }) {
+    addPoint(series.step.at(-1) ?? 0, null, evaluation.loss);
+    // The full objective, as training minimizes it, then its parts.
+    $('test-loss').textContent = `Test loss after epoch ${epoch}: ${evaluation.loss.toFixed(4)} ${evaluation.scale.replace('_', ' ')}`
+      + ` (reconstruction ${evaluation.reconstruction.toFixed(4)}`
+      + (evaluation.kl_per_sample != null ? `, KL ${evaluation.kl_per_sample.toFixed(2)}` : '')
+      + (evaluation.penalty != null ? `, penalty ${evaluation.penalty.toFixed(4)} before its weight` : '')
+      + `; per-pixel BCE ${evaluation.bce_per_pixel.toFixed(4)}, MSE ${evaluation.mse_per_pixel.toFixed(5)})`;
+  },
+  digits: ({ images, reconstructions }) => paintGrid($('digits'), interleaveRows(images, reconstructions), 12),
+  snapshot({ bytes, step, final }) {
+    run.lastSnapshot = { bytes, step };
+    debug.snapshots += 1;
+    // The live views follow the model as it learns; the browser keeps it at epoch ends and stops.
+    useSnapshot(bytes, `trained in this tab (step ${step})`, { keep: final, refresh: final ? 'all' : 'light' });
+  },
+  paused() { $('status').textContent += ' · paused'; setRunning('paused'); },
+  done() { $('status').textContent += ' · finished'; setRunning('idle'); },
+  stopped() { $('status').textContent += ' · stopped'; setRunning('idle'); },
+  error({ message }) { trainerFailed(message); },
+};
+
+/** 12 images then 12 reconstructions, as one 12-column grid of two rows. */
+function interleaveRows(images, reconstructions) {
+  const both = new Float32Array(images.length * 2);
+  both.set(images);
+  if (reconstructions) both.set(reconstructions, images.length);
+  return both;
+}
+
+function formatDuration(seconds) {
+  if (!Number.isFinite(seconds)) return '…';
+  return seconds >= 90 ? `${Math.round(seconds / 60)} min` : `${Math.max(0, Math.round(seconds))} s`;
+}
+
+function addPoint(step, train, test) {
+  series.step.push(step);
+  series.train.push(train);
+  series.test.push(test);
+  chart.setData([series.step, series.train, series.test]);
+}
+
+function makeChart() {
+  const width = Math.max(300, $('chart').clientWidth);
+  chart = new uPlot({
+    width, height: 220,
+    scales: { x: { time: false } },
+    axes: [{ label: 'step' }, { label: 'loss', size: 60 }],
+    series: [
+      { label: 'step' },
+      { label: 'train', stroke: '#2f6fed', width: 2, spanGaps: true },
+      { label: 'test', stroke: '#e8590c', width: 2, spanGaps: true, points: { show: true, size: 6 } },
+    ],
+  }, [[], [], []], $('chart'));
+}
+
+function resetChart() {
+  for (const key of Object.keys(series)) series[key] = [];
+  chart.setData([[], [], []]);
+  $('test-loss').textContent = 'Test loss appears after each epoch.';
+}
+
+/** The Uses panel's comparison: a classifier on the code alone, and with the decoder. */
+async function compareClassifiers() {
+  if (!trainerIdle()) {
+    $('semi-result').textContent = 'The trainer is busy with a run: stop it first.';
+    return;
+  }
+  const labels = Number($('probe-labels').value);
+  semiRunning = $('semi').disabled = $('train').disabled = true;
+  $('semi-result').textContent = `Training two classifiers with ${labels.toLocaleString('en')} labels, 2 epochs each…`;
+  const worker = trainer;
+  try {
+    const result = debug.semi = await worker.call('semi', { model: formConfig().model, labels, alpha: 1, epochs: 2 });
+    $('semi-result').textContent = `Test accuracy: classifier alone ${(100 * result.alone).toFixed(1)}%, with the decoder ${(100 * result.joint).toFixed(1)}%.`;
+  } catch (err) {
+    if (worker !== trainer) return; // a restart cut it short, and said so
+    debug.semi = { error: err.message };
+    $('semi-result').textContent = `Could not train: ${err.message}`;
+  }
+  semiRunning = $('semi').disabled = false;
+  setRunning('idle');
+}
+
+function submit(event) {
+  event.preventDefault();
+  if (!formIsValid()) return;
+  show('error', '');
+  show('notice', '');
+  const { model, training } = formConfig();
+  run = { model, training, backend: $('backend').dataset.kind, lastSnapshot: null };
+  debug.memory = [];
+  resetChart();
+  begin('train', { model, training });
+}
+
+/** `snapshot(bytes, name, options)`: puts a snapshot of a run's weights in use (see models.js). */
+export function initTraining(snapshot) {
+  useSnapshot = snapshot;
+  debug.series = series;
+  const cores = navigator.hardwareConcurrency || 1;
+  for (let n = 1; n <= Math.min(4, cores); n++) $('workers').add(new Option(String(n), String(n), false, n === Math.min(2, cores)));
+  if (testHooks) debug.loseDevice = () => trainer.call('loseDevice');
+  makeChart();
+  initTrainForm(() => { if (trainerIdle()) $('train').disabled = semiRunning || !formIsValid() || !hasPresets(); });
+  form().addEventListener('submit', submit);
+  $('pause').addEventListener('click', () => {
+    const paused = form().dataset.state === 'paused';
+    trainer.call(paused ? 'continue' : 'pause').catch(() => {}); // a crash is reported by onCrash
+    if (paused) setRunning('running');
+  });
+  $('stop').addEventListener('click', () => trainer.call('stop').catch(() => {}));
+  $('backend-choice').addEventListener('change', () => startTrainer($('backend-choice').value));
+  $('semi').addEventListener('click', compareClassifiers);
+  setInterval(() => {
+    const running = form().dataset.state === 'running';
+    if (running && run?.backend === 'gpu' && run.heardProgress && performance.now() - lastHeard > GPU_SILENCE_MS) {
+      trainerFailed(`no answer from the WebGPU device for ${GPU_SILENCE_MS / 1000} s`);
+    }
+  }, 5_000);
+  setRunning('idle');
+}

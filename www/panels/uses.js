@@ -1,0 +1,110 @@
+// The Uses panel, what a code is good for: the reconstruction error as an anomaly score (the
+// input's against the test set's), the code units and first-layer filters, a linear probe, k-means,
+// and PCA of the code's size against the model.
+import { paintGrid } from '../digits.js';
+import { LatentScatter } from '../scatter.js';
+import { DATASETS } from '../data.js';
+import { $ } from '../dom.js';
+import { ask, current, debug, drawView } from '../live.js';
+import { drawActivations, drawHistogram } from '../charts.js';
+import { onDenoised, requestDenoise } from './denoise.js';
+
+let anomaly = null; // {upper, counts, threshold} of the model in use, over the test set
+let pcaMap = null;
+// The results of the buttons below belong to one model: a new model puts their help texts back.
+const RESULT_IDS = ['probe-result', 'cluster-result', 'pca-result'];
+let resultHelp = {};
+
+/** Puts the buttons' help texts back (a new model is in use). */
+export function clearModelResults() {
+  for (const id of RESULT_IDS) $(id).textContent = resultHelp[id];
+  pcaMap.clear();
+  $('pca-map').hidden = true;
+  debug.probe = debug.cluster = debug.pca = null;
+}
+
+/** The histogram of the test images' scores; the input's score then gets its percentile. */
+export async function drawAnomalyHistogram() {
+  anomaly = debug.anomaly = await ask('anomalyHistogram', { bins: 60 });
+  drawHistogram($('anomaly'), anomaly, anomaly.threshold, debug.denoised?.score);
+  requestDenoise(); // the input's score now has a percentile
+}
+
+/** A snapshot of a run is in use: its scores wait for a model worth the work. */
+export function deferAnomalyScores() {
+  anomaly = null;
+  $('anomaly-note').textContent = 'The scores are redrawn for the model when its run pauses, stops or ends an epoch.';
+  $('anomaly-note').classList.remove('flagged');
+}
+
+function showAnomalyScore(result) {
+  const note = $('anomaly-note');
+  if (!anomaly) return;
+  drawHistogram($('anomaly'), anomaly, anomaly.threshold, result?.score);
+  const { label, items } = DATASETS[current.dataset];
+  if (!result || result.percentile == null) {
+    note.textContent = `Reconstruction error of the ${label} test images; the dashed line is their 99th percentile.`;
+    note.classList.remove('flagged');
+    return;
+  }
+  const flagged = result.score > anomaly.threshold;
+  const share = `${(100 * result.percentile).toFixed(1)}%`;
+  note.textContent = `The input's reconstruction error ${result.score.toFixed(4)} is above ${share} of the test images'`
+    + (flagged ? `: this does not look like the ${items} the model learned.` : '.');
+  note.classList.toggle('flagged', flagged);
+}
+
+/** Each code unit's mean activation over the test set, and the first layer's filters. */
+export async function drawUnits() {
+  const units = debug.units = await ask('units', { count: 64 });
+  drawActivations($('activations'), units.meanActivations, units.rho);
+  const means = [...units.meanActivations];
+  const average = means.reduce((a, b) => a + b, 0) / means.length;
+  $('units-note').textContent = `Mean activation of each of the ${means.length} code units over the test set (average ${average.toFixed(3)}`
+    + (units.rho != null ? `; the KL penalty pulls each towards rho ${units.rho}, dashed).` : ').')
+    + (units.codeActivation ? '' : ' The code is linear, so means can be negative.');
+  const filters = $('filters');
+  if (units.filters) {
+    const columns = 16;
+    filters.hidden = false;
+    filters.height = Math.ceil(units.filterCount / columns) * (filters.width / columns);
+    paintGrid(filters, units.filters, columns);
+    $('filters-note').textContent = `The first encoder layer's first ${units.filterCount} filters (grey is 0, white positive, black negative).`;
+  } else {
+    filters.hidden = true;
+    $('filters-note').textContent = 'A convolutional encoder has 3×3 kernels rather than whole-image filters.';
+  }
+}
+
+async function probe() {
+  const labels = Number($('probe-labels').value);
+  $('probe-result').textContent = `Training a linear probe on ${labels.toLocaleString('en')} labels…`;
+  const result = debug.probe = await ask('probe', { labels, epochs: 20 });
+  $('probe-result').textContent = `${labels.toLocaleString('en')} labels: ${(100 * result.codes).toFixed(1)}% test accuracy on the codes`
+    + (result.pixels != null ? `, ${(100 * result.pixels).toFixed(1)}% on raw pixels.` : ' (raw pixels: the CLI\'s probe command).');
+}
+
+async function cluster() {
+  $('cluster-result').textContent = 'Clustering the test codes…';
+  const result = debug.cluster = await ask('cluster', { restarts: 3 });
+  $('cluster-result').textContent = `k-means on the codes: ${(100 * result.accuracy).toFixed(1)}% matched accuracy, NMI ${result.nmi.toFixed(3)}.`;
+}
+
+async function comparePca() {
+  $('pca-result').textContent = 'Fitting PCA…';
+  const result = debug.pca = await ask('pca', { fitImages: 10_000 });
+  $('pca-map').hidden = false;
+  pcaMap.setData(result.points, result.labels);
+  const ratio = result.modelMse / result.pcaMse;
+  $('pca-result').textContent = `Test error per pixel: PCA with ${result.components} components ${result.pcaMse.toFixed(5)}, `
+    + `this model ${result.modelMse.toFixed(5)} (${(100 * ratio).toFixed(0)}% of PCA's). Below: the test images on PCA's first two directions.`;
+}
+
+export function initUses() {
+  pcaMap = new LatentScatter($('pca-map'), { onHover() {}, onPick() {} });
+  resultHelp = Object.fromEntries(RESULT_IDS.map((id) => [id, $(id).textContent]));
+  $('probe').addEventListener('click', () => drawView(probe));
+  $('cluster').addEventListener('click', () => drawView(cluster));
+  $('pca').addEventListener('click', () => drawView(comparePca));
+  onDenoised((result, empty) => showAnomalyScore(empty ? null : result));
+}
