@@ -61,6 +61,10 @@ impl Probe {
                 "{n:>6} labels: codes {:.4}, PCA({code_size}) {:.4}, raw pixels {:.4} test accuracy",
                 accuracies[0][row], accuracies[1][row], accuracies[2][row]
             );
+            let result = serde_json::json!({
+                "command": "probe", "loss": format!("{loss:?}"), "labels": n, "codes": accuracies[0][row], "pca": accuracies[1][row], "pixels": accuracies[2][row],
+            });
+            println!("result {result}");
         }
         Ok(())
     }
@@ -95,6 +99,7 @@ impl Cluster {
             let started = Instant::now();
             let (accuracy, nmi) = representation.kmeans_scores(&splits.test, k, restarts)?;
             println!("{:>12}: accuracy {accuracy:.4}, NMI {nmi:.4}  ({:.1} s)", representation.name, started.elapsed().as_secs_f64());
+            println!("result {}", serde_json::json!({ "command": "cluster", "k": k, "features": representation.name, "accuracy": accuracy, "nmi": nmi }));
         }
         Ok(())
     }

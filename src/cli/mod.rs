@@ -15,6 +15,7 @@ use aestudio::uses::probe::check_label_count;
 mod args;
 mod codes;
 mod figures;
+mod progress;
 mod results;
 mod studies;
 mod train;

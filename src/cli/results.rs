@@ -1,11 +1,10 @@
 //! `results`: every model trained and scored every way, with PCA and raw pixels alongside.
 
-use std::time::Instant;
-
+use burn::prelude::*;
 use clap::Args;
 
 use aestudio::AeError;
-
+use aestudio::data::Splits;
 use aestudio::model::Preset;
 use aestudio::train::{TrainingConfig, evaluate, train_model};
 use aestudio::uses::anomaly;
@@ -15,6 +14,7 @@ use aestudio::uses::probe::ProbeConfig;
 use super::args::DataArgs;
 use super::check_label_counts;
 use super::codes::Representation;
+use super::progress::Progress;
 
 /// The results table: each model is trained, then scored on the test set (reconstruction,
 /// softmax linear probes at each label count, k-means accuracy and NMI, mean AUROC over the
@@ -54,40 +54,23 @@ impl Results {
         let training = TrainingConfig::new().with_epochs(epochs).with_seed(seed);
         let anomaly_training = training.clone().with_epochs(anomaly_epochs);
         let probe = ProbeConfig::new().with_epochs(probe_epochs);
-        let started = Instant::now();
-        let progress = |what: &str| eprintln!("[{:>5.0} s] {what}", started.elapsed().as_secs_f64());
-        let mut rows = Vec::new();
-        let mut code_sizes = Vec::new();
-        for preset in presets {
-            let config = preset.config();
-            progress(&format!("training {} ({epochs} epochs)", preset.name()));
-            let model = train_model(&config, &training, &splits.train, &device).await?;
-            let eval = evaluate(&model, &splits.test, 1000).await?;
-            let codes = Representation::codes(&model, &splits, &device).await?;
-            progress("probes and k-means");
-            let accuracies = codes.probe_accuracies(&splits, &labels, &probe, &device).await?;
-            let (cluster_accuracy, nmi) = codes.kmeans_scores(&splits.test, 10, restarts)?;
-            let mut aurocs = Vec::new();
-            for class in 0..10u8 {
-                progress(&format!("held-out class {class} ({anomaly_epochs} epochs)"));
-                aurocs.push(anomaly::held_out_class_auroc(&config, &anomaly_training, &splits, class, &device).await?);
-            }
-            let loss = config.objective.scale().format(eval.loss);
-            rows.push(ResultRow {
-                name: format!("`{}` {}", preset.name(), config.describe()),
-                code: config.code_size.to_string(),
-                loss,
-                mse: Some(eval.mse_per_pixel),
-                accuracies,
-                clustering: (cluster_accuracy, nmi),
-                auroc: Some(aurocs.iter().sum::<f64>() / 10.0),
-            });
-            if !code_sizes.contains(&config.code_size) {
-                code_sizes.push(config.code_size);
+        let mut code_sizes: Vec<usize> = Vec::new();
+        for preset in &presets {
+            let size = preset.config().code_size;
+            if !code_sizes.contains(&size) {
+                code_sizes.push(size);
             }
         }
+        // Units of work: an epoch of any model, the probes and k-means of a row, a PCA row.
+        let per_model = epochs + 1 + 10 * anomaly_epochs;
+        let mut progress = Progress::new((presets.len() * per_model + code_sizes.len() + 1) as u64);
+        let mut rows = Vec::new();
+        for preset in presets {
+            let scoring = Scoring { training: &training, anomaly_training: &anomaly_training, labels: &labels, probe: &probe, restarts };
+            rows.push(scoring.model_row(preset, &splits, &device, &mut progress).await?);
+        }
         for k in code_sizes {
-            progress(&format!("PCA({k})"));
+            progress.say(&format!("PCA({k})"));
             let principal = Representation::pca(&splits, k)?;
             let aurocs = (0..10u8).map(|class| anomaly::held_out_class_pca_auroc(&splits, class, k)).collect::<Result<Vec<_>, _>>()?;
             rows.push(ResultRow {
@@ -99,8 +82,9 @@ impl Results {
                 clustering: principal.kmeans_scores(&splits.test, 10, restarts)?,
                 auroc: Some(aurocs.iter().sum::<f64>() / 10.0),
             });
+            progress.advance(1);
         }
-        progress("raw pixels");
+        progress.say("raw pixels");
         let pixels = Representation::pixels(&splits);
         rows.push(ResultRow {
             name: "raw pixels".into(),
@@ -111,12 +95,54 @@ impl Results {
             clustering: pixels.kmeans_scores(&splits.test, 10, restarts)?,
             auroc: None,
         });
-        progress("done");
+        progress.advance(1);
+        let seconds = progress.finish();
+        eprintln!("done in {seconds:.0} s");
         println!(
             "{dataset}, seed {seed}: models trained {epochs} epochs (batch 128, Adam 1e-3); softmax probes {probe_epochs} epochs on the first N training labels; k-means k 10, {restarts} restarts on the 10,000 test images; AUROC: mean over the ten held-out classes, each model trained {anomaly_epochs} epochs without it\n"
         );
         print_table(&rows, &labels);
         Ok(())
+    }
+}
+
+/// What every model row is scored with.
+struct Scoring<'a> {
+    training: &'a TrainingConfig,
+    anomaly_training: &'a TrainingConfig,
+    labels: &'a [usize],
+    probe: &'a ProbeConfig,
+    restarts: usize,
+}
+
+impl Scoring<'_> {
+    /// Trains `preset` and scores it every way: test figures, probes, k-means, held-out AUROC.
+    async fn model_row(&self, preset: Preset, splits: &Splits, device: &Device, progress: &mut Progress) -> Result<ResultRow, AeError> {
+        let config = preset.config();
+        progress.say(&format!("training {} ({} epochs)", preset.name(), self.training.epochs));
+        let model = train_model(&config, self.training, &splits.train, device).await?;
+        progress.advance(self.training.epochs as u64);
+        let eval = evaluate(&model, &splits.test, 1000).await?;
+        let codes = Representation::codes(&model, splits, device).await?;
+        progress.say(&format!("{}: probes and k-means", preset.name()));
+        let accuracies = codes.probe_accuracies(splits, self.labels, self.probe, device).await?;
+        let clustering = codes.kmeans_scores(&splits.test, 10, self.restarts)?;
+        progress.advance(1);
+        let mut aurocs = Vec::new();
+        for class in 0..10u8 {
+            progress.say(&format!("{}: held-out class {class} ({} epochs)", preset.name(), self.anomaly_training.epochs));
+            aurocs.push(anomaly::held_out_class_auroc(&config, self.anomaly_training, splits, class, device).await?);
+            progress.advance(self.anomaly_training.epochs as u64);
+        }
+        Ok(ResultRow {
+            name: format!("`{}` {}", preset.name(), config.describe()),
+            code: config.code_size.to_string(),
+            loss: config.objective.scale().format(eval.loss),
+            mse: Some(eval.mse_per_pixel),
+            accuracies,
+            clustering,
+            auroc: Some(aurocs.iter().sum::<f64>() / 10.0),
+        })
     }
 }
 

@@ -13,6 +13,7 @@ use aestudio::train::{evaluate, semisupervised, train_model};
 use aestudio::uses::{anomaly, explore, pca};
 
 use super::args::{DataArgs, ModelArgs, RunArgs};
+use super::progress::Progress;
 use super::{check_label_counts, figures, load_dataset};
 
 /// Anomaly detection by reconstruction error: for each class, train without it and report the
@@ -43,26 +44,34 @@ impl Anomaly {
         println!("model: {}; {} epochs per model, seed {}, {}", config.describe(), run.epochs, run.seed, run.data.dataset);
         println!("score: reconstruction MSE per pixel; PCA({}) fitted on the same images alongside", config.code_size);
         let (mut model_aurocs, mut pca_aurocs) = (Vec::new(), Vec::new());
+        let mut bar = Progress::new(classes.len() as u64 + 1);
         for &class in &classes {
             let started = Instant::now();
+            bar.say(&format!("training without class {class}"));
             let model_auroc = anomaly::held_out_class_auroc(&config, &run.training(), &splits, class, &device).await?;
             let pca_auroc = anomaly::held_out_class_pca_auroc(&splits, class, config.code_size)?;
-            println!("held-out class {class} ({:>11}): AUROC {model_auroc:.4}, PCA {pca_auroc:.4}  ({:.0} s)", names[class as usize], started.elapsed().as_secs_f64());
+            bar.println(&format!("held-out class {class} ({:>11}): AUROC {model_auroc:.4}, PCA {pca_auroc:.4}  ({:.0} s)", names[class as usize], started.elapsed().as_secs_f64()));
+            bar.advance(1);
             model_aurocs.push(model_auroc);
             pca_aurocs.push(pca_auroc);
         }
         let mean = |values: &[f64]| values.iter().sum::<f64>() / values.len().max(1) as f64;
         println!("mean AUROC over {} held-out classes: {:.4}, PCA {:.4}", classes.len(), mean(&model_aurocs), mean(&pca_aurocs));
         let other = if run.data.dataset == "mnist" { "fashion-mnist" } else { "mnist" };
+        bar.say(&format!("a model of all classes, against {other}"));
         let outliers = load_dataset(other, None)?.test;
         let trained = train_model(&config, &run.training(), &splits.train, &device).await?;
         let pca = pca::Pca::fit(&splits.train, config.code_size)?;
-        println!(
-            "{other} test images as out-of-distribution inputs to a model of all {} classes: AUROC {:.4}, PCA {:.4}",
-            run.data.dataset,
-            anomaly::auroc(&anomaly::reconstruction_errors(&trained, &splits.test, &device).await?, &anomaly::reconstruction_errors(&trained, &outliers, &device).await?)?,
-            anomaly::auroc(&pca.reconstruction_errors(&splits.test), &pca.reconstruction_errors(&outliers))?,
-        );
+        let ood = anomaly::auroc(&anomaly::reconstruction_errors(&trained, &splits.test, &device).await?, &anomaly::reconstruction_errors(&trained, &outliers, &device).await?)?;
+        let pca_ood = anomaly::auroc(&pca.reconstruction_errors(&splits.test), &pca.reconstruction_errors(&outliers))?;
+        bar.advance(1);
+        bar.finish();
+        println!("{other} test images as out-of-distribution inputs to a model of all {} classes: AUROC {ood:.4}, PCA {pca_ood:.4}", run.data.dataset);
+        let result = serde_json::json!({
+            "command": "anomaly", "config": config, "dataset": run.data.dataset, "classes": classes,
+            "auroc": model_aurocs, "pca_auroc": pca_aurocs, "ood_dataset": other, "ood_auroc": ood, "pca_ood_auroc": pca_ood,
+        });
+        println!("result {result}");
         Ok(())
     }
 }
@@ -104,6 +113,7 @@ impl Semi {
             let alone = semisupervised::train_joint(&joint(0.0), &labelled, &splits.train, &device).await?.accuracy(&splits.test, &device).await?;
             let together = semisupervised::train_joint(&joint(alpha), &labelled, &splits.train, &device).await?.accuracy(&splits.test, &device).await?;
             println!("{n:>6} labels: classifier alone {alone:.4}, with the decoder (alpha {alpha}) {together:.4} test accuracy");
+            println!("result {}", serde_json::json!({ "command": "semi", "config": config, "labels": n, "alpha": alpha, "alone": alone, "joint": together }));
         }
         Ok(())
     }
@@ -138,13 +148,17 @@ impl Reduce {
         let labels = splits.test.labels();
         println!("model: {} with each code size; {} epochs, seed {}, {}", base.describe(), run.epochs, run.seed, run.data.dataset);
         let (mut pca_points, mut model_points) = (Vec::new(), Vec::new());
+        let mut bar = Progress::new(sizes.len() as u64);
         for &k in &sizes {
+            bar.say(&format!("code {k}: PCA and an autoencoder"));
             let pca = pca::Pca::fit(&splits.train, k)?;
             let pca_mse = pca.reconstruction_mse(&splits.test);
             let config = AutoencoderConfig { code_size: k, ..base.clone() };
             let trained = train_model(&config, &run.training(), &splits.train, &device).await?;
             let model_mse = evaluate(&trained, &splits.test, 1000).await?.mse_per_pixel;
-            println!("code {k:>3}: PCA test mse/px {pca_mse:.5}, autoencoder {model_mse:.5} ({:.0}% of PCA's)", 100.0 * model_mse / pca_mse);
+            bar.println(&format!("code {k:>3}: PCA test mse/px {pca_mse:.5}, autoencoder {model_mse:.5} ({:.0}% of PCA's)", 100.0 * model_mse / pca_mse));
+            bar.println(&format!("result {}", serde_json::json!({ "command": "reduce", "dataset": run.data.dataset, "code_size": k, "pca_mse": pca_mse, "model_mse": model_mse })));
+            bar.advance(1);
             pca_points.push((k as f64, pca_mse));
             model_points.push((k as f64, model_mse));
             if k == 2 {
@@ -160,6 +174,7 @@ impl Reduce {
                 println!("wrote {} and {}", pca_path.display(), model_path.display());
             }
         }
+        bar.finish();
         let plot = folder.join(format!("pca-vs-ae-{}.svg", run.data.dataset));
         figures::log_log_lines(
             &plot,
@@ -192,7 +207,9 @@ impl Pca {
         for k in components {
             let started = Instant::now();
             let pca = pca::Pca::fit(&splits.train, k)?;
-            println!("PCA k={k:>3}: test mse/px {:.5}  ({:.1} s)", pca.reconstruction_mse(&splits.test), started.elapsed().as_secs_f64());
+            let mse = pca.reconstruction_mse(&splits.test);
+            println!("PCA k={k:>3}: test mse/px {mse:.5}  ({:.1} s)", started.elapsed().as_secs_f64());
+            println!("result {}", serde_json::json!({ "command": "pca", "dataset": data.dataset, "components": k, "mse": mse }));
         }
         Ok(())
     }

@@ -13,6 +13,7 @@ use aestudio::train::{Trainer, TrainingConfig, evaluate, layerwise};
 use aestudio::uses::{explore, pca::Pca};
 
 use super::args::{DataArgs, ModelArgs, RunArgs};
+use super::progress::Progress;
 use super::{DeviceChoice, device};
 
 /// Train a model, print the epoch losses and the test loss, and save the weights.
@@ -67,12 +68,20 @@ impl Train {
             }
         };
         println!("model: {}  ({} parameters)", config.describe(), trainer.model().num_params());
+        let mut bar = Progress::new((trainer.steps_per_epoch() * epochs - trainer.step()) as u64);
         while !trainer.is_finished() {
             let epoch_started = Instant::now();
-            let progress = trainer.train_steps(&train, usize::MAX).await?;
+            let mut progress = trainer.train_steps(&train, 0).await?;
+            bar.say(&format!("epoch {} of {epochs}", trainer.step() / trainer.steps_per_epoch() + 1));
+            // Chunks of 50 steps, so that the bar moves within an epoch.
+            while !progress.epoch_finished && !progress.finished {
+                let before = trainer.step();
+                progress = trainer.train_steps(&train, 50).await?;
+                bar.advance((trainer.step() - before) as u64);
+            }
             let seconds = epoch_started.elapsed().as_secs_f64();
             let eval = evaluate(&trainer.model(), &splits.test, 1000).await?;
-            println!(
+            bar.println(&format!(
                 "epoch {:>3}  train {:>10.4}  test {:>10.4}  (bce/px {:.4}, mse/px {:.5}{})  {:>7.0} samples/s",
                 progress.epoch,
                 progress.epoch_loss.unwrap_or(f32::NAN),
@@ -81,8 +90,9 @@ impl Train {
                 eval.mse_per_pixel,
                 eval.kl_per_sample.map(|kl| format!(", kl {kl:.2}")).unwrap_or_default(),
                 train.len() as f64 / seconds,
-            );
+            ));
         }
+        bar.finish();
         let eval = evaluate(&trainer.model(), &splits.test, 1000).await?;
         println!(
             "test loss {:.4} ({}), test mse/px {:.5}, trained in {:.1} s",
