@@ -8,7 +8,8 @@ use clap::Args;
 
 use aestudio::AeError;
 
-use aestudio::model::{Preset, weights};
+use aestudio::data::Dataset;
+use aestudio::model::{AutoencoderConfig, Preset, weights};
 use aestudio::train::{Trainer, TrainingConfig, evaluate, layerwise};
 use aestudio::uses::{explore, pca::Pca};
 
@@ -40,6 +41,19 @@ pub struct Train {
     out: Option<PathBuf>,
 }
 
+/// A trainer that fine-tunes a stack of layers first trained greedily, `stage_epochs` each.
+async fn layerwise_start(config: &AutoencoderConfig, training: TrainingConfig, stage_epochs: usize, (train, test): (&Dataset, &Dataset), device: &Device) -> Result<Trainer, AeError> {
+    let started = Instant::now();
+    let stage_training = training.clone().with_epochs(stage_epochs);
+    let (stacked, stages) = layerwise::pretrain(config, &stage_training, train, device).await?;
+    for (index, stage) in stages.iter().enumerate() {
+        println!("layer {index} ({}-{}) trained greedily: reconstruction loss {:.5} per unit", stage.widths[0], stage.widths[1], stage.final_loss);
+    }
+    let eval = evaluate(&stacked.valid(), test, 1000).await?;
+    println!("stacked before fine-tuning: test loss {:.4}, mse/px {:.5} ({:.1} s)", eval.loss, eval.mse_per_pixel, started.elapsed().as_secs_f64());
+    Ok(Trainer::resume(stacked, training, device, train.len(), 0)?)
+}
+
 impl Train {
     pub async fn run(self) -> Result<(), AeError> {
         let Train { model, run, limit, compare_pca, layerwise_epochs, device: device_choice, out } = self;
@@ -56,16 +70,7 @@ impl Train {
         let started = Instant::now();
         let mut trainer = match layerwise_epochs {
             None => Trainer::new(&config, training, &device, train.len())?,
-            Some(stage_epochs) => {
-                let stage_training = training.clone().with_epochs(stage_epochs);
-                let (stacked, stages) = layerwise::pretrain(&config, &stage_training, &train, &device).await?;
-                for (index, stage) in stages.iter().enumerate() {
-                    println!("layer {index} ({}-{}) trained greedily: reconstruction loss {:.5} per unit", stage.widths[0], stage.widths[1], stage.final_loss);
-                }
-                let eval = evaluate(&stacked.valid(), &splits.test, 1000).await?;
-                println!("stacked before fine-tuning: test loss {:.4}, mse/px {:.5} ({:.1} s)", eval.loss, eval.mse_per_pixel, started.elapsed().as_secs_f64());
-                Trainer::resume(stacked, training, &device, train.len(), 0)?
-            }
+            Some(stage_epochs) => layerwise_start(&config, training, stage_epochs, (&train, &splits.test), &device).await?,
         };
         println!("model: {}  ({} parameters)", config.describe(), trainer.model().num_params());
         let mut bar = Progress::new((trainer.steps_per_epoch() * epochs - trainer.step()) as u64);
