@@ -133,12 +133,12 @@ impl Objective {
     /// The kind's name for a menu.
     pub fn label(&self) -> &'static str {
         match self {
-            Objective::Reconstruction => "reconstruction only (plain or denoising AE)",
-            Objective::Variational { .. } => "variational (VAE, beta-VAE)",
-            Objective::SparseL1 { .. } => "sparse, L1 penalty",
-            Objective::SparseKl { .. } => "sparse, KL penalty",
+            Objective::Reconstruction => "reconstruction (AE, DAE)",
+            Objective::Variational { .. } => "variational (VAE)",
+            Objective::SparseL1 { .. } => "sparse, L1",
+            Objective::SparseKl { .. } => "sparse, KL",
             Objective::Contractive { .. } => "contractive",
-            Objective::Adversarial { .. } => "adversarial (AAE, prior N(0, I))",
+            Objective::Adversarial { .. } => "adversarial (AAE)",
         }
     }
 
