@@ -16,6 +16,12 @@ pub enum AeError {
          the last good weights were kept (try a lower learning rate)"
     )]
     Diverged { epoch: usize, step: usize, loss: f32 },
+    /// An adversarial game collapsed; the weights from before its symptoms began were kept.
+    #[error(
+        "training collapsed at step {step}: {reason}; the weights from before it began were kept \
+         (try a lower learning rate, a smaller adversarial weight, or more critic steps)"
+    )]
+    Collapsed { step: usize, reason: String },
     /// A weight file that is malformed or does not match its model.
     #[error("weights: {0}")]
     Weights(String),

@@ -567,9 +567,9 @@ fn penalties_refuse_impossible_settings() {
     refused(sparse_kl.clone().with_objective(Objective::Contractive { lambda: f64::NAN }), "lambda must be finite");
     refused(sparse_kl.clone().with_code_activation(Some(Activation::Relu)), "needs a sigmoid code activation");
     refused(Preset::Cae.config().with_architecture(Architecture::Conv { channels: [8, 8] }), "dense encoder");
-    refused(Preset::Ae.config().with_objective(Objective::Adversarial { weight: 1.0 }), "needs a critic network");
+    refused(Preset::Ae.config().with_objective(Objective::Adversarial { weight: 1.0, prior: aestudio::model::Prior::Gaussian }), "needs a critic network");
     refused(Preset::Ae.config().with_critic(Some(aestudio::model::CriticConfig::default())), "only an adversarial objective");
-    let adversarial = Preset::Ae.config().with_objective(Objective::Adversarial { weight: 1.0 }).with_critic(Some(aestudio::model::CriticConfig::default()));
+    let adversarial = Preset::Ae.config().with_objective(Objective::Adversarial { weight: 1.0, prior: aestudio::model::Prior::Gaussian }).with_critic(Some(aestudio::model::CriticConfig::default()));
     refused(adversarial.clone().with_code_activation(Some(Activation::Sigmoid)), "takes no code activation");
     refused(adversarial.with_critic(Some(aestudio::model::CriticConfig { steps: 0, ..Default::default() })), "critic steps");
     refused(Preset::Vae.config().with_code_activation(Some(Activation::Sigmoid)), "takes no code activation");
@@ -904,7 +904,7 @@ fn two_networks_train_with_their_own_optimizers_and_replicas_stay_identical() {
     let critic = CriticConfig { hidden: vec![32], learning_rate: 5e-4, steps: 2 };
     let model_config = AutoencoderConfig { code_size: 4, ..Preset::Ae.config() }
         .with_architecture(Architecture::Mlp { hidden: vec![64] })
-        .with_objective(Objective::Adversarial { weight: 0.05 })
+        .with_objective(Objective::Adversarial { weight: 0.05, prior: aestudio::model::Prior::Gaussian })
         .with_critic(Some(critic));
     assert_eq!(Trainer::schedule(&model_config), vec![Network::Critic, Network::Critic, Network::Autoencoder]);
     let config = TrainingConfig::new().with_batch_size(60).with_epochs(2).with_readback_every(4).with_seed(5);
@@ -924,7 +924,7 @@ fn two_networks_train_with_their_own_optimizers_and_replicas_stay_identical() {
         // 14 steps: across the end of the first epoch (10 steps), where every replica reshuffles.
         for _ in 0..4 {
             let progress = block_on(leader.train_steps_with(&data, 4, &mut replicas)).unwrap();
-            critic_losses.extend(progress.critic_loss);
+            critic_losses.extend(progress.critic.map(|critic| critic.loss));
         }
         assert_eq!(leader.step(), 14);
         // Every replica applied the sums the leader did, for both networks: the same parameters.
@@ -987,4 +987,17 @@ fn evaluation_reports_the_full_objective_and_its_parts() {
             assert!((eval.reconstruction - eval.bce_per_pixel).abs() < 1e-5, "{}", preset.name());
         }
     }
+}
+
+#[test]
+fn a_weight_file_holding_a_nan_is_refused_with_the_tensor_name() {
+    let device = cpu_device();
+    let model = AutoencoderConfig::new(4).with_architecture(Architecture::Mlp { hidden: vec![8] }).init(&device).unwrap();
+    let mut bytes = pollster::block_on(weights::save(&model, "test")).unwrap();
+    // The last four bytes are the last value of the last tensor in the file's data.
+    let end = bytes.len();
+    bytes[end - 4..].copy_from_slice(&f32::NAN.to_le_bytes());
+    let err = weights::load(&bytes, &device).unwrap_err().to_string();
+    assert!(err.contains("holds NaN") && err.contains("every weight must be a finite number"), "{err}");
+    assert!(err.contains("tensor '"), "the error names the tensor: {err}");
 }

@@ -98,7 +98,8 @@ impl ModelArgs {
                 Objective::SparseL1 { .. } => Objective::SparseL1 { lambda },
                 Objective::SparseKl { rho, .. } => Objective::SparseKl { rho, lambda },
                 Objective::Contractive { .. } => Objective::Contractive { lambda },
-                Objective::Adversarial { .. } => Objective::Adversarial { weight: lambda },
+                Objective::Adversarial { prior, .. } => Objective::Adversarial { weight: lambda, prior },
+                Objective::Mmd { .. } => Objective::Mmd { lambda },
                 Objective::Reconstruction | Objective::Variational { .. } => {
                     return Err(AeError::InvalidConfig(format!("--lambda needs a preset with a penalty, not {}", self.model)));
                 }

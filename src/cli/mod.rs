@@ -16,6 +16,7 @@ mod args;
 mod codes;
 mod figures;
 mod progress;
+mod quality;
 mod results;
 mod studies;
 mod train;
@@ -69,6 +70,12 @@ enum Command {
     Bench(train::Bench),
     /// Test-set reconstruction error of PCA with the given numbers of components.
     Pca(studies::Pca),
+    /// Train the classifier whose features the sample-quality yardstick (`quality`) measures in, and
+    /// save it (default: www/models/classifier-<dataset>.safetensors).
+    Classifier(quality::Classifier),
+    /// The sample-quality table of the generative models: FID of their samples in the classifier's
+    /// features, the classes they cover, test reconstruction error and training time.
+    Quality(quality::Quality),
 }
 
 pub fn main() -> ExitCode {
@@ -121,5 +128,7 @@ async fn run(cli: Cli) -> Result<(), AeError> {
         Command::Results(command) => command.run().await,
         Command::Bench(command) => command.run().await,
         Command::Pca(command) => command.run().await,
+        Command::Classifier(command) => command.run().await,
+        Command::Quality(command) => command.run().await,
     }
 }

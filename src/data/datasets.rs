@@ -265,6 +265,22 @@ impl Dataset {
         (mean, (sum_sq / n - mean * mean).sqrt())
     }
 
+    /// The labels of the images at `indices`, one-hot over `classes` classes (a label past them
+    /// has no 1).
+    ///
+    /// # Shapes
+    /// - output: `[indices.len(), classes]`
+    pub fn one_hot(&self, indices: &[usize], classes: usize, device: &Device) -> Tensor<2> {
+        let mut values = vec![0f32; indices.len() * classes];
+        for (row, &index) in indices.iter().enumerate() {
+            let label = self.labels[index] as usize;
+            if label < classes {
+                values[row * classes + label] = 1.0;
+            }
+        }
+        Tensor::from_data(TensorData::new(values, [indices.len(), classes]), device)
+    }
+
     /// The images at `indices` as a tensor of pixels scaled to [0, 1].
     ///
     /// # Shapes

@@ -8,7 +8,7 @@ use burn::tensor::{Distribution, activation::sigmoid};
 use crate::data::PIXELS;
 use crate::error::{AeResult, ensure};
 use crate::model::config::{Architecture, AutoencoderConfig, Likelihood};
-use crate::model::critic::Critic;
+use crate::model::critic::{Critic, CriticTerms};
 use crate::model::objective::{LossTerms, PenaltyInputs};
 use crate::nn::conv::{ConvDecoder, ConvEncoder};
 use crate::nn::loss::{bce_with_logits, per_sample_sum, squared_error};
@@ -87,15 +87,20 @@ impl Autoencoder {
         }
     }
 
-    /// The critic's loss on a batch of `input` images (see [`Critic::loss`]); `None` for a model
-    /// without a critic.
+    /// The critic's loss on a batch of `input` images with their one-hot `labels` (a labelled
+    /// prior needs them; see [`Critic::loss`]); `None` for a model without a critic.
     ///
     /// # Shapes
-    /// - input: `[batch, 784]`
-    /// - output: `[1]`
-    pub fn critic_loss(&self, input: Tensor<2>) -> Option<Tensor<1>> {
+    /// - input: `[batch, 784]`; labels: `[batch, 10]`
+    pub fn critic_loss(&self, input: Tensor<2>, labels: Option<Tensor<2>>) -> Option<CriticTerms> {
         let critic = self.critic.as_ref()?;
-        Some(critic.loss(self.encode(input).mean))
+        let prior = self.config.objective.prior()?;
+        Some(critic.loss(self.encode(input).mean, self.critic_labels(labels), prior))
+    }
+
+    /// The labels a critic sees beside the codes: those of a labelled prior, else none.
+    fn critic_labels(&self, labels: Option<Tensor<2>>) -> Option<Tensor<2>> {
+        labels.filter(|_| self.config.objective.needs_labels())
     }
 
     /// A dense autoencoder of `config` from trained encoder and decoder MLPs (greedy layer-wise
@@ -225,15 +230,17 @@ impl Autoencoder {
     /// # Shapes
     /// - input, clean: `[batch, 784]`
     pub fn loss(&self, input: Tensor<2>, clean: Tensor<2>) -> LossTerms {
-        self.loss_and_logits(input, clean).0
+        self.loss_and_logits(input, clean, None).0
     }
 
-    /// [`Autoencoder::loss`], with the decoder's logits (evaluation derives its figures from them).
+    /// [`Autoencoder::loss`], with the images' one-hot `labels` (which a labelled prior's critic
+    /// needs; without them its fooling term is left out), and the decoder's logits (evaluation
+    /// derives its figures from them).
     ///
     /// # Shapes
-    /// - input, clean: `[batch, 784]`
+    /// - input, clean: `[batch, 784]`; labels: `[batch, 10]`
     /// - output: the terms, and logits `[batch, 784]`
-    pub fn loss_and_logits(&self, input: Tensor<2>, clean: Tensor<2>) -> (LossTerms, Tensor<2>) {
+    pub fn loss_and_logits(&self, input: Tensor<2>, clean: Tensor<2>, labels: Option<Tensor<2>>) -> (LossTerms, Tensor<2>) {
         let objective = self.config.objective;
         let (encoding, jacobian_norm) = if objective.needs_jacobian() {
             let (encoding, norm) = self.encode_with_jacobian_norm(input).expect("validated: a dense, non-variational encoder");
@@ -243,7 +250,11 @@ impl Autoencoder {
         };
         let logits = self.decode(self.sample_code(&encoding));
         let reconstruction = self.reconstruction_loss(logits.clone(), clean);
-        let critic_logits = self.critic.as_ref().map(|critic| critic.forward(encoding.mean.clone()));
+        let critic_logits = match (&self.critic, self.config.objective.needs_labels(), labels) {
+            (Some(critic), false, _) => Some(critic.forward(encoding.mean.clone())),
+            (Some(critic), true, Some(labels)) => Some(critic.forward(Tensor::cat(vec![encoding.mean.clone(), labels], 1))),
+            _ => None,
+        };
         let inputs = PenaltyInputs { code: encoding.mean, jacobian_norm, critic_logits };
         (objective.terms(reconstruction, encoding.log_var, inputs), logits)
     }

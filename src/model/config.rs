@@ -98,7 +98,7 @@ impl AutoencoderConfig {
                 format!("convolution channels must be between 1 and 512, got {channels:?}")
             })?,
         }
-        self.objective.validate(self.code_activation, matches!(self.architecture, Architecture::Mlp { .. }))?;
+        self.objective.validate(self.code_size, self.code_activation, matches!(self.architecture, Architecture::Mlp { .. }))?;
         match (&self.critic, self.objective.needs_critic()) {
             (Some(critic), true) => critic.validate()?,
             (None, true) => return Err(AeError::InvalidConfig("an adversarial objective needs a critic network".into())),
@@ -171,7 +171,8 @@ impl AutoencoderConfig {
                 (Encoder::Conv(encoder), Decoder::Conv(decoder))
             }
         };
-        let critic = self.critic.as_ref().map(|critic| critic.init(self.code_size, device));
+        let label_width = self.objective.prior().map_or(0, |prior| prior.label_width());
+        let critic = self.critic.as_ref().map(|critic| critic.init(self.code_size + label_width, device));
         Ok(Autoencoder::from_parts(encoder, decoder, critic, self.clone()))
     }
 }

@@ -3,10 +3,10 @@
 //! the prior, while the encoder learns to fool it.
 
 use burn::prelude::*;
-use burn::tensor::Distribution;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{AeResult, ensure};
+use crate::model::prior::Prior;
 use crate::nn::loss::bce_with_logits;
 use crate::nn::mlp::{Activation, Mlp, MlpConfig};
 
@@ -40,9 +40,9 @@ impl CriticConfig {
         ensure((1..=16).contains(&self.steps), || format!("critic steps per autoencoder step must be 1 to 16, got {}", self.steps))
     }
 
-    /// A critic for codes of `code_size` values, on `device`.
-    pub fn init(&self, code_size: usize, device: &Device) -> Critic {
-        let mut widths = vec![code_size];
+    /// A critic of `inputs` values (a code, and a labelled prior's one-hot label), on `device`.
+    pub fn init(&self, inputs: usize, device: &Device) -> Critic {
+        let mut widths = vec![inputs];
         widths.extend(&self.hidden);
         widths.push(1);
         Critic { network: MlpConfig::new(widths).with_activation(Activation::LeakyRelu).init(device) }
@@ -67,16 +67,40 @@ impl Critic {
     }
 
     /// The critic's loss for a batch of `codes` (detached: this loss trains the critic alone)
-    /// against as many draws from the prior N(0, I): binary cross-entropy with prior samples
-    /// labelled 1 and codes 0, averaged over both halves.
+    /// against as many draws from `prior` (of the same components as `labels`, which both
+    /// halves see beside the code for a labelled prior): binary cross-entropy with prior samples
+    /// labelled 1 and codes 0, averaged over both halves; with the critic's accuracy and the
+    /// codes' spread, which tell a collapsing game.
     ///
     /// # Shapes
-    /// - codes: `[batch, code]`
-    /// - output: `[1]`
-    pub fn loss(&self, codes: Tensor<2>) -> Tensor<1> {
-        let prior = Tensor::random(codes.shape(), Distribution::Normal(0.0, 1.0), &codes.device());
-        critic_loss(self.forward(prior), self.forward(codes.detach()))
+    /// - codes: `[batch, code]`; labels: `[batch, 10]`
+    pub fn loss(&self, codes: Tensor<2>, labels: Option<Tensor<2>>, prior: Prior) -> CriticTerms {
+        let [batch, code_size] = codes.dims();
+        let codes = codes.detach();
+        let samples = prior.sample(batch, code_size, 1.0, labels.clone(), &codes.device());
+        let with_labels = |x: Tensor<2>| match &labels {
+            Some(labels) => Tensor::cat(vec![x, labels.clone()], 1),
+            None => x,
+        };
+        let (prior_logits, code_logits) = (self.forward(with_labels(samples)), self.forward(with_labels(codes.clone())));
+        let right = prior_logits.clone().greater_elem(0.0).float().sum() + code_logits.clone().lower_equal_elem(0.0).float().sum();
+        CriticTerms {
+            loss: critic_loss(prior_logits, code_logits),
+            accuracy: right.div_scalar(2.0 * batch as f64).detach(),
+            spread: codes.var(0).sqrt().mean().detach(),
+        }
     }
+}
+
+/// A critic update's loss, and what it says of the game.
+#[derive(Clone, Debug)]
+pub struct CriticTerms {
+    /// `[1]`: the critic's binary cross-entropy (see [`critic_loss`]).
+    pub loss: Tensor<1>,
+    /// `[1]`: the share of prior samples and codes the critic told apart (0.5: fooled; 1: never).
+    pub accuracy: Tensor<1>,
+    /// `[1]`: the codes' standard deviation over the batch, averaged over dimensions (0: collapsed).
+    pub spread: Tensor<1>,
 }
 
 /// The critic's binary cross-entropy, `-(ln D(prior) + ln(1 - D(code))) / 2` averaged over the

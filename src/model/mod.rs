@@ -8,10 +8,12 @@ pub mod cost;
 pub mod critic;
 pub mod objective;
 pub mod preset;
+pub mod prior;
 pub mod weights;
 
 pub use autoencoder::{Autoencoder, Decoder, Encoder, Encoding, Network};
 pub use config::{Architecture, AutoencoderConfig, Likelihood};
-pub use critic::{Critic, CriticConfig};
+pub use critic::{Critic, CriticConfig, CriticTerms};
 pub use objective::{LossTerms, Objective, ObjectiveChoice, PenaltyInputs, Scale};
 pub use preset::Preset;
+pub use prior::Prior;

@@ -13,7 +13,8 @@ use serde::{Deserialize, Serialize};
 use crate::data::PIXELS;
 use crate::error::{AeResult, ensure};
 use crate::model::critic::CriticConfig;
-use crate::nn::loss::{bce_with_logits, kl_sparsity, kl_to_standard_normal, l1_activity};
+use crate::model::prior::Prior;
+use crate::nn::loss::{bce_with_logits, kl_sparsity, kl_to_standard_normal, l1_activity, mmd_inverse_multiquadratic};
 use crate::nn::mlp::Activation;
 
 /// What a model minimizes besides (or with) its reconstruction error.
@@ -33,10 +34,15 @@ pub enum Objective {
     /// Variational autoencoder: the negative ELBO, reconstruction + `beta`·KL(q(z|x) ‖ N(0, I)),
     /// per sample (beta 1: the VAE; other values: the beta-VAE).
     Variational { beta: f64 },
-    /// Adversarial autoencoder (Makhzani et al. 2015), prior N(0, I): a critic network learns to
-    /// tell codes from prior samples, and the encoder is trained to fool it, with `weight` on the
-    /// fooling term `-ln D(h)` against the per-pixel reconstruction.
-    Adversarial { weight: f64 },
+    /// Adversarial autoencoder (Makhzani et al. 2015): a critic network learns to tell codes from
+    /// samples of `prior`, and the encoder is trained to fool it, with `weight` on the fooling term
+    /// `-ln D(h)` against the per-pixel reconstruction. With squared error and the normal prior it
+    /// is also WAE-GAN (Tolstikhin et al. 2018).
+    Adversarial { weight: f64, prior: Prior },
+    /// Wasserstein autoencoder, MMD form (Tolstikhin et al. 2018): per sample, the reconstruction
+    /// plus `lambda` times the maximum mean discrepancy between the batch's codes and as many
+    /// samples of N(0, I), with the inverse multiquadratic kernel at the paper's scales.
+    Mmd { lambda: f64 },
 }
 
 /// The unit an objective is counted in, which fixes how a per-sample sum becomes its value.
@@ -113,13 +119,14 @@ pub struct PenaltyInputs {
 impl Objective {
     /// Every kind with its default settings, in menu order: the page builds its form from this
     /// list (`Studio.objectives`), so an arm added here appears there with its settings.
-    pub const CHOICES: [Objective; 6] = [
+    pub const CHOICES: [Objective; 7] = [
         Objective::Reconstruction,
         Objective::Variational { beta: 1.0 },
         Objective::SparseL1 { lambda: 1e-3 },
         Objective::SparseKl { rho: 0.05, lambda: 0.1 },
         Objective::Contractive { lambda: 0.01 },
-        Objective::Adversarial { weight: 0.05 },
+        Objective::Adversarial { weight: 0.05, prior: Prior::Gaussian },
+        Objective::Mmd { lambda: 10.0 },
     ];
 
     /// [`Objective::CHOICES`] with their labels and default critics, for a menu.
@@ -139,6 +146,7 @@ impl Objective {
             Objective::SparseKl { .. } => "sparse, KL",
             Objective::Contractive { .. } => "contractive",
             Objective::Adversarial { .. } => "adversarial (AAE)",
+            Objective::Mmd { .. } => "Wasserstein, MMD (WAE)",
         }
     }
 
@@ -151,7 +159,8 @@ impl Objective {
             | Objective::SparseL1 { .. }
             | Objective::SparseKl { .. }
             | Objective::Contractive { .. }
-            | Objective::Adversarial { .. } => code_size,
+            | Objective::Adversarial { .. }
+            | Objective::Mmd { .. } => code_size,
         }
     }
 
@@ -160,19 +169,30 @@ impl Objective {
         matches!(self, Objective::Variational { .. })
     }
 
-    /// Whether codes drawn from `N(0, I)` decode to images: what sampling, the manifold and
-    /// prior-unit traversals need.
-    pub fn has_prior(&self) -> bool {
-        match self {
-            Objective::Variational { .. } | Objective::Adversarial { .. } => true,
-            Objective::Reconstruction | Objective::SparseL1 { .. } | Objective::SparseKl { .. } | Objective::Contractive { .. } => false,
+    /// The distribution the codes are pushed towards, whose samples then decode to images: what
+    /// sampling, the manifold and prior-unit traversals need.
+    pub fn prior(&self) -> Option<Prior> {
+        match *self {
+            Objective::Variational { .. } | Objective::Mmd { .. } => Some(Prior::Gaussian),
+            Objective::Adversarial { prior, .. } => Some(prior),
+            Objective::Reconstruction | Objective::SparseL1 { .. } | Objective::SparseKl { .. } | Objective::Contractive { .. } => None,
         }
+    }
+
+    /// Whether the model has a prior to sample from (see [`Objective::prior`]).
+    pub fn has_prior(&self) -> bool {
+        self.prior().is_some()
+    }
+
+    /// Whether a batch's loss needs the images' labels (a labelled prior).
+    pub fn needs_labels(&self) -> bool {
+        self.prior().is_some_and(|prior| prior.needs_labels())
     }
 
     /// The unit the objective is counted in.
     pub fn scale(&self) -> Scale {
         match self {
-            Objective::Variational { .. } => Scale::PerSample,
+            Objective::Variational { .. } | Objective::Mmd { .. } => Scale::PerSample,
             Objective::Reconstruction
             | Objective::SparseL1 { .. }
             | Objective::SparseKl { .. }
@@ -185,7 +205,8 @@ impl Objective {
     pub fn penalty_weight(&self) -> Option<f64> {
         match *self {
             Objective::SparseL1 { lambda } | Objective::SparseKl { lambda, .. } | Objective::Contractive { lambda } => Some(lambda),
-            Objective::Adversarial { weight } => Some(weight),
+            Objective::Adversarial { weight, .. } => Some(weight),
+            Objective::Mmd { lambda } => Some(lambda),
             Objective::Reconstruction | Objective::Variational { .. } => None,
         }
     }
@@ -211,13 +232,14 @@ impl Objective {
             | Objective::SparseL1 { .. }
             | Objective::SparseKl { .. }
             | Objective::Contractive { .. }
-            | Objective::Variational { .. } => false,
+            | Objective::Variational { .. }
+            | Objective::Mmd { .. } => false,
         }
     }
 
     /// Refuses weights that are negative or not finite and a target outside (0, 1), and the
     /// combinations with the rest of the configuration that cannot work.
-    pub fn validate(&self, code_activation: Option<Activation>, dense_encoder: bool) -> AeResult<()> {
+    pub fn validate(&self, code_size: usize, code_activation: Option<Activation>, dense_encoder: bool) -> AeResult<()> {
         if let Some(lambda) = self.penalty_weight() {
             ensure(lambda.is_finite() && lambda >= 0.0, || format!("the penalty weight lambda must be finite and >= 0, got {lambda}"))?;
         }
@@ -234,9 +256,11 @@ impl Objective {
                 ensure(beta.is_finite() && beta >= 0.0, || format!("beta must be a finite number >= 0, got {beta}"))?;
                 ensure(code_activation.is_none(), || "a VAE's code is a Gaussian's mean: it takes no code activation".into())
             }
-            Objective::Adversarial { .. } => {
-                ensure(code_activation.is_none(), || "an adversarial code is matched to N(0, I): it takes no code activation".into())
+            Objective::Adversarial { prior, .. } => {
+                prior.validate(code_size)?;
+                ensure(code_activation.is_none(), || "an adversarial code is matched to its prior: it takes no code activation".into())
             }
+            Objective::Mmd { .. } => ensure(code_activation.is_none(), || "a WAE's code is matched to N(0, I): it takes no code activation".into()),
         }
     }
 
@@ -248,7 +272,8 @@ impl Objective {
             (Objective::SparseL1 { lambda }, _) => format!("sparse AE (L1, lambda {lambda})"),
             (Objective::SparseKl { rho, lambda }, _) => format!("sparse AE (KL, rho {rho}, lambda {lambda})"),
             (Objective::Contractive { lambda }, _) => format!("contractive AE (lambda {lambda})"),
-            (Objective::Adversarial { weight }, _) => format!("adversarial AE (prior N(0, I), weight {weight})"),
+            (Objective::Adversarial { weight, prior }, _) => format!("adversarial AE (prior {}, weight {weight})", prior.describe()),
+            (Objective::Mmd { lambda }, _) => format!("WAE-MMD (lambda {lambda})"),
             (Objective::Reconstruction, None) => "autoencoder".to_string(),
             (Objective::Reconstruction, Some(noise)) => format!("denoising AE ({noise})"),
         }
@@ -269,6 +294,11 @@ impl Objective {
                 let targets = logits.ones_like();
                 bce_with_logits(logits, targets).mean()
             }),
+            Objective::Mmd { .. } => {
+                let [batch, code_size] = inputs.code.dims();
+                let prior = Prior::Gaussian.sample(batch, code_size, 1.0, None, &inputs.code.device());
+                Some(mmd_inverse_multiquadratic(inputs.code, prior, 1.0))
+            }
         }
     }
 

@@ -3,8 +3,10 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::AeResult;
-use crate::model::config::{Architecture, AutoencoderConfig};
+use crate::model::config::{Architecture, AutoencoderConfig, Likelihood};
+use crate::model::critic::CriticConfig;
 use crate::model::objective::Objective;
+use crate::model::prior::Prior;
 use crate::nn::mlp::Activation;
 use crate::nn::noise::Corruption;
 
@@ -28,12 +30,35 @@ pub enum Preset {
     SparseKl,
     /// Contractive autoencoder: one sigmoid layer 784-64, lambda 0.01.
     Cae,
+    /// Adversarial autoencoder, code 8 matched to N(0, I) by a critic.
+    Aae,
+    /// Adversarial autoencoder with a 2-D code matched to a ring of ten Gaussians.
+    AaeRing,
+    /// The same, each class matched to its own component (the critic sees the label).
+    AaeLabelled,
+    /// Wasserstein autoencoder, MMD penalty (lambda 10), code 8, squared error.
+    WaeMmd,
+    /// Wasserstein autoencoder, GAN penalty in the code space, code 8, squared error.
+    WaeGan,
 }
 
 impl Preset {
     /// Every preset, in the order menus list them.
-    pub const ALL: [Preset; 8] =
-        [Preset::Ae, Preset::Dae, Preset::Vae, Preset::BetaVae, Preset::ConvDae, Preset::SparseL1, Preset::SparseKl, Preset::Cae];
+    pub const ALL: [Preset; 13] = [
+        Preset::Ae,
+        Preset::Dae,
+        Preset::Vae,
+        Preset::BetaVae,
+        Preset::ConvDae,
+        Preset::SparseL1,
+        Preset::SparseKl,
+        Preset::Cae,
+        Preset::Aae,
+        Preset::AaeRing,
+        Preset::AaeLabelled,
+        Preset::WaeMmd,
+        Preset::WaeGan,
+    ];
 
     /// The name used on the command line and in the page.
     pub fn name(self) -> &'static str {
@@ -46,6 +71,11 @@ impl Preset {
             Preset::SparseL1 => "sparse-l1",
             Preset::SparseKl => "sparse-kl",
             Preset::Cae => "cae",
+            Preset::Aae => "aae",
+            Preset::AaeRing => "aae-ring",
+            Preset::AaeLabelled => "aae-labelled",
+            Preset::WaeMmd => "wae-mmd",
+            Preset::WaeGan => "wae-gan",
         }
     }
 
@@ -77,6 +107,21 @@ impl Preset {
                 .with_architecture(Architecture::Mlp { hidden: vec![] })
                 .with_code_activation(Some(Activation::Sigmoid))
                 .with_objective(Objective::Contractive { lambda: 0.01 }),
+            Preset::Aae => adversarial(8, Prior::Gaussian),
+            Preset::AaeRing => adversarial(2, RING),
+            Preset::AaeLabelled => adversarial(2, Prior::Ring { radius: 4.0, std: 0.5, labelled: true }),
+            Preset::WaeMmd => AutoencoderConfig::new(8).with_likelihood(Likelihood::Gaussian).with_objective(Objective::Mmd { lambda: 10.0 }),
+            Preset::WaeGan => adversarial(8, Prior::Gaussian).with_likelihood(Likelihood::Gaussian),
         }
     }
+}
+
+/// Makhzani et al.'s ring: ten components of std 0.5 on a circle of radius 4.
+const RING: Prior = Prior::Ring { radius: 4.0, std: 0.5, labelled: false };
+
+/// An adversarial autoencoder 784-400-`code`, its critic 256-256 at a learning rate of 2e-4.
+fn adversarial(code: usize, prior: Prior) -> AutoencoderConfig {
+    AutoencoderConfig::new(code)
+        .with_objective(Objective::Adversarial { weight: 0.05, prior })
+        .with_critic(Some(CriticConfig { hidden: vec![256, 256], learning_rate: 2e-4, steps: 1 }))
 }

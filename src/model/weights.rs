@@ -41,8 +41,15 @@ pub struct LoadedModel {
 
 /// Serializes `model`: its configuration, `provenance` (free text) and every parameter.
 pub async fn save(model: &Autoencoder, provenance: &str) -> AeResult<Vec<u8>> {
+    let config = serde_json::to_string(model.config()).map_err(|err| AeError::Weights(err.to_string()))?;
+    save_module(model, FORMAT, FORMAT_VERSION, config, provenance).await
+}
+
+/// Serializes any module with the metadata of this format: `format`, `format_version`, the
+/// configuration as JSON, `provenance` and the producer.
+pub(crate) async fn save_module<M: Module>(module: &M, format: &str, version: u32, config: String, provenance: &str) -> AeResult<Vec<u8>> {
     let mut collector = ParameterCollector { with_values: true, ..Default::default() };
-    model.visit(&mut collector);
+    module.visit(&mut collector);
     let mut tensors = Vec::with_capacity(collector.values.len());
     for ((name, shape), tensor) in collector.parameters.into_iter().zip(collector.values) {
         let data = tensor.into_data_async().await.map_err(|err| AeError::Backend(format!("{err:?}")))?;
@@ -54,10 +61,9 @@ pub async fn save(model: &Autoencoder, provenance: &str) -> AeResult<Vec<u8>> {
         .map(|(name, shape, bytes)| TensorView::new(Dtype::F32, shape.clone(), bytes).map(|view| (name.clone(), view)))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|err| AeError::Weights(err.to_string()))?;
-    let config = serde_json::to_string(model.config()).map_err(|err| AeError::Weights(err.to_string()))?;
     let metadata = [
-        ("format".to_string(), FORMAT.to_string()),
-        ("format_version".to_string(), FORMAT_VERSION.to_string()),
+        ("format".to_string(), format.to_string()),
+        ("format_version".to_string(), version.to_string()),
         ("config".to_string(), config),
         ("provenance".to_string(), provenance.to_string()),
         ("producer".to_string(), format!("aestudio {}", env!("CARGO_PKG_VERSION"))),
@@ -68,6 +74,14 @@ pub async fn save(model: &Autoencoder, provenance: &str) -> AeResult<Vec<u8>> {
 
 /// Reads the configuration and provenance of a weight file without building the model.
 pub fn read_header(bytes: &[u8]) -> AeResult<(AutoencoderConfig, String)> {
+    let (config, provenance) = read_metadata(bytes, FORMAT, &READABLE_VERSIONS)?;
+    let config = AutoencoderConfig::from_json(&config).map_err(|err| AeError::Weights(format!("the stored configuration is not valid: {err}")))?;
+    config.validate().map_err(|err| AeError::Weights(format!("the stored configuration is refused: {err}")))?;
+    Ok((config, provenance))
+}
+
+/// The configuration (JSON) and provenance of a file of `format`, in one of `versions`.
+pub(crate) fn read_metadata(bytes: &[u8], format: &str, versions: &[&str]) -> AeResult<(String, String)> {
     let bad = |why: String| AeError::Weights(why);
     if bytes.len() > MAX_FILE_BYTES {
         return Err(bad(format!("the file is {} bytes, more than the {MAX_FILE_BYTES} accepted", bytes.len())));
@@ -75,50 +89,53 @@ pub fn read_header(bytes: &[u8]) -> AeResult<(AutoencoderConfig, String)> {
     let (_, header) = SafeTensors::read_metadata(bytes)
         .map_err(|err| bad(format!("not a safetensors file, or a truncated or corrupted one ({err})")))?;
     let metadata = header.metadata().clone().unwrap_or_default();
-    if metadata.get("format").map(String::as_str) != Some(FORMAT) {
-        return Err(bad("a safetensors file, but not an aestudio model (no format = \"aestudio\" in its metadata)".into()));
+    if metadata.get("format").map(String::as_str) != Some(format) {
+        return Err(bad(format!("a safetensors file, but not an {format} model (no format = \"{format}\" in its metadata)")));
     }
     let version = metadata.get("format_version").map(String::as_str).unwrap_or("none");
-    if !READABLE_VERSIONS.contains(&version) {
-        return Err(bad(format!("format version {version} is not supported (this build reads versions 1 and {FORMAT_VERSION})")));
+    if !versions.contains(&version) {
+        return Err(bad(format!("format version {version} is not supported (this build reads versions {})", versions.join(" and "))));
     }
     let config = metadata.get("config").ok_or_else(|| bad("the metadata has no model configuration".into()))?;
-    let config = AutoencoderConfig::from_json(config).map_err(|err| bad(format!("the stored configuration is not valid: {err}")))?;
-    config.validate().map_err(|err| bad(format!("the stored configuration is refused: {err}")))?;
-    Ok((config, metadata.get("provenance").cloned().unwrap_or_default()))
+    Ok((config.clone(), metadata.get("provenance").cloned().unwrap_or_default()))
 }
 
 /// Rebuilds the model stored in `bytes` on `device`, or says why the file is refused.
 pub fn load(bytes: &[u8], device: &Device) -> AeResult<LoadedModel> {
-    let bad = |why: String| AeError::Weights(why);
     let (config, provenance) = read_header(bytes)?;
-    let file = SafeTensors::deserialize(bytes).map_err(|err| bad(format!("the tensors are unreadable ({err})")))?;
     // Parameters are lazy: this allocates nothing until a value is read or replaced.
-    let model = config.init(device)?;
-    let mut collector = ParameterCollector::default();
-    model.visit(&mut collector);
-    let expected: BTreeMap<String, Vec<usize>> = collector.parameters.into_iter().collect();
+    let model = load_module(bytes, config.init(device)?, &config.describe(), device)?;
+    Ok(LoadedModel { model, provenance })
+}
 
+/// Fills `template`'s parameters (lazy, freshly initialized) from `bytes`, after checking that
+/// every tensor's name, dtype and shape is the one a `described` model has, and that every value
+/// is finite (a NaN would make a model that outputs NaN everywhere).
+pub(crate) fn load_module<M: Module>(bytes: &[u8], template: M, described: &str, device: &Device) -> AeResult<M> {
+    let bad = |why: String| AeError::Weights(why);
+    let file = SafeTensors::deserialize(bytes).map_err(|err| bad(format!("the tensors are unreadable ({err})")))?;
+    let mut collector = ParameterCollector::default();
+    template.visit(&mut collector);
+    let expected: BTreeMap<String, Vec<usize>> = collector.parameters.into_iter().collect();
     let mut stored: Vec<&str> = file.names();
     stored.sort_unstable();
     if let Some(extra) = stored.iter().find(|name| !expected.contains_key(**name)) {
-        return Err(bad(format!("tensor '{extra}' does not belong to a {}", config.describe())));
+        return Err(bad(format!("tensor '{extra}' does not belong to a {described}")));
     }
     for (name, shape) in &expected {
-        let tensor = file.tensor(name).map_err(|_| bad(format!("tensor '{name}' is missing for a {}", config.describe())))?;
+        let tensor = file.tensor(name).map_err(|_| bad(format!("tensor '{name}' is missing for a {described}")))?;
         if tensor.dtype() != Dtype::F32 {
             return Err(bad(format!("tensor '{name}' is {:?}; only F32 is read", tensor.dtype())));
         }
         if tensor.shape() != shape.as_slice() {
-            return Err(bad(format!(
-                "tensor '{name}' has shape {:?}, but a {} needs {shape:?}",
-                tensor.shape(),
-                config.describe()
-            )));
+            return Err(bad(format!("tensor '{name}' has shape {:?}, but a {described} needs {shape:?}", tensor.shape())));
+        }
+        if let Some(value) = tensor.data().chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).find(|v| !v.is_finite()) {
+            return Err(bad(format!("tensor '{name}' holds {value}: every weight must be a finite number")));
         }
     }
     let mut loader = ParameterLoader { file: &file, device: device.clone(), path: Vec::new() };
-    Ok(LoadedModel { model: model.map(&mut loader), provenance })
+    Ok(template.map(&mut loader))
 }
 
 /// Lists every float parameter's module path (`encoder.Mlp.layers.0.weight`) and shape, and with

@@ -6,6 +6,7 @@ use burn::tensor::activation::sigmoid;
 
 use crate::data::{Dataset, PIXELS};
 use crate::error::{AeError, AeResult, ensure};
+use crate::model::prior::CLASSES;
 use crate::model::{Autoencoder, Likelihood, Scale};
 use crate::nn::loss::{bce_with_logits, squared_error};
 
@@ -46,7 +47,8 @@ pub async fn evaluate(model: &Autoencoder, data: &Dataset, batch_size: usize) ->
     for chunk in indices.chunks(batch_size) {
         let clean = data.batch(chunk, &device);
         let input = config.corruption.apply(clean.clone());
-        let (terms, logits) = model.loss_and_logits(input, clean.clone());
+        let labels = config.objective.needs_labels().then(|| data.one_hot(chunk, CLASSES, &device));
+        let (terms, logits) = model.loss_and_logits(input, clean.clone(), labels);
         let reconstruction = terms.reconstruction.sum();
         // The likelihood's loss is the reconstruction already summed (computing it again cost a
         // third of the evaluation: BCE is an exp and a log1p per pixel).

@@ -5,10 +5,12 @@
 pub mod evaluate;
 pub mod gradients;
 pub mod layerwise;
+pub mod readback;
 pub mod replicas;
 pub mod semisupervised;
 pub mod trainer;
 
 pub use evaluate::{Evaluation, evaluate};
+pub use readback::CriticReport;
 pub use replicas::{NoReplicas, Replicas};
 pub use trainer::{Progress, Trainer, TrainingConfig, train_model};

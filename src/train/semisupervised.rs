@@ -75,16 +75,6 @@ impl JointClassifier {
     }
 }
 
-/// One-hot rows of `labels`.
-fn one_hot(labels: impl Iterator<Item = u8>, classes: usize, device: &Device) -> Tensor<2> {
-    let mut values = Vec::new();
-    for label in labels {
-        values.extend((0..classes).map(|c| if c == label as usize { 1.0f32 } else { 0.0 }));
-    }
-    let rows = values.len() / classes;
-    Tensor::from_data(TensorData::new(values, [rows, classes]), device)
-}
-
 /// Trains the joint model: each step takes the next batch of all of `unlabelled` for the
 /// reconstruction and a batch of `labelled` (cycled, as there are few) for the cross-entropy.
 /// Returns the model without autodiff.
@@ -122,7 +112,7 @@ pub async fn train_joint(config: &JointConfig, labelled: &Dataset, unlabelled: &
             }
             let picked = &labelled_order[labelled_position..labelled_position + labelled_batch];
             labelled_position += labelled_batch;
-            let targets = one_hot(picked.iter().map(|&i| labelled.label(i)), config.classes, &device);
+            let targets = labelled.one_hot(picked, config.classes, &device);
             let mut loss = softmax_cross_entropy(model.forward(labelled.batch(picked, &device)), targets).mean();
             if config.alpha > 0.0 {
                 let start = step * config.batch_size;

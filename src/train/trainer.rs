@@ -16,8 +16,10 @@ use rand::seq::SliceRandom;
 
 use crate::data::Dataset;
 use crate::error::{AeError, AeResult, ensure};
+use crate::model::prior::CLASSES;
 use crate::model::{Autoencoder, AutoencoderConfig, Network};
 use crate::train::gradients;
+use crate::train::readback::{CollapseWatch, CriticReport, Pending, Readback};
 use crate::train::replicas::{NoReplicas, Replicas, share_of};
 
 /// Settings of a training run.
@@ -66,8 +68,9 @@ pub struct Progress {
     pub train_loss: Option<f32>,
     /// Mean training objective over the current epoch so far (the finished one, at its end).
     pub epoch_loss: Option<f32>,
-    /// Mean critic loss over the critic updates since the previous report (adversarial models).
-    pub critic_loss: Option<f32>,
+    /// The critic's mean loss and accuracy and the codes' spread since the previous report
+    /// (adversarial models).
+    pub critic: Option<CriticReport>,
     /// The call ended an epoch (evaluate now, if you wish).
     pub epoch_finished: bool,
     /// The run has done all its epochs.
@@ -86,34 +89,15 @@ struct NetworkOptimizer {
     learning_rate: f64,
 }
 
-/// Losses summed on the device since the last readback, one sum per network.
-#[derive(Default)]
-struct PendingLosses {
-    objective: Option<Tensor<1>>,
-    objective_steps: usize,
-    critic: Option<Tensor<1>>,
-    critic_updates: usize,
-}
-
-impl PendingLosses {
-    fn add(&mut self, network: Network, loss: Tensor<1>) {
-        let (sum, count) = match network {
-            Network::Autoencoder => (&mut self.objective, &mut self.objective_steps),
-            Network::Critic => (&mut self.critic, &mut self.critic_updates),
-        };
-        *sum = Some(match sum.take() {
-            Some(total) => total + loss,
-            None => loss,
-        });
-        *count += 1;
-    }
-}
-
 /// Owns a model being trained, an optimizer per network, the shuffling, and the last weights
 /// known good.
 pub struct Trainer {
     model: Autoencoder,
+    /// The weights at the last finite readback, and at the last one before an adversarial
+    /// game showed a symptom of collapse (what a collapse restores).
     last_good: Autoencoder,
+    before_symptoms: Autoencoder,
+    collapse: CollapseWatch,
     optimizers: Vec<NetworkOptimizer>,
     config: TrainingConfig,
     device: Device,
@@ -127,7 +111,7 @@ pub struct Trainer {
     /// A follower's place in the schedule of the current step, and that step's batch.
     phase: usize,
     current_batch: Range<usize>,
-    pending: PendingLosses,
+    pending: Pending,
     /// Host-side sum and count of the objectives read back this epoch.
     epoch_loss: (f64, usize),
 }
@@ -184,6 +168,8 @@ impl Trainer {
             .collect();
         Trainer {
             last_good: model.clone(),
+            before_symptoms: model.clone(),
+            collapse: CollapseWatch::default(),
             model,
             optimizers,
             config,
@@ -196,7 +182,7 @@ impl Trainer {
             schedule,
             phase: 0,
             current_batch: 0..0,
-            pending: PendingLosses::default(),
+            pending: Pending::default(),
             epoch_loss: (0.0, 0),
         }
     }
@@ -264,9 +250,10 @@ impl Trainer {
             self.step_with(data, replicas).await?;
             epoch_finished = self.wrap_epoch();
             if epoch_finished || self.pending.objective_steps >= self.config.readback_every {
-                let (objective, critic) = self.read_back_losses().await?;
-                report = objective.or(report);
-                critic_report = critic.or(critic_report);
+                if let Some(readback) = self.read_back().await? {
+                    report = Some(readback.objective);
+                    critic_report = readback.critic.or(critic_report);
+                }
             }
             if epoch_finished {
                 break;
@@ -278,7 +265,7 @@ impl Trainer {
             steps_per_epoch: self.steps_per_epoch(),
             train_loss: report,
             epoch_loss: (self.epoch_loss.1 > 0).then(|| (self.epoch_loss.0 / self.epoch_loss.1 as f64) as f32),
-            critic_loss: critic_report,
+            critic: critic_report,
             epoch_finished,
             finished: self.is_finished(),
         })
@@ -328,16 +315,24 @@ impl Trainer {
             return GradientsParams::new();
         }
         let share = range.len() as f64 / batch_len as f64;
-        let clean = data.batch(&self.order[range], &self.device);
+        let indices = &self.order[range];
+        let clean = data.batch(indices, &self.device);
         let input = self.model.config().corruption.apply(clean.clone());
-        let loss = match network {
-            Network::Autoencoder => self.model.loss(input, clean).objective,
-            Network::Critic => self.model.critic_loss(input).expect("the schedule has critic updates only for a model with a critic"),
+        let labels = self.model.config().objective.needs_labels().then(|| data.one_hot(indices, CLASSES, &self.device));
+        let (loss, critic) = match network {
+            Network::Autoencoder => (self.model.loss_and_logits(input, clean, labels).0.objective, None),
+            Network::Critic => {
+                let terms = self.model.critic_loss(input, labels).expect("the schedule has critic updates only for a model with a critic");
+                (terms.loss.clone(), Some(terms))
+            }
         };
         let scaled = if share < 1.0 { loss.clone() * share } else { loss.clone() };
         let gradients = gradients::of_network(&self.model, network, scaled.backward());
         if record {
-            self.pending.add(network, loss.detach());
+            match critic {
+                Some(terms) => self.pending.add_critic(terms),
+                None => self.pending.add_objective(loss.detach()),
+            }
         }
         gradients
     }
@@ -414,27 +409,35 @@ impl Trainer {
         self.device.seed(self.config.seed.wrapping_add((part as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)).wrapping_add(self.step as u64));
     }
 
-    /// Reads the pending sums back in one readback: the mean objective and the mean critic loss
-    /// since the last one. A non-finite value restores the last good weights and fails.
-    async fn read_back_losses(&mut self) -> AeResult<(Option<f32>, Option<f32>)> {
-        let pending = std::mem::take(&mut self.pending);
-        let Some(objective) = pending.objective else { return Ok((None, None)) };
-        let sums = match pending.critic {
-            Some(critic) => Tensor::cat(vec![objective, critic], 0),
-            None => objective,
-        };
-        let sums: Vec<f32> = crate::uses::explore::read_floats(sums).await?;
-        let mean = sums[0] / pending.objective_steps as f32;
-        let critic = (sums.len() > 1).then(|| sums[1] / pending.critic_updates as f32);
-        if let Some(loss) = [Some(mean), critic].into_iter().flatten().find(|loss| !loss.is_finite()) {
-            self.model = self.last_good.clone();
-            self.optimizers.iter_mut().for_each(|slot| slot.optimizer = adam());
+    /// Reads the pending sums back in one readback. A value that is not finite restores the last
+    /// good weights and fails; a collapsed adversarial game restores the weights from before its
+    /// symptoms began and fails.
+    async fn read_back(&mut self) -> AeResult<Option<Readback>> {
+        let Some(readback) = std::mem::take(&mut self.pending).read().await? else { return Ok(None) };
+        if let Some(loss) = readback.non_finite() {
+            self.restore(self.last_good.clone());
             return Err(AeError::Diverged { epoch: self.epoch, step: self.step, loss });
         }
+        if let Some(reason) = self.collapse.observe(&readback) {
+            self.restore(self.before_symptoms.clone());
+            self.collapse = CollapseWatch::default();
+            return Err(AeError::Collapsed { step: self.step, reason });
+        }
         self.last_good = self.model.clone();
-        self.epoch_loss.0 += sums[0] as f64;
-        self.epoch_loss.1 += pending.objective_steps;
-        Ok((Some(mean), critic))
+        if !self.collapse.symptomatic() {
+            self.before_symptoms = self.model.clone();
+        }
+        self.epoch_loss.0 += readback.objective_sum as f64;
+        self.epoch_loss.1 += readback.steps;
+        Ok(Some(readback))
+    }
+
+    /// Puts `weights` back, with fresh optimizers (their moments led where the run went wrong).
+    fn restore(&mut self, weights: Autoencoder) {
+        self.model = weights.clone();
+        self.last_good = weights.clone();
+        self.before_symptoms = weights;
+        self.optimizers.iter_mut().for_each(|slot| slot.optimizer = adam());
     }
 }
 

@@ -6,19 +6,20 @@
 //! per image; readbacks are async so the same code serves WebGPU.
 
 use burn::prelude::*;
-use burn::tensor::{Distribution, activation::sigmoid};
+use burn::tensor::activation::sigmoid;
 use nalgebra::{DMatrix, SymmetricEigen};
 
 use crate::error::{AeError, AeResult, ensure};
 use crate::data::Dataset;
 use crate::data::PIXELS;
-use crate::model::Autoencoder;
+use crate::model::{Autoencoder, Prior};
 use crate::nn::noise::Corruption;
 
 /// Images per forward pass when encoding a data set.
 const BATCH: usize = 500;
 
-pub(crate) async fn read_floats<const D: usize>(tensor: Tensor<D>) -> AeResult<Vec<f32>> {
+/// Every value of `tensor`, read back asynchronously (the only readback WebGPU allows), as f32.
+pub async fn read_floats<const D: usize>(tensor: Tensor<D>) -> AeResult<Vec<f32>> {
     let data = tensor.into_data_async().await.map_err(|err| AeError::Backend(format!("{err:?}")))?;
     data.convert::<f32>().try_to_vec().map_err(|err| AeError::Backend(format!("{err:?}")))
 }
@@ -90,17 +91,21 @@ pub async fn denoise(model: &Autoencoder, clean: &[f32], corruption: &Corruption
     })
 }
 
-/// `count` images decoded from codes drawn from the prior `N(0, temperature²·I)` of a VAE.
+/// `count` images decoded from codes drawn from the model's prior (`N(0, temperature²·I)` for a
+/// VAE, WAE or AAE with the normal prior; for the ring, each component's spread times
+/// `temperature`).
 ///
 /// # Shapes
 /// - output: `[count, 784]`
 pub fn sample_prior(model: &Autoencoder, count: usize, temperature: f64, device: &Device) -> AeResult<Tensor<2>> {
-    ensure(model.config().objective.has_prior(), || "sampling needs a model with a prior (a VAE, beta-VAE or adversarial AE): this one has none".into())?;
+    let prior = model.config().objective.prior().ok_or_else(|| {
+        AeError::InvalidConfig("sampling needs a model with a prior (a VAE, beta-VAE, WAE or adversarial AE): this one has none".into())
+    })?;
     ensure((1..=1024).contains(&count), || format!("sample 1 to 1024 images, not {count}"))?;
     ensure(temperature.is_finite() && temperature > 0.0 && temperature <= 10.0, || {
         format!("temperature must be in (0, 10], got {temperature}")
     })?;
-    let code = Tensor::random([count, model.config().code_size], Distribution::Normal(0.0, temperature), device);
+    let code = prior.sample(count, model.config().code_size, temperature, None, device);
     Ok(sigmoid(model.decode(code)))
 }
 
@@ -268,8 +273,9 @@ impl LatentMap {
 }
 
 /// The decoded manifold of a 2-D code: `side × side` images, row by row from the top (second
-/// code dimension high) to the bottom. A VAE's grid sits on the prior's quantiles 5%..95%, as in
-/// Kingma and Welling's Fig. 4; another model's on the 5th..95th percentiles of `map`.
+/// code dimension high) to the bottom. Under the normal prior the grid sits on its quantiles
+/// 5%..95%, as in Kingma and Welling's Fig. 4; under the ring it spans the ring; a model without a
+/// prior's spans the 5th..95th percentiles of `map`.
 ///
 /// # Shapes
 /// - output: `[side * side, 784]`
@@ -280,11 +286,13 @@ pub fn manifold(model: &Autoencoder, map: &LatentMap, side: usize, device: &Devi
     ensure((2..=40).contains(&side), || format!("the grid side must be 2 to 40, not {side}"))?;
     let position = |axis: usize, k: usize| {
         let t = k as f64 / (side - 1) as f64;
-        if model.config().objective.has_prior() {
-            normal_quantile(0.05 + 0.9 * t)
-        } else {
-            let (low, high) = map.extent[axis];
-            low + (high - low) * t
+        match model.config().objective.prior() {
+            Some(Prior::Gaussian) => normal_quantile(0.05 + 0.9 * t),
+            Some(Prior::Ring { radius, std, .. }) => (radius + 2.0 * std) * (2.0 * t - 1.0),
+            None => {
+                let (low, high) = map.extent[axis];
+                low + (high - low) * t
+            }
         }
     };
     let codes: Vec<f32> = (0..side)
@@ -311,7 +319,7 @@ pub async fn traverse(model: &Autoencoder, map: &LatentMap, image: &[f32], dimen
     for d in 0..dimensions {
         for &value in values {
             let mut varied = code.clone();
-            varied[d] = if model.config().objective.has_prior() { value } else { code[d] + value * map.code_std[d] as f32 };
+            varied[d] = if let Some(prior) = model.config().objective.prior() { value * prior.scale() as f32 } else { code[d] + value * map.code_std[d] as f32 };
             codes.extend(varied);
         }
     }

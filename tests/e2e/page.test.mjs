@@ -449,3 +449,32 @@ test('a classifier on the code, alone and trained with the decoder, on 100 label
   assert.ok(!(await page.locator('#train').isDisabled()), 'the trainer is free again');
   assert.deepEqual(problems, [], 'no console errors');
 });
+
+test('the adversarial and Wasserstein autoencoders train in the page and generate', async () => {
+  for (const preset of ['aae', 'aae-ring', 'aae-labelled', 'wae-mmd', 'wae-gan']) {
+    await page.selectOption('#preset', preset);
+    await page.fill('input[name=epochs]', '1');
+    await page.selectOption('#workers', '2');
+    await page.waitForFunction(() => !document.getElementById('train').disabled, null, { timeout: 30_000 });
+    await page.click('#train');
+    // The form is 'running' from the click to the run's end (the status line still ends with the
+    // last run's "finished" until the first progress).
+    await page.waitForFunction(() => document.getElementById('train-form').dataset.state === 'idle'
+      && / finished$/.test(document.getElementById('status').textContent), null, { timeout: 180_000 });
+    assert.equal(await page.isHidden('#error'), true, `${preset}: no error (${await page.textContent('#error')})`);
+    await page.waitForFunction(() => /trained in this tab/.test(document.getElementById('model-info').textContent) && window.aestudio.model?.hasPrior && !window.aestudio.busy, null, { timeout: 60_000 });
+    const adversarial = preset !== 'wae-mmd';
+    assert.equal(await page.isVisible('#critic-box'), adversarial, `${preset}: the adversarial game's chart shows for a model with a critic`);
+    if (adversarial) {
+      const accuracy = await page.evaluate(() => window.aestudio.criticSeries.accuracy);
+      assert.ok(accuracy.length > 0 && accuracy.every((a) => a >= 0 && a <= 1), `${preset}: critic accuracies ${accuracy}`);
+    }
+    const samples = await readGrid('samples', 8);
+    for (const [i, sample] of samples.entries()) assert.ok(sum(sample) > 15, `${preset}: sample ${i} is not blank (ink ${sum(sample).toFixed(1)})`);
+    // Not collapsed: most samples differ from every sample before them (two draws near one ring
+    // component may decode alike, a collapsed generator repeats nearly all).
+    const distinct = samples.filter((sample, i) => samples.slice(0, i).every((earlier) => mse(sample, earlier) >= 1e-3)).length;
+    assert.ok(distinct >= 48, `${preset}: ${distinct} of 64 samples are distinct`);
+  }
+  assert.deepEqual(problems, [], 'no console errors');
+});

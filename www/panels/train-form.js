@@ -8,8 +8,10 @@ const form = () => $('train-form');
 let presets = {};
 /** Rust's list of objectives, by kind: `{label, objective (its defaults), critic}`. */
 let objectiveChoices = {};
-/** The critic of the preset in the form (an adversarial objective trains one). */
+/** The critic and the objective of the preset in the form (an adversarial objective trains a
+ * critic and has a prior, which the form has no fields for). */
 let critic = null;
+let presetObjective = null;
 let formValid = false;
 let onChecked = () => {};
 
@@ -49,8 +51,10 @@ export function fillForm(config) {
   fields.likelihood.value = config.likelihood;
   fields.objective.value = config.objective.kind;
   for (const [setting, value] of Object.entries(config.objective)) {
-    if (setting !== 'kind') fields[setting].value = value;
+    if (typeof value === 'number') fields[setting].value = value;
   }
+  // What the form has no field for (a prior, a critic) comes from the preset.
+  presetObjective = config.objective;
   critic = config.critic;
   fields.code_activation.value = config.code_activation ?? 'none';
   fields.noise.value = config.corruption.kind;
@@ -97,9 +101,14 @@ export function formConfig() {
   const choice = objectiveChoices[fields.objective.value];
   if (!choice) throw new Error('pick an objective');
   const objective = { kind: choice.objective.kind };
-  for (const setting of Object.keys(choice.objective)) {
+  const fromPreset = presetObjective?.kind === objective.kind ? presetObjective : choice.objective;
+  for (const [setting, fallback] of Object.entries(choice.objective)) {
     if (setting === 'kind') continue;
-    // A setting without a field is refused, never trained without.
+    if (typeof fallback !== 'number') {
+      objective[setting] = fromPreset[setting]; // a prior: the preset's, or the default
+      continue;
+    }
+    // A numeric setting without a field is refused, never trained without.
     if (!fields[setting]) throw new Error(`the form has no field for the objective's ${setting}`);
     objective[setting] = number(setting);
   }

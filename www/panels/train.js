@@ -22,6 +22,8 @@ let semiRunning = false; // the trainer is busy comparing classifiers (see the u
 let lastHeard = 0;
 let chart = null;
 const series = { step: [], train: [], test: [] };
+let criticChart = null; // drawn once a run has a critic
+const criticSeries = { step: [], loss: [], accuracy: [] };
 // What the panel does with a snapshot of the weights (set by `initTraining`).
 let useSnapshot = () => {};
 
@@ -96,7 +98,7 @@ async function begin(command, args) {
 function trainerFailed(fullMessage) {
   // Backend errors come with nested causes and an empty backtrace: one line is enough here.
   const message = fullMessage.replace(/\s*Backtrace:[\s\S]*/, '').replace(/\s+/g, ' ').trim();
-  if (run?.backend === 'gpu' && !/diverged|invalid configuration/.test(message)) {
+  if (run?.backend === 'gpu' && !/diverged|collapsed|invalid configuration/.test(message)) {
     const snapshot = run.lastSnapshot;
     show('notice', `WebGPU failed during training (${message}). The run continues on the CPU backend from `
       + (snapshot ? `the weights of step ${snapshot.step}.` : 'the start (no weights had been saved yet).'));
@@ -118,7 +120,7 @@ const events = {
   loading: ({ message }) => { $('status').textContent = message; },
   progress({ progress, trainingMs, wasmBytes }) {
     run.heardProgress = true;
-    const { epoch, step, stepsPerEpoch, trainLoss } = progress;
+    const { epoch, step, stepsPerEpoch, trainLoss, critic } = progress;
     const { epochs, batch_size: batchSize } = run.training;
     const total = stepsPerEpoch * epochs;
     $('progress').max = total;
@@ -130,7 +132,9 @@ const events = {
     debug.memory.push({ step, wasmBytes, time: performance.now() });
     $('status').textContent = `epoch ${Math.min(epoch + 1, epochs)} of ${epochs} · step ${step}/${total} · `
       + `${Math.round(samplesPerSecond).toLocaleString('en')} samples/s · ${formatDuration(secondsLeft)} left`
-      + (trainLoss != null ? ` · train loss ${trainLoss.toFixed(4)}` : '');
+      + (trainLoss != null ? ` · train loss ${trainLoss.toFixed(4)}` : '')
+      + (critic ? ` · critic loss ${critic.loss.toFixed(3)}, accuracy ${(100 * critic.accuracy).toFixed(0)}%` : '');
+    if (critic) addCriticPoint(step, critic);
   },
   evaluation({ epoch, evaluation }) {
     addPoint(series.step.at(-1) ?? 0, null, evaluation.loss);
@@ -188,8 +192,30 @@ function makeChart() {
   }, [[], [], []], $('chart'));
 }
 
+/** A point of the adversarial game: the critic's loss and accuracy at `step`. */
+function addCriticPoint(step, { loss, accuracy }) {
+  $('critic-box').hidden = false;
+  criticChart ??= new uPlot({
+    width: Math.max(300, $('critic-chart').clientWidth), height: 160,
+    scales: { x: { time: false }, accuracy: { range: [0, 1] } },
+    axes: [{ label: 'step' }, { label: 'critic loss', size: 60 }, { label: 'accuracy', scale: 'accuracy', side: 1, size: 50 }],
+    series: [
+      { label: 'step' },
+      { label: 'critic loss', stroke: '#7048e8', width: 2 },
+      { label: 'accuracy', stroke: '#2b8a3e', width: 2, scale: 'accuracy' },
+    ],
+  }, [[], [], []], $('critic-chart'));
+  criticSeries.step.push(step);
+  criticSeries.loss.push(loss);
+  criticSeries.accuracy.push(accuracy);
+  criticChart.setData([criticSeries.step, criticSeries.loss, criticSeries.accuracy]);
+}
+
 function resetChart() {
   for (const key of Object.keys(series)) series[key] = [];
+  for (const key of Object.keys(criticSeries)) criticSeries[key] = [];
+  criticChart?.setData([[], [], []]);
+  $('critic-box').hidden = true;
   chart.setData([[], [], []]);
   $('test-loss').textContent = 'Test loss appears after each epoch.';
 }
@@ -232,6 +258,7 @@ function submit(event) {
 export function initTraining(snapshot) {
   useSnapshot = snapshot;
   debug.series = series;
+  debug.criticSeries = criticSeries;
   const cores = navigator.hardwareConcurrency || 1;
   for (let n = 1; n <= Math.min(4, cores); n++) $('workers').add(new Option(String(n), String(n), false, n === Math.min(2, cores)));
   if (testHooks) debug.loseDevice = () => trainer.call('loseDevice');

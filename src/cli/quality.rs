@@ -1,0 +1,160 @@
+//! `classifier` and `quality`: the yardstick of generated samples. A classifier trained here (no
+//! pretrained network can be downloaded) gives the features of a Fréchet distance between a
+//! model's samples and the test set, and says which classes the samples show.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use burn::prelude::*;
+use clap::Args;
+
+use aestudio::AeError;
+use aestudio::data::{Dataset, Splits};
+use aestudio::model::{Autoencoder, Preset};
+use aestudio::train::{TrainingConfig, evaluate, train_model};
+use aestudio::uses::classifier::{self, ClassifierConfig};
+use aestudio::uses::explore;
+use aestudio::uses::quality::{ClassCoverage, FeatureStatistics, class_coverage, frechet_distance};
+
+use super::args::DataArgs;
+use super::progress::Progress;
+
+/// Train the classifier whose features the sample-quality yardstick (`quality`) measures in, and
+/// save it (default: www/models/classifier-<dataset>.safetensors).
+#[derive(Args)]
+pub struct Classifier {
+    #[arg(long, default_value_t = 3)]
+    epochs: usize,
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    #[command(flatten)]
+    data: DataArgs,
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+impl Classifier {
+    pub async fn run(self) -> Result<(), AeError> {
+        let Classifier { epochs, seed, data, out } = self;
+        let splits = data.splits()?;
+        let device = aestudio::backend::cpu_device();
+        let config = ClassifierConfig::new();
+        let started = Instant::now();
+        let trained = classifier::train_classifier(&config, &splits.train, epochs, seed, &device).await?;
+        let seconds = started.elapsed().as_secs_f64();
+        let accuracy = trained.accuracy(&splits.test, &device).await?;
+        println!("classifier {config:?}: test accuracy {accuracy:.4} after {epochs} epochs ({seconds:.0} s)");
+        let provenance = format!("trained {epochs} epochs on {} {} images (Adam 1e-3, batch 128, seed {seed}); test accuracy {accuracy:.4}", splits.train.len(), data.dataset);
+        let out = out.unwrap_or_else(|| PathBuf::from(format!("www/models/classifier-{}.safetensors", data.dataset)));
+        std::fs::write(&out, classifier::save_classifier(&trained, &config, &provenance).await?).map_err(|err| AeError::Weights(format!("{}: {err}", out.display())))?;
+        println!("saved {}", out.display());
+        println!("result {}", serde_json::json!({ "command": "classifier", "dataset": data.dataset, "epochs": epochs, "accuracy": accuracy, "seconds": seconds }));
+        Ok(())
+    }
+}
+
+/// The sample-quality table: each generative model trained, then its samples scored by the
+/// Fréchet distance to the test set in the classifier's features (FID), the classes they cover,
+/// its test reconstruction error and its training time; the training images' own distance to the
+/// test set is the floor.
+#[derive(Args)]
+pub struct Quality {
+    #[arg(long, value_delimiter = ',', default_value = "vae,beta-vae,aae,aae-ring,aae-labelled,wae-mmd,wae-gan")]
+    models: Vec<String>,
+    #[arg(long, default_value_t = 10)]
+    epochs: usize,
+    /// Samples drawn from each model's prior (and training images for the floor).
+    #[arg(long, default_value_t = 10_000)]
+    samples: usize,
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// The classifier's weights (default: www/models/classifier-<dataset>.safetensors).
+    #[arg(long)]
+    classifier: Option<PathBuf>,
+    #[command(flatten)]
+    data: DataArgs,
+}
+
+/// One row of the table.
+#[derive(serde::Serialize)]
+struct QualityRow {
+    model: String,
+    fid: f64,
+    coverage: ClassCoverage,
+    mse_per_pixel: Option<f64>,
+    seconds: Option<f64>,
+}
+
+impl Quality {
+    pub async fn run(self) -> Result<(), AeError> {
+        let Quality { models, epochs, samples, seed, classifier: path, data } = self;
+        let presets = models.iter().map(|name| Preset::from_name(name)).collect::<Result<Vec<_>, _>>()?;
+        if let Some(preset) = presets.iter().find(|preset| !preset.config().objective.has_prior()) {
+            return Err(AeError::InvalidConfig(format!("{} has no prior to sample from", preset.name())));
+        }
+        let splits = data.splits()?;
+        let device = aestudio::backend::cpu_device();
+        let path = path.unwrap_or_else(|| PathBuf::from(format!("www/models/classifier-{}.safetensors", data.dataset)));
+        let bytes = std::fs::read(&path).map_err(|err| AeError::Weights(format!("{}: {err} (train it with the classifier command)", path.display())))?;
+        let (judge, _) = classifier::load_classifier(&bytes, &device)?;
+        let width = ClassifierConfig::new().features;
+        let test = FeatureStatistics::of(&judge.features_of(&splits.test.scaled_pixels(), &device).await?, width)?;
+        let floor_images = splits.train.take(samples.min(splits.train.len())).scaled_pixels();
+        let floor = score(&judge, &floor_images, &test, &device).await?;
+        let mut rows = vec![QualityRow { model: format!("training images ({}, the floor)", samples.min(splits.train.len())), fid: floor.0, coverage: floor.1, mse_per_pixel: None, seconds: None }];
+        let mut progress = Progress::new((presets.len() * epochs) as u64);
+        for preset in presets {
+            progress.say(&format!("training {} ({epochs} epochs)", preset.name()));
+            let started = Instant::now();
+            let model = train_model(&preset.config(), &TrainingConfig::new().with_epochs(epochs).with_seed(seed), &splits.train, &device).await?;
+            let seconds = started.elapsed().as_secs_f64();
+            progress.advance(epochs as u64);
+            let images = draw_samples(&model, samples, seed, &device).await?;
+            let (fid, coverage) = score(&judge, &images, &test, &device).await?;
+            let mse = evaluate(&model, &splits.test, 1000).await?.mse_per_pixel;
+            rows.push(QualityRow { model: format!("`{}` {}", preset.name(), preset.config().describe()), fid, coverage, mse_per_pixel: Some(mse), seconds: Some(seconds) });
+        }
+        progress.finish();
+        print_quality(&rows, &data.dataset, epochs, samples, &splits);
+        Ok(())
+    }
+}
+
+/// `count` images from `model`'s prior, in draws of 1,000.
+async fn draw_samples(model: &Autoencoder, count: usize, seed: u64, device: &Device) -> Result<Vec<f32>, AeError> {
+    let mut images = Vec::with_capacity(count * aestudio::data::PIXELS);
+    for (draw, start) in (0..count).step_by(1000).enumerate() {
+        device.seed(seed.wrapping_add(draw as u64));
+        let tensor = explore::sample_prior(model, (count - start).min(1000), 1.0, device)?;
+        images.extend(aestudio::uses::explore::read_floats(tensor).await?);
+    }
+    Ok(images)
+}
+
+/// The FID of `images` against the test statistics, and the classes they cover.
+async fn score(judge: &classifier::Classifier, images: &[f32], test: &FeatureStatistics, device: &Device) -> Result<(f64, ClassCoverage), AeError> {
+    let features = FeatureStatistics::of(&judge.features_of(images, device).await?, test.mean.len())?;
+    let coverage = class_coverage(&judge.predict(images, device).await?, 10)?;
+    Ok((frechet_distance(&features, test)?, coverage))
+}
+
+fn print_quality(rows: &[QualityRow], dataset: &str, epochs: usize, samples: usize, splits: &Splits) {
+    let test: &Dataset = &splits.test;
+    println!(
+        "{dataset}: each model trained {epochs} epochs (batch 128, Adam 1e-3); {samples} samples from its prior against the {} test images, in the classifier's {}-D penultimate features\n",
+        test.len(),
+        ClassifierConfig::new().features
+    );
+    println!("| model | FID | classes covered | evenness | test MSE/px | training |");
+    println!("|---|---|---|---|---|---|");
+    for row in rows {
+        let optional = |value: Option<f64>, digits: usize, unit: &str| value.map(|v| format!("{v:.digits$}{unit}")).unwrap_or_else(|| "-".into());
+        println!(
+            "| {} | {:.2} | {} | {:.3} | {} | {} |",
+            row.model, row.fid, row.coverage.covered, row.coverage.evenness, optional(row.mse_per_pixel, 5, ""), optional(row.seconds, 0, " s")
+        );
+    }
+    for row in rows {
+        println!("result {}", serde_json::json!({ "command": "quality", "dataset": dataset, "epochs": epochs, "samples": samples, "row": row }));
+    }
+}
