@@ -124,7 +124,11 @@ impl AutoencoderConfig {
             Corruption::Gaussian { sigma } => Some(format!("Gaussian sigma {sigma}")),
             Corruption::Masking { keep_probability } => Some(format!("masking, keep {keep_probability}")),
         };
-        format!("{}, {base}", self.objective.describe(noise))
+        let decoder = match self.likelihood {
+            Likelihood::Bernoulli => "",
+            Likelihood::Gaussian => ", squared error",
+        };
+        format!("{}, {base}{decoder}", self.objective.describe(noise))
     }
 
     /// Layer widths of a dense encoder, from the pixels to its output (twice the code for a

@@ -256,6 +256,32 @@ test('the pretrained VAE generates varied digits, interpolates and maps the test
   const grid = await readGrid('manifold', 15);
   assert.ok(grid.every((image) => sum(image) > 10), 'every cell of the manifold holds a digit');
   assert.ok(mse(grid[0], grid[224]) > 0.02, 'opposite corners of the manifold differ');
+  const vaeRadius = await page.evaluate(() => {
+    const points = window.aestudio.map.points;
+    let total = 0;
+    for (let i = 0; i < points.length; i += 2) total += Math.hypot(points[i], points[i + 1]);
+    return total / (points.length / 2);
+  });
+
+  // The adversarial AE with the ring prior: its 10,000 test codes take the ring's shape (radius
+  // 4, ten sectors), where the 2-D VAE's sit in a disc around 0.
+  await page.selectOption('#pretrained', 'aae-ring');
+  await page.waitForFunction(() => /adversarial AE \(prior ring/.test(document.getElementById('model-info').textContent) && !window.aestudio.busy, null, { timeout: 60_000 });
+  const ring = await page.evaluate(() => {
+    const points = window.aestudio.map.points;
+    const sectors = new Array(10).fill(0);
+    for (let i = 0; i < points.length; i += 2) {
+      const angle = (Math.atan2(points[i + 1], points[i]) + 2 * Math.PI + Math.PI / 10) % (2 * Math.PI);
+      sectors[Math.floor(angle / (2 * Math.PI / 10)) % 10] += 1;
+    }
+    let total = 0;
+    for (let i = 0; i < points.length; i += 2) total += Math.hypot(points[i], points[i + 1]);
+    return { radius: total / (points.length / 2), sectors: sectors.map((count) => count / (points.length / 2)) };
+  });
+  assert.ok(ring.radius > 3 && ring.radius < 5.5, `the codes lie on the ring (mean radius ${ring.radius.toFixed(2)})`);
+  assert.ok(ring.sectors.every((share) => share > 0.03), `every component holds codes: ${ring.sectors.map((s) => s.toFixed(3))}`);
+  assert.ok(vaeRadius < 0.6 * ring.radius, `the 2-D VAE's codes sit inside (mean radius ${vaeRadius.toFixed(2)})`);
+  assert.ok(await page.isVisible('#samples'), 'the ring model samples from its prior');
 });
 
 test('the form refuses impossible settings with the reason', async () => {
@@ -471,10 +497,10 @@ test('the adversarial and Wasserstein autoencoders train in the page and generat
     }
     const samples = await readGrid('samples', 8);
     for (const [i, sample] of samples.entries()) assert.ok(sum(sample) > 15, `${preset}: sample ${i} is not blank (ink ${sum(sample).toFixed(1)})`);
-    // Not collapsed: most samples differ from every sample before them (two draws near one ring
-    // component may decode alike, a collapsed generator repeats nearly all).
+    // Not collapsed: a collapsed generator repeats one image; after one epoch a ring model decodes
+    // each of its ten components to a few images, so more than twice ten distinct ones is the bar.
     const distinct = samples.filter((sample, i) => samples.slice(0, i).every((earlier) => mse(sample, earlier) >= 1e-3)).length;
-    assert.ok(distinct >= 48, `${preset}: ${distinct} of 64 samples are distinct`);
+    assert.ok(distinct >= 24, `${preset}: ${distinct} of 64 samples are distinct`);
   }
   assert.deepEqual(problems, [], 'no console errors');
 });

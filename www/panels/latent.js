@@ -5,7 +5,7 @@ import { paintDigit, paintGrid } from '../digits.js';
 import { LABEL_COLOURS, LatentScatter } from '../scatter.js';
 import { DATASETS } from '../data.js';
 import { $ } from '../dom.js';
-import { ask, current, drawView } from '../live.js';
+import { ask, current, debug, drawView } from '../live.js';
 import { drawing, onDenoised, requestDenoise } from './denoise.js';
 
 const TRAVERSAL_VALUES = [-3, -2.4, -1.8, -1.2, -0.6, 0, 0.6, 1.2, 1.8, 2.4, 3];
@@ -39,7 +39,7 @@ export function drawLegend() {
 /** The map of the first `limit` test codes (0: all), and the manifold for a 2-D code. */
 export async function drawLatentMap(limit) {
   const { model, dataset } = current;
-  const map = await ask('latentMap', { limit });
+  const map = debug.map = await ask('latentMap', { limit });
   scatter.setData(map.points, map.labels);
   mapReady = true;
   const share = (v) => `${Math.round(100 * v)}%`;

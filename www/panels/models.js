@@ -10,7 +10,7 @@ import { drawLatentMap, drawLegend, drawTraversal, forgetLatentMap } from './lat
 import { clearModelResults, deferAnomalyScores, drawAnomalyHistogram, drawUnits } from './uses.js';
 
 /** The dataset each model in www/models/ learned. */
-const PRETRAINED_DATASET = { dae: 'mnist', vae: 'mnist', 'vae-2d': 'mnist', 'dae-fashion': 'fashion-mnist' };
+const PRETRAINED_DATASET = { dae: 'mnist', vae: 'mnist', 'vae-2d': 'mnist', 'aae-ring': 'mnist', 'dae-fashion': 'fashion-mnist' };
 
 // What this panel needs of the training panel (set by `initModels`).
 let training = { idle: () => true, restart: () => {} };
