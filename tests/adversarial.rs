@@ -17,6 +17,9 @@ use aestudio::uses::quality::{FeatureStatistics, class_coverage, frechet_distanc
 use burn::prelude::*;
 use pollster::block_on;
 
+mod common;
+use common::Followers;
+
 fn mnist() -> &'static Splits {
     static DATA: OnceLock<Splits> = OnceLock::new();
     DATA.get_or_init(|| {
@@ -187,25 +190,6 @@ fn a_wasserstein_autoencoder_trains_and_samples_from_its_prior() {
     assert!(ink.iter().all(|&sum| sum > 20.0), "blank samples: ink {ink:?}");
 }
 
-/// One follower in the same process (the page runs it in a worker of its own).
-struct Follower<'a> {
-    trainer: aestudio::train::Trainer,
-    data: &'a aestudio::data::Dataset,
-}
-
-impl aestudio::train::Replicas for Follower<'_> {
-    fn count(&self) -> usize {
-        1
-    }
-    fn start_shares(&mut self) {}
-    async fn collect(&mut self) -> aestudio::error::AeResult<Vec<Vec<f32>>> {
-        Ok(vec![self.trainer.share_gradients(self.data, 1, 2).await?])
-    }
-    fn apply(&mut self, sum: &[f32]) {
-        self.trainer.apply_gradients(sum).unwrap();
-    }
-}
-
 #[test]
 fn every_new_model_trains_data_parallel_with_identical_replicas() {
     use aestudio::train::Trainer;
@@ -218,7 +202,7 @@ fn every_new_model_trains_data_parallel_with_identical_replicas() {
         let start = block_on(weights::save(&Trainer::new(&config, training.clone(), &device, data.len()).unwrap().model(), "start")).unwrap();
         let replica = || Trainer::resume(weights::load(&start, &device.clone().autodiff()).unwrap().model, training.clone(), &device, data.len(), 0).unwrap();
         let mut leader = replica();
-        let mut follower = Follower { trainer: replica(), data: &data };
+        let mut follower = Followers { trainers: vec![replica()], data: &data };
         // 12 steps: across the end of the first epoch (8 steps).
         for _ in 0..3 {
             block_on(leader.train_steps_with(&data, 4, &mut follower)).unwrap();
@@ -231,6 +215,6 @@ fn every_new_model_trains_data_parallel_with_identical_replicas() {
             tensors
         };
         assert_eq!(leader.step(), 12, "{}", preset.name());
-        assert!(parameters(&leader) == parameters(&follower.trainer), "{}: the replica's weights differ from the leader's", preset.name());
+        assert!(parameters(&leader) == parameters(&follower.trainers[0]), "{}: the replica's weights differ from the leader's", preset.name());
     }
 }

@@ -16,9 +16,12 @@ use aestudio::nn::mlp::{Activation, Mlp, MlpConfig};
 use aestudio::model::{Architecture, AutoencoderConfig, Likelihood, Objective, Preset};
 use aestudio::nn::noise::Corruption;
 use aestudio::uses::pca::Pca;
-use aestudio::train::{Replicas, Trainer, TrainingConfig, evaluate};
+use aestudio::train::{Trainer, TrainingConfig, evaluate};
 use aestudio::model::weights;
 use burn::prelude::*;
+
+mod common;
+use common::Followers;
 
 fn values<const D: usize>(tensor: Tensor<D>) -> Vec<f32> {
     tensor.into_data().try_to_vec().unwrap()
@@ -797,25 +800,6 @@ fn flops_per_sample_match_hand_counts() {
     assert_eq!(conv, by_hand.to_vec());
 }
 
-/// A follower in the same process (the page runs each in a worker of its own).
-struct InProcess<'a> {
-    follower: Trainer,
-    data: &'a Dataset,
-}
-
-impl Replicas for InProcess<'_> {
-    fn count(&self) -> usize {
-        1
-    }
-    fn start_shares(&mut self) {}
-    async fn collect(&mut self) -> aestudio::error::AeResult<Vec<Vec<f32>>> {
-        Ok(vec![self.follower.share_gradients(self.data, 1, 2).await?])
-    }
-    fn apply(&mut self, sum: &[f32]) {
-        self.follower.apply_gradients(sum).unwrap();
-    }
-}
-
 #[test]
 fn data_parallel_replicas_stay_identical_and_train_as_one_trainer_does() {
     use pollster::block_on;
@@ -831,7 +815,7 @@ fn data_parallel_replicas_stay_identical_and_train_as_one_trainer_does() {
         Trainer::resume(model, config.clone(), &device, data.len(), 0).unwrap()
     };
     let mut leader = replica();
-    let mut replicas = InProcess { follower: replica(), data: &data };
+    let mut replicas = Followers { trainers: vec![replica()], data: &data };
     let before = block_on(evaluate(&alone.model(), &test, 500)).unwrap().loss;
     // 15 steps: across an epoch's end, where both replicas reshuffle.
     for _ in 0..3 {
@@ -841,7 +825,7 @@ fn data_parallel_replicas_stay_identical_and_train_as_one_trainer_does() {
     assert_eq!(leader.step(), 15);
     // The follower applied the very sums the leader did: the same weights, bit for bit.
     let outputs = |trainer: &Trainer| values(trainer.model().reconstruct(test.batch(&(0..50).collect::<Vec<_>>(), &device)));
-    assert!(outputs(&leader) == outputs(&replicas.follower), "the replicas' weights differ");
+    assert!(outputs(&leader) == outputs(&replicas.trainers[0]), "the replicas' weights differ");
     // Both learned, to nearly the same point (Adam's first steps move each weight by about the
     // learning rate times the sign of its gradient, so rounding shows a little).
     let shared = block_on(evaluate(&leader.model(), &test, 500)).unwrap().loss;
@@ -861,30 +845,6 @@ fn data_parallel_replicas_stay_identical_and_train_as_one_trainer_does() {
     let scale = expected.iter().fold(0f32, |m, g| m.max(g.abs()));
     let worst = expected.iter().zip(&sum).fold(0f32, |m, (e, s)| m.max((e - s).abs()));
     assert!(scale > 0.0 && worst < 1e-5 * scale, "sum of shares differs from the batch gradient by {worst} (scale {scale})");
-}
-
-/// Followers in the same process, any number of them (the page runs each in a worker).
-struct InProcessMany<'a> {
-    followers: Vec<Trainer>,
-    data: &'a Dataset,
-}
-
-impl Replicas for InProcessMany<'_> {
-    fn count(&self) -> usize {
-        self.followers.len()
-    }
-    fn start_shares(&mut self) {}
-    async fn collect(&mut self) -> aestudio::error::AeResult<Vec<Vec<f32>>> {
-        let parts = self.followers.len() + 1;
-        let mut shares = Vec::new();
-        for (index, follower) in self.followers.iter_mut().enumerate() {
-            shares.push(follower.share_gradients(self.data, index + 1, parts).await?);
-        }
-        Ok(shares)
-    }
-    fn apply(&mut self, sum: &[f32]) {
-        self.followers.iter_mut().for_each(|follower| follower.apply_gradients(sum).unwrap());
-    }
 }
 
 /// Every tensor of a weight file by name, as raw bytes.
@@ -919,7 +879,7 @@ fn two_networks_train_with_their_own_optimizers_and_replicas_stay_identical() {
     let before = block_on(evaluate(&fresh.model(), &test, 300)).unwrap();
     for followers in [1, 2] {
         let mut leader = replica();
-        let mut replicas = InProcessMany { followers: (0..followers).map(|_| replica()).collect(), data: &data };
+        let mut replicas = Followers { trainers: (0..followers).map(|_| replica()).collect(), data: &data };
         let mut critic_losses = Vec::new();
         // 14 steps: across the end of the first epoch (10 steps), where every replica reshuffles.
         for _ in 0..4 {
@@ -929,7 +889,7 @@ fn two_networks_train_with_their_own_optimizers_and_replicas_stay_identical() {
         assert_eq!(leader.step(), 14);
         // Every replica applied the sums the leader did, for both networks: the same parameters.
         let saved = |trainer: &Trainer| parameters(&block_on(weights::save(&trainer.model(), "run")).unwrap());
-        for follower in &replicas.followers {
+        for follower in &replicas.trainers {
             assert!(saved(&leader) == saved(follower), "with {followers} replicas, a replica's weights differ from the leader's");
         }
         // Both networks learned: the critic's loss was read back, finite, and its weights moved;
