@@ -49,13 +49,15 @@ pub fn psnr(mse: f32) -> f32 {
 #[derive(Clone, Debug, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Denoised {
-    /// The corrupted input, clamped to [0, 1] as displayed (784 values).
+    /// The corrupted input, clamped to [0, 1] as displayed (784 values); the model saw it
+    /// unclamped, as in training.
     pub noisy: Vec<f32>,
     /// The model's reconstruction of the corrupted input (784 values).
     pub output: Vec<f32>,
     /// The code of the corrupted input (the posterior mean for a VAE).
     pub code: Vec<f32>,
-    /// PSNR (dB) of the noisy input and of the output against the clean input.
+    /// PSNR (dB) of the corrupted input the model saw (unclamped) and of the output against the
+    /// clean input.
     pub noisy_psnr: f32,
     pub output_psnr: f32,
     /// Mean squared error per pixel of the output against the clean input.
@@ -72,16 +74,18 @@ pub async fn denoise(model: &Autoencoder, clean: &[f32], corruption: &Corruption
     corruption.validate()?;
     device.seed(seed);
     let clean_row = images_tensor(clean, device)?;
-    let noisy = corruption.apply(clean_row.clone()).clamp(0.0, 1.0);
-    // One forward pass for both rows: the noisy input (what the view shows) and the clean one (its
-    // anomaly score).
-    let codes = model.encode(Tensor::cat(vec![noisy.clone(), clean_row], 0)).mean;
+    // The model sees the corrupted input exactly as training made it (Gaussian noise is not
+    // clamped there); only the picture of it is clamped to the pixels' range.
+    let corrupted = corruption.apply(clean_row.clone());
+    // One forward pass for both rows: the corrupted input and the clean one (its anomaly score).
+    let codes = model.encode(Tensor::cat(vec![corrupted.clone(), clean_row], 0)).mean;
     let outputs = read_floats(sigmoid(model.decode(codes.clone()))).await?;
     let (output, clean_output) = outputs.split_at(PIXELS);
-    let noisy = read_floats(noisy).await?;
+    let corrupted = read_floats(corrupted).await?;
+    let noisy: Vec<f32> = corrupted.iter().map(|value| value.clamp(0.0, 1.0)).collect();
     let output_mse = mse(output, clean);
     Ok(Denoised {
-        noisy_psnr: psnr(mse(&noisy, clean)),
+        noisy_psnr: psnr(mse(&corrupted, clean)),
         output_psnr: psnr(output_mse),
         output_mse,
         clean_mse: mse(clean_output, clean),

@@ -282,6 +282,9 @@ test('the pretrained VAE generates varied digits, interpolates and maps the test
   assert.ok(ring.sectors.every((share) => share > 0.03), `every component holds codes: ${ring.sectors.map((s) => s.toFixed(3))}`);
   assert.ok(vaeRadius < 0.6 * ring.radius, `the 2-D VAE's codes sit inside (mean radius ${vaeRadius.toFixed(2)})`);
   assert.ok(await page.isVisible('#samples'), 'the ring model samples from its prior');
+  await page.waitForFunction(() => !window.aestudio.busy);
+  await page.locator('#latent-panel').screenshot({ path: `${outDir}/ring.png` });
+  copyFileSync(`${outDir}/ring.png`, `${root}/www/screenshot-ring.png`);
 });
 
 test('the form refuses impossible settings with the reason', async () => {
@@ -497,10 +500,12 @@ test('the adversarial and Wasserstein autoencoders train in the page and generat
     }
     const samples = await readGrid('samples', 8);
     for (const [i, sample] of samples.entries()) assert.ok(sum(sample) > 15, `${preset}: sample ${i} is not blank (ink ${sum(sample).toFixed(1)})`);
-    // Not collapsed: a collapsed generator repeats one image; after one epoch a ring model decodes
-    // each of its ten components to a few images, so more than twice ten distinct ones is the bar.
+    // Not collapsed: a collapsed generator repeats one image. After one epoch a ring model decodes
+    // each of its ten components to a few images, so more distinct images than components is its
+    // bar; under N(0, I) nearly every sample differs.
+    const ring = await page.evaluate(() => window.aestudio.model.config.objective.prior?.kind === 'ring');
     const distinct = samples.filter((sample, i) => samples.slice(0, i).every((earlier) => mse(sample, earlier) >= 1e-3)).length;
-    assert.ok(distinct >= 24, `${preset}: ${distinct} of 64 samples are distinct`);
+    assert.ok(distinct >= (ring ? 12 : 48), `${preset}: ${distinct} of 64 samples are distinct`);
   }
   assert.deepEqual(problems, [], 'no console errors');
 });
