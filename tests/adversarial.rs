@@ -218,3 +218,25 @@ fn every_new_model_trains_data_parallel_with_identical_replicas() {
         assert!(parameters(&leader) == parameters(&follower.trainers[0]), "{}: the replica's weights differ from the leader's", preset.name());
     }
 }
+
+#[test]
+fn an_adversarial_file_keeps_its_critic_and_a_mismatched_one_is_refused() {
+    let device = cpu_device();
+    let small = AutoencoderConfig { architecture: aestudio::model::Architecture::Mlp { hidden: vec![16] }, ..Preset::AaeLabelled.config() };
+    let model = small.init(&device).unwrap();
+    let bytes = block_on(weights::save(&model, "test")).unwrap();
+    let loaded = weights::load(&bytes, &device).unwrap().model;
+    assert_eq!(loaded.config(), model.config(), "the prior and the critic's settings come back");
+    assert_eq!(loaded.networks().len(), 2, "the critic comes back");
+    // The same tensors under a configuration without a critic: the critic's tensors are refused.
+    let header_len = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+    let header = String::from_utf8(bytes[8..8 + header_len].to_vec()).unwrap();
+    let config = serde_json::to_string(&AutoencoderConfig { objective: Objective::Reconstruction, critic: None, ..small.clone() }).unwrap();
+    let stored = serde_json::to_string(&serde_json::to_string(model.config()).unwrap()).unwrap();
+    let replacement = serde_json::to_string(&config).unwrap();
+    assert!(header.contains(&stored), "the header holds the configuration");
+    let header = header.replacen(&stored, &replacement, 1);
+    let rewritten = [&(header.len() as u64).to_le_bytes()[..], header.as_bytes(), &bytes[8 + header_len..]].concat();
+    let err = weights::load(&rewritten, &device).unwrap_err().to_string();
+    assert!(err.contains("tensor 'critic.") && err.contains("does not belong"), "{err}");
+}
