@@ -119,9 +119,9 @@ impl Preset {
 /// Makhzani et al.'s ring: ten components of std 0.5 on a circle of radius 4.
 const RING: Prior = Prior::Ring { radius: 4.0, std: 0.5, labelled: false };
 
-/// An adversarial autoencoder 784-400-`code`, its critic 256-256 at a learning rate of 2e-4.
+/// An adversarial autoencoder 784-400-`code` with the default critic (256-256, learning rate 2e-4).
 fn adversarial(code: usize, prior: Prior) -> AutoencoderConfig {
     AutoencoderConfig::new(code)
         .with_objective(Objective::Adversarial { weight: 0.05, prior })
-        .with_critic(Some(CriticConfig { hidden: vec![256, 256], learning_rate: 2e-4, steps: 1 }))
+        .with_critic(Some(CriticConfig::default()))
 }
