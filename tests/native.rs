@@ -3,7 +3,6 @@
 //! Real data comes from `data/mnist` (`./build.sh data` fetches it).
 
 use std::path::PathBuf;
-use std::sync::OnceLock;
 
 use aestudio::AeError;
 use aestudio::backend::cpu_device;
@@ -21,28 +20,17 @@ use aestudio::model::weights;
 use burn::prelude::*;
 
 mod common;
-use common::Followers;
+use common::{Followers, mnist, tensor2};
 
 fn values<const D: usize>(tensor: Tensor<D>) -> Vec<f32> {
     tensor.into_data().try_to_vec().unwrap()
 }
 
-fn tensor2(rows: &[&[f32]]) -> Tensor<2> {
-    let flat: Vec<f32> = rows.iter().flat_map(|r| r.iter().copied()).collect();
-    Tensor::from_data(TensorData::new(flat, [rows.len(), rows[0].len()]), &cpu_device())
-}
 
 fn assert_close(actual: f32, expected: f64, tolerance: f64) {
     assert!((actual as f64 - expected).abs() <= tolerance, "{actual} is not within {tolerance} of {expected}");
 }
 
-fn mnist() -> &'static Splits {
-    static DATA: OnceLock<Splits> = OnceLock::new();
-    DATA.get_or_init(|| {
-        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/mnist");
-        Splits::load_dir(&MNIST, &dir).expect("real MNIST in data/mnist (run ./build.sh data)")
-    })
-}
 
 // ---- loss terms against hand computations ----
 

@@ -9,7 +9,6 @@ use burn::prelude::*;
 use clap::Args;
 
 use aestudio::AeError;
-use aestudio::data::{Dataset, Splits};
 use aestudio::model::{Autoencoder, Preset};
 use aestudio::train::{TrainingConfig, evaluate, train_model};
 use aestudio::uses::classifier::{self, ClassifierConfig};
@@ -115,7 +114,7 @@ impl Quality {
             rows.push(QualityRow { model: format!("`{}` {}", preset.name(), preset.config().describe()), fid, coverage, mse_per_pixel: Some(mse), seconds: Some(seconds) });
         }
         progress.finish();
-        print_quality(&rows, &data.dataset, epochs, samples, &splits);
+        print_quality(&rows, &data.dataset, epochs, samples, splits.test.len());
         Ok(())
     }
 }
@@ -138,11 +137,10 @@ async fn score(judge: &classifier::Classifier, images: &[f32], test: &FeatureSta
     Ok((frechet_distance(&features, test)?, coverage))
 }
 
-fn print_quality(rows: &[QualityRow], dataset: &str, epochs: usize, samples: usize, splits: &Splits) {
-    let test: &Dataset = &splits.test;
+fn print_quality(rows: &[QualityRow], dataset: &str, epochs: usize, samples: usize, test_images: usize) {
     println!(
         "{dataset}: each model trained {epochs} epochs (batch 128, Adam 1e-3); {samples} samples from its prior against the {} test images, in the classifier's {}-D penultimate features\n",
-        test.len(),
+        test_images,
         ClassifierConfig::new().features
     );
     println!("| model | FID | classes covered | evenness | test MSE/px | training |");

@@ -353,7 +353,8 @@ impl Trainer {
     async fn step_with(&mut self, data: &Dataset, replicas: &mut impl Replicas) -> AeResult<()> {
         let batch = self.next_batch();
         let parts = replicas.count() + 1;
-        for network in self.schedule.clone() {
+        for phase in 0..self.schedule.len() {
+            let network = self.schedule[phase];
             if parts == 1 {
                 let gradients = self.gradients_of(network, data, batch.clone(), batch.len(), true);
                 self.apply(network, gradients);

@@ -1,8 +1,33 @@
-//! What several native test files share: followers of a data-parallel run in the same process.
+//! What several native test files share: real MNIST, literal tensors, and followers of a
+//! data-parallel run in the same process.
 
-use aestudio::data::Dataset;
+// Each test binary includes this module and uses a part of it.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use aestudio::backend::cpu_device;
+use aestudio::data::{Dataset, MNIST, Splits};
 use aestudio::error::AeResult;
 use aestudio::train::{Replicas, Trainer};
+use burn::prelude::*;
+
+/// Real MNIST from `data/mnist`, loaded once per test binary.
+pub fn mnist() -> &'static Splits {
+    static DATA: OnceLock<Splits> = OnceLock::new();
+    DATA.get_or_init(|| {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/mnist");
+        Splits::load_dir(&MNIST, &dir).expect("real MNIST in data/mnist (run ./build.sh data)")
+    })
+}
+
+/// A `[rows, columns]` tensor on the CPU from literal rows.
+pub fn tensor2(rows: &[&[f32]]) -> Tensor<2> {
+    let flat: Vec<f32> = rows.iter().flat_map(|r| r.iter().copied()).collect();
+    Tensor::from_data(TensorData::new(flat, [rows.len(), rows[0].len()]), &cpu_device())
+}
+
 
 /// Followers of a data-parallel run, in the same process (the page runs each in a worker): follower
 /// `i` computes share `i + 1` of each network update.
