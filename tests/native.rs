@@ -849,7 +849,7 @@ fn two_networks_train_with_their_own_optimizers_and_replicas_stay_identical() {
     let test = mnist().test.take(300);
     // An adversarial AE: a critic on the codes (two updates per step, its own learning rate)
     // and the autoencoder that reconstructs and fools it.
-    let critic = CriticConfig { hidden: vec![32], learning_rate: 5e-4, steps: 2 };
+    let critic = CriticConfig { hidden: vec![32], learning_rate: 5e-4, steps: 2, dropout: 0.0 };
     let model_config = AutoencoderConfig { code_size: 4, ..Preset::Ae.config() }
         .with_architecture(Architecture::Mlp { hidden: vec![64] })
         .with_objective(Objective::Adversarial { weight: 0.05, prior: aestudio::model::Prior::Gaussian })

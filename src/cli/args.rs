@@ -6,7 +6,7 @@ use clap::Args;
 
 use aestudio::AeError;
 use aestudio::data::Splits;
-use aestudio::model::{Architecture, AutoencoderConfig, Likelihood, Objective, Preset};
+use aestudio::model::{Architecture, AutoencoderConfig, Likelihood, Objective, Preset, Prior};
 use aestudio::nn::noise::Corruption;
 use aestudio::train::TrainingConfig;
 
@@ -15,7 +15,8 @@ use super::load_dataset;
 /// The model to train: a preset and what to change in it.
 #[derive(Args, Clone)]
 pub(crate) struct ModelArgs {
-    /// ae, dae, vae, beta-vae, conv-dae, sparse-l1, sparse-kl or cae.
+    /// A preset: ae, dae, vae, beta-vae, conv-dae, sparse-l1, sparse-kl, cae, aae, aae-ring,
+    /// aae-labelled, aae-clusters, wae-mmd or wae-gan.
     #[arg(long, default_value = "vae")]
     pub(crate) model: String,
     /// Code size (overrides the preset's).
@@ -42,6 +43,15 @@ pub(crate) struct ModelArgs {
     /// Use a Gaussian decoder (squared error) instead of a Bernoulli one.
     #[arg(long)]
     pub(crate) gaussian: bool,
+    /// Number of clusters of a clustering AAE (aae-clusters); the style code keeps its size.
+    #[arg(long)]
+    pub(crate) clusters: Option<usize>,
+    /// The critic's learning rate (adversarial presets).
+    #[arg(long)]
+    pub(crate) critic_lr: Option<f64>,
+    /// The critic's hidden widths, comma-separated (adversarial presets).
+    #[arg(long, value_delimiter = ',')]
+    pub(crate) critic_hidden: Option<Vec<usize>>,
 }
 
 /// How to train, and on what.
@@ -100,7 +110,7 @@ impl ModelArgs {
                 Objective::Contractive { .. } => Objective::Contractive { lambda },
                 Objective::Adversarial { prior, .. } => Objective::Adversarial { weight: lambda, prior },
                 Objective::Mmd { .. } => Objective::Mmd { lambda },
-                Objective::Reconstruction | Objective::Variational { .. } => {
+                Objective::Reconstruction | Objective::Variational { .. } | Objective::Bidirectional => {
                     return Err(AeError::InvalidConfig(format!("--lambda needs a preset with a penalty, not {}", self.model)));
                 }
             };
@@ -114,8 +124,30 @@ impl ModelArgs {
         if self.gaussian {
             config.likelihood = Likelihood::Gaussian;
         }
+        self.apply_adversarial(&mut config)?;
         config.validate()?;
         Ok((preset, config))
+    }
+}
+
+impl ModelArgs {
+    /// The changes to an adversarial preset: its clusters and its critic.
+    fn apply_adversarial(&self, config: &mut AutoencoderConfig) -> Result<(), AeError> {
+        if let Some(clusters) = self.clusters {
+            let Objective::Adversarial { weight, prior: Prior::Clusters { clusters: before } } = config.objective else {
+                return Err(AeError::InvalidConfig(format!("--clusters sets a clustering AAE's categorical code; {} is not one", self.model)));
+            };
+            config.code_size = config.code_size - before + clusters;
+            config.objective = Objective::Adversarial { weight, prior: Prior::Clusters { clusters } };
+        }
+        if self.critic_lr.is_some() || self.critic_hidden.is_some() {
+            let Some(critic) = config.critic.as_mut() else {
+                return Err(AeError::InvalidConfig(format!("--critic-lr and --critic-hidden set an adversarial model's critic; {} has none", self.model)));
+            };
+            critic.learning_rate = self.critic_lr.unwrap_or(critic.learning_rate);
+            critic.hidden = self.critic_hidden.clone().unwrap_or_else(|| critic.hidden.clone());
+        }
+        Ok(())
     }
 }
 

@@ -12,6 +12,7 @@ use clap::ValueEnum;
 use aestudio::data::{Dataset, PIXELS, Splits};
 use aestudio::model::Autoencoder;
 use aestudio::uses::probe::{Features, LinearProbe, ProbeConfig, ProbeLoss};
+use aestudio::uses::cluster::ClusterLabelling;
 use aestudio::uses::{cluster, explore, pca::Pca};
 
 use super::args::DataArgs;
@@ -90,9 +91,13 @@ impl Cluster {
         let model = load_weights(&path, &device)?;
         let splits = data.splits()?;
         let code_size = model.config().code_size;
+        let codes = Representation::codes(&model, &splits, &device).await?;
+        if let Some(clusters) = model.config().objective.prior().and_then(|prior| prior.clusters()) {
+            codes.categorical_scores(&splits, clusters)?;
+        }
         println!("model: {}; k-means, k {k}, {restarts} restarts (k-means++), seed 1, on the {} test images", model.config().describe(), splits.test.len());
         for representation in [
-            Representation::codes(&model, &splits, &device).await?,
+            codes,
             Representation::pca(&splits, code_size)?,
             Representation::pixels(&splits),
         ] {
@@ -152,6 +157,28 @@ impl Representation {
             accuracies.push(probe.accuracy(&self.test, test_labels, device).await?);
         }
         Ok(accuracies)
+    }
+
+    /// A clustering model's own clusters (the argmax of the categorical code) on the test
+    /// images, each cluster given a class from the training images under both labellings; prints
+    /// the test accuracies and NMI, and their `result` line.
+    pub(crate) fn categorical_scores(&self, splits: &Splits, clusters: usize) -> Result<(), AeError> {
+        let (train_labels, test_labels) = (splits.train.labels(), splits.test.labels());
+        let assignments = cluster::categorical_assignments(&self.test.values, self.test.width, clusters)?;
+        let used = assignments.iter().collect::<std::collections::BTreeSet<_>>().len();
+        let mut accuracies = Vec::new();
+        for labelling in [ClusterLabelling::MostConfident, ClusterLabelling::Majority] {
+            let classes = cluster::cluster_classes(&self.train.values, self.train.width, clusters, train_labels, labelling)?;
+            accuracies.push(cluster::labelled_cluster_accuracy(&assignments, &classes, test_labels)?);
+        }
+        let nmi = cluster::normalized_mutual_information(&assignments, test_labels)?;
+        println!(
+            "the model's {clusters} clusters ({used} used) on the test images: accuracy {:.4} (each cluster labelled by its most confident training image, Makhzani et al.'s protocol), {:.4} (by its training images' majority), NMI {nmi:.4}",
+            accuracies[0], accuracies[1]
+        );
+        let result = serde_json::json!({ "command": "cluster", "features": "categorical code", "clusters": clusters, "used": used, "accuracy_most_confident": accuracies[0], "accuracy_majority": accuracies[1], "nmi": nmi });
+        println!("result {result}");
+        Ok(())
     }
 
     /// k-means on the test images: matched accuracy and NMI against the labels.

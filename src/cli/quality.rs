@@ -9,6 +9,7 @@ use burn::prelude::*;
 use clap::Args;
 
 use aestudio::AeError;
+use aestudio::data::Dataset;
 use aestudio::model::{Autoencoder, Preset};
 use aestudio::train::{TrainingConfig, evaluate, train_model};
 use aestudio::uses::classifier::{self, ClassifierConfig};
@@ -58,7 +59,7 @@ impl Classifier {
 /// test set is the floor.
 #[derive(Args)]
 pub struct Quality {
-    #[arg(long, value_delimiter = ',', default_value = "vae,beta-vae,aae,aae-ring,aae-labelled,wae-mmd,wae-gan")]
+    #[arg(long, value_delimiter = ',', default_value = "vae,beta-vae,aae,aae-ring,aae-labelled,wae-mmd,wae-gan,bigan")]
     models: Vec<String>,
     #[arg(long, default_value_t = 10)]
     epochs: usize,
@@ -81,6 +82,9 @@ struct QualityRow {
     fid: f64,
     coverage: ClassCoverage,
     mse_per_pixel: Option<f64>,
+    /// The classifier's accuracy on the test images' reconstructions (on the test images
+    /// themselves for the floor's row): how much of each digit's identity `x -> E -> D` keeps.
+    class_kept: f64,
     seconds: Option<f64>,
 }
 
@@ -100,7 +104,9 @@ impl Quality {
         let test = FeatureStatistics::of(&judge.features_of(&splits.test.scaled_pixels(), &device).await?, width)?;
         let floor_images = splits.train.take(samples.min(splits.train.len())).scaled_pixels();
         let floor = score(&judge, &floor_images, &test, &device).await?;
-        let mut rows = vec![QualityRow { model: format!("training images ({}, the floor)", samples.min(splits.train.len())), fid: floor.0, coverage: floor.1, mse_per_pixel: None, seconds: None }];
+        let ceiling = judge.accuracy(&splits.test, &device).await?;
+        let floor_name = format!("training images ({}, the floor)", samples.min(splits.train.len()));
+        let mut rows = vec![QualityRow { model: floor_name, fid: floor.0, coverage: floor.1, mse_per_pixel: None, class_kept: ceiling, seconds: None }];
         let mut progress = Progress::new((presets.len() * epochs) as u64);
         for preset in presets {
             progress.say(&format!("training {} ({epochs} epochs)", preset.name()));
@@ -111,7 +117,9 @@ impl Quality {
             let images = draw_samples(&model, samples, seed, &device).await?;
             let (fid, coverage) = score(&judge, &images, &test, &device).await?;
             let mse = evaluate(&model, &splits.test, 1000).await?.mse_per_pixel;
-            rows.push(QualityRow { model: format!("`{}` {}", preset.name(), preset.config().describe()), fid, coverage, mse_per_pixel: Some(mse), seconds: Some(seconds) });
+            let class_kept = reconstruction_class_accuracy(&model, &judge, &splits.test, &device).await?;
+            let name = format!("`{}` {}", preset.name(), preset.config().describe());
+            rows.push(QualityRow { model: name, fid, coverage, mse_per_pixel: Some(mse), class_kept, seconds: Some(seconds) });
         }
         progress.finish();
         print_quality(&rows, &data.dataset, epochs, samples, splits.test.len());
@@ -130,6 +138,17 @@ async fn draw_samples(model: &Autoencoder, count: usize, seed: u64, device: &Dev
     Ok(images)
 }
 
+/// The classifier's accuracy on the reconstructions of `test`'s images, against their labels.
+async fn reconstruction_class_accuracy(model: &Autoencoder, judge: &classifier::Classifier, test: &Dataset, device: &Device) -> Result<f64, AeError> {
+    let mut reconstructions = Vec::with_capacity(test.len() * aestudio::data::PIXELS);
+    let indices: Vec<usize> = (0..test.len()).collect();
+    for chunk in indices.chunks(1000) {
+        reconstructions.extend(explore::read_floats(model.reconstruct(test.batch(chunk, device))).await?);
+    }
+    let predicted = judge.predict(&reconstructions, device).await?;
+    Ok(predicted.iter().zip(test.labels()).filter(|(p, l)| p == l).count() as f64 / test.len() as f64)
+}
+
 /// The FID of `images` against the test statistics, and the classes they cover.
 async fn score(judge: &classifier::Classifier, images: &[f32], test: &FeatureStatistics, device: &Device) -> Result<(f64, ClassCoverage), AeError> {
     let features = FeatureStatistics::of(&judge.features_of(images, device).await?, test.mean.len())?;
@@ -143,13 +162,19 @@ fn print_quality(rows: &[QualityRow], dataset: &str, epochs: usize, samples: usi
         test_images,
         ClassifierConfig::new().features
     );
-    println!("| model | FID | classes covered | evenness | test MSE/px | training |");
-    println!("|---|---|---|---|---|---|");
+    println!("| model | FID | classes covered | evenness | test MSE/px | class kept | training |");
+    println!("|---|---|---|---|---|---|---|");
     for row in rows {
         let optional = |value: Option<f64>, digits: usize, unit: &str| value.map(|v| format!("{v:.digits$}{unit}")).unwrap_or_else(|| "-".into());
         println!(
-            "| {} | {:.2} | {} | {:.3} | {} | {} |",
-            row.model, row.fid, row.coverage.covered, row.coverage.evenness, optional(row.mse_per_pixel, 5, ""), optional(row.seconds, 0, " s")
+            "| {} | {:.2} | {} | {:.3} | {} | {:.1}% | {} |",
+            row.model,
+            row.fid,
+            row.coverage.covered,
+            row.coverage.evenness,
+            optional(row.mse_per_pixel, 5, ""),
+            100.0 * row.class_kept,
+            optional(row.seconds, 0, " s")
         );
     }
     for row in rows {

@@ -87,13 +87,14 @@ impl Train {
             let seconds = epoch_started.elapsed().as_secs_f64();
             let eval = evaluate(&trainer.model(), &splits.test, 1000).await?;
             bar.println(&format!(
-                "epoch {:>3}  train {:>10.4}  test {:>10.4}  (bce/px {:.4}, mse/px {:.5}{})  {:>7.0} samples/s",
+                "epoch {:>3}  train {:>10.4}  test {:>10.4}  (bce/px {:.4}, mse/px {:.5}{}{})  {:>7.0} samples/s",
                 progress.epoch,
                 progress.epoch_loss.unwrap_or(f32::NAN),
                 eval.loss,
                 eval.bce_per_pixel,
                 eval.mse_per_pixel,
                 eval.kl_per_sample.map(|kl| format!(", kl {kl:.2}")).unwrap_or_default(),
+                progress.critic.map(|critic| format!(", critic loss {:.3} accuracy {:.3}", critic.loss, critic.accuracy)).unwrap_or_default(),
                 train.len() as f64 / seconds,
             ));
         }

@@ -9,7 +9,8 @@ use crate::data::PIXELS;
 use crate::error::{AeResult, ensure};
 use crate::model::config::{Architecture, AutoencoderConfig, Likelihood};
 use crate::model::critic::{Critic, CriticTerms};
-use crate::model::objective::{LossTerms, PenaltyInputs};
+use crate::model::objective::{LossTerms, Objective, PenaltyInputs};
+use crate::model::prior::Prior;
 use crate::nn::conv::{ConvDecoder, ConvEncoder};
 use crate::nn::loss::{bce_with_logits, per_sample_sum, squared_error};
 use crate::nn::mlp::Mlp;
@@ -95,7 +96,28 @@ impl Autoencoder {
     pub fn critic_loss(&self, input: Tensor<2>, labels: Option<Tensor<2>>) -> Option<CriticTerms> {
         let critic = self.critic.as_ref()?;
         let prior = self.config.objective.prior()?;
-        Some(critic.loss(self.encode(input).mean, self.critic_labels(labels), prior))
+        let labels = self.critic_labels(labels);
+        let codes = self.encode(input.clone()).mean;
+        let [batch, code_size] = codes.dims();
+        let samples = prior.sample(batch, code_size, 1.0, labels.clone(), &codes.device());
+        Some(match self.config.objective {
+            Objective::Bidirectional => {
+                let (encoded, generated) = self.pairs(input, codes.clone(), samples);
+                critic.loss(encoded, generated, labels, codes)
+            }
+            _ => critic.loss(codes.clone(), samples, labels, codes),
+        })
+    }
+
+    /// A bidirectional GAN's two kinds of (image, code) pairs: `(x, E(x))` and `(G(z), z)`, the
+    /// generated image as pixel probabilities (as the data's are).
+    ///
+    /// # Shapes
+    /// - input: `[batch, 784]`; codes (`E(x)`), samples (`z`): `[batch, code]`
+    /// - output: two `[batch, 784 + code]`
+    fn pairs(&self, input: Tensor<2>, codes: Tensor<2>, samples: Tensor<2>) -> (Tensor<2>, Tensor<2>) {
+        let generated = sigmoid(self.decode(samples.clone()));
+        (Tensor::cat(vec![input, codes], 1), Tensor::cat(vec![generated, samples], 1))
     }
 
     /// The labels a critic sees beside the codes: those of a labelled prior, else none.
@@ -164,9 +186,10 @@ impl Autoencoder {
             let log_var = features.slice([0..batch, code..2 * code]);
             Encoding { mean, log_var: Some(log_var) }
         } else {
-            let code = match self.config.code_activation {
-                Some(activation) => activation.forward(features),
-                None => features,
+            let code = match (self.config.code_activation, self.config.objective.prior()) {
+                (Some(activation), _) => activation.forward(features),
+                (None, Some(prior)) => prior.shape_code(features),
+                (None, None) => features,
             };
             Encoding { mean: code, log_var: None }
         }
@@ -242,6 +265,7 @@ impl Autoencoder {
     /// - output: the terms, and logits `[batch, 784]`
     pub fn loss_and_logits(&self, input: Tensor<2>, clean: Tensor<2>, labels: Option<Tensor<2>>) -> (LossTerms, Tensor<2>) {
         let objective = self.config.objective;
+        let input_for_pairs = input.clone();
         let (encoding, jacobian_norm) = if objective.needs_jacobian() {
             let (encoding, norm) = self.encode_with_jacobian_norm(input).expect("validated: a dense, non-variational encoder");
             (encoding, Some(norm))
@@ -251,8 +275,16 @@ impl Autoencoder {
         let logits = self.decode(self.sample_code(&encoding));
         let reconstruction = self.reconstruction_loss(logits.clone(), clean);
         let critic_logits = match (&self.critic, self.config.objective.needs_labels(), labels) {
-            (Some(critic), false, _) => Some(critic.forward(encoding.mean.clone())),
-            (Some(critic), true, Some(labels)) => Some(critic.forward(Tensor::cat(vec![encoding.mean.clone(), labels], 1))),
+            (Some(critic), _, _) if objective == Objective::Bidirectional => {
+                let [batch, code_size] = encoding.mean.dims();
+                let samples = Prior::Gaussian.sample(batch, code_size, 1.0, None, &encoding.mean.device());
+                let (encoded, generated) = self.pairs(input_for_pairs, encoding.mean.clone(), samples);
+                let mut logits = critic.forward(encoded, None);
+                logits.extend(critic.forward(generated, None));
+                Some(logits)
+            }
+            (Some(critic), false, _) => Some(critic.forward(encoding.mean.clone(), None)),
+            (Some(critic), true, Some(labels)) => Some(critic.forward(encoding.mean.clone(), Some(labels))),
             _ => None,
         };
         let inputs = PenaltyInputs { code: encoding.mean, jacobian_norm, critic_logits };

@@ -176,7 +176,7 @@ impl AutoencoderConfig {
             }
         };
         let label_width = self.objective.prior().map_or(0, |prior| prior.label_width());
-        let critic = self.critic.as_ref().map(|critic| critic.init(self.code_size + label_width, device));
+        let critic = self.critic.as_ref().map(|critic| critic.init(self.objective.critic_parts(self.code_size), label_width, device));
         Ok(Autoencoder::from_parts(encoder, decoder, critic, self.clone()))
     }
 }

@@ -1,12 +1,16 @@
 //! The critic: a second network of an adversarial model, trained with its own optimizer, learning
 //! rate and number of steps per autoencoder step to tell the encoder's codes from samples of
-//! the prior, while the encoder learns to fool it.
+//! the prior, while the encoder learns to fool it. A prior of several parts (a clustering
+//! prior's categorical and style codes) gets one dense network per part, judged and trained
+//! together.
+
+use std::ops::Range;
 
 use burn::prelude::*;
+use burn::tensor::Distribution;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{AeResult, ensure};
-use crate::model::prior::Prior;
 use crate::nn::loss::bce_with_logits;
 use crate::nn::mlp::{Activation, Mlp, MlpConfig};
 
@@ -19,13 +23,18 @@ pub struct CriticConfig {
     pub learning_rate: f64,
     /// Critic steps per autoencoder step (the k of GAN training).
     pub steps: usize,
+    /// The probability that dropout zeroes each input of each of the critic's layers while it
+    /// trains (0: none). A critic of images needs it, as Goodfellow et al.'s and Dumoulin et al.'s
+    /// did: without it, it learns the data by heart and the generator collapses to one image.
+    #[serde(default)]
+    pub dropout: f64,
 }
 
 impl Default for CriticConfig {
     /// Makhzani et al.'s MNIST discriminator shape (two hidden layers), narrowed to 256 units, at
     /// the learning rate that matched the ring prior best in a short sweep (README).
     fn default() -> Self {
-        CriticConfig { hidden: vec![256, 256], learning_rate: 2e-4, steps: 1 }
+        CriticConfig { hidden: vec![256, 256], learning_rate: 2e-4, steps: 1, dropout: 0.0 }
     }
 }
 
@@ -38,57 +47,104 @@ impl CriticConfig {
         ensure(self.learning_rate.is_finite() && self.learning_rate > 0.0 && self.learning_rate <= 1.0, || {
             format!("the critic's learning rate must be in (0, 1], got {}", self.learning_rate)
         })?;
-        ensure((1..=16).contains(&self.steps), || format!("critic steps per autoencoder step must be 1 to 16, got {}", self.steps))
+        ensure((1..=16).contains(&self.steps), || format!("critic steps per autoencoder step must be 1 to 16, got {}", self.steps))?;
+        ensure((0.0..0.9).contains(&self.dropout), || format!("the critic's dropout must be in [0, 0.9), got {}", self.dropout))
     }
 
-    /// A critic of `inputs` values (a code, and a labelled prior's one-hot label), on `device`.
-    pub fn init(&self, inputs: usize, device: &Device) -> Critic {
-        let mut widths = vec![inputs];
-        widths.extend(&self.hidden);
-        widths.push(1);
-        Critic { network: MlpConfig::new(widths).with_activation(Activation::LeakyRelu).init(device) }
+    /// The critic with a network for each of `parts` (the columns of what it judges that the
+    /// network sees; see [`crate::model::Objective::critic_parts`]), each also seeing
+    /// `label_width` label values (a labelled prior's one-hot), on `device`.
+    pub fn init(&self, parts: Vec<Range<usize>>, label_width: usize, device: &Device) -> Critic {
+        let mut networks = parts.clone().into_iter().map(|part| {
+            let mut widths = vec![part.len() + label_width];
+            widths.extend(&self.hidden);
+            widths.push(1);
+            MlpConfig::new(widths).with_activation(Activation::LeakyRelu).init(device)
+        });
+        let network = networks.next().expect("a prior has at least one part");
+        Critic { network, style: networks.next(), parts, dropout: self.dropout }
     }
 }
 
-/// A dense network that scores codes: a logit per code, high for what it takes to be a prior
-/// sample.
+/// Dense networks that score codes: a logit per code and part, high for what they take to be
+/// a prior sample.
 #[derive(Module, Debug)]
 pub struct Critic {
+    /// The network of the whole code, or of a clustering prior's categorical part.
     network: Mlp,
+    /// The network of a clustering prior's style part (weight files of the other priors list
+    /// only `critic.network.*`).
+    style: Option<Mlp>,
+    #[module(skip)]
+    parts: Vec<Range<usize>>,
+    #[module(skip)]
+    dropout: f64,
 }
 
 impl Critic {
-    /// The logit that each code is a sample of the prior.
+    /// The logits that each row's parts come from the prior's side, a tensor per part; `labels`
+    /// (a labelled prior's one-hot) go beside every part. A row is a code, or for a bidirectional
+    /// GAN an image and its code side by side.
     ///
     /// # Shapes
-    /// - codes: `[batch, code]`
-    /// - output: `[batch, 1]`
-    pub fn forward(&self, codes: Tensor<2>) -> Tensor<2> {
-        self.network.forward(codes)
+    /// - codes: `[batch, judged]`; labels: `[batch, 10]`
+    /// - output: `[batch, 1]` per part
+    pub fn forward(&self, codes: Tensor<2>, labels: Option<Tensor<2>>) -> Vec<Tensor<2>> {
+        let [batch, _] = codes.dims();
+        let networks = std::iter::once(&self.network).chain(self.style.as_ref());
+        networks
+            .zip(&self.parts)
+            .map(|(network, part)| {
+                let part = codes.clone().slice([0..batch, part.clone()]);
+                let input = match &labels {
+                    Some(labels) => Tensor::cat(vec![part, labels.clone()], 1),
+                    None => part,
+                };
+                self.network_forward(network, input)
+            })
+            .collect()
     }
 
-    /// The critic's loss for a batch of `codes` (detached: this loss trains the critic alone)
-    /// against as many draws from `prior` (of the same components as `labels`, which both
-    /// halves see beside the code for a labelled prior): binary cross-entropy with prior samples
-    /// labelled 1 and codes 0, averaged over both halves; with the critic's accuracy and the
-    /// codes' spread, which tell a collapsing game.
+    /// `network` on `input`, with dropout before each layer while training (on an autodiff
+    /// device). By hand rather than burn's `Dropout`, whose training flag is a parameter that
+    /// would join the weight files and the flat gradients.
+    fn network_forward(&self, network: &Mlp, input: Tensor<2>) -> Tensor<2> {
+        if self.dropout == 0.0 || !input.device().is_autodiff() {
+            return network.forward(input);
+        }
+        let keep = 1.0 - self.dropout;
+        let last = network.depth() - 1;
+        network.layers().iter().enumerate().fold(input, |x, (index, layer)| {
+            let kept = x.clone() * x.random_like(Distribution::Bernoulli(keep)).div_scalar(keep);
+            let y = layer.forward(kept);
+            if index < last { Activation::LeakyRelu.forward(y) } else { y }
+        })
+    }
+
+    /// The critic's loss for a batch of `judged` rows (detached: this loss trains the critic
+    /// alone) from the model against as many `prior_side` rows (draws from the prior, or pairs
+    /// generated from them), both seen beside `labels` for a labelled prior: binary cross-entropy
+    /// with the prior's side labelled 1 and the model's 0, averaged over both halves and summed
+    /// over the parts; with the critic's accuracy (over all parts) and the spread of `codes`
+    /// (the encoder's), which tell a collapsing game.
     ///
     /// # Shapes
-    /// - codes: `[batch, code]`; labels: `[batch, 10]`
-    pub fn loss(&self, codes: Tensor<2>, labels: Option<Tensor<2>>, prior: Prior) -> CriticTerms {
-        let [batch, code_size] = codes.dims();
-        let codes = codes.detach();
-        let samples = prior.sample(batch, code_size, 1.0, labels.clone(), &codes.device());
-        let with_labels = |x: Tensor<2>| match &labels {
-            Some(labels) => Tensor::cat(vec![x, labels.clone()], 1),
-            None => x,
-        };
-        let (prior_logits, code_logits) = (self.forward(with_labels(samples)), self.forward(with_labels(codes.clone())));
-        let right = prior_logits.clone().greater_elem(0.0).float().sum() + code_logits.clone().lower_equal_elem(0.0).float().sum();
+    /// - judged, prior_side: `[batch, judged]`; labels: `[batch, 10]`; codes: `[batch, code]`
+    pub fn loss(&self, judged: Tensor<2>, prior_side: Tensor<2>, labels: Option<Tensor<2>>, codes: Tensor<2>) -> CriticTerms {
+        let [batch, _] = judged.dims();
+        let prior_logits = self.forward(prior_side.detach(), labels.clone());
+        let code_logits = self.forward(judged.detach(), labels);
+        let mut loss = Vec::with_capacity(self.parts.len());
+        let mut right = Vec::with_capacity(self.parts.len());
+        for (prior_logits, code_logits) in prior_logits.into_iter().zip(code_logits) {
+            right.push(prior_logits.clone().greater_elem(0.0).float().sum() + code_logits.clone().lower_equal_elem(0.0).float().sum());
+            loss.push(critic_loss(prior_logits, code_logits));
+        }
+        let judged = 2.0 * (batch * self.parts.len()) as f64;
         CriticTerms {
-            loss: critic_loss(prior_logits, code_logits),
-            accuracy: right.div_scalar(2.0 * batch as f64).detach(),
-            spread: codes.var(0).sqrt().mean().detach(),
+            loss: Tensor::cat(loss, 0).sum(),
+            accuracy: Tensor::cat(right, 0).sum().div_scalar(judged).detach(),
+            spread: codes.detach().var(0).sqrt().mean(),
         }
     }
 }

@@ -7,6 +7,8 @@
 //! `nn::loss`), a preset in `model::preset`, and a test; `describe`, `validate`, `penalty` and the
 //! other matches below then refuse to compile until the arm is handled.
 
+use std::ops::Range;
+
 use burn::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -43,6 +45,12 @@ pub enum Objective {
     /// plus `lambda` times the maximum mean discrepancy between the batch's codes and as many
     /// samples of N(0, I), with the inverse multiquadratic kernel at the paper's scales.
     Mmd { lambda: f64 },
+    /// Bidirectional GAN (BiGAN, Donahue et al. 2017; ALI, Dumoulin et al. 2017, with a
+    /// deterministic encoder): no reconstruction term at all. A critic sees (image, code) pairs
+    /// and tells the encoder's `(x, E(x))` from the decoder's `(G(z), z)`, `z ~ N(0, I)`; encoder and
+    /// decoder learn together to fool it, which at the optimum makes `E` invert `G`. The
+    /// reconstruction error is still measured, as how faithful `x → E → G` is.
+    Bidirectional,
 }
 
 /// The unit an objective is counted in, which fixes how a per-sample sum becomes its value.
@@ -109,17 +117,18 @@ pub struct LossTerms {
 /// # Shapes
 /// - code: `[batch, code]` (the posterior mean of a variational model)
 /// - jacobian_norm: `[batch]`, each sample's `‖∂h/∂x‖²_F` (contractive objective)
-/// - critic_logits: `[batch, 1]`, the critic's logits for the codes (adversarial objective)
+/// - critic_logits: `[batch, 1]` per part of the prior, the critic's logits for the codes
+///   (adversarial objective)
 pub struct PenaltyInputs {
     pub code: Tensor<2>,
     pub jacobian_norm: Option<Tensor<1>>,
-    pub critic_logits: Option<Tensor<2>>,
+    pub critic_logits: Option<Vec<Tensor<2>>>,
 }
 
 impl Objective {
     /// Every kind with its default settings, in menu order: the page builds its form from this
     /// list (`Studio.objectives`), so an arm added here appears there with its settings.
-    pub const CHOICES: [Objective; 7] = [
+    pub const CHOICES: [Objective; 8] = [
         Objective::Reconstruction,
         Objective::Variational { beta: 1.0 },
         Objective::SparseL1 { lambda: 1e-3 },
@@ -127,14 +136,25 @@ impl Objective {
         Objective::Contractive { lambda: 0.01 },
         Objective::Adversarial { weight: 0.05, prior: Prior::Gaussian },
         Objective::Mmd { lambda: 10.0 },
+        Objective::Bidirectional,
     ];
 
     /// [`Objective::CHOICES`] with their labels and default critics, for a menu.
     pub fn choices() -> Vec<ObjectiveChoice> {
         Objective::CHOICES
             .iter()
-            .map(|objective| ObjectiveChoice { label: objective.label(), objective: *objective, critic: objective.needs_critic().then(CriticConfig::default) })
+            .map(|objective| ObjectiveChoice { label: objective.label(), objective: *objective, critic: objective.default_critic() })
             .collect()
+    }
+
+    /// The critic this objective trains unless told otherwise: for a code, the default one; for
+    /// (image, code) pairs, one with dropout at half its learning rate, which keeps the game of
+    /// a bidirectional GAN near even (without them it wins and the generator collapses).
+    pub fn default_critic(&self) -> Option<CriticConfig> {
+        match self {
+            Objective::Bidirectional => Some(CriticConfig { learning_rate: 1e-4, dropout: 0.2, ..CriticConfig::default() }),
+            _ => self.needs_critic().then(CriticConfig::default),
+        }
     }
 
     /// The kind's name for a menu.
@@ -147,6 +167,7 @@ impl Objective {
             Objective::Contractive { .. } => "contractive",
             Objective::Adversarial { .. } => "adversarial (AAE)",
             Objective::Mmd { .. } => "Wasserstein, MMD (WAE)",
+            Objective::Bidirectional => "bidirectional GAN (BiGAN, ALI)",
         }
     }
 
@@ -160,7 +181,8 @@ impl Objective {
             | Objective::SparseKl { .. }
             | Objective::Contractive { .. }
             | Objective::Adversarial { .. }
-            | Objective::Mmd { .. } => code_size,
+            | Objective::Mmd { .. }
+            | Objective::Bidirectional => code_size,
         }
     }
 
@@ -173,7 +195,7 @@ impl Objective {
     /// sampling, the manifold and prior-unit traversals need.
     pub fn prior(&self) -> Option<Prior> {
         match *self {
-            Objective::Variational { .. } | Objective::Mmd { .. } => Some(Prior::Gaussian),
+            Objective::Variational { .. } | Objective::Mmd { .. } | Objective::Bidirectional => Some(Prior::Gaussian),
             Objective::Adversarial { prior, .. } => Some(prior),
             Objective::Reconstruction | Objective::SparseL1 { .. } | Objective::SparseKl { .. } | Objective::Contractive { .. } => None,
         }
@@ -197,13 +219,16 @@ impl Objective {
             | Objective::SparseL1 { .. }
             | Objective::SparseKl { .. }
             | Objective::Contractive { .. }
-            | Objective::Adversarial { .. } => Scale::PerPixel,
+            | Objective::Adversarial { .. }
+            | Objective::Bidirectional => Scale::PerPixel,
         }
     }
 
-    /// The penalty's weight (lambda, or the adversarial term's weight), for penalized objectives.
+    /// The penalty's weight (lambda, or the adversarial term's weight), for penalized objectives;
+    /// 1 for a bidirectional GAN, whose adversarial term is its whole objective.
     pub fn penalty_weight(&self) -> Option<f64> {
         match *self {
+            Objective::Bidirectional => Some(1.0),
             Objective::SparseL1 { lambda } | Objective::SparseKl { lambda, .. } | Objective::Contractive { lambda } => Some(lambda),
             Objective::Adversarial { weight, .. } => Some(weight),
             Objective::Mmd { lambda } => Some(lambda),
@@ -224,10 +249,20 @@ impl Objective {
         matches!(self, Objective::Contractive { .. })
     }
 
+    /// Adam's first-moment decay for this objective's networks: 0.5 for a bidirectional GAN,
+    /// as Donahue et al. and Dumoulin et al. train (a GAN's gradients turn as the other player
+    /// moves, and a long momentum overshoots them); PyTorch's 0.9 otherwise.
+    pub fn adam_beta1(&self) -> f32 {
+        match self {
+            Objective::Bidirectional => 0.5,
+            _ => 0.9,
+        }
+    }
+
     /// Whether the model trains a critic network against its encoder.
     pub fn needs_critic(&self) -> bool {
         match self {
-            Objective::Adversarial { .. } => true,
+            Objective::Adversarial { .. } | Objective::Bidirectional => true,
             Objective::Reconstruction
             | Objective::SparseL1 { .. }
             | Objective::SparseKl { .. }
@@ -261,6 +296,18 @@ impl Objective {
                 ensure(code_activation.is_none(), || "an adversarial code is matched to its prior: it takes no code activation".into())
             }
             Objective::Mmd { .. } => ensure(code_activation.is_none(), || "a WAE's code is matched to N(0, I): it takes no code activation".into()),
+            Objective::Bidirectional => ensure(code_activation.is_none(), || "a BiGAN's code is matched to N(0, I): it takes no code activation".into()),
+        }
+    }
+
+    /// The columns of what the critic judges that each of its networks sees: the code (or a
+    /// clustering prior's two parts) for an adversarial autoencoder, the image and the code side
+    /// by side for a bidirectional GAN; none without a critic.
+    pub fn critic_parts(&self, code_size: usize) -> Vec<Range<usize>> {
+        match *self {
+            Objective::Adversarial { prior, .. } => prior.critic_parts(code_size),
+            Objective::Bidirectional => vec![0..PIXELS + code_size],
+            _ => Vec::new(),
         }
     }
 
@@ -274,6 +321,7 @@ impl Objective {
             (Objective::Contractive { lambda }, _) => format!("contractive AE (lambda {lambda})"),
             (Objective::Adversarial { weight, prior }, _) => format!("adversarial AE (prior {}, weight {weight})", prior.describe()),
             (Objective::Mmd { lambda }, _) => format!("WAE-MMD (lambda {lambda})"),
+            (Objective::Bidirectional, _) => "BiGAN (ALI with a deterministic encoder)".to_string(),
             (Objective::Reconstruction, None) => "autoencoder".to_string(),
             (Objective::Reconstruction, Some(noise)) => format!("denoising AE ({noise})"),
         }
@@ -289,10 +337,22 @@ impl Objective {
             Objective::SparseL1 { .. } => Some(l1_activity(inputs.code).mean()),
             Objective::SparseKl { rho, .. } => Some(kl_sparsity(inputs.code, rho)),
             Objective::Contractive { .. } => inputs.jacobian_norm.map(|norm| norm.mean()),
-            // The encoder fools the critic when the critic calls its codes prior samples (label 1).
-            Objective::Adversarial { .. } => inputs.critic_logits.map(|logits| {
-                let targets = logits.ones_like();
-                bce_with_logits(logits, targets).mean()
+            // The encoder fools the critic when the critic calls its codes prior samples (label 1),
+            // every part of them.
+            Objective::Adversarial { .. } => inputs.critic_logits.map(|parts| {
+                let fooling = parts.into_iter().map(|logits| {
+                    let targets = logits.ones_like();
+                    bce_with_logits(logits, targets).mean()
+                });
+                Tensor::cat(fooling.collect(), 0).sum()
+            }),
+            // The critic calls generated pairs prior samples (1) and encoded pairs not (0); encoder
+            // and decoder fool it by swapping the two: the non-saturating form of the minimax game.
+            Objective::Bidirectional => inputs.critic_logits.map(|parts| {
+                let [encoded, generated]: [Tensor<2>; 2] = parts.try_into().expect("a bidirectional critic judges two kinds of pairs");
+                let fool_encoded = bce_with_logits(encoded.clone(), encoded.ones_like()).mean();
+                let fool_generated = bce_with_logits(generated.clone(), generated.zeros_like()).mean();
+                fool_encoded + fool_generated
             }),
             Objective::Mmd { .. } => {
                 let [batch, code_size] = inputs.code.dims();
@@ -313,6 +373,10 @@ impl Objective {
                 let kl = kl_to_standard_normal(inputs.code, log_var);
                 let objective = (reconstruction.clone() + kl.clone().mul_scalar(beta)).mean();
                 LossTerms { objective, reconstruction, kl: Some(kl), penalty: None }
+            }
+            (Objective::Bidirectional, _) => {
+                let penalty = self.penalty(inputs).expect("a bidirectional GAN's loss needs its critic's logits");
+                LossTerms { objective: penalty.clone(), reconstruction, kl: None, penalty: Some(penalty) }
             }
             _ => {
                 let scaled = reconstruction.clone().mean().div_scalar(self.scale().divisor());

@@ -1,11 +1,15 @@
 //! The prior an adversarial autoencoder's codes are matched to, and samples of it: the standard
 //! normal, or Makhzani et al.'s mixture of ten 2-D Gaussians on a ring, optionally one component
-//! per class (the supervised form, where the critic also sees the label).
+//! per class (the supervised form, where the critic also sees the label); or, for unsupervised
+//! clustering, a categorical code (one-hot) beside a Gaussian style code, each part matched by a
+//! critic of its own.
 
 use std::f64::consts::PI;
+use std::ops::Range;
 
 use burn::prelude::*;
 use burn::tensor::Distribution;
+use burn::tensor::activation::softmax;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{AeResult, ensure};
@@ -24,7 +28,15 @@ pub enum Prior {
     /// `2πk/10` (a 2-D code only). With `labelled`, class k's codes are matched to component k
     /// and the critic sees the one-hot label beside the code.
     Ring { radius: f64, std: f64, labelled: bool },
+    /// Makhzani et al.'s prior for unsupervised clustering: the code's first `clusters` values
+    /// are a categorical variable (the encoder's softmax; prior samples are one-hot, the cluster
+    /// drawn uniformly) and the rest a style code matched to `N(0, I)`. Each part has its own
+    /// critic, and the categorical part's argmax is the cluster of an image.
+    Clusters { clusters: usize },
 }
+
+/// Most clusters a categorical code may have.
+pub const MAX_CLUSTERS: usize = 64;
 
 impl Prior {
     /// Refuses a ring for a code that is not 2-D, and radii or spreads that are not positive.
@@ -36,6 +48,45 @@ impl Prior {
                 ensure(radius.is_finite() && radius > 0.0, || format!("the ring's radius must be > 0, got {radius}"))?;
                 ensure(std.is_finite() && std > 0.0 && std <= radius, || format!("the ring's std must be in (0, radius], got {std}"))
             }
+            Prior::Clusters { clusters } => {
+                ensure((2..=MAX_CLUSTERS).contains(&clusters), || format!("the number of clusters must be 2 to {MAX_CLUSTERS}, got {clusters}"))?;
+                ensure(code_size > clusters, || {
+                    format!("a code of {clusters} clusters needs at least one style value beside them: code size > {clusters}, got {code_size}")
+                })
+            }
+        }
+    }
+
+    /// The parts of a code that each critic judges on its own: the whole code, or a clustering
+    /// prior's categorical and style parts.
+    pub fn critic_parts(&self, code_size: usize) -> Vec<Range<usize>> {
+        match *self {
+            Prior::Gaussian | Prior::Ring { .. } => vec![0..code_size],
+            Prior::Clusters { clusters } => vec![0..clusters, clusters..code_size],
+        }
+    }
+
+    /// The encoder's raw output made into a code of this prior's support: a clustering prior's
+    /// categorical part goes through a softmax (a distribution over clusters); otherwise as is.
+    ///
+    /// # Shapes
+    /// - features, output: `[batch, code]`
+    pub fn shape_code(&self, features: Tensor<2>) -> Tensor<2> {
+        match *self {
+            Prior::Gaussian | Prior::Ring { .. } => features,
+            Prior::Clusters { clusters } => {
+                let [batch, code_size] = features.dims();
+                let categorical = softmax(features.clone().slice([0..batch, 0..clusters]), 1);
+                Tensor::cat(vec![categorical, features.slice([0..batch, clusters..code_size])], 1)
+            }
+        }
+    }
+
+    /// The number of clusters of a clustering prior.
+    pub fn clusters(&self) -> Option<usize> {
+        match *self {
+            Prior::Clusters { clusters } => Some(clusters),
+            Prior::Gaussian | Prior::Ring { .. } => None,
         }
     }
 
@@ -56,6 +107,7 @@ impl Prior {
             Prior::Ring { radius, std, labelled } => {
                 format!("ring of 10 Gaussians (radius {radius}, std {std}{})", if labelled { ", one per class" } else { "" })
             }
+            Prior::Clusters { clusters } => format!("{clusters} clusters (one-hot) x N(0, I) style"),
         }
     }
 
@@ -63,7 +115,7 @@ impl Prior {
     /// traversals step in (1 for the normal).
     pub fn scale(&self) -> f64 {
         match *self {
-            Prior::Gaussian => 1.0,
+            Prior::Gaussian | Prior::Clusters { .. } => 1.0,
             Prior::Ring { radius, std, .. } => (radius + std) / 3.0,
         }
     }
@@ -88,11 +140,22 @@ impl Prior {
                 let centres = Tensor::cat(vec![angle.clone().cos(), angle.sin()], 1).mul_scalar(radius);
                 centres + Tensor::random([count, 2], Distribution::Normal(0.0, std * temperature), device)
             }
+            Prior::Clusters { clusters } => {
+                let drawn = Tensor::<2>::random([count, 1], Distribution::Uniform(0.0, clusters as f64), device).floor();
+                let one_hot = drawn.repeat_dim(1, clusters).equal(index_row(clusters, device).repeat_dim(0, count)).float();
+                let style = Tensor::random([count, code_size - clusters], Distribution::Normal(0.0, temperature), device);
+                Tensor::cat(vec![one_hot, style], 1)
+            }
         }
     }
 }
 
 /// `[1, 10]`: 0, 1, …, 9.
 fn class_indices(device: &Device) -> Tensor<2> {
-    Tensor::from_data(TensorData::new((0..CLASSES).map(|k| k as f32).collect::<Vec<_>>(), [1, CLASSES]), device)
+    index_row(CLASSES, device)
+}
+
+/// `[1, n]`: 0, 1, …, n - 1, as floats.
+fn index_row(n: usize, device: &Device) -> Tensor<2> {
+    Tensor::from_data(TensorData::new((0..n).map(|k| k as f32).collect::<Vec<_>>(), [1, n]), device)
 }

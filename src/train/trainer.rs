@@ -77,9 +77,10 @@ pub struct Progress {
     pub finished: bool,
 }
 
-/// Adam with PyTorch's defaults (burn's epsilon default is 1e-5, PyTorch's 1e-8).
-fn adam() -> ModuleOptimizer {
-    AdamConfig::new().with_epsilon(1e-8).init()
+/// Adam with PyTorch's defaults (burn's epsilon default is 1e-5, PyTorch's 1e-8) but for the
+/// first-moment decay `beta1`, which the objective chooses.
+fn adam(beta1: f32) -> ModuleOptimizer {
+    AdamConfig::new().with_epsilon(1e-8).with_beta_1(beta1).init()
 }
 
 /// One network's optimizer: its own Adam state and learning rate.
@@ -163,7 +164,7 @@ impl Trainer {
                     Network::Autoencoder => config.learning_rate,
                     Network::Critic => model.config().critic.as_ref().map_or(config.learning_rate, |critic| critic.learning_rate),
                 };
-                NetworkOptimizer { network, optimizer: adam(), learning_rate }
+                NetworkOptimizer { network, optimizer: adam(model.config().objective.adam_beta1()), learning_rate }
             })
             .collect();
         Trainer {
@@ -438,7 +439,8 @@ impl Trainer {
         self.model = weights.clone();
         self.last_good = weights.clone();
         self.before_symptoms = weights;
-        self.optimizers.iter_mut().for_each(|slot| slot.optimizer = adam());
+        let beta1 = self.model.config().objective.adam_beta1();
+        self.optimizers.iter_mut().for_each(|slot| slot.optimizer = adam(beta1));
     }
 }
 

@@ -142,3 +142,58 @@ pub fn normalized_mutual_information(assignments: &[usize], labels: &[u8]) -> Ae
     let normalizer = (entropy(&cluster_sizes) + entropy(&class_sizes)) / 2.0;
     Ok(if normalizer > 0.0 { (mutual / normalizer).clamp(0.0, 1.0) } else { 1.0 })
 }
+
+/// The cluster of each row of a clustering model's codes: the argmax of its first `clusters`
+/// values (the categorical part; see [`crate::model::Prior::Clusters`]).
+pub fn categorical_assignments(codes: &[f32], width: usize, clusters: usize) -> AeResult<Vec<usize>> {
+    ensure(clusters >= 1 && clusters <= width && codes.len().is_multiple_of(width), || {
+        format!("codes of width {width} with {clusters} clusters in front must be whole rows")
+    })?;
+    let argmax = |row: &[f32]| (0..clusters).fold(0, |best, c| if row[c] > row[best] { c } else { best });
+    Ok(codes.chunks_exact(width).map(argmax).collect())
+}
+
+/// How a cluster is given a class, for scoring a clustering as a classifier.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClusterLabelling {
+    /// Makhzani et al.'s protocol: each cluster takes the label of the one labelled image with
+    /// the highest probability of belonging to it.
+    MostConfident,
+    /// Each cluster takes its labelled images' most frequent label (many-to-one).
+    Majority,
+}
+
+/// The class of each of `clusters` clusters, from labelled images' codes (rows of `width`, the
+/// categorical part first) under `labelling`; a cluster no image falls in (or, for the most
+/// confident image, an empty set) gets class 0, which then only costs accuracy.
+pub fn cluster_classes(codes: &[f32], width: usize, clusters: usize, labels: &[u8], labelling: ClusterLabelling) -> AeResult<Vec<u8>> {
+    let assignments = categorical_assignments(codes, width, clusters)?;
+    ensure(assignments.len() == labels.len(), || "one label per code".into())?;
+    Ok(match labelling {
+        ClusterLabelling::MostConfident => (0..clusters)
+            .map(|c| {
+                let probability = |i: &usize| codes[i * width + c];
+                let best = (0..labels.len()).max_by(|a, b| probability(a).total_cmp(&probability(b)));
+                best.map_or(0, |i| labels[i])
+            })
+            .collect(),
+        ClusterLabelling::Majority => {
+            let mut counts = vec![[0usize; 256]; clusters];
+            for (&c, &l) in assignments.iter().zip(labels) {
+                counts[c][l as usize] += 1;
+            }
+            let most_frequent = |row: &[usize; 256]| (0..256).fold(0, |best, l| if row[l] > row[best] { l } else { best }) as u8;
+            counts.iter().map(most_frequent).collect()
+        }
+    })
+}
+
+/// The share of images whose cluster's class (`classes`, from [`cluster_classes`]) is their
+/// label.
+pub fn labelled_cluster_accuracy(assignments: &[usize], classes: &[u8], labels: &[u8]) -> AeResult<f64> {
+    ensure(assignments.len() == labels.len() && !labels.is_empty(), || "one label per assignment".into())?;
+    ensure(assignments.iter().all(|&c| c < classes.len()), || "an assignment to a cluster without a class".into())?;
+    let right = assignments.iter().zip(labels).filter(|&(&c, &l)| classes[c] == l).count();
+    Ok(right as f64 / labels.len() as f64)
+}

@@ -293,7 +293,8 @@ pub fn manifold(model: &Autoencoder, map: &LatentMap, side: usize, device: &Devi
         match model.config().objective.prior() {
             Some(Prior::Gaussian) => normal_quantile(0.05 + 0.9 * t),
             Some(Prior::Ring { radius, std, .. }) => (radius + 2.0 * std) * (2.0 * t - 1.0),
-            None => {
+            // A clustering code is never 2-D (validation), so this is the data's extent too.
+            Some(Prior::Clusters { .. }) | None => {
                 let (low, high) = map.extent[axis];
                 low + (high - low) * t
             }

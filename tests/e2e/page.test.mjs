@@ -479,8 +479,8 @@ test('a classifier on the code, alone and trained with the decoder, on 100 label
   assert.deepEqual(problems, [], 'no console errors');
 });
 
-test('the adversarial and Wasserstein autoencoders train in the page and generate', async () => {
-  for (const preset of ['aae', 'aae-ring', 'aae-labelled', 'wae-mmd', 'wae-gan']) {
+test('the adversarial, Wasserstein and bidirectional models train in the page and generate', async () => {
+  for (const preset of ['aae', 'aae-ring', 'aae-labelled', 'wae-mmd', 'wae-gan', 'bigan']) {
     await page.selectOption('#preset', preset);
     await page.fill('input[name=epochs]', '1');
     await page.selectOption('#workers', '2');
