@@ -63,7 +63,7 @@ fn the_encoder_fools_every_part_of_the_critic_at_once() {
     // logits 0 and 0 cost ln 2; logits ln 3 and ln 3 cost ln(4/3).
     let objective = Objective::Adversarial { weight: 1.0, prior: Prior::Clusters { clusters: 2 } };
     let logits = vec![tensor2(&[&[0.0], &[0.0]]), tensor2(&[&[3f32.ln()], &[3f32.ln()]])];
-    let inputs = PenaltyInputs { code: tensor2(&[&[1.0, 0.0, 0.5], &[0.0, 1.0, -0.5]]), jacobian_norm: None, critic_logits: Some(logits) };
+    let inputs = PenaltyInputs { code: tensor2(&[&[1.0, 0.0, 0.5], &[0.0, 1.0, -0.5]]), jacobian_norm: None, critic_logits: Some(logits), feature_distance: None };
     let penalty = values(objective.penalty(inputs).unwrap())[0] as f64;
     let expected = 2f64.ln() + (4.0f64 / 3.0).ln();
     assert!((penalty - expected).abs() < 1e-6, "{penalty} against {expected}");

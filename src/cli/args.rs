@@ -110,6 +110,7 @@ impl ModelArgs {
                 Objective::Contractive { .. } => Objective::Contractive { lambda },
                 Objective::Adversarial { prior, .. } => Objective::Adversarial { weight: lambda, prior },
                 Objective::Mmd { .. } => Objective::Mmd { lambda },
+                Objective::VaeGan { .. } => Objective::VaeGan { gamma: lambda },
                 Objective::Reconstruction | Objective::Variational { .. } | Objective::Bidirectional => {
                     return Err(AeError::InvalidConfig(format!("--lambda needs a preset with a penalty, not {}", self.model)));
                 }

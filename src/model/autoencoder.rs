@@ -9,6 +9,7 @@ use crate::data::PIXELS;
 use crate::error::{AeResult, ensure};
 use crate::model::config::{Architecture, AutoencoderConfig, Likelihood};
 use crate::model::critic::{Critic, CriticTerms};
+use crate::model::discriminator::ImageCritic;
 use crate::model::objective::{LossTerms, Objective, PenaltyInputs};
 use crate::model::prior::Prior;
 use crate::nn::conv::{ConvDecoder, ConvEncoder};
@@ -46,31 +47,44 @@ pub struct Autoencoder {
     /// The adversarial objective's critic (no parameters otherwise, so weight files of the other
     /// models list only `encoder.*` and `decoder.*`).
     critic: Option<Critic>,
+    /// VAE-GAN's image critic (`discriminator.*` in its weight files only).
+    discriminator: Option<ImageCritic>,
     #[module(skip)]
     config: AutoencoderConfig,
 }
 
-/// The networks of a model that train with an optimizer each. The autoencoder's encoder and
-/// decoder share one (Adam is per parameter, so one Adam over both equals one each).
+/// The networks of a model that train with an optimizer each. The encoder and decoder train as
+/// one (Adam is per parameter, so one Adam over both equals one each) unless their losses differ
+/// (VAE-GAN).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Network {
+    /// Encoder and decoder together, on the objective.
     Autoencoder,
+    /// The encoder alone, on its own loss (VAE-GAN).
+    Encoder,
+    /// The decoder alone, on its own loss (VAE-GAN).
+    Decoder,
+    /// The critic of codes, of pairs or of images.
     Critic,
 }
 
 impl Autoencoder {
     /// Assembles a model from its networks (see [`AutoencoderConfig::init`]).
-    pub(crate) fn from_parts(encoder: Encoder, decoder: Decoder, critic: Option<Critic>, config: AutoencoderConfig) -> Autoencoder {
-        Autoencoder { encoder, decoder, critic, config }
+    pub(crate) fn from_parts(encoder: Encoder, decoder: Decoder, critic: Option<Critic>, discriminator: Option<ImageCritic>, config: AutoencoderConfig) -> Autoencoder {
+        Autoencoder { encoder, decoder, critic, discriminator, config }
     }
 
-    /// The networks this model trains, the autoencoder first.
+    /// The networks this model trains, the autoencoder's first.
     pub fn networks(&self) -> Vec<Network> {
-        match self.critic {
-            Some(_) => vec![Network::Autoencoder, Network::Critic],
-            None => vec![Network::Autoencoder],
+        let mut networks = match self.config.objective.trains_encoder_and_decoder_apart() {
+            true => vec![Network::Encoder, Network::Decoder],
+            false => vec![Network::Autoencoder],
+        };
+        if self.critic.is_some() || self.discriminator.is_some() {
+            networks.push(Network::Critic);
         }
+        networks
     }
 
     /// Visits the parameters of one network, in the same order on every replica.
@@ -80,9 +94,14 @@ impl Autoencoder {
                 self.encoder.visit(visitor);
                 self.decoder.visit(visitor);
             }
+            Network::Encoder => self.encoder.visit(visitor),
+            Network::Decoder => self.decoder.visit(visitor),
             Network::Critic => {
                 if let Some(critic) = &self.critic {
                     critic.visit(visitor);
+                }
+                if let Some(discriminator) = &self.discriminator {
+                    discriminator.visit(visitor);
                 }
             }
         }
@@ -94,6 +113,12 @@ impl Autoencoder {
     /// # Shapes
     /// - input: `[batch, 784]`; labels: `[batch, 10]`
     pub fn critic_loss(&self, input: Tensor<2>, labels: Option<Tensor<2>>) -> Option<CriticTerms> {
+        if let Some(discriminator) = &self.discriminator {
+            let encoding = self.encode(input.clone());
+            let reconstructed = sigmoid(self.decode(self.sample_code(&encoding)));
+            let generated = sigmoid(self.decode(Prior::Gaussian.sample_like(&encoding.mean)));
+            return Some(discriminator.loss(input, reconstructed, generated, encoding.mean));
+        }
         let critic = self.critic.as_ref()?;
         let prior = self.config.objective.prior()?;
         let labels = self.critic_labels(labels);
@@ -144,7 +169,7 @@ impl Autoencoder {
         ensure(widths(&encoder) == expected, || format!("the encoder's widths {:?} are not {expected:?}", widths(&encoder)))?;
         expected.reverse();
         ensure(widths(&decoder) == expected, || format!("the decoder's widths {:?} are not {expected:?}", widths(&decoder)))?;
-        Ok(Autoencoder { encoder: Encoder::Mlp(encoder), decoder: Decoder::Mlp(decoder), critic: None, config: config.clone() })
+        Ok(Autoencoder { encoder: Encoder::Mlp(encoder), decoder: Decoder::Mlp(decoder), critic: None, discriminator: None, config: config.clone() })
     }
 
     /// The input weights of the first encoder layer of a dense model, one 784-pixel filter per
@@ -266,6 +291,7 @@ impl Autoencoder {
     pub fn loss_and_logits(&self, input: Tensor<2>, clean: Tensor<2>, labels: Option<Tensor<2>>) -> (LossTerms, Tensor<2>) {
         let objective = self.config.objective;
         let input_for_pairs = input.clone();
+        let clean_for_features = clean.clone();
         let (encoding, jacobian_norm) = if objective.needs_jacobian() {
             let (encoding, norm) = self.encode_with_jacobian_norm(input).expect("validated: a dense, non-variational encoder");
             (encoding, Some(norm))
@@ -287,8 +313,34 @@ impl Autoencoder {
             (Some(critic), true, Some(labels)) => Some(critic.forward(encoding.mean.clone(), Some(labels))),
             _ => None,
         };
-        let inputs = PenaltyInputs { code: encoding.mean, jacobian_norm, critic_logits };
+        let feature_distance = self.discriminator.as_ref().map(|discriminator| {
+            let data = discriminator.features(clean_for_features).detach();
+            let reconstructed = discriminator.features(sigmoid(logits.clone()));
+            (data - reconstructed).powi_scalar(2).sum_dim(1).flatten::<1>(0, 1).mul_scalar(0.5)
+        });
+        let inputs = PenaltyInputs { code: encoding.mean, jacobian_norm, critic_logits, feature_distance };
         (objective.terms(reconstruction, encoding.log_var, inputs), logits)
+    }
+
+    /// The VAE-GAN decoder's loss on a batch: `gamma` x the feature distance of the
+    /// reconstructions, plus fooling the image critic with them and with images decoded from
+    /// prior draws (non-saturating: `-ln D`); `None` for other models.
+    ///
+    /// # Shapes
+    /// - input: `[batch, 784]`
+    pub fn decoder_loss(&self, input: Tensor<2>) -> Option<Tensor<1>> {
+        let discriminator = self.discriminator.as_ref()?;
+        let gamma = self.config.objective.penalty_weight()?;
+        let encoding = self.encode(input.clone());
+        let code = self.sample_code(&encoding).detach();
+        let reconstructed = sigmoid(self.decode(code.clone()));
+        let generated = sigmoid(self.decode(Prior::Gaussian.sample_like(&code)));
+        let data = discriminator.features(input).detach();
+        let reconstructed_features = discriminator.features(reconstructed);
+        let distance = (data - reconstructed_features.clone()).powi_scalar(2).sum_dim(1).mean().mul_scalar(0.5);
+        let fakes = discriminator.judge(Tensor::cat(vec![reconstructed_features, discriminator.features(generated)], 0));
+        let fooling = bce_with_logits(fakes.clone(), fakes.ones_like()).mean().mul_scalar(2.0);
+        Some(distance.mul_scalar(gamma) + fooling)
     }
 
     /// Reconstruction loss per sample, summed over pixels, under the configured likelihood.

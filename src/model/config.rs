@@ -176,7 +176,11 @@ impl AutoencoderConfig {
             }
         };
         let label_width = self.objective.prior().map_or(0, |prior| prior.label_width());
-        let critic = self.critic.as_ref().map(|critic| critic.init(self.objective.critic_parts(self.code_size), label_width, device));
-        Ok(Autoencoder::from_parts(encoder, decoder, critic, self.clone()))
+        let (critic, discriminator) = match (&self.critic, self.objective.critic_judges_images()) {
+            (Some(critic), true) => (None, Some(critic.init_image(device))),
+            (Some(critic), false) => (Some(critic.init(self.objective.critic_parts(self.code_size), label_width, device)), None),
+            (None, _) => (None, None),
+        };
+        Ok(Autoencoder::from_parts(encoder, decoder, critic, discriminator, self.clone()))
     }
 }

@@ -112,11 +112,9 @@ impl Critic {
         if self.dropout == 0.0 || !input.device().is_autodiff() {
             return network.forward(input);
         }
-        let keep = 1.0 - self.dropout;
         let last = network.depth() - 1;
         network.layers().iter().enumerate().fold(input, |x, (index, layer)| {
-            let kept = x.clone() * x.random_like(Distribution::Bernoulli(keep)).div_scalar(keep);
-            let y = layer.forward(kept);
+            let y = layer.forward(drop(x, self.dropout));
             if index < last { Activation::LeakyRelu.forward(y) } else { y }
         })
     }
@@ -147,6 +145,13 @@ impl Critic {
             spread: codes.detach().var(0).sqrt().mean(),
         }
     }
+}
+
+/// Inverted dropout: each value zeroed with probability `dropout`, the rest scaled up to keep
+/// the mean.
+pub(crate) fn drop(x: Tensor<2>, dropout: f64) -> Tensor<2> {
+    let keep = 1.0 - dropout;
+    x.clone() * x.random_like(Distribution::Bernoulli(keep)).div_scalar(keep)
 }
 
 /// A critic update's loss, and what it says of the game.

@@ -51,7 +51,17 @@ pub enum Objective {
     /// decoder learn together to fool it, which at the optimum makes `E` invert `G`. The
     /// reconstruction error is still measured, as how faithful `x → E → G` is.
     Bidirectional,
+    /// VAE-GAN (Larsen et al. 2016): a VAE whose reconstruction is measured in the hidden
+    /// features of an image critic (squared distance, summed) instead of in pixels, and whose
+    /// decoder is also a GAN generator against that critic. Its three networks train apart: the
+    /// encoder on KL + the feature distance, the decoder on `gamma` x the feature distance +
+    /// fooling the critic with reconstructions and prior samples, the critic on telling data
+    /// from both.
+    VaeGan { gamma: f64 },
 }
+
+/// The weight of the feature distance in the VAE-GAN decoder's loss, against its fooling terms.
+pub const VAE_GAN_GAMMA: f64 = 0.01;
 
 /// The unit an objective is counted in, which fixes how a per-sample sum becomes its value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -119,16 +129,19 @@ pub struct LossTerms {
 /// - jacobian_norm: `[batch]`, each sample's `‖∂h/∂x‖²_F` (contractive objective)
 /// - critic_logits: `[batch, 1]` per part of the prior, the critic's logits for the codes
 ///   (adversarial objective)
+/// - feature_distance: `[batch]`, half the squared distance between the image critic's features
+///   of each image and of its reconstruction (VAE-GAN)
 pub struct PenaltyInputs {
     pub code: Tensor<2>,
     pub jacobian_norm: Option<Tensor<1>>,
     pub critic_logits: Option<Vec<Tensor<2>>>,
+    pub feature_distance: Option<Tensor<1>>,
 }
 
 impl Objective {
     /// Every kind with its default settings, in menu order: the page builds its form from this
     /// list (`Studio.objectives`), so an arm added here appears there with its settings.
-    pub const CHOICES: [Objective; 8] = [
+    pub const CHOICES: [Objective; 9] = [
         Objective::Reconstruction,
         Objective::Variational { beta: 1.0 },
         Objective::SparseL1 { lambda: 1e-3 },
@@ -137,6 +150,7 @@ impl Objective {
         Objective::Adversarial { weight: 0.05, prior: Prior::Gaussian },
         Objective::Mmd { lambda: 10.0 },
         Objective::Bidirectional,
+        Objective::VaeGan { gamma: VAE_GAN_GAMMA },
     ];
 
     /// [`Objective::CHOICES`] with their labels and default critics, for a menu.
@@ -153,6 +167,8 @@ impl Objective {
     pub fn default_critic(&self) -> Option<CriticConfig> {
         match self {
             Objective::Bidirectional => Some(CriticConfig { learning_rate: 1e-4, dropout: 0.2, ..CriticConfig::default() }),
+            // The image critic: its convolutions, then one dense layer of 256.
+            Objective::VaeGan { .. } => Some(CriticConfig { hidden: vec![256], learning_rate: 1e-4, dropout: 0.2, steps: 1 }),
             _ => self.needs_critic().then(CriticConfig::default),
         }
     }
@@ -168,6 +184,7 @@ impl Objective {
             Objective::Adversarial { .. } => "adversarial (AAE)",
             Objective::Mmd { .. } => "Wasserstein, MMD (WAE)",
             Objective::Bidirectional => "bidirectional GAN (BiGAN, ALI)",
+            Objective::VaeGan { .. } => "VAE-GAN (learned similarity)",
         }
     }
 
@@ -175,7 +192,7 @@ impl Objective {
     /// a log-variance, a deterministic code one value.
     pub fn encoder_outputs(&self, code_size: usize) -> usize {
         match self {
-            Objective::Variational { .. } => 2 * code_size,
+            Objective::Variational { .. } | Objective::VaeGan { .. } => 2 * code_size,
             Objective::Reconstruction
             | Objective::SparseL1 { .. }
             | Objective::SparseKl { .. }
@@ -188,14 +205,25 @@ impl Objective {
 
     /// Whether the encoder's code is a Gaussian posterior (a mean and a log-variance).
     pub fn is_variational(&self) -> bool {
-        matches!(self, Objective::Variational { .. })
+        matches!(self, Objective::Variational { .. } | Objective::VaeGan { .. })
+    }
+
+    /// Whether the encoder and the decoder train apart, each on its own loss (VAE-GAN), rather
+    /// than together on the objective.
+    pub fn trains_encoder_and_decoder_apart(&self) -> bool {
+        matches!(self, Objective::VaeGan { .. })
+    }
+
+    /// Whether the critic judges images (VAE-GAN) rather than codes or (image, code) pairs.
+    pub fn critic_judges_images(&self) -> bool {
+        matches!(self, Objective::VaeGan { .. })
     }
 
     /// The distribution the codes are pushed towards, whose samples then decode to images: what
     /// sampling, the manifold and prior-unit traversals need.
     pub fn prior(&self) -> Option<Prior> {
         match *self {
-            Objective::Variational { .. } | Objective::Mmd { .. } | Objective::Bidirectional => Some(Prior::Gaussian),
+            Objective::Variational { .. } | Objective::Mmd { .. } | Objective::Bidirectional | Objective::VaeGan { .. } => Some(Prior::Gaussian),
             Objective::Adversarial { prior, .. } => Some(prior),
             Objective::Reconstruction | Objective::SparseL1 { .. } | Objective::SparseKl { .. } | Objective::Contractive { .. } => None,
         }
@@ -214,7 +242,7 @@ impl Objective {
     /// The unit the objective is counted in.
     pub fn scale(&self) -> Scale {
         match self {
-            Objective::Variational { .. } | Objective::Mmd { .. } => Scale::PerSample,
+            Objective::Variational { .. } | Objective::Mmd { .. } | Objective::VaeGan { .. } => Scale::PerSample,
             Objective::Reconstruction
             | Objective::SparseL1 { .. }
             | Objective::SparseKl { .. }
@@ -229,6 +257,7 @@ impl Objective {
     pub fn penalty_weight(&self) -> Option<f64> {
         match *self {
             Objective::Bidirectional => Some(1.0),
+            Objective::VaeGan { gamma } => Some(gamma),
             Objective::SparseL1 { lambda } | Objective::SparseKl { lambda, .. } | Objective::Contractive { lambda } => Some(lambda),
             Objective::Adversarial { weight, .. } => Some(weight),
             Objective::Mmd { lambda } => Some(lambda),
@@ -254,7 +283,7 @@ impl Objective {
     /// moves, and a long momentum overshoots them); PyTorch's 0.9 otherwise.
     pub fn adam_beta1(&self) -> f32 {
         match self {
-            Objective::Bidirectional => 0.5,
+            Objective::Bidirectional | Objective::VaeGan { .. } => 0.5,
             _ => 0.9,
         }
     }
@@ -262,7 +291,7 @@ impl Objective {
     /// Whether the model trains a critic network against its encoder.
     pub fn needs_critic(&self) -> bool {
         match self {
-            Objective::Adversarial { .. } | Objective::Bidirectional => true,
+            Objective::Adversarial { .. } | Objective::Bidirectional | Objective::VaeGan { .. } => true,
             Objective::Reconstruction
             | Objective::SparseL1 { .. }
             | Objective::SparseKl { .. }
@@ -297,6 +326,7 @@ impl Objective {
             }
             Objective::Mmd { .. } => ensure(code_activation.is_none(), || "a WAE's code is matched to N(0, I): it takes no code activation".into()),
             Objective::Bidirectional => ensure(code_activation.is_none(), || "a BiGAN's code is matched to N(0, I): it takes no code activation".into()),
+            Objective::VaeGan { .. } => ensure(code_activation.is_none(), || "a VAE-GAN's code is a Gaussian's mean: it takes no code activation".into()),
         }
     }
 
@@ -322,6 +352,7 @@ impl Objective {
             (Objective::Adversarial { weight, prior }, _) => format!("adversarial AE (prior {}, weight {weight})", prior.describe()),
             (Objective::Mmd { lambda }, _) => format!("WAE-MMD (lambda {lambda})"),
             (Objective::Bidirectional, _) => "BiGAN (ALI with a deterministic encoder)".to_string(),
+            (Objective::VaeGan { gamma }, _) => format!("VAE-GAN (gamma {gamma})"),
             (Objective::Reconstruction, None) => "autoencoder".to_string(),
             (Objective::Reconstruction, Some(noise)) => format!("denoising AE ({noise})"),
         }
@@ -354,6 +385,7 @@ impl Objective {
                 let fool_generated = bce_with_logits(generated.clone(), generated.zeros_like()).mean();
                 fool_encoded + fool_generated
             }),
+            Objective::VaeGan { .. } => inputs.feature_distance.map(|distance| distance.mean()),
             Objective::Mmd { .. } => {
                 let [batch, code_size] = inputs.code.dims();
                 let prior = Prior::Gaussian.sample(batch, code_size, 1.0, None, &inputs.code.device());
@@ -369,6 +401,14 @@ impl Objective {
     /// - reconstruction: `[batch]`; log_var: `[batch, code]`
     pub fn terms(&self, reconstruction: Tensor<1>, log_var: Option<Tensor<2>>, inputs: PenaltyInputs) -> LossTerms {
         match (*self, log_var) {
+            // The encoder's loss: KL + the distance in the critic's features (the decoder's adds
+            // the game; see `Autoencoder::decoder_loss`).
+            (Objective::VaeGan { .. }, Some(log_var)) => {
+                let kl = kl_to_standard_normal(inputs.code.clone(), log_var);
+                let penalty = self.penalty(inputs).expect("a VAE-GAN's loss needs its critic's features");
+                let objective = kl.clone().mean() + penalty.clone();
+                LossTerms { objective, reconstruction, kl: Some(kl), penalty: Some(penalty) }
+            }
             (Objective::Variational { beta }, Some(log_var)) => {
                 let kl = kl_to_standard_normal(inputs.code, log_var);
                 let objective = (reconstruction.clone() + kl.clone().mul_scalar(beta)).mean();

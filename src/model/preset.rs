@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::AeResult;
 use crate::model::config::{Architecture, AutoencoderConfig, Likelihood};
 use crate::model::critic::CriticConfig;
-use crate::model::objective::Objective;
+use crate::model::objective::{Objective, VAE_GAN_GAMMA};
 use crate::model::prior::Prior;
 use crate::nn::mlp::Activation;
 use crate::nn::noise::Corruption;
@@ -47,11 +47,14 @@ pub enum Preset {
     /// generator (32 and 64 channels), code 50, trained only through a dense critic of (image,
     /// code) pairs (256-256, dropout 0.2, learning rate 1e-4).
     Bigan,
+    /// VAE-GAN: a convolutional VAE (32 and 64 channels), code 20, whose reconstruction is
+    /// measured in an image critic's features and whose decoder also plays against that critic.
+    VaeGan,
 }
 
 impl Preset {
     /// Every preset, in the order menus list them.
-    pub const ALL: [Preset; 15] = [
+    pub const ALL: [Preset; 16] = [
         Preset::Ae,
         Preset::Dae,
         Preset::Vae,
@@ -67,6 +70,7 @@ impl Preset {
         Preset::WaeMmd,
         Preset::WaeGan,
         Preset::Bigan,
+        Preset::VaeGan,
     ];
 
     /// The name used on the command line and in the page.
@@ -87,6 +91,7 @@ impl Preset {
             Preset::WaeMmd => "wae-mmd",
             Preset::WaeGan => "wae-gan",
             Preset::Bigan => "bigan",
+            Preset::VaeGan => "vae-gan",
         }
     }
 
@@ -135,6 +140,13 @@ impl Preset {
                 .with_architecture(Architecture::Conv { channels: [32, 64] })
                 .with_objective(Objective::Bidirectional)
                 .with_critic(Objective::Bidirectional.default_critic()),
+            Preset::VaeGan => {
+                let objective = Objective::VaeGan { gamma: VAE_GAN_GAMMA };
+                AutoencoderConfig::new(20)
+                    .with_architecture(Architecture::Conv { channels: [32, 64] })
+                    .with_objective(objective)
+                    .with_critic(objective.default_critic())
+            }
         }
     }
 }

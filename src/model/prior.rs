@@ -120,6 +120,12 @@ impl Prior {
         }
     }
 
+    /// As many draws as `codes` has rows, of its width and on its device (no labels).
+    pub fn sample_like(&self, codes: &Tensor<2>) -> Tensor<2> {
+        let [count, code_size] = codes.dims();
+        self.sample(count, code_size, 1.0, None, &codes.device())
+    }
+
     /// `count` codes of `code_size` values drawn from the prior, each component's spread scaled
     /// by `temperature`. `labels` (one-hot, `[count, 10]`) picks each sample's component for a
     /// labelled prior; without them components are drawn uniformly.

@@ -17,7 +17,7 @@ use rand::seq::SliceRandom;
 use crate::data::Dataset;
 use crate::error::{AeError, AeResult, ensure};
 use crate::model::prior::CLASSES;
-use crate::model::{Autoencoder, AutoencoderConfig, Network};
+use crate::model::{Autoencoder, AutoencoderConfig, CriticTerms, Network};
 use crate::train::gradients;
 use crate::train::readback::{CollapseWatch, CriticReport, Pending, Readback};
 use crate::train::replicas::{NoReplicas, Replicas, share_of};
@@ -81,6 +81,16 @@ pub struct Progress {
 /// first-moment decay `beta1`, which the objective chooses.
 fn adam(beta1: f32) -> ModuleOptimizer {
     AdamConfig::new().with_epsilon(1e-8).with_beta_1(beta1).init()
+}
+
+/// What a network update adds to the figures read back.
+enum Report {
+    /// Its loss is the model's objective.
+    Objective,
+    /// The critic's loss, accuracy and code spread.
+    Critic(CriticTerms),
+    /// Nothing (the VAE-GAN decoder's own loss).
+    Nothing,
 }
 
 /// One network's optimizer: its own Adam state and learning rate.
@@ -161,7 +171,7 @@ impl Trainer {
             .into_iter()
             .map(|network| {
                 let learning_rate = match network {
-                    Network::Autoencoder => config.learning_rate,
+                    Network::Autoencoder | Network::Encoder | Network::Decoder => config.learning_rate,
                     Network::Critic => model.config().critic.as_ref().map_or(config.learning_rate, |critic| critic.learning_rate),
                 };
                 NetworkOptimizer { network, optimizer: adam(model.config().objective.adam_beta1()), learning_rate }
@@ -189,11 +199,15 @@ impl Trainer {
     }
 
     /// The network updates of one step, in order: the critic's `k` updates first (so the
-    /// encoder then fools a critic that has just learned), then the autoencoder's.
+    /// encoder then fools a critic that has just learned), then the autoencoder's (or the
+    /// encoder's and then the decoder's, when they train apart).
     pub fn schedule(config: &AutoencoderConfig) -> Vec<Network> {
         let critic_steps = config.critic.as_ref().map_or(0, |critic| critic.steps);
         let mut schedule = vec![Network::Critic; critic_steps];
-        schedule.push(Network::Autoencoder);
+        match config.objective.trains_encoder_and_decoder_apart() {
+            true => schedule.extend([Network::Encoder, Network::Decoder]),
+            false => schedule.push(Network::Autoencoder),
+        }
         schedule
     }
 
@@ -320,19 +334,22 @@ impl Trainer {
         let clean = data.batch(indices, &self.device);
         let input = self.model.config().corruption.apply(clean.clone());
         let labels = self.model.config().objective.needs_labels().then(|| data.one_hot(indices, CLASSES, &self.device));
-        let (loss, critic) = match network {
-            Network::Autoencoder => (self.model.loss_and_logits(input, clean, labels).0.objective, None),
+        let (loss, report) = match network {
+            Network::Autoencoder | Network::Encoder => (self.model.loss_and_logits(input, clean, labels).0.objective, Report::Objective),
+            // The encoder's loss is the objective the run reports; the decoder's is not.
+            Network::Decoder => (self.model.decoder_loss(input).expect("the schedule has decoder updates only for a VAE-GAN"), Report::Nothing),
             Network::Critic => {
                 let terms = self.model.critic_loss(input, labels).expect("the schedule has critic updates only for a model with a critic");
-                (terms.loss.clone(), Some(terms))
+                (terms.loss.clone(), Report::Critic(terms))
             }
         };
         let scaled = if share < 1.0 { loss.clone() * share } else { loss.clone() };
         let gradients = gradients::of_network(&self.model, network, scaled.backward());
         if record {
-            match critic {
-                Some(terms) => self.pending.add_critic(terms),
-                None => self.pending.add_objective(loss.detach()),
+            match report {
+                Report::Objective => self.pending.add_objective(loss.detach()),
+                Report::Critic(terms) => self.pending.add_critic(terms),
+                Report::Nothing => {}
             }
         }
         gradients
