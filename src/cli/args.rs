@@ -16,7 +16,7 @@ use super::load_dataset;
 #[derive(Args, Clone)]
 pub(crate) struct ModelArgs {
     /// A preset: ae, dae, vae, beta-vae, conv-dae, sparse-l1, sparse-kl, cae, aae, aae-ring,
-    /// aae-labelled, aae-clusters, wae-mmd or wae-gan.
+    /// aae-labelled, aae-clusters (experimental), wae-mmd, wae-gan, bigan or vae-gan.
     #[arg(long, default_value = "vae")]
     pub(crate) model: String,
     /// Code size (overrides the preset's).
@@ -34,7 +34,8 @@ pub(crate) struct ModelArgs {
     /// Masking noise keep probability (denoising).
     #[arg(long)]
     pub(crate) keep: Option<f64>,
-    /// Weight of the preset's sparse or contractive penalty.
+    /// Weight of the preset's penalty: sparse, contractive, MMD, the adversarial fooling term, or
+    /// VAE-GAN's gamma.
     #[arg(long)]
     pub(crate) lambda: Option<f64>,
     /// Target mean activation of the KL sparsity penalty (sparse-kl).
