@@ -332,7 +332,8 @@ impl Objective {
 
     /// The columns of what the critic judges that each of its networks sees: the code (or a
     /// clustering prior's two parts) for an adversarial autoencoder, the image and the code side
-    /// by side for a bidirectional GAN; none without a critic.
+    /// by side for a bidirectional GAN; none for VAE-GAN, whose image critic sees whole images, or
+    /// without a critic.
     pub fn critic_parts(&self, code_size: usize) -> Vec<Range<usize>> {
         match *self {
             Objective::Adversarial { prior, .. } => prior.critic_parts(code_size),
