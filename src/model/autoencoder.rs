@@ -313,11 +313,10 @@ impl Autoencoder {
             (Some(critic), true, Some(labels)) => Some(critic.forward(encoding.mean.clone(), Some(labels))),
             _ => None,
         };
-        let feature_distance = self.discriminator.as_ref().map(|discriminator| {
-            let data = discriminator.features(clean_for_features).detach();
-            let reconstructed = discriminator.features(sigmoid(logits.clone()));
-            (data - reconstructed).powi_scalar(2).sum_dim(1).flatten::<1>(0, 1).mul_scalar(0.5)
-        });
+        let feature_distance = self
+            .discriminator
+            .as_ref()
+            .map(|discriminator| discriminator.feature_distance(clean_for_features, discriminator.features(sigmoid(logits.clone()))));
         let inputs = PenaltyInputs { code: encoding.mean, jacobian_norm, critic_logits, feature_distance };
         (objective.terms(reconstruction, encoding.log_var, inputs), logits)
     }
@@ -335,9 +334,8 @@ impl Autoencoder {
         let code = self.sample_code(&encoding).detach();
         let reconstructed = sigmoid(self.decode(code.clone()));
         let generated = sigmoid(self.decode(Prior::Gaussian.sample_like(&code)));
-        let data = discriminator.features(input).detach();
         let reconstructed_features = discriminator.features(reconstructed);
-        let distance = (data - reconstructed_features.clone()).powi_scalar(2).sum_dim(1).mean().mul_scalar(0.5);
+        let distance = discriminator.feature_distance(input, reconstructed_features.clone()).mean();
         let fakes = discriminator.judge(Tensor::cat(vec![reconstructed_features, discriminator.features(generated)], 0));
         let fooling = bce_with_logits(fakes.clone(), fakes.ones_like()).mean().mul_scalar(2.0);
         Some(distance.mul_scalar(gamma) + fooling)

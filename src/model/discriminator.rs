@@ -59,6 +59,18 @@ impl ImageCritic {
         (features - mean) / variance.add_scalar(1e-5).sqrt()
     }
 
+    /// Half the squared distance between the features of each image of `data` (detached: the
+    /// data's side moves nothing) and of its `reconstructed` features: VAE-GAN's reconstruction
+    /// term, a Gaussian of unit variance in feature space.
+    ///
+    /// # Shapes
+    /// - data: `[batch, 784]`; reconstructed: `[batch, FEATURES]`
+    /// - output: `[batch]`
+    pub fn feature_distance(&self, data: Tensor<2>, reconstructed: Tensor<2>) -> Tensor<1> {
+        let data = self.features(data).detach();
+        (data - reconstructed).powi_scalar(2).sum_dim(1).flatten::<1>(0, 1).mul_scalar(0.5)
+    }
+
     /// The logit that each image is data, from its features (with dropout before each dense
     /// layer while training, as [`crate::model::Critic`] does).
     ///
