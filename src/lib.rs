@@ -9,6 +9,7 @@
 //!   layer-wise pretraining, the autoencoder as a regularizer of a classifier;
 //! - [`data`]: IDX datasets checked against their checksums, the image size, drawings as inputs;
 //! - [`uses`]: what a code is good for (exploring a model, probes, k-means, anomaly scores, PCA);
+//! - [`recommend`]: AutoRec on MovieLens ratings, with its baselines;
 //! - [`backend`]: choosing the device (WebGPU on a real adapter, else the CPU);
 //! - the two interfaces: `web` (wasm only, the one `#[wasm_bindgen]` file) and the command line
 //!   (`src/cli/`, in the binary).
@@ -18,6 +19,7 @@ pub mod data;
 pub mod error;
 pub mod model;
 pub mod nn;
+pub mod recommend;
 pub mod train;
 pub mod uses;
 

@@ -17,12 +17,13 @@ mod codes;
 mod figures;
 mod progress;
 mod quality;
+mod recommend;
 mod results;
 mod studies;
 mod train;
 
 #[derive(Parser)]
-#[command(name = "aestudio", about = "Train and evaluate autoencoders on MNIST and Fashion-MNIST, natively")]
+#[command(name = "aestudio", about = "Train and evaluate autoencoders on MNIST and Fashion-MNIST (and AutoRec on MovieLens), natively")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -76,6 +77,10 @@ enum Command {
     /// The sample-quality table of the generative models: FID of their samples in the classifier's
     /// features, the classes they cover, test reconstruction error and training time.
     Quality(quality::Quality),
+    /// AutoRec on MovieLens: I-AutoRec and U-AutoRec trained on random 90/10 splits of the
+    /// ratings, test RMSE per split and the mean, beside the global mean, item biases, user and
+    /// item biases, and biased matrix factorization.
+    Autorec(recommend::AutoRecCommand),
 }
 
 pub fn main() -> ExitCode {
@@ -130,5 +135,6 @@ async fn run(cli: Cli) -> Result<(), AeError> {
         Command::Pca(command) => command.run().await,
         Command::Classifier(command) => command.run().await,
         Command::Quality(command) => command.run().await,
+        Command::Autorec(command) => command.run().await,
     }
 }

@@ -14,9 +14,10 @@ const LABELS_MAGIC: u32 = 0x0000_0801;
 const IMAGES_HEADER: usize = 16;
 const LABELS_HEADER: usize = 8;
 
-/// One of the four files of a dataset, with the MD5 of its uncompressed bytes.
+/// A data file (one of the four IDX files of an image dataset, or a ratings file), with the MD5
+/// of its uncompressed bytes.
 #[derive(Clone, Copy, Debug)]
-pub struct IdxFile {
+pub struct DataFile {
     /// File name as the original distribution spells it (uncompressed).
     pub name: &'static str,
     /// Hex MD5 of the uncompressed file.
@@ -29,20 +30,20 @@ pub struct DatasetFiles {
     pub name: &'static str,
     /// What each label stands for.
     pub class_names: [&'static str; 10],
-    pub train_images: IdxFile,
-    pub train_labels: IdxFile,
-    pub test_images: IdxFile,
-    pub test_labels: IdxFile,
+    pub train_images: DataFile,
+    pub train_labels: DataFile,
+    pub test_images: DataFile,
+    pub test_labels: DataFile,
 }
 
 /// MNIST (LeCun, Cortes and Burges; CC BY-SA 3.0), the original IDX files.
 pub const MNIST: DatasetFiles = DatasetFiles {
     name: "mnist",
     class_names: ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"],
-    train_images: IdxFile { name: "train-images-idx3-ubyte", md5: "6bbc9ace898e44ae57da46a324031adb" },
-    train_labels: IdxFile { name: "train-labels-idx1-ubyte", md5: "a25bea736e30d166cdddb491f175f624" },
-    test_images: IdxFile { name: "t10k-images-idx3-ubyte", md5: "2646ac647ad5339dbf082846283269ea" },
-    test_labels: IdxFile { name: "t10k-labels-idx1-ubyte", md5: "27ae3e4e09519cfbb04c329615203637" },
+    train_images: DataFile { name: "train-images-idx3-ubyte", md5: "6bbc9ace898e44ae57da46a324031adb" },
+    train_labels: DataFile { name: "train-labels-idx1-ubyte", md5: "a25bea736e30d166cdddb491f175f624" },
+    test_images: DataFile { name: "t10k-images-idx3-ubyte", md5: "2646ac647ad5339dbf082846283269ea" },
+    test_labels: DataFile { name: "t10k-labels-idx1-ubyte", md5: "27ae3e4e09519cfbb04c329615203637" },
 };
 
 /// Fashion-MNIST (Xiao, Rasul and Vollgraf, Zalando Research; MIT), the IDX files as Debian's
@@ -50,10 +51,10 @@ pub const MNIST: DatasetFiles = DatasetFiles {
 pub const FASHION_MNIST: DatasetFiles = DatasetFiles {
     name: "fashion-mnist",
     class_names: ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"],
-    train_images: IdxFile { name: "train-images-idx3-ubyte", md5: "f4a8712d7a061bf5bd6d2ca38dc4d50a" },
-    train_labels: IdxFile { name: "train-labels-idx1-ubyte", md5: "9018921c3c673c538a1fc5bad174d6f9" },
-    test_images: IdxFile { name: "t10k-images-idx3-ubyte", md5: "8181f5470baa50b63fa0f6fddb340f0a" },
-    test_labels: IdxFile { name: "t10k-labels-idx1-ubyte", md5: "15d484375f8d13e6eb1aabb0c3f46965" },
+    train_images: DataFile { name: "train-images-idx3-ubyte", md5: "f4a8712d7a061bf5bd6d2ca38dc4d50a" },
+    train_labels: DataFile { name: "train-labels-idx1-ubyte", md5: "9018921c3c673c538a1fc5bad174d6f9" },
+    test_images: DataFile { name: "t10k-images-idx3-ubyte", md5: "8181f5470baa50b63fa0f6fddb340f0a" },
+    test_labels: DataFile { name: "t10k-labels-idx1-ubyte", md5: "15d484375f8d13e6eb1aabb0c3f46965" },
 };
 
 impl DatasetFiles {
@@ -115,7 +116,7 @@ impl Splits {
     /// Reads the four uncompressed IDX files of `files` from `dir`.
     #[cfg(not(target_arch = "wasm32"))]
     pub fn load_dir(files: &DatasetFiles, dir: &std::path::Path) -> AeResult<Splits> {
-        let read = |file: IdxFile| {
+        let read = |file: DataFile| {
             let path = dir.join(file.name);
             std::fs::read(&path).map_err(|err| {
                 AeError::Data(format!("cannot read {}: {err} (run `./build.sh data` to fetch it)", path.display()))
@@ -132,7 +133,7 @@ impl Splits {
 }
 
 /// Fails unless the MD5 of `bytes` is the one published for `file`.
-pub fn verify_md5(file: IdxFile, bytes: &[u8]) -> AeResult<()> {
+pub fn verify_md5(file: DataFile, bytes: &[u8]) -> AeResult<()> {
     let digest = Md5::digest(bytes);
     let actual: String = digest.iter().map(|b| format!("{b:02x}")).collect();
     if actual == file.md5 {

@@ -1,10 +1,12 @@
 //! The data: MNIST-format datasets (IDX files checked against their published checksums), the
-//! image size every other module reads from here, and drawings turned into MNIST-like inputs.
+//! image size every other module reads from here, drawings turned into MNIST-like inputs, and
+//! MovieLens ratings for the recommenders.
 
 pub mod datasets;
 pub mod preprocess;
+pub mod ratings;
 
-pub use datasets::{Dataset, DatasetFiles, FASHION_MNIST, IdxFile, MNIST, Splits};
+pub use datasets::{Dataset, DatasetFiles, FASHION_MNIST, DataFile, MNIST, Splits};
 
 /// Side of the square images (28 for MNIST and Fashion-MNIST).
 pub const IMAGE_SIDE: usize = 28;

@@ -1,0 +1,172 @@
+//! `autorec`: AutoRec on MovieLens, the survey's recommendation application, beside the
+//! baselines, over seeded random 90/10 splits of the ratings as in Sedhain et al. (2015).
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use clap::{Args, ValueEnum};
+
+use aestudio::AeError;
+use aestudio::data::ratings::{RatingSplit, RatingsFiles};
+use aestudio::recommend::baselines::{Baseline, Biases, Factorization, FactorizationSettings, global_mean};
+use aestudio::recommend::rows::rmse;
+use aestudio::recommend::train::test_rmse;
+use aestudio::recommend::{AutoRecConfig, AutoRecTrainer, AutoRecTraining, Orientation};
+
+use super::progress::Progress;
+
+/// Which AutoRec to train.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Which {
+    /// I-AutoRec (one vector per movie).
+    Item,
+    /// U-AutoRec (one vector per user).
+    User,
+    /// Both, on the same splits.
+    Both,
+}
+
+/// Train I-AutoRec and/or U-AutoRec on random 90/10 splits of MovieLens and print the test RMSE
+/// per split and the mean, with the baselines (global mean, item biases, user and item biases,
+/// biased matrix factorization) on the same splits.
+#[derive(Args)]
+pub struct AutoRecCommand {
+    /// ml-1m or ml-100k.
+    #[arg(long, default_value = "ml-1m")]
+    dataset: String,
+    /// The folder of the ratings file (default: data/movielens/<dataset>).
+    #[arg(long)]
+    data: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = Which::Both)]
+    model: Which,
+    /// Random 90/10 splits, seeded 1, 2, ...
+    #[arg(long, default_value_t = 5)]
+    splits: usize,
+    #[arg(long, default_value_t = 500)]
+    hidden: usize,
+    #[arg(long, default_value_t = 100)]
+    epochs: usize,
+    #[arg(long, default_value_t = 1.0)]
+    lambda: f64,
+    #[arg(long, default_value_t = 1e-3)]
+    lr: f64,
+    #[arg(long, default_value_t = 64)]
+    batch_size: usize,
+    /// Print the test RMSE every this many epochs (0: only at the end).
+    #[arg(long, default_value_t = 0)]
+    report_every: usize,
+    /// Skip the baselines.
+    #[arg(long)]
+    no_baselines: bool,
+}
+
+impl AutoRecCommand {
+    pub async fn run(self) -> Result<(), AeError> {
+        let files = RatingsFiles::by_name(&self.dataset)?;
+        let dir = self.data.clone().unwrap_or_else(|| PathBuf::from("data/movielens").join(files.name));
+        let ratings = files.load_ratings(&dir)?;
+        println!("{}: {} ratings, {} users, {} movies", files.name, ratings.entries.len(), ratings.users(), ratings.items());
+        let orientations = match self.model {
+            Which::Item => vec![Orientation::Item],
+            Which::User => vec![Orientation::User],
+            Which::Both => vec![Orientation::Item, Orientation::User],
+        };
+        let training = AutoRecTraining::new()
+            .with_learning_rate(self.lr)
+            .with_batch_size(self.batch_size)
+            .with_epochs(self.epochs)
+            .with_lambda(self.lambda);
+        let mut progress = Progress::new((self.splits * orientations.len() * self.epochs) as u64);
+        let mut table: Vec<(String, Vec<f32>, f64)> = Vec::new();
+        for split_index in 0..self.splits {
+            let seed = split_index as u64 + 1;
+            let split = ratings.split(0.1, seed)?;
+            if !self.no_baselines {
+                for (name, value, seconds) in baselines(&split) {
+                    record(&mut table, &name, value, seconds);
+                }
+            }
+            for &orientation in &orientations {
+                let config = AutoRecConfig::new(orientation, split.users, split.items).with_hidden(self.hidden);
+                let started = Instant::now();
+                let value = self.train_one(&config, training.clone().with_seed(seed), &split, &mut progress).await?;
+                let seconds = started.elapsed().as_secs_f64();
+                record(&mut table, &format!("{}-AutoRec", name_of(orientation)), value, seconds);
+                progress.say(&format!("split {seed}: {}-AutoRec test RMSE {value:.4} ({seconds:.0} s)", name_of(orientation)));
+            }
+        }
+        progress.finish();
+        self.print(&table, files.name);
+        Ok(())
+    }
+
+    /// Trains one AutoRec on `split` and returns its test RMSE.
+    async fn train_one(&self, config: &AutoRecConfig, training: AutoRecTraining, split: &RatingSplit, progress: &mut Progress) -> Result<f32, AeError> {
+        let device = aestudio::backend::cpu_device();
+        let mut trainer = AutoRecTrainer::new(config, training, split, &device)?;
+        while !trainer.finished() {
+            let objective = trainer.train_epoch().await?;
+            progress.advance(1);
+            let epoch = trainer.epoch();
+            if self.report_every > 0 && epoch % self.report_every == 0 {
+                let value = test_rmse(&trainer.model(), trainer.rows(), &split.test, &device).await?;
+                progress.say(&format!("{}-AutoRec epoch {epoch}: objective {objective:.4} per rating, test RMSE {value:.4}", name_of(config.orientation)));
+            }
+        }
+        test_rmse(&trainer.model(), trainer.rows(), &split.test, &device).await
+    }
+
+    fn print(&self, table: &[(String, Vec<f32>, f64)], dataset: &str) {
+        println!(
+            "\n{dataset}: test RMSE over {} random 90/10 splits (seeds 1..{}); AutoRec: {} sigmoid hidden units, identity output, \
+             Adam {} batch {} for {} epochs, lambda {}\n",
+            self.splits, self.splits, self.hidden, self.lr, self.batch_size, self.epochs, self.lambda
+        );
+        println!("| model | mean RMSE | spread (min-max) | per split | seconds per split |");
+        println!("|---|---|---|---|---|");
+        for (name, values, seconds) in table {
+            let mean = values.iter().sum::<f32>() / values.len() as f32;
+            let (low, high) = values.iter().fold((f32::MAX, f32::MIN), |(l, h), &v| (l.min(v), h.max(v)));
+            let each: Vec<String> = values.iter().map(|v| format!("{v:.4}")).collect();
+            println!("| {name} | {mean:.4} | {low:.4}-{high:.4} | {} | {:.0} |", each.join(", "), seconds / values.len() as f64);
+            println!(
+                "result {}",
+                serde_json::json!({ "command": "autorec", "dataset": dataset, "model": name, "mean_rmse": mean, "rmse": values,
+                    "seconds_per_split": seconds / values.len() as f64, "epochs": self.epochs, "hidden": self.hidden, "lambda": self.lambda,
+                    "learning_rate": self.lr, "batch_size": self.batch_size })
+            );
+        }
+    }
+}
+
+fn name_of(orientation: Orientation) -> &'static str {
+    match orientation {
+        Orientation::Item => "I",
+        Orientation::User => "U",
+    }
+}
+
+fn record(table: &mut Vec<(String, Vec<f32>, f64)>, name: &str, value: f32, seconds: f64) {
+    match table.iter_mut().find(|(row, _, _)| row == name) {
+        Some((_, values, total)) => {
+            values.push(value);
+            *total += seconds;
+        }
+        None => table.push((name.to_string(), vec![value], seconds)),
+    }
+}
+
+/// Each baseline's test RMSE on `split` and its fitting time.
+fn baselines(split: &RatingSplit) -> Vec<(String, f32, f64)> {
+    let timed = |name: &str, fit: &dyn Fn() -> Vec<f32>| {
+        let started = Instant::now();
+        let predictions = fit();
+        (name.to_string(), rmse(&predictions, &split.test), started.elapsed().as_secs_f64())
+    };
+    vec![
+        timed("global mean", &|| vec![global_mean(&split.train); split.test.len()]),
+        timed("item biases", &|| Biases::fit(split, 25.0, false).predict_all(&split.test)),
+        timed("user and item biases", &|| Biases::fit(split, 10.0, true).predict_all(&split.test)),
+        timed("biased matrix factorization", &|| Factorization::fit(split, FactorizationSettings::default()).predict_all(&split.test)),
+    ]
+}

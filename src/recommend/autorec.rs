@@ -1,0 +1,112 @@
+//! AutoRec (Sedhain, Menon, Sanner and Xie 2015): an autoencoder of a partially observed rating
+//! vector, trained on the observed entries only. I-AutoRec reconstructs each movie's vector of
+//! ratings over users; U-AutoRec each user's vector over movies.
+
+use burn::nn::{Linear, LinearConfig};
+use burn::prelude::*;
+use burn::tensor::activation::sigmoid;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{AeResult, ensure};
+
+/// Which vectors the autoencoder reconstructs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Orientation {
+    /// I-AutoRec: one vector per movie, over users.
+    Item,
+    /// U-AutoRec: one vector per user, over movies.
+    User,
+}
+
+/// Configuration of an [`AutoRec`].
+#[derive(Config, Debug, PartialEq)]
+pub struct AutoRecConfig {
+    pub orientation: Orientation,
+    /// Users and movies of the rating matrix.
+    pub users: usize,
+    pub items: usize,
+    /// Hidden units (sigmoid); the paper's is 500.
+    #[config(default = 500)]
+    pub hidden: usize,
+}
+
+impl AutoRecConfig {
+    /// Length of one reconstructed vector (users for I-AutoRec, movies for U-AutoRec).
+    pub fn width(&self) -> usize {
+        match self.orientation {
+            Orientation::Item => self.users,
+            Orientation::User => self.items,
+        }
+    }
+
+    /// How many vectors there are (movies for I-AutoRec, users for U-AutoRec).
+    pub fn rows(&self) -> usize {
+        match self.orientation {
+            Orientation::Item => self.items,
+            Orientation::User => self.users,
+        }
+    }
+
+    /// Refuses sizes that cannot make a model (or would not fit a browser's memory).
+    pub fn validate(&self) -> AeResult<()> {
+        ensure(self.users >= 1 && self.items >= 1, || "the rating matrix needs at least one user and one movie".into())?;
+        ensure((1..=4096).contains(&self.hidden), || format!("hidden units must be in 1..=4096, got {}", self.hidden))?;
+        ensure(self.width() * self.hidden <= 64 << 20, || {
+            format!("{} x {} weights per layer is too large", self.width(), self.hidden)
+        })
+    }
+
+    /// A fresh model on `device`, with burn's default (PyTorch-like) initialization.
+    pub fn init(&self, device: &Device) -> AeResult<AutoRec> {
+        self.validate()?;
+        Ok(AutoRec {
+            encoder: LinearConfig::new(self.width(), self.hidden).init(device),
+            decoder: LinearConfig::new(self.hidden, self.width()).init(device),
+        })
+    }
+}
+
+/// `h(r) = W sigmoid(V r + mu) + b`: a sigmoid hidden layer and an identity output.
+#[derive(Module, Debug)]
+pub struct AutoRec {
+    pub encoder: Linear,
+    pub decoder: Linear,
+}
+
+impl AutoRec {
+    /// Reconstructs rating vectors whose unobserved entries are zeros.
+    ///
+    /// # Shapes
+    /// - ratings: `[batch, width]`
+    /// - output: `[batch, width]`
+    pub fn forward(&self, ratings: Tensor<2>) -> Tensor<2> {
+        self.decoder.forward(sigmoid(self.encoder.forward(ratings)))
+    }
+
+    /// `||W||^2 + ||V||^2`: the two weight matrices' squared norms (biases are not decayed).
+    ///
+    /// # Shapes
+    /// - output: `[1]`
+    pub fn weights_squared_norm(&self) -> Tensor<1> {
+        self.encoder.weight.val().powi_scalar(2).sum() + self.decoder.weight.val().powi_scalar(2).sum()
+    }
+}
+
+/// AutoRec's data term: the squared error summed over the observed entries only, so an
+/// unobserved entry gives no gradient.
+///
+/// # Shapes
+/// - predicted, ratings, observed (1 where a rating exists, else 0): `[batch, width]`
+/// - output: `[1]`
+pub fn masked_squared_error(predicted: Tensor<2>, ratings: Tensor<2>, observed: Tensor<2>) -> Tensor<1> {
+    ((predicted - ratings) * observed).powi_scalar(2).sum()
+}
+
+/// The paper's objective on one batch of `batch_rows` out of `rows` vectors: the data term plus
+/// that batch's share of `lambda / 2 (||W||^2 + ||V||^2)`, so that one epoch sums to the paper's
+/// full objective.
+pub fn autorec_objective(model: &AutoRec, ratings: Tensor<2>, observed: Tensor<2>, lambda: f64, batch_share: f64) -> Tensor<1> {
+    let predicted = model.forward(ratings.clone());
+    masked_squared_error(predicted, ratings, observed) + model.weights_squared_norm().mul_scalar(lambda / 2.0 * batch_share)
+}
