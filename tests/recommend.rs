@@ -13,9 +13,11 @@ use aestudio::recommend::autorec::{autorec_objective, masked_squared_error};
 use aestudio::recommend::baselines::{Baseline, Biases};
 use aestudio::recommend::rows::{DEFAULT_RATING, rmse};
 use aestudio::recommend::train::{predict, test_rmse};
+use aestudio::recommend::weights::{self, AutoRecHeader};
 use aestudio::recommend::{AutoRecConfig, AutoRecTrainer, AutoRecTraining, Orientation, RatingRows};
 use burn::prelude::*;
 use common::tensor2;
+use pollster::block_on;
 
 fn movielens_100k() -> Ratings {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/movielens/ml-100k");
@@ -128,4 +130,69 @@ fn a_small_i_autorec_on_movielens_100k_beats_the_item_biases() {
     let autorec = pollster::block_on(test_rmse(&trainer.model(), trainer.rows(), &split.test, &device)).unwrap();
     let item_biases = rmse(&Biases::fit(&split, 25.0, false).predict_all(&split.test), &split.test);
     assert!(autorec < item_biases - 0.05, "I-AutoRec {autorec} against item biases {item_biases}");
+}
+
+/// Followers of a data-parallel AutoRec run, in the same process.
+struct AutoRecFollowers(Vec<AutoRecTrainer>);
+
+impl aestudio::train::Replicas for AutoRecFollowers {
+    fn count(&self) -> usize {
+        self.0.len()
+    }
+    fn start_shares(&mut self) {}
+    async fn collect(&mut self) -> aestudio::error::AeResult<Vec<Vec<f32>>> {
+        let parts = self.0.len() + 1;
+        let mut shares = Vec::new();
+        for (index, trainer) in self.0.iter_mut().enumerate() {
+            shares.push(trainer.share_gradients(index + 1, parts).await?);
+        }
+        Ok(shares)
+    }
+    fn apply(&mut self, sum: &[f32]) {
+        self.0.iter_mut().for_each(|trainer| trainer.apply_gradients(sum).unwrap());
+    }
+}
+
+fn weights_of(trainer: &AutoRecTrainer) -> Vec<f32> {
+    let model = trainer.model();
+    [model.encoder.weight.val(), model.decoder.weight.val()]
+        .into_iter()
+        .flat_map(|w| w.into_data().try_to_vec::<f32>().unwrap())
+        .collect()
+}
+
+#[test]
+fn one_two_and_three_replicas_train_the_same_autorec() {
+    let device = cpu_device();
+    let ratings = movielens_100k();
+    let split = RatingSplit { train: ratings.entries[..20_000].to_vec(), test: vec![], users: ratings.users(), items: ratings.items() };
+    for orientation in [Orientation::Item, Orientation::User] {
+        let config = AutoRecConfig::new(orientation, split.users, split.items).with_hidden(16);
+        let training = AutoRecTraining::new().with_batch_size(100).with_epochs(2).with_lambda(10.0);
+        // Every replica starts from the first one's weights, through the weight file, as in the page.
+        let header = AutoRecHeader { config: config.clone(), user_ids: ratings.user_ids.clone(), item_ids: ratings.item_ids.clone() };
+        let start = block_on(AutoRecTrainer::new(&config, training.clone(), &split, &device).unwrap().export(&header, "start")).unwrap();
+        let trainer = || {
+            let model = weights::load(&start, &device.clone().autodiff()).unwrap().model;
+            AutoRecTrainer::resume(model, &config, training.clone(), &split, &device, 0).unwrap()
+        };
+        let steps = trainer().steps_per_epoch() + 3;
+        let mut alone = trainer();
+        block_on(alone.train_steps_with(usize::MAX, &mut aestudio::train::NoReplicas)).unwrap();
+        block_on(alone.train_steps_with(3, &mut aestudio::train::NoReplicas)).unwrap();
+        for followers in [1, 2] {
+            let mut leader = trainer();
+            let mut others = AutoRecFollowers((0..followers).map(|_| trainer()).collect());
+            let first = block_on(leader.train_steps_with(usize::MAX, &mut others)).unwrap();
+            assert!(first.epoch_finished && first.epoch_objective.is_some());
+            block_on(leader.train_steps_with(3, &mut others)).unwrap();
+            assert_eq!(leader.epoch() * leader.steps_per_epoch() + 3, steps);
+            let reference = weights_of(&leader);
+            for follower in &others.0 {
+                assert!(weights_of(follower) == reference, "{orientation:?}: a follower's weights differ from the leader's");
+            }
+            let largest = reference.iter().zip(weights_of(&alone)).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
+            assert!(largest < 1e-4, "{orientation:?}, {} replicas: weights differ from one trainer's by {largest}", followers + 1);
+        }
+    }
 }

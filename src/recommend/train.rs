@@ -2,6 +2,7 @@
 //! the test RMSE (predictions clipped to 1..5, the default rating where the model knows nothing).
 
 use std::collections::BTreeMap;
+use std::ops::Range;
 
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
@@ -12,7 +13,11 @@ use rand::seq::SliceRandom;
 use crate::data::ratings::{Rating, RatingSplit};
 use crate::error::{AeError, AeResult, ensure};
 use crate::recommend::autorec::{AutoRec, AutoRecConfig, autorec_objective};
+use crate::recommend::weights::{AutoRecHeader, save};
 use crate::recommend::rows::{DEFAULT_RATING, RatingRows, clip_rating, rmse};
+use crate::train::gradients::{accumulate, flatten_module, unflatten_module};
+use crate::train::replicas::share_of;
+use crate::train::{NoReplicas, Replicas};
 use crate::uses::explore::read_floats;
 
 /// Settings of an AutoRec training run.
@@ -45,7 +50,26 @@ impl AutoRecTraining {
     }
 }
 
-/// Owns an AutoRec being trained, its optimizer and the shuffled order of the rows.
+/// Where an AutoRec run stands (camelCase for JavaScript).
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AutoRecProgress {
+    /// Epochs completed.
+    pub epoch: usize,
+    pub step: usize,
+    pub steps_per_epoch: usize,
+    /// The finished epoch's objective per observed training rating (set when an epoch ends; in a
+    /// data-parallel run, over the leader's shares of the batches).
+    pub epoch_objective: Option<f32>,
+    pub epoch_finished: bool,
+    pub finished: bool,
+}
+
+/// Owns an AutoRec being trained, its optimizer and the shuffled order of the rows. Alone, or as
+/// the leader or a follower of a data-parallel run: each replica computes the gradient of its
+/// share of a batch, the leader sums them, and all apply the same sum (see
+/// [`crate::train::Replicas`]). The objective is a sum over rows plus each share's part of the
+/// weight decay, so the shares' gradients add up to the whole batch's exactly.
 pub struct AutoRecTrainer {
     model: AutoRec,
     optimizer: ModuleOptimizer,
@@ -56,13 +80,25 @@ pub struct AutoRecTrainer {
     order: Vec<usize>,
     position: usize,
     epoch: usize,
-    /// The objective summed on the device over this epoch's batches.
+    step: usize,
+    /// The objective summed on the device over the rows this replica computed this epoch (all
+    /// of them alone, its shares as a leader), and their observed ratings.
     epoch_objective: Option<Tensor<1>>,
+    epoch_observed: usize,
 }
 
 impl AutoRecTrainer {
     /// A fresh model of `model_config` (autodiff enabled here) trained on `split.train`.
     pub fn new(model_config: &AutoRecConfig, config: AutoRecTraining, split: &RatingSplit, device: &Device) -> AeResult<AutoRecTrainer> {
+        let device = device.clone().autodiff();
+        device.seed(config.seed);
+        AutoRecTrainer::resume(model_config.init(&device)?, model_config, config, split, &device, 0)
+    }
+
+    /// Continues a run of `model` (on `device.autodiff()`) at `step`, as a replica joining its
+    /// leader does: the shuffling is replayed, so both walk the same order; the optimizer's
+    /// moments start afresh (a replica joins at the start of a run, or applies every sum since).
+    pub fn resume(model: AutoRec, model_config: &AutoRecConfig, config: AutoRecTraining, split: &RatingSplit, device: &Device, step: usize) -> AeResult<AutoRecTrainer> {
         ensure(model_config.users == split.users && model_config.items == split.items, || {
             format!(
                 "the model is for {} users and {} movies, the ratings have {} and {}",
@@ -71,24 +107,37 @@ impl AutoRecTrainer {
         })?;
         let rows = RatingRows::new(&split.train, model_config.orientation, split.users, split.items);
         config.validate(rows.len())?;
-        let device = device.clone().autodiff();
-        device.seed(config.seed);
-        let model = model_config.init(&device)?;
         let mut rng = StdRng::seed_from_u64(config.seed);
         let mut order: Vec<usize> = (0..rows.len()).collect();
         order.shuffle(&mut rng);
-        Ok(AutoRecTrainer {
+        let mut trainer = AutoRecTrainer {
             model,
             optimizer: AdamConfig::new().with_epsilon(1e-8).init(),
             rows,
             config,
-            device,
+            device: device.clone().autodiff(),
             rng,
             order,
             position: 0,
             epoch: 0,
+            step: 0,
             epoch_objective: None,
-        })
+            epoch_observed: 0,
+        };
+        ensure(step <= trainer.steps_per_epoch() * trainer.config.epochs, || format!("step {step} is past the end of the run"))?;
+        for _ in 0..step {
+            trainer.advance();
+        }
+        Ok(trainer)
+    }
+
+    /// The current weights for the leader's replicas to start from, as a weight file.
+    pub async fn export(&self, header: &AutoRecHeader, provenance: &str) -> AeResult<Vec<u8>> {
+        save(&self.model(), header, provenance).await
+    }
+
+    pub fn step(&self) -> usize {
+        self.step
     }
 
     /// The current weights for inference (no autodiff graph).
@@ -105,41 +154,128 @@ impl AutoRecTrainer {
         self.epoch
     }
 
+    pub fn steps_per_epoch(&self) -> usize {
+        self.order.len().div_ceil(self.config.batch_size)
+    }
+
     pub fn finished(&self) -> bool {
         self.epoch >= self.config.epochs
     }
 
-    /// One Adam step on the next batch of rows.
-    pub fn step(&mut self) {
-        let end = (self.position + self.config.batch_size).min(self.order.len());
-        let picked = &self.order[self.position..end];
+    /// The next batch's positions in the shuffled order.
+    fn next_batch(&self) -> Range<usize> {
+        self.position..(self.position + self.config.batch_size).min(self.order.len())
+    }
+
+    /// The gradients of the objective on the rows at `positions` of the order (adding it to the
+    /// epoch's sum when `record`).
+    fn gradients_of(&mut self, positions: Range<usize>, record: bool) -> GradientsParams {
+        let picked = &self.order[positions];
         let (ratings, observed) = self.rows.batch(picked, &self.device);
         let share = picked.len() as f64 / self.rows.len() as f64;
         let objective = autorec_objective(&self.model, ratings, observed, self.config.lambda, share);
-        let gradients = GradientsParams::from_grads(objective.backward(), &self.model);
-        self.model = self.optimizer.step(self.config.learning_rate, self.model.clone(), gradients);
-        self.epoch_objective = Some(match self.epoch_objective.take() {
-            Some(sum) => sum + objective.detach().inner(),
-            None => objective.detach().inner(),
-        });
-        self.position = end;
+        if record {
+            self.epoch_observed += self.rows.observed_in(picked);
+            let value = objective.clone().detach().inner();
+            self.epoch_objective = Some(match self.epoch_objective.take() {
+                Some(sum) => sum + value,
+                None => value,
+            });
+        }
+        GradientsParams::from_grads(objective.backward(), &self.model)
     }
 
-    /// Runs the rest of the current epoch and returns its objective per observed training
-    /// rating (the data term plus the weight decay, over the count of ratings).
+    fn apply(&mut self, gradients: GradientsParams) {
+        self.model = self.optimizer.step(self.config.learning_rate, self.model.clone(), gradients);
+    }
+
+    /// Moves past the batch just applied; at the end of the order, on to a new epoch.
+    fn advance(&mut self) {
+        self.position = self.next_batch().end;
+        self.step += 1;
+        if self.position >= self.order.len() {
+            self.position = 0;
+            self.order.shuffle(&mut self.rng);
+            self.epoch += 1;
+        }
+    }
+
+    /// One step on the next batch, shared with `replicas` when there are any.
+    async fn step_with(&mut self, replicas: &mut impl Replicas) -> AeResult<()> {
+        let batch = self.next_batch();
+        if replicas.count() == 0 {
+            let gradients = self.gradients_of(batch, true);
+            self.apply(gradients);
+        } else {
+            replicas.start_shares();
+            let parts = replicas.count() + 1;
+            let own = self.gradients_of(share_of(batch, 0, parts), true);
+            let mut sum = flatten_module(&self.model, &own).await?;
+            for share in replicas.collect().await? {
+                accumulate(&mut sum, &share)?;
+            }
+            replicas.apply(&sum);
+            self.apply_sum(&sum)?;
+        }
+        self.advance();
+        Ok(())
+    }
+
+    fn apply_sum(&mut self, sum: &[f32]) -> AeResult<()> {
+        let gradients = unflatten_module(&self.model, sum, &self.device.clone().inner())?;
+        self.apply(gradients);
+        Ok(())
+    }
+
+    /// Runs up to `max_steps` steps, stopping early at an epoch's end; then the epoch's objective
+    /// per observed rating is read back (a non-finite one fails: the run diverged).
+    pub async fn train_steps_with(&mut self, max_steps: usize, replicas: &mut impl Replicas) -> AeResult<AutoRecProgress> {
+        let epoch = self.epoch;
+        for _ in 0..max_steps {
+            if self.finished() || self.epoch != epoch {
+                break;
+            }
+            self.step_with(replicas).await?;
+        }
+        let epoch_finished = self.epoch != epoch;
+        let mut epoch_objective = None;
+        if epoch_finished {
+            let sum = self.epoch_objective.take().expect("an epoch has a batch");
+            let objective = read_floats(sum).await?[0] / std::mem::take(&mut self.epoch_observed).max(1) as f32;
+            if !objective.is_finite() {
+                return Err(AeError::Diverged { epoch: self.epoch, step: self.step, loss: objective });
+            }
+            epoch_objective = Some(objective);
+        }
+        Ok(AutoRecProgress {
+            epoch: self.epoch,
+            step: self.step,
+            steps_per_epoch: self.steps_per_epoch(),
+            epoch_objective,
+            epoch_finished,
+            finished: self.finished(),
+        })
+    }
+
+    /// Runs the rest of the current epoch alone and returns its objective per observed rating.
     pub async fn train_epoch(&mut self) -> AeResult<f32> {
-        while self.position < self.order.len() {
-            self.step();
-        }
-        self.position = 0;
-        self.order.shuffle(&mut self.rng);
-        self.epoch += 1;
-        let sum = self.epoch_objective.take().expect("an epoch has a batch");
-        let objective = read_floats(sum).await?[0] / self.rows.observed() as f32;
-        if !objective.is_finite() {
-            return Err(AeError::Diverged { epoch: self.epoch, step: 0, loss: objective });
-        }
-        Ok(objective)
+        let progress = self.train_steps_with(usize::MAX, &mut NoReplicas).await?;
+        Ok(progress.epoch_objective.expect("a whole epoch ran"))
+    }
+
+    /// A follower's share `part` of `parts` of the next batch: its flat gradient, to be summed by
+    /// the leader and applied with [`AutoRecTrainer::apply_gradients`].
+    pub async fn share_gradients(&mut self, part: usize, parts: usize) -> AeResult<Vec<f32>> {
+        ensure(part < parts, || format!("share {part} of {parts} does not exist"))?;
+        let own = self.gradients_of(share_of(self.next_batch(), part, parts), false);
+        flatten_module(&self.model, &own).await
+    }
+
+    /// A follower's update with the leader's summed gradient.
+    pub fn apply_gradients(&mut self, sum: &[f32]) -> AeResult<()> {
+        self.apply_sum(sum)?;
+        self.advance();
+        Ok(())
     }
 }
 

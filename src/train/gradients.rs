@@ -49,21 +49,34 @@ pub fn network_len(model: &Autoencoder, network: Network) -> usize {
 /// # Shapes
 /// - output: `[network_len(model, network)]`
 pub async fn flatten(model: &Autoencoder, network: Network, gradients: &GradientsParams) -> AeResult<Vec<f32>> {
-    struct Collect<'a> {
-        gradients: &'a GradientsParams,
-        device: Device,
-        pieces: Vec<Tensor<1>>,
-    }
-    impl ModuleVisitor for Collect<'_> {
-        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
-            let piece = self.gradients.get::<D>(param.id).unwrap_or_else(|| Tensor::zeros(param.val().dims(), &self.device));
-            let length = piece.shape().num_elements();
-            self.pieces.push(piece.reshape([length]));
-        }
-    }
     let device = model.devices().first().cloned().ok_or_else(|| AeError::Backend("model has no device".into()))?.inner();
+    flatten_visited(gradients, device, |collect| model.visit_network(network, collect)).await
+}
+
+/// [`flatten`] for every parameter of any module (a model with a single network).
+pub async fn flatten_module<M: Module>(module: &M, gradients: &GradientsParams) -> AeResult<Vec<f32>> {
+    let device = module.devices().first().cloned().ok_or_else(|| AeError::Backend("module has no device".into()))?.inner();
+    flatten_visited(gradients, device, |collect| module.visit(collect)).await
+}
+
+/// Collects the gradients of the parameters that `visit` walks, in its order.
+pub struct Collect<'a> {
+    gradients: &'a GradientsParams,
+    device: Device,
+    pieces: Vec<Tensor<1>>,
+}
+
+impl ModuleVisitor for Collect<'_> {
+    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+        let piece = self.gradients.get::<D>(param.id).unwrap_or_else(|| Tensor::zeros(param.val().dims(), &self.device));
+        let length = piece.shape().num_elements();
+        self.pieces.push(piece.reshape([length]));
+    }
+}
+
+async fn flatten_visited(gradients: &GradientsParams, device: Device, visit: impl FnOnce(&mut Collect<'_>)) -> AeResult<Vec<f32>> {
     let mut collect = Collect { gradients, device, pieces: Vec::new() };
-    model.visit_network(network, &mut collect);
+    visit(&mut collect);
     if collect.pieces.is_empty() {
         return Ok(Vec::new());
     }
@@ -76,24 +89,38 @@ pub async fn flatten(model: &Autoencoder, network: Network, gradients: &Gradient
 pub fn unflatten(model: &Autoencoder, network: Network, flat: &[f32], device: &Device) -> AeResult<GradientsParams> {
     let expected = network_len(model, network);
     ensure(flat.len() == expected, || format!("a flat gradient of this network has {expected} values, got {}", flat.len()))?;
-    struct Split {
-        flat: Tensor<1>,
-        offset: usize,
-        gradients: GradientsParams,
+    Ok(unflatten_visited(flat, device, |split| model.visit_network(network, split)))
+}
+
+/// [`unflatten`] for every parameter of any module.
+pub fn unflatten_module<M: Module>(module: &M, flat: &[f32], device: &Device) -> AeResult<GradientsParams> {
+    let expected = module.num_params();
+    ensure(flat.len() == expected, || format!("a flat gradient of this model has {expected} values, got {}", flat.len()))?;
+    Ok(unflatten_visited(flat, device, |split| module.visit(split)))
+}
+
+/// Cuts a flat gradient into the shapes of the parameters that `visit` walks.
+pub struct Split {
+    flat: Tensor<1>,
+    offset: usize,
+    gradients: GradientsParams,
+}
+
+impl ModuleVisitor for Split {
+    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+        let dims = param.val().dims();
+        let length: usize = dims.iter().product();
+        let piece = self.flat.clone().slice(self.offset..self.offset + length).reshape(dims);
+        self.gradients.register::<D>(param.id, piece);
+        self.offset += length;
     }
-    impl ModuleVisitor for Split {
-        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
-            let dims = param.val().dims();
-            let length: usize = dims.iter().product();
-            let piece = self.flat.clone().slice(self.offset..self.offset + length).reshape(dims);
-            self.gradients.register::<D>(param.id, piece);
-            self.offset += length;
-        }
-    }
+}
+
+fn unflatten_visited(flat: &[f32], device: &Device, visit: impl FnOnce(&mut Split)) -> GradientsParams {
     let flat = Tensor::<1>::from_data(TensorData::new(flat.to_vec(), [flat.len()]), device);
     let mut split = Split { flat, offset: 0, gradients: GradientsParams::new() };
-    model.visit_network(network, &mut split);
-    Ok(split.gradients)
+    visit(&mut split);
+    split.gradients
 }
 
 /// Adds `other` into `sum`, element by element (shares of one batch, already weighted).
