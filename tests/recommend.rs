@@ -13,6 +13,7 @@ use aestudio::recommend::autorec::{autorec_objective, masked_squared_error};
 use aestudio::recommend::baselines::{Baseline, Biases};
 use aestudio::recommend::rows::{DEFAULT_RATING, rmse};
 use aestudio::recommend::train::{predict, test_rmse};
+use aestudio::recommend::visitor;
 use aestudio::recommend::weights::{self, AutoRecHeader};
 use aestudio::recommend::{AutoRecConfig, AutoRecTrainer, AutoRecTraining, Orientation, RatingRows};
 use burn::prelude::*;
@@ -170,7 +171,7 @@ fn one_two_and_three_replicas_train_the_same_autorec() {
         let config = AutoRecConfig::new(orientation, split.users, split.items).with_hidden(16);
         let training = AutoRecTraining::new().with_batch_size(100).with_epochs(2).with_lambda(10.0);
         // Every replica starts from the first one's weights, through the weight file, as in the page.
-        let header = AutoRecHeader { config: config.clone(), user_ids: ratings.user_ids.clone(), item_ids: ratings.item_ids.clone() };
+        let header = AutoRecHeader::new(config.clone(), &ratings, &split);
         let start = block_on(AutoRecTrainer::new(&config, training.clone(), &split, &device).unwrap().export(&header, "start")).unwrap();
         let trainer = || {
             let model = weights::load(&start, &device.clone().autodiff()).unwrap().model;
@@ -195,4 +196,60 @@ fn one_two_and_three_replicas_train_the_same_autorec() {
             assert!(largest < 1e-4, "{orientation:?}, {} replicas: weights differ from one trainer's by {largest}", followers + 1);
         }
     }
+}
+
+#[test]
+fn a_visitor_is_folded_in_and_bad_ratings_are_refused() {
+    let device = cpu_device();
+    let ratings = movielens_100k();
+    let split = ratings.split(0.1, 1).unwrap();
+    let config = AutoRecConfig::new(Orientation::User, split.users, split.items).with_hidden(32);
+    let mut trainer = AutoRecTrainer::new(&config, AutoRecTraining::new().with_epochs(3), &split, &device).unwrap();
+    while !trainer.finished() {
+        block_on(trainer.train_epoch()).unwrap();
+    }
+    let header = AutoRecHeader::new(config.clone(), &ratings, &split);
+    // Through the weight file, as the page's live worker gets it.
+    let loaded = weights::load(&block_on(trainer.export(&header, "test")).unwrap(), &device).unwrap();
+    assert_eq!(loaded.header, header);
+    let recommend = |ids: &[u32], stars: &[f32], min_ratings: u32| {
+        block_on(visitor::recommend(&loaded.model, &loaded.header, ids, stars, 10, min_ratings, &device))
+    };
+    // Star Wars, The Empire Strikes Back, Return of the Jedi (MovieLens 100K ids).
+    let liked = [50, 172, 181];
+    let top = recommend(&liked, &[5.0, 5.0, 4.0], 50).unwrap();
+    assert_eq!(top.len(), 10);
+    assert!(top.iter().all(|r| !liked.contains(&r.movie_id)), "rated movies are not recommended");
+    assert!(top.windows(2).all(|pair| pair[0].predicted >= pair[1].predicted), "ranked by predicted rating");
+    assert!(top.iter().all(|r| (1.0..=5.0).contains(&r.predicted)));
+    let rare: HashSet<u32> = (0..split.items).filter(|&i| header.item_rating_counts[i] < 50).map(|i| header.item_ids[i]).collect();
+    assert!(top.iter().all(|r| !rare.contains(&r.movie_id)), "movies with fewer than 50 training ratings are skipped");
+    let refused = |ids: &[u32], stars: &[f32]| recommend(ids, stars, 0).unwrap_err().to_string();
+    assert!(refused(&[50, 99_999], &[5.0, 4.0]).contains("99999"), "an unknown movie id");
+    assert!(refused(&[50], &[6.0]).contains("1 to 5"), "a rating of 6");
+    assert!(refused(&[50, 50], &[5.0, 4.0]).contains("twice"));
+    let item_model = AutoRecConfig::new(Orientation::Item, split.users, split.items).with_hidden(4);
+    let item_header = AutoRecHeader::new(item_model.clone(), &ratings, &split);
+    let error = block_on(visitor::recommend(&item_model.init(&device).unwrap(), &item_header, &liked, &[5.0, 5.0, 4.0], 5, 0, &device)).unwrap_err();
+    assert!(error.to_string().contains("U-AutoRec"), "{error}");
+}
+
+#[test]
+fn a_weight_file_of_another_model_is_refused() {
+    let device = cpu_device();
+    let ratings = movielens_100k();
+    let split = ratings.split(0.1, 1).unwrap();
+    let config = AutoRecConfig::new(Orientation::User, split.users, split.items).with_hidden(8);
+    let header = AutoRecHeader::new(config.clone(), &ratings, &split);
+    let bytes = block_on(weights::save(&config.init(&device).unwrap(), &header, "test")).unwrap();
+    // The same tensors under a header that promises 9 hidden units (an edit of the same length).
+    // The configuration is a JSON string inside the JSON header, so its quotes are escaped.
+    let (needle, replacement) = (br#"hidden\":8"#.as_slice(), br#"hidden\":9"#.as_slice());
+    let at = bytes.windows(needle.len()).position(|w| w == needle).expect("the header names the hidden units");
+    let mut edited = bytes.clone();
+    edited[at..at + needle.len()].copy_from_slice(replacement);
+    let error = weights::load(&edited, &device).unwrap_err().to_string();
+    assert!(error.contains("shape"), "{error}");
+    let image_model = block_on(aestudio::model::weights::save(&aestudio::model::Preset::Vae.config().init(&device).unwrap(), "x")).unwrap();
+    assert!(weights::load(&image_model, &device).unwrap_err().to_string().contains("aestudio-autorec"));
 }

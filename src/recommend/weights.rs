@@ -6,6 +6,7 @@
 use burn::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::data::ratings::{RatingSplit, Ratings};
 use crate::error::{AeError, AeResult};
 use crate::model::weights::{load_module, read_metadata, save_module};
 use crate::recommend::autorec::{AutoRec, AutoRecConfig};
@@ -22,6 +23,9 @@ pub struct AutoRecHeader {
     pub user_ids: Vec<u32>,
     /// The MovieLens movie id of each movie index, ascending.
     pub item_ids: Vec<u32>,
+    /// Training ratings of each movie (empty if unknown): recommendations skip rarely rated movies.
+    #[serde(default)]
+    pub item_rating_counts: Vec<u32>,
 }
 
 impl AutoRecHeader {
@@ -38,10 +42,24 @@ impl AutoRecHeader {
                 self.config.items
             )));
         }
+        if !self.item_rating_counts.is_empty() && self.item_rating_counts.len() != self.config.items {
+            return Err(AeError::Weights(format!("the file counts ratings of {} movies, not {}", self.item_rating_counts.len(), self.config.items)));
+        }
         if !ascending(&self.user_ids) || !ascending(&self.item_ids) {
             return Err(AeError::Weights("the file's user or movie ids are not strictly ascending".into()));
         }
         Ok(())
+    }
+}
+
+impl AutoRecHeader {
+    /// The header of a model of `config` trained on `split` of `ratings`.
+    pub fn new(config: AutoRecConfig, ratings: &Ratings, split: &RatingSplit) -> AutoRecHeader {
+        let mut item_rating_counts = vec![0u32; split.items];
+        for rating in &split.train {
+            item_rating_counts[rating.item as usize] += 1;
+        }
+        AutoRecHeader { config, user_ids: ratings.user_ids.clone(), item_ids: ratings.item_ids.clone(), item_rating_counts }
     }
 }
 
