@@ -3,23 +3,21 @@
 
 use burn::prelude::*;
 use js_sys::Float32Array;
-use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-use crate::backend::{AdapterReport, cpu_device};
-use crate::data::datasets::verify_md5;
+use crate::backend::cpu_device;
 use crate::data::preprocess::to_mnist;
 use crate::data::{Dataset, DatasetFiles, Splits};
 use crate::model::{Autoencoder, AutoencoderConfig, Objective, Preset, weights};
-use crate::train::semisupervised::{JointConfig, train_joint};
-use crate::train::{NoReplicas, Replicas, Trainer, evaluate};
+use crate::recommend::{self, weights::LoadedAutoRec};
+use crate::train::{NoReplicas, Replicas, Trainer};
 use crate::uses::explore::{self, LatentMap};
-use crate::uses::probe::check_label_count;
 
 mod adapter;
 mod convert;
 mod lab_state;
 mod lab_uses;
+mod movies;
 mod replicas;
 mod startup;
 mod studio_state;
@@ -28,6 +26,7 @@ pub use adapter::probe_adapter;
 use adapter::{BackendInfo, choose_backend};
 use convert::{floats, invalid, model_config, pixels_of, to_js, training_config};
 use lab_state::ModelInfo;
+use movies::{MovieData, MovieRun};
 use replicas::{JsReplicas, gradient_into};
 pub use startup::run_static_constructors;
 
@@ -45,14 +44,7 @@ fn start() {
 /// The page asks this of the small CPU build before it downloads the WebGPU build.
 #[wasm_bindgen(js_name = probeWebGpu)]
 pub async fn probe_webgpu() -> Result<JsValue, JsError> {
-    let report = probe_adapter().await;
-    #[derive(Serialize)]
-    struct Probe {
-        #[serde(flatten)]
-        report: AdapterReport,
-        real_gpu: bool,
-    }
-    to_js(&Probe { real_gpu: report.is_real_gpu(), report })
+    to_js(&adapter::probe_reply().await)
 }
 
 /// Checks a run's settings as the page's form gives them (an `AutoencoderConfig` and a
@@ -60,18 +52,7 @@ pub async fn probe_webgpu() -> Result<JsValue, JsError> {
 /// description and parameter count, or an `Error` with the reason.
 #[wasm_bindgen(js_name = validateRun)]
 pub fn validate_run(model_json: &str, training_json: &str, train_len: usize) -> Result<JsValue, JsError> {
-    let model = model_config(model_json)?;
-    let training = training_config(training_json)?;
-    model.validate()?;
-    training.validate(train_len)?;
-    // Parameters are lazy, so counting them allocates nothing even for a huge model.
-    let parameters = model.init(&cpu_device())?.num_params();
-    #[derive(Serialize)]
-    struct Valid {
-        description: String,
-        parameters: usize,
-    }
-    to_js(&Valid { description: model.describe(), parameters })
+    to_js(&convert::validated_run(model_json, training_json, train_len)?)
 }
 
 // ---- the training worker (www/train-worker.js): Studio ----
@@ -85,6 +66,9 @@ pub struct Studio {
     trainer: Option<Trainer>,
     /// The latest good weights for inference; kept when a run diverges.
     model: Option<Autoencoder>,
+    /// MovieLens and a recommender's run, when this worker trains one instead (see `movies.rs`).
+    movies: Option<MovieData>,
+    movie_run: Option<MovieRun>,
 }
 
 #[wasm_bindgen]
@@ -94,7 +78,7 @@ impl Studio {
     pub async fn create(prefer: String) -> Result<Studio, JsError> {
         run_static_constructors();
         let (device, backend) = choose_backend(&prefer).await?;
-        Ok(Studio { device, backend, data: None, trainer: None, model: None })
+        Ok(Studio { device, backend, data: None, trainer: None, model: None, movies: None, movie_run: None })
     }
 
     /// `{kind: "cpu"|"gpu", reason, adapter: {...}}`.
@@ -132,9 +116,27 @@ impl Studio {
         let training = training_config(training_json)?;
         let data = self.data.as_ref().ok_or_else(|| invalid("load the data before configuring a run"))?;
         let trainer = Trainer::new(&model, training, &self.device, data.train.len())?;
+        self.movie_run = None;
         self.model = Some(trainer.model());
         self.trainer = Some(trainer);
         to_js(&model.describe())
+    }
+
+    /// Loads MovieLens 1M's `ratings.dat` (checksum verified, every line checked) and splits it
+    /// 90/10: `{ratings, users, movies, train, test}`.
+    #[wasm_bindgen(js_name = loadRatings)]
+    pub fn load_ratings(&mut self, bytes: &[u8]) -> Result<JsValue, JsError> {
+        to_js(&self.movies.insert(MovieData::parse(bytes)?).summary())
+    }
+
+    /// Starts a recommender's run: `{orientation: "item"|"user", hidden}` and an
+    /// `AutoRecTraining` as JSON; the image run, if any, ends.
+    #[wasm_bindgen(js_name = configureRecommender)]
+    pub fn configure_recommender(&mut self, model_json: &str, training_json: &str) -> Result<JsValue, JsError> {
+        let movies = self.movies.as_ref().ok_or_else(|| invalid("load the ratings before configuring a recommender"))?;
+        let run = self.movie_run.insert(MovieRun::configure(movies, model_json, training_json, &self.device)?);
+        self.trainer = None;
+        to_js(&run.describe())
     }
 
     /// Runs up to `max_steps` training steps (stopping at an epoch's end) and reports
@@ -153,6 +155,9 @@ impl Studio {
     }
 
     async fn train_steps_with(&mut self, max_steps: usize, replicas: &mut impl Replicas) -> Result<JsValue, JsError> {
+        if let Some(run) = self.movie_run.as_mut() {
+            return to_js(&run.trainer.train_steps_with(max_steps, replicas).await?);
+        }
         // Field by field: the trainer is borrowed mutably beside the data.
         let data = self.data.as_ref().ok_or_else(|| invalid("no data loaded"))?;
         let trainer = self.trainer.as_mut().ok_or_else(|| invalid("no run configured"))?;
@@ -168,46 +173,26 @@ impl Studio {
     /// `{alone, joint}` test accuracies on the whole test set.
     #[wasm_bindgen(js_name = semiSupervised)]
     pub async fn semi_supervised(&self, model_json: &str, labels: usize, alpha: f64, epochs: usize) -> Result<JsValue, JsError> {
-        let data = self.data()?;
-        let model = model_config(model_json)?;
-        check_label_count(labels, data.train.len())?;
-        let labelled = data.train.take(labels);
-        let config = JointConfig::new(model).with_epochs(epochs);
-        let alone = train_joint(&config.clone().with_alpha(0.0), &labelled, &data.train, &self.device).await?.accuracy(&data.test, &self.device).await?;
-        let joint = train_joint(&config.with_alpha(alpha), &labelled, &data.train, &self.device).await?.accuracy(&data.test, &self.device).await?;
-        to_js(&serde_json::json!({ "alone": alone, "joint": joint }))
+        to_js(&self.semi_supervised_reply(model_config(model_json)?, labels, alpha, epochs).await?)
     }
 
     /// Evaluates the current model on the first `limit` test images (all if 0).
+    /// For a recommender's run, `{rmse}` on the test ratings.
     pub async fn evaluate(&self, limit: usize) -> Result<JsValue, JsError> {
-        let data = self.data()?;
-        let model = self.model()?;
-        let test = if limit == 0 { data.test.clone() } else { data.test.take(limit) };
-        let eval = evaluate(model, &test, 500).await?;
-        to_js(&eval)
+        self.evaluate_reply(limit).await
     }
 
     /// Continues a run from saved weights at `step` (after a lost GPU, on this session's device):
     /// the model comes from `weights`, the schedule from `training_json`.
     pub fn resume(&mut self, weights: &[u8], training_json: &str, step: usize) -> Result<JsValue, JsError> {
-        let training = training_config(training_json)?;
-        let data = self.data.as_ref().ok_or_else(|| invalid("load the data before resuming a run"))?;
-        let loaded = weights::load(weights, &self.device.clone().autodiff())?;
-        let description = loaded.model.config().describe();
-        let trainer = Trainer::resume(loaded.model, training, &self.device, data.train.len(), step)?;
-        self.model = Some(trainer.model());
-        self.trainer = Some(trainer);
-        to_js(&description)
+        to_js(&self.resume_run(weights, training_config(training_json)?, step)?)
     }
 
     /// The weights as a safetensors file (see `weights.rs`), with `provenance` in its metadata: during
     /// a run, those of the last finite loss readback.
     #[wasm_bindgen(js_name = exportWeights)]
     pub async fn export_weights(&self, provenance: String) -> Result<Vec<u8>, JsError> {
-        // During a run, the weights last checked finite; a NaN may be on its way in the current ones.
-        let verified = self.trainer.as_ref().map(Trainer::verified_model);
-        let model = verified.as_ref().or(self.model.as_ref()).ok_or_else(|| invalid("no model"))?;
-        Ok(weights::save(model, &provenance).await?)
+        self.weights_file(&provenance).await
     }
 
     /// Test images at `indices`, pixels in [0, 1], 784 per image.
@@ -250,6 +235,9 @@ pub struct Replica {
     device: Device,
     train: Option<Dataset>,
     trainer: Option<Trainer>,
+    /// MovieLens and the recommender's run, when the leader trains one.
+    movies: Option<MovieData>,
+    movie_run: Option<MovieRun>,
     part: usize,
     parts: usize,
 }
@@ -258,7 +246,7 @@ pub struct Replica {
 impl Replica {
     #[wasm_bindgen(constructor)]
     pub fn new() -> Replica {
-        Replica { device: cpu_device(), train: None, trainer: None, part: 0, parts: 1 }
+        Replica { device: cpu_device(), train: None, trainer: None, movies: None, movie_run: None, part: 0, parts: 1 }
     }
 
     /// Loads the training split of dataset `name`, checksums verified; returns its size.
@@ -267,25 +255,31 @@ impl Replica {
         Ok(self.train.insert(DatasetFiles::by_name(name)?.train_split(images, labels)?).len())
     }
 
+    /// Loads MovieLens 1M's `ratings.dat` for a recommender's run, as the leader did.
+    #[wasm_bindgen(js_name = loadRatings)]
+    pub fn load_ratings(&mut self, bytes: &[u8]) -> Result<(), JsError> {
+        self.movies = Some(MovieData::parse(bytes)?);
+        Ok(())
+    }
+
     /// Joins a run as share `part` of `parts`, from the leader's weights at `step` and its
-    /// training config (JSON), so that both walk the same shuffled order.
+    /// training config (JSON), so that both walk the same shuffled order. With ratings loaded,
+    /// the run is a recommender's.
     pub fn start(&mut self, weights: &[u8], training_json: &str, step: usize, part: usize, parts: usize) -> Result<(), JsError> {
-        let training = training_config(training_json)?;
-        let train = self.train.as_ref().ok_or_else(|| invalid("load the training set before starting a replica"))?;
         if part == 0 || part >= parts {
             return Err(invalid(format!("a replica is share 1 to {} of {parts}, got {part}", parts.saturating_sub(1))));
         }
-        let loaded = weights::load(weights, &self.device.clone().autodiff())?;
-        let trainer = Trainer::resume(loaded.model, training, &self.device, train.len(), step)?;
-        trainer.reseed_for_replica(part);
+        self.join(weights, training_json, step, part)?;
         (self.part, self.parts) = (part, parts);
-        self.trainer = Some(trainer);
         Ok(())
     }
 
     /// This replica's share of the next batch: its flat gradient, written into `reuse` when that
     /// has the right length (the buffer the last sum came in), else into a new array.
     pub async fn share(&mut self, reuse: Option<Float32Array>) -> Result<Float32Array, JsError> {
+        if let Some(run) = self.movie_run.as_mut() {
+            return Ok(gradient_into(&run.trainer.share_gradients(self.part, self.parts).await?, reuse));
+        }
         let train = self.train.as_ref().ok_or_else(|| invalid("no training set"))?;
         let trainer = self.trainer.as_mut().ok_or_else(|| invalid("the replica has not joined a run"))?;
         Ok(gradient_into(&trainer.share_gradients(train, self.part, self.parts).await?, reuse))
@@ -293,6 +287,9 @@ impl Replica {
 
     /// Applies the leader's summed gradient.
     pub fn apply(&mut self, sum: &[f32]) -> Result<(), JsError> {
+        if let Some(run) = self.movie_run.as_mut() {
+            return Ok(run.trainer.apply_gradients(sum)?);
+        }
         let trainer = self.trainer.as_mut().ok_or_else(|| invalid("the replica has not joined a run"))?;
         Ok(trainer.apply_gradients(sum)?)
     }
@@ -324,6 +321,8 @@ pub struct Lab {
     /// The current model's code of every test image (row by row), computed once for the latent
     /// map, the unit statistics, the probe and k-means.
     codes: Option<Vec<f32>>,
+    /// The Movies panel's recommender.
+    recommender: Option<LoadedAutoRec>,
 }
 
 #[wasm_bindgen]
@@ -331,22 +330,14 @@ impl Lab {
     #[wasm_bindgen(constructor)]
     pub fn new() -> Lab {
         run_static_constructors();
-        Lab { device: cpu_device(), model: None, provenance: String::new(), test: None, train: None, map: None, scores: None, codes: None }
+        Lab { device: cpu_device(), model: None, provenance: String::new(), test: None, train: None, map: None, scores: None, codes: None, recommender: None }
     }
 
     /// Loads the test split of dataset `name` ("mnist" or "fashion-mnist") from its two
     /// uncompressed IDX files (checksums verified).
     #[wasm_bindgen(js_name = loadTestSet)]
     pub fn load_test_set(&mut self, name: &str, images: &[u8], labels: &[u8]) -> Result<usize, JsError> {
-        let files = DatasetFiles::by_name(name)?;
-        verify_md5(files.test_images, images)?;
-        verify_md5(files.test_labels, labels)?;
-        let test = Dataset::from_idx(images, labels)?;
-        let count = test.len();
-        self.test = Some(test);
-        self.train = None;
-        self.forget_model_results();
-        Ok(count)
+        self.replace_test_set(name, images, labels)
     }
 
     /// Loads the training split of dataset `name` (for linear probes), checksums verified.
@@ -368,17 +359,7 @@ impl Lab {
     /// `{description, config, provenance, parameters, hasPrior, scale, codeSize}` of the current model.
     #[wasm_bindgen(js_name = modelInfo)]
     pub fn model_info(&self) -> Result<JsValue, JsError> {
-        let model = self.model()?;
-        let config = model.config().clone();
-        to_js(&ModelInfo {
-            description: config.describe(),
-            provenance: self.provenance.clone(),
-            parameters: model.num_params(),
-            has_prior: config.objective.has_prior(),
-            scale: config.objective.scale(),
-            code_size: config.code_size,
-            config,
-        })
+        to_js(&ModelInfo::of(self.model()?, &self.provenance))
     }
 
     /// The current model as a safetensors weight file.
@@ -486,6 +467,25 @@ impl Lab {
     /// k-means (k 10, k-means++, `restarts` restarts) on the test codes: `{accuracy, nmi}`.
     pub async fn cluster(&mut self, restarts: usize) -> Result<JsValue, JsError> {
         self.cluster_reply(restarts).await
+    }
+}
+
+#[wasm_bindgen]
+impl Lab {
+    /// Replaces the recommender by the one in an AutoRec weight file, or refuses the file and
+    /// keeps the current one: `{description, orientation, canRecommend, provenance}`.
+    #[wasm_bindgen(js_name = loadRecommender)]
+    pub fn load_recommender(&mut self, bytes: &[u8]) -> Result<JsValue, JsError> {
+        let loaded = recommend::weights::load(bytes, &self.device)?;
+        to_js(&movies::info(self.recommender.insert(loaded)))
+    }
+
+    /// The `count` best unrated movies for a visitor who gave `stars[i]` to MovieLens movie
+    /// `movie_ids[i]`, among movies with at least `min_ratings` training ratings:
+    /// `[{movieId, predicted}]` (U-AutoRec only).
+    pub async fn recommend(&self, movie_ids: &[u32], stars: &[f32], count: usize, min_ratings: u32) -> Result<JsValue, JsError> {
+        let loaded = self.recommender.as_ref().ok_or_else(|| invalid("no recommender loaded"))?;
+        to_js(&recommend::visitor::recommend(&loaded.model, &loaded.header, movie_ids, stars, count, min_ratings, &self.device).await?)
     }
 }
 

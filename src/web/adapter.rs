@@ -96,3 +96,16 @@ pub(super) async fn choose_backend(prefer: &str) -> Result<(Device, BackendInfo)
     let (device, kind) = if use_gpu { (webgpu_device().await?, BackendKind::Gpu) } else { (cpu_device(), BackendKind::Cpu) };
     Ok((device, BackendInfo { kind, reason, adapter }))
 }
+
+/// The adapter probe as the page reads it: the report and whether it is a real GPU.
+#[derive(serde::Serialize)]
+pub(super) struct Probe {
+    #[serde(flatten)]
+    report: AdapterReport,
+    real_gpu: bool,
+}
+
+pub(super) async fn probe_reply() -> Probe {
+    let report = probe_adapter().await;
+    Probe { real_gpu: report.is_real_gpu(), report }
+}

@@ -70,3 +70,21 @@ pub(super) fn model_config(json: &str) -> Result<AutoencoderConfig, JsError> {
 pub(super) fn training_config(json: &str) -> Result<TrainingConfig, JsError> {
     serde_json::from_str(json).map_err(|err| invalid(format!("training config: {err}")))
 }
+
+/// A run's settings that passed the checks: the model's description and parameter count.
+#[derive(Serialize)]
+pub(super) struct ValidRun {
+    description: String,
+    parameters: usize,
+}
+
+/// Checks the form's model and training settings (JSON) against `train_len` training images.
+pub(super) fn validated_run(model_json: &str, training_json: &str, train_len: usize) -> Result<ValidRun, JsError> {
+    let model = model_config(model_json)?;
+    let training = training_config(training_json)?;
+    model.validate()?;
+    training.validate(train_len)?;
+    // Parameters are lazy, so counting them allocates nothing even for a huge model.
+    let parameters = model.init(&crate::backend::cpu_device())?.num_params();
+    Ok(ValidRun { description: model.describe(), parameters })
+}

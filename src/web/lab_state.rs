@@ -5,7 +5,10 @@ use wasm_bindgen::prelude::*;
 
 use super::Lab;
 use super::convert::{invalid, to_js, with_arrays, with_labels};
-use crate::data::Dataset;
+use burn::module::Module;
+
+use crate::data::datasets::verify_md5;
+use crate::data::{Dataset, DatasetFiles};
 use crate::model::{Autoencoder, AutoencoderConfig, Scale};
 use crate::nn::noise::Corruption;
 use crate::uses::anomaly;
@@ -26,7 +29,34 @@ pub(super) struct ModelInfo {
     pub(super) code_size: usize,
 }
 
+impl ModelInfo {
+    pub(super) fn of(model: &Autoencoder, provenance: &str) -> ModelInfo {
+        let config = model.config().clone();
+        ModelInfo {
+            description: config.describe(),
+            provenance: provenance.to_string(),
+            parameters: model.num_params(),
+            has_prior: config.objective.has_prior(),
+            scale: config.objective.scale(),
+            code_size: config.code_size,
+            config,
+        }
+    }
+}
+
 impl Lab {
+    /// Replaces the test set by dataset `name`'s (checksums verified); the training set and
+    /// whatever was computed on the old test set go.
+    pub(super) fn replace_test_set(&mut self, name: &str, images: &[u8], labels: &[u8]) -> Result<usize, JsError> {
+        let files = DatasetFiles::by_name(name)?;
+        verify_md5(files.test_images, images)?;
+        verify_md5(files.test_labels, labels)?;
+        let test = self.test.insert(Dataset::from_idx(images, labels)?).len();
+        self.train = None;
+        self.forget_model_results();
+        Ok(test)
+    }
+
     pub(super) fn model(&self) -> Result<&Autoencoder, JsError> {
         self.model.as_ref().ok_or_else(|| invalid("no model is loaded"))
     }

@@ -1,11 +1,16 @@
-//! The training worker's [`Studio`]: what its exported methods share.
+//! The training worker's [`Studio`] and a replica's [`Replica`]: what their exported methods do.
 
 use wasm_bindgen::prelude::*;
 
-use super::Studio;
-use super::convert::invalid;
+use super::movies::MovieRun;
+use super::{Replica, Studio};
+use super::convert::training_config;
+use super::convert::{invalid, to_js};
 use crate::data::Splits;
-use crate::model::Autoencoder;
+use crate::model::{Autoencoder, AutoencoderConfig, weights};
+use crate::train::{Trainer, TrainingConfig, evaluate};
+use crate::train::semisupervised::{JointConfig, train_joint};
+use crate::uses::probe::check_label_count;
 
 impl Studio {
     /// The dataset's splits, once loaded.
@@ -13,8 +18,72 @@ impl Studio {
         self.data.as_ref().ok_or_else(|| invalid("no data loaded"))
     }
 
+    /// A linear classifier on the code of a fresh `model`, with the first `labels` training
+    /// labels, alone and jointly with the decoder: `{alone, joint}` test accuracies.
+    pub(super) async fn semi_supervised_reply(&self, model: AutoencoderConfig, labels: usize, alpha: f64, epochs: usize) -> Result<serde_json::Value, JsError> {
+        let data = self.data()?;
+        check_label_count(labels, data.train.len())?;
+        let labelled = data.train.take(labels);
+        let config = JointConfig::new(model).with_epochs(epochs);
+        let alone = train_joint(&config.clone().with_alpha(0.0), &labelled, &data.train, &self.device).await?.accuracy(&data.test, &self.device).await?;
+        let joint = train_joint(&config.with_alpha(alpha), &labelled, &data.train, &self.device).await?.accuracy(&data.test, &self.device).await?;
+        Ok(serde_json::json!({ "alone": alone, "joint": joint }))
+    }
+
+    /// The current model's evaluation on the first `limit` test images (all if 0), or a
+    /// recommender's `{rmse}` on the test ratings.
+    pub(super) async fn evaluate_reply(&self, limit: usize) -> Result<JsValue, JsError> {
+        if let (Some(run), Some(movies)) = (&self.movie_run, &self.movies) {
+            return to_js(&run.evaluate(movies, &self.device).await?);
+        }
+        let data = self.data()?;
+        let test = if limit == 0 { data.test.clone() } else { data.test.take(limit) };
+        to_js(&evaluate(self.model()?, &test, 500).await?)
+    }
+
+    /// Continues an image run from a weight file at `step`; returns the model's description.
+    pub(super) fn resume_run(&mut self, bytes: &[u8], training: TrainingConfig, step: usize) -> Result<String, JsError> {
+        let data = self.data.as_ref().ok_or_else(|| invalid("load the data before resuming a run"))?;
+        let loaded = weights::load(bytes, &self.device.clone().autodiff())?;
+        let description = loaded.model.config().describe();
+        let trainer = Trainer::resume(loaded.model, training, &self.device, data.train.len(), step)?;
+        self.model = Some(trainer.model());
+        self.trainer = Some(trainer);
+        self.movie_run = None;
+        Ok(description)
+    }
+
+    /// The weight file of the run (a recommender's, or an image model's: during a run, the
+    /// weights last checked finite, since a NaN may be on its way in the current ones).
+    pub(super) async fn weights_file(&self, provenance: &str) -> Result<Vec<u8>, JsError> {
+        if let Some(run) = &self.movie_run {
+            return Ok(run.export(provenance).await?);
+        }
+        let verified = self.trainer.as_ref().map(Trainer::verified_model);
+        let model = verified.as_ref().or(self.model.as_ref()).ok_or_else(|| invalid("no model"))?;
+        Ok(weights::save(model, provenance).await?)
+    }
+
     /// The latest good weights, for inference.
     pub(super) fn model(&self) -> Result<&Autoencoder, JsError> {
         self.model.as_ref().ok_or_else(|| invalid("no model"))
+    }
+}
+
+impl Replica {
+    /// Joins the leader's run at `step` from its weight file: a recommender's when ratings are
+    /// loaded, else an image model's.
+    pub(super) fn join(&mut self, bytes: &[u8], training_json: &str, step: usize, part: usize) -> Result<(), JsError> {
+        if let Some(movies) = &self.movies {
+            self.movie_run = Some(MovieRun::join(movies, bytes, training_json, step, &self.device)?);
+            return Ok(());
+        }
+        let training = training_config(training_json)?;
+        let train = self.train.as_ref().ok_or_else(|| invalid("load the training set before starting a replica"))?;
+        let loaded = weights::load(bytes, &self.device.clone().autodiff())?;
+        let trainer = Trainer::resume(loaded.model, training, &self.device, train.len(), step)?;
+        trainer.reseed_for_replica(part);
+        self.trainer = Some(trainer);
+        Ok(())
     }
 }
