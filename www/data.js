@@ -26,3 +26,18 @@ export function firstOfEachClass(labelFile) {
   const labels = labelFile.subarray(8); // past the IDX header
   return Uint32Array.from({ length: 10 }, (_, label) => labels.indexOf(label));
 }
+
+/** MovieLens 1M's folder under www/data (ratings.dat and movies.dat, gzip'd). */
+export const MOVIELENS = 'movielens';
+
+/**
+ * MovieLens 1M's movies as `[{id, title, genres}]`, from movies.dat (`id::title::genres`, Latin-1).
+ * The titles only label what the recommender (which checks every id) returns.
+ */
+export async function fetchMovies() {
+  const text = new TextDecoder('latin1').decode(await fetchGunzipped(MOVIELENS, 'movies.dat'));
+  return text.split('\n').filter(Boolean).map((line) => {
+    const [id, title, genres] = line.split('::');
+    return { id: Number(id), title, genres: genres.split('|').join(', ') };
+  });
+}

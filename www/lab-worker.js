@@ -52,6 +52,9 @@ const commands = {
   },
   cluster: ({ restarts }) => lab.cluster(restarts),
   memory: () => wasm.memory.buffer.byteLength,
+  /** The Movies panel's recommender (an AutoRec weight file). */
+  loadRecommender: ({ bytes }) => lab.loadRecommender(bytes),
+  recommend: ({ movieIds, stars, count, minRatings }) => lab.recommend(Uint32Array.from(movieIds), Float32Array.from(stars), count, minRatings),
 };
 
 /** The training split (47 MB) serves only probes and PCA, so it is fetched on first use. */

@@ -10,6 +10,7 @@ import { denoiseBusy, galleryIndices, initDenoise, useTestDigit } from './panels
 import { initGenerate } from './panels/generate.js';
 import { initLatent, latentMapReady } from './panels/latent.js';
 import { initModels, showDatasetGallery, useModel, usePretrained } from './panels/models.js';
+import { initMovies } from './panels/movies.js';
 import { initTraining, startTrainer, trainerIdle } from './panels/train.js';
 import { initUses } from './panels/uses.js';
 
@@ -21,6 +22,7 @@ initDenoise();
 initGenerate();
 initLatent();
 initUses();
+initMovies();
 initTraining(useModel);
 initModels({ idle: trainerIdle, restart: () => startTrainer($('backend-choice').value) });
 

@@ -3,7 +3,7 @@
 // share of every network update, and applies the sum the training worker sends back.
 // Protocol (protocol.js): commands load, start, share, apply, one at a time.
 import init, { Replica } from './pkg/aestudio.js';
-import { fetchGunzipped, TRAIN_FILES } from './data.js';
+import { fetchGunzipped, MOVIELENS, TRAIN_FILES } from './data.js';
 import { serve, transferring } from './protocol.js';
 
 let replica = null;
@@ -14,6 +14,10 @@ serve({
   async load({ dataset }) {
     await init();
     replica = new Replica();
+    if (dataset === MOVIELENS) {
+      replica.loadRatings(await fetchGunzipped(MOVIELENS, 'ratings.dat'));
+      return;
+    }
     const files = await Promise.all(TRAIN_FILES.map((file) => fetchGunzipped(dataset, file)));
     replica.loadTrainSet(dataset, ...files);
   },

@@ -2,8 +2,11 @@
 // Protocol (protocol.js): commands start, train, resume, pause, continue, stop, semi, loseDevice,
 // each with one reply; a run goes on after `train` or `resume` has replied, and reports through
 // events: loading, progress, digits, evaluation, snapshot, paused, stopped, done, error.
+// The Movies panel runs its own copy of this worker: startMovies loads MovieLens instead of
+// images, trainMovies trains a recommender through the same loop (no digits; the evaluation is
+// the test RMSE, also before the first step).
 import * as cpuBuild from './pkg/aestudio.js';
-import { DATASETS, fetchGunzipped, firstOfEachClass, TEST_FILES, TRAIN_FILES } from './data.js';
+import { DATASETS, fetchGunzipped, firstOfEachClass, MOVIELENS, TEST_FILES, TRAIN_FILES } from './data.js';
 import { emit, serve, WorkerClient } from './protocol.js';
 
 // Test images shown with their reconstructions: the first of each class, then two more.
@@ -51,12 +54,25 @@ async function loadBuild(backend) {
   return [await gpuBuild.default(), gpuBuild];
 }
 
-async function start({ backend, dataset: name, testHooks }) {
-  if (testHooks && self.GPUAdapter) keepDevices();
+async function openStudio(backend) {
   let build;
   [wasm, build] = await loadBuild(backend);
   Studio = build.Studio;
   studio = await Studio.create(backend);
+}
+
+async function startMovies({ backend }) {
+  await openStudio(backend);
+  emit('loading', { message: 'Fetching MovieLens 1M for training…' });
+  const summary = studio.loadRatings(await fetchGunzipped(MOVIELENS, 'ratings.dat'));
+  dataset = MOVIELENS;
+  datasetLabel = 'MovieLens 1M';
+  return { backend: studio.backend(), summary };
+}
+
+async function start({ backend, dataset: name, testHooks }) {
+  if (testHooks && self.GPUAdapter) keepDevices();
+  await openStudio(backend);
   emit('loading', { message: `Fetching ${DATASETS[name].label} for training…` });
   const files = await Promise.all([...TRAIN_FILES, ...TEST_FILES].map((file) => fetchGunzipped(name, file)));
   studio.loadDataset(name, ...files);
@@ -136,6 +152,7 @@ async function replicasFor(workers, weightsOf, training, step) {
 }
 
 async function postDigits() {
+  if (dataset === MOVIELENS) return;
   emit('digits', { images: studio.testImages(shownDigits), reconstructions: await studio.reconstruct(shownDigits) });
 }
 
@@ -147,6 +164,8 @@ async function postSnapshot(progress, provenance, final) {
 
 async function run(training, provenance) {
   state = 'running';
+  // A recommender's chart starts at the untrained model's test RMSE.
+  if (dataset === MOVIELENS) emit('evaluation', { epoch: 0, evaluation: await studio.evaluate(0) });
   let steps = 1;
   let lastDigits = 0;
   let lastSnapshot = performance.now();
@@ -202,6 +221,16 @@ function runInBackground(training, provenance) {
 
 serve({
   start,
+  startMovies,
+  /** A recommender's run: `model` is `{orientation, hidden}`, `training` an AutoRecTraining. */
+  async trainMovies({ model, training, workers }) {
+    const description = studio.configureRecommender(JSON.stringify(model), JSON.stringify(training));
+    await replicasFor(workers, () => studio.exportWeights('start'), training, 0);
+    const provenance = (progress) => `${description}, trained in the browser on MovieLens 1M (90% of the ratings, split seed 1):`
+      + ` ${progress?.epoch ?? 0} of ${training.epochs} epochs (batch ${training.batch_size}, lr ${training.learning_rate}, lambda ${training.lambda})`;
+    runInBackground(training, provenance);
+    return { description, workers: 1 + (pool?.count ?? 0) };
+  },
   async train({ model, training, workers }) {
     const description = studio.configure(JSON.stringify(model), JSON.stringify(training));
     await replicasFor(workers, () => studio.exportWeights('start'), training, 0);

@@ -1,0 +1,195 @@
+// The Movies panel: a visitor rates movies and U-AutoRec (in the live worker) recommends at once;
+// a recommender trains in its own copy of the training worker (with replica workers on the CPU),
+// charting its objective and test RMSE, and a trained U-AutoRec becomes the recommender.
+import uPlot from '../vendor/uPlot.esm.js';
+import { fetchMovies } from '../data.js';
+import { $, show } from '../dom.js';
+import { ask, debug } from '../live.js';
+import { WorkerClient } from '../protocol.js';
+
+const PRETRAINED = 'models/u-autorec.safetensors';
+const RECOMMENDATIONS = 10;
+// Predictions for rarely rated movies are noise: only movies with this many training ratings.
+const MIN_RATINGS = 50;
+
+const movies = new Map(); // id -> {id, title, genres}
+const byTitle = new Map(); // title -> id
+const rated = new Map(); // id -> stars, in the order rated
+let loading = null;
+let canRecommend = false;
+let trainer = null; // the training worker of this panel, started on the first run
+let run = null; // {orientation, epochs, resumed}
+let chart = null;
+const series = { epoch: [], objective: [], rmse: [] };
+
+debug.movies = { recommendations: null, rmse: series.rmse, ready: false };
+
+/** Titles and the pretrained U-AutoRec, fetched once the panel is first seen. */
+function load() {
+  loading ??= (async () => {
+    $('movies-model').textContent = 'Loading the movie titles and the pretrained U-AutoRec…';
+    for (const movie of await fetchMovies()) {
+      movies.set(movie.id, movie);
+      byTitle.set(movie.title, movie.id);
+    }
+    $('movie-titles').replaceChildren(...[...movies.values()].map((movie) => new Option(movie.title)));
+    const response = await fetch(PRETRAINED);
+    if (!response.ok) throw new Error(`cannot fetch ${PRETRAINED} (HTTP ${response.status})`);
+    await useRecommender(new Uint8Array(await response.arrayBuffer()), 'pretrained');
+    $('movie-search').disabled = $('rate').disabled = false;
+    debug.movies.ready = true;
+  })().catch((err) => show('movies-error', err.message));
+  return loading;
+}
+
+/** Makes an AutoRec file the recommender when it is a U-AutoRec; says so either way. */
+async function useRecommender(bytes, origin) {
+  const info = await ask('loadRecommender', { bytes });
+  canRecommend = info.canRecommend;
+  $('movies-model').textContent = `${origin === 'pretrained' ? 'Pretrained' : 'Trained here'}: ${info.description}. ${info.provenance}`;
+  await recommend();
+}
+
+async function recommend() {
+  const list = $('recommendations');
+  if (rated.size === 0 || !canRecommend) {
+    list.replaceChildren(note(canRecommend ? 'Rate a movie to see recommendations.' : 'An I-AutoRec cannot fold in a new visitor: train a U-AutoRec.'));
+    return;
+  }
+  try {
+    const top = await ask('recommend', { movieIds: [...rated.keys()], stars: [...rated.values()], count: RECOMMENDATIONS, minRatings: MIN_RATINGS });
+    debug.movies.recommendations = top;
+    list.replaceChildren(...top.map(({ movieId, predicted }) => movieItem(movieId, `predicted ★ ${predicted.toFixed(2)}`)));
+    show('movies-error', null);
+  } catch (err) {
+    show('movies-error', err.message);
+  }
+}
+
+function note(text) {
+  const item = document.createElement('li');
+  item.className = 'muted';
+  item.textContent = text;
+  return item;
+}
+
+function movieItem(id, detail, remove) {
+  const movie = movies.get(id) ?? { title: `movie ${id}`, genres: '' };
+  const item = document.createElement('li');
+  const title = document.createElement('strong');
+  title.textContent = movie.title;
+  item.append(title, ` · ${movie.genres} · ${detail}`);
+  if (remove) {
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.textContent = 'remove';
+    button.setAttribute('aria-label', `remove ${movie.title}`);
+    button.addEventListener('click', remove);
+    item.append(' ', button);
+  }
+  return item;
+}
+
+function showRated() {
+  $('rated').replaceChildren(...[...rated].map(([id, stars]) => movieItem(id, `your ★ ${stars}`, () => { rated.delete(id); showRated(); recommend(); })));
+}
+
+function rate(event) {
+  event.preventDefault();
+  const title = $('movie-search').value.trim();
+  const id = byTitle.get(title);
+  if (id == null) {
+    show('movies-error', title ? `No movie is titled “${title}”: pick one from the list as you type.` : 'Type a title first.');
+    return;
+  }
+  rated.set(id, Number($('movie-stars').value));
+  $('movie-search').value = '';
+  showRated();
+  recommend();
+}
+
+// ---- training a recommender ----
+
+const trainingEvents = {
+  loading: ({ message }) => { $('movies-status').textContent = message; },
+  progress({ progress, trainingMs }) {
+    const total = progress.stepsPerEpoch * run.epochs;
+    $('movies-progress').max = total;
+    $('movies-progress').value = progress.step;
+    const secondsLeft = ((total - progress.step) * trainingMs) / Math.max(1, progress.step) / 1000;
+    $('movies-status').textContent = `epoch ${Math.min(progress.epoch + 1, run.epochs)} of ${run.epochs} · step ${progress.step}/${total} · `
+      + `${Math.round(secondsLeft)} s left` + (series.rmse.length ? ` · test RMSE ${series.rmse.at(-1).toFixed(4)}` : '');
+    if (progress.epochObjective != null) run.objective = progress.epochObjective;
+  },
+  evaluation({ epoch, evaluation }) {
+    series.epoch.push(epoch);
+    series.objective.push(epoch === 0 ? null : run.objective ?? null);
+    series.rmse.push(evaluation.rmse);
+    chart.setData([series.epoch, series.objective, series.rmse]);
+  },
+  async snapshot({ bytes, final }) {
+    if (final && run.orientation === 'user') await useRecommender(bytes, 'trained');
+  },
+  done() { finish('finished'); },
+  stopped() { finish('stopped'); },
+  error({ message }) { show('movies-error', message); finish('failed'); },
+};
+
+function finish(how) {
+  $('movies-status').textContent += ` · ${how}`;
+  $('movies-train').disabled = false;
+  $('movies-stop').disabled = true;
+}
+
+function makeChart() {
+  chart?.destroy();
+  for (const values of Object.values(series)) values.length = 0;
+  chart = new uPlot({
+    width: Math.max(300, $('movies-chart').clientWidth), height: 200,
+    scales: { x: { time: false } },
+    axes: [{ label: 'epoch' }, { label: 'per rating', size: 60 }],
+    series: [
+      { label: 'epoch' },
+      { label: 'train objective', stroke: '#2f6fed', width: 2, spanGaps: true },
+      { label: 'test RMSE', stroke: '#e8590c', width: 2, points: { show: true, size: 6 } },
+    ],
+  }, [[], [], []], $('movies-chart'));
+}
+
+async function train(event) {
+  event.preventDefault();
+  const form = new FormData($('movies-train-form'));
+  const number = (name) => Number(form.get(name));
+  const model = { orientation: form.get('orientation'), hidden: number('hidden') };
+  const training = { learning_rate: number('learning_rate'), batch_size: number('batch_size'), epochs: number('epochs'), lambda: number('lambda'), seed: 1 };
+  $('movies-train').disabled = true;
+  show('movies-error', null);
+  try {
+    if (!trainer) {
+      trainer = new WorkerClient('./train-worker.js', {
+        onEvent: (message) => trainingEvents[message.event]?.(message),
+        onCrash: (message) => { trainer = null; trainingEvents.error({ message: `the training worker failed: ${message}` }); },
+      });
+      await trainer.call('startMovies', { backend: $('backend-choice').value });
+    }
+    makeChart();
+    run = { orientation: model.orientation, epochs: training.epochs, objective: null };
+    const { description, workers } = await trainer.call('trainMovies', { model, training, workers: Number($('workers').value) });
+    $('movies-stop').disabled = false;
+    $('movies-status').textContent = `${description}${workers > 1 ? `, each batch shared by ${workers} CPU workers` : ''}: starting…`;
+  } catch (err) {
+    show('movies-error', err.message);
+    $('movies-train').disabled = false;
+  }
+}
+
+export function initMovies() {
+  $('rate-form').addEventListener('submit', rate);
+  $('movies-train-form').addEventListener('submit', train);
+  $('movies-stop').addEventListener('click', () => trainer?.call('stop'));
+  // Nothing is fetched until the panel is near the screen: the first minute belongs to the digits.
+  new IntersectionObserver((entries, observer) => {
+    if (entries.some((entry) => entry.isIntersecting)) { observer.disconnect(); load(); }
+  }, { rootMargin: '200px' }).observe($('movies-panel'));
+  debug.movies.load = load;
+}
