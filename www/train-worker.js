@@ -227,7 +227,7 @@ serve({
     const description = studio.configureRecommender(JSON.stringify(model), JSON.stringify(training));
     await replicasFor(workers, () => studio.exportWeights('start'), training, 0);
     const provenance = (progress) => `${description}, trained in the browser on MovieLens 1M (90% of the ratings, split seed 1):`
-      + ` ${progress?.epoch ?? 0} of ${training.epochs} epochs (batch ${training.batch_size}, lr ${training.learning_rate}, lambda ${training.lambda})`;
+      + ` ${progress?.epoch ?? 0} of ${training.epochs} epochs (batch ${training.batch_size}, lr ${training.learning_rate} x${training.learning_rate_decay} per epoch, lambda ${training.lambda})`;
     runInBackground(training, provenance);
     return { description, workers: 1 + (pool?.count ?? 0) };
   },

@@ -36,6 +36,11 @@ pub struct AutoRecTraining {
     /// Seeds the initialization and the shuffling.
     #[config(default = 1)]
     pub seed: u64,
+    /// The learning rate is multiplied by this after every epoch: Adam's steps then shrink
+    /// towards the optimum of the objective (the paper runs L-BFGS to convergence) instead of
+    /// jittering around it.
+    #[config(default = 1.0)]
+    pub learning_rate_decay: f64,
 }
 
 impl AutoRecTraining {
@@ -46,6 +51,9 @@ impl AutoRecTraining {
         })?;
         ensure((1..=rows).contains(&self.batch_size), || format!("batch size must be in 1..={rows}, got {}", self.batch_size))?;
         ensure(self.epochs >= 1, || "epochs must be at least 1".into())?;
+        ensure(self.learning_rate_decay > 0.0 && self.learning_rate_decay <= 1.0, || {
+            format!("the learning rate decay must be in (0, 1], got {}", self.learning_rate_decay)
+        })?;
         ensure(self.lambda.is_finite() && self.lambda >= 0.0, || format!("lambda must be finite and >= 0, got {}", self.lambda))
     }
 }
@@ -186,7 +194,8 @@ impl AutoRecTrainer {
     }
 
     fn apply(&mut self, gradients: GradientsParams) {
-        self.model = self.optimizer.step(self.config.learning_rate, self.model.clone(), gradients);
+        let learning_rate = self.config.learning_rate * self.config.learning_rate_decay.powi(self.epoch as i32);
+        self.model = self.optimizer.step(learning_rate, self.model.clone(), gradients);
     }
 
     /// Moves past the batch just applied; at the end of the order, on to a new epoch.

@@ -99,12 +99,25 @@ impl MovieRun {
     }
 }
 
-/// "U-AutoRec, 500 hidden units, 3,706 movies".
+/// "U-AutoRec, 500 hidden units, one vector per user over 3,706 movies".
 pub(super) fn describe(config: &AutoRecConfig) -> String {
     match config.orientation {
-        Orientation::Item => format!("I-AutoRec, {} hidden units, one vector per movie over {} users", config.hidden, config.users),
-        Orientation::User => format!("U-AutoRec, {} hidden units, one vector per user over {} movies", config.hidden, config.items),
+        Orientation::Item => format!("I-AutoRec, {} hidden units, one vector per movie over {} users", config.hidden, thousands(config.users)),
+        Orientation::User => format!("U-AutoRec, {} hidden units, one vector per user over {} movies", config.hidden, thousands(config.items)),
     }
+}
+
+/// `3706` as "3,706".
+fn thousands(value: usize) -> String {
+    let digits = value.to_string();
+    let mut grouped = String::new();
+    for (position, digit) in digits.chars().enumerate() {
+        if position > 0 && (digits.len() - position).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    grouped
 }
 
 /// What the live worker says about the recommender it loaded.

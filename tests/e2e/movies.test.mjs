@@ -66,6 +66,7 @@ test('training I-AutoRec in the page lowers the test RMSE on the chart', async (
   await page.fill('#movies-train-form input[name=epochs]', '6');
   await page.fill('#movies-train-form input[name=learning_rate]', '0.003');
   await page.fill('#movies-train-form input[name=batch_size]', '128');
+  await page.fill('#movies-train-form input[name=learning_rate_decay]', '1');
   await page.click('#movies-train');
   await page.waitForFunction(() => / finished$/.test(document.getElementById('movies-status').textContent), null, { timeout: 300_000 });
   assert.equal(await page.isHidden('#movies-error'), true, await page.textContent('#movies-error'));

@@ -161,7 +161,10 @@ async function train(event) {
   const form = new FormData($('movies-train-form'));
   const number = (name) => Number(form.get(name));
   const model = { orientation: form.get('orientation'), hidden: number('hidden') };
-  const training = { learning_rate: number('learning_rate'), batch_size: number('batch_size'), epochs: number('epochs'), lambda: number('lambda'), seed: 1 };
+  const training = {
+    learning_rate: number('learning_rate'), learning_rate_decay: number('learning_rate_decay'),
+    batch_size: number('batch_size'), epochs: number('epochs'), lambda: number('lambda'), seed: 1,
+  };
   $('movies-train').disabled = true;
   show('movies-error', null);
   try {
