@@ -277,7 +277,7 @@ fn weights_round_trip_and_refuse_bad_files() {
     // The configuration is a JSON string inside the JSON header, hence the escaped quotes.
     refuse(&rewrite(r#"\"code_size\":8"#, r#"\"code_size\":0"#), "code size must be between");
     refuse(&rewrite(r#"\"code_size\":8"#, r#"\"code_size\":9"#), "has shape [8, 64], but a");
-    refuse(&rewrite("\"F32\"", "\"I32\""), "only F32");
+    refuse(&rewrite("\"F32\"", "\"I32\""), "only F32 and F16");
     refuse(&rewrite("layers.0.weight", "layers.7.weight"), "does not belong");
     // A model whose file would be a gigabyte is refused for the missing bytes, not by running out of memory.
     refuse(&rewrite(r#"\"hidden\":[64]"#, r#"\"hidden\":[9999,9999,9999]"#), "has shape");

@@ -253,3 +253,27 @@ fn a_weight_file_of_another_model_is_refused() {
     let image_model = block_on(aestudio::model::weights::save(&aestudio::model::Preset::Vae.config().init(&device).unwrap(), "x")).unwrap();
     assert!(weights::load(&image_model, &device).unwrap_err().to_string().contains("aestudio-autorec"));
 }
+
+#[test]
+fn an_f16_file_is_half_the_size_and_predicts_the_same() {
+    use aestudio::model::weights::Precision;
+    let device = cpu_device();
+    let ratings = movielens_100k();
+    let split = ratings.split(0.1, 1).unwrap();
+    let config = AutoRecConfig::new(Orientation::User, split.users, split.items).with_hidden(16);
+    let mut trainer = AutoRecTrainer::new(&config, AutoRecTraining::new().with_epochs(2), &split, &device).unwrap();
+    while !trainer.finished() {
+        block_on(trainer.train_epoch()).unwrap();
+    }
+    let header = AutoRecHeader::new(config, &ratings, &split);
+    let full = block_on(weights::save(&trainer.model(), &header, "f32")).unwrap();
+    let half = block_on(weights::save_as(&trainer.model(), &header, "f16", Precision::F16)).unwrap();
+    let tensors = |bytes: &[u8]| safetensors::SafeTensors::deserialize(bytes).unwrap().tensors().iter().map(|(_, v)| v.data().len()).sum::<usize>();
+    assert_eq!(2 * tensors(&half), tensors(&full), "f16 values take half the bytes");
+    let predict = |bytes: &[u8]| {
+        let loaded = weights::load(bytes, &device).unwrap();
+        block_on(predict(&loaded.model, trainer.rows(), &split.test[..2000], &device)).unwrap()
+    };
+    let largest = predict(&full).iter().zip(predict(&half)).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
+    assert!(largest > 0.0 && largest < 0.01, "f16 weights move a prediction by {largest} stars");
+}

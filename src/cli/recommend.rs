@@ -11,6 +11,7 @@ use aestudio::data::ratings::{RatingSplit, RatingsFiles};
 use aestudio::recommend::baselines::{Baseline, Biases, Factorization, FactorizationSettings, global_mean};
 use aestudio::recommend::rows::rmse;
 use aestudio::recommend::train::test_rmse;
+use aestudio::model::weights::Precision;
 use aestudio::recommend::weights::{self, AutoRecHeader};
 use aestudio::recommend::{AutoRec, AutoRecConfig, AutoRecTrainer, AutoRecTraining, Orientation};
 
@@ -65,6 +66,9 @@ pub struct AutoRecCommand {
     /// Save the model of the first split to DIR/i-autorec.safetensors and DIR/u-autorec.safetensors.
     #[arg(long, value_name = "DIR")]
     save: Option<PathBuf>,
+    /// Store the saved weights as f16 (half the size; how the page's pretrained ones ship).
+    #[arg(long)]
+    half: bool,
 }
 
 impl AutoRecCommand {
@@ -107,7 +111,8 @@ impl AutoRecCommand {
                         self.epochs, self.lr, self.lr_decay, self.batch_size, self.lambda
                     );
                     let path = dir.join(format!("{}-autorec.safetensors", name_of(orientation).to_lowercase()));
-                    let bytes = weights::save(&model, &AutoRecHeader::new(config.clone(), &ratings, &split), &provenance).await?;
+                    let precision = if self.half { Precision::F16 } else { Precision::F32 };
+                    let bytes = weights::save_as(&model, &AutoRecHeader::new(config.clone(), &ratings, &split), &provenance, precision).await?;
                     std::fs::write(&path, bytes).map_err(|err| AeError::Weights(format!("{}: {err}", path.display())))?;
                     progress.say(&format!("saved {}", path.display()));
                 }

@@ -1,5 +1,6 @@
 //! The weight file: a [safetensors](https://github.com/huggingface/safetensors) file whose metadata
 //! holds the configuration that made the model, so one file is enough to rebuild it.
+//! Values are f32 (f16 in a file saved for shipping, see [`Precision`]; both are read).
 //!
 //! Metadata keys: `format` = `"aestudio"`, `format_version` = [`FORMAT_VERSION`], `config` = the
 //! [`AutoencoderConfig`] as JSON, `provenance` = free text (how the weights were trained), and
@@ -45,20 +46,41 @@ pub async fn save(model: &Autoencoder, provenance: &str) -> AeResult<Vec<u8>> {
     save_module(model, FORMAT, FORMAT_VERSION, config, provenance).await
 }
 
+/// How the values of a weight file are stored: f32, or f16 for a shipped file that should be half
+/// the download (a weight's rounding error, 2^-11 of it, is far below what a model resolves).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Precision {
+    F32,
+    F16,
+}
+
 /// Serializes any module with the metadata of this format: `format`, `format_version`, the
 /// configuration as JSON, `provenance` and the producer.
 pub(crate) async fn save_module<M: Module>(module: &M, format: &str, version: u32, config: String, provenance: &str) -> AeResult<Vec<u8>> {
+    save_module_as(module, format, version, config, provenance, Precision::F32).await
+}
+
+/// [`save_module`] with the values stored at `precision`.
+pub(crate) async fn save_module_as<M: Module>(module: &M, format: &str, version: u32, config: String, provenance: &str, precision: Precision) -> AeResult<Vec<u8>> {
     let mut collector = ParameterCollector { with_values: true, ..Default::default() };
     module.visit(&mut collector);
     let mut tensors = Vec::with_capacity(collector.values.len());
     for ((name, shape), tensor) in collector.parameters.into_iter().zip(collector.values) {
         let data = tensor.into_data_async().await.map_err(|err| AeError::Backend(format!("{err:?}")))?;
         let values: Vec<f32> = data.convert::<f32>().try_to_vec().map_err(|err| AeError::Weights(format!("{err:?}")))?;
-        tensors.push((name, shape, values.iter().flat_map(|v| v.to_le_bytes()).collect::<Vec<u8>>()));
+        let bytes: Vec<u8> = match precision {
+            Precision::F32 => values.iter().flat_map(|v| v.to_le_bytes()).collect(),
+            Precision::F16 => values.iter().flat_map(|&v| half::f16::from_f32(v).to_le_bytes()).collect(),
+        };
+        tensors.push((name, shape, bytes));
     }
+    let dtype = match precision {
+        Precision::F32 => Dtype::F32,
+        Precision::F16 => Dtype::F16,
+    };
     let views = tensors
         .iter()
-        .map(|(name, shape, bytes)| TensorView::new(Dtype::F32, shape.clone(), bytes).map(|view| (name.clone(), view)))
+        .map(|(name, shape, bytes)| TensorView::new(dtype, shape.clone(), bytes).map(|view| (name.clone(), view)))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|err| AeError::Weights(err.to_string()))?;
     let metadata = [
@@ -124,13 +146,13 @@ pub(crate) fn load_module<M: Module>(bytes: &[u8], template: M, described: &str,
     }
     for (name, shape) in &expected {
         let tensor = file.tensor(name).map_err(|_| bad(format!("tensor '{name}' is missing for a {described}")))?;
-        if tensor.dtype() != Dtype::F32 {
-            return Err(bad(format!("tensor '{name}' is {:?}; only F32 is read", tensor.dtype())));
+        if !matches!(tensor.dtype(), Dtype::F32 | Dtype::F16) {
+            return Err(bad(format!("tensor '{name}' is {:?}; only F32 and F16 are read", tensor.dtype())));
         }
         if tensor.shape() != shape.as_slice() {
             return Err(bad(format!("tensor '{name}' has shape {:?}, but a {described} needs {shape:?}", tensor.shape())));
         }
-        if let Some(value) = tensor.data().chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).find(|v| !v.is_finite()) {
+        if let Some(value) = values_of(&tensor).into_iter().find(|v| !v.is_finite()) {
             return Err(bad(format!("tensor '{name}' holds {value}: every weight must be a finite number")));
         }
     }
@@ -185,10 +207,16 @@ impl ModuleMapper for ParameterLoader<'_> {
     fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
         // `load` checked the name, dtype and shape of every tensor before mapping.
         let view = self.file.tensor(&self.path.join(".")).expect("checked by load");
-        let values: Vec<f32> =
-            view.data().chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
-        let tensor = Tensor::from_data(TensorData::new(values, view.shape().to_vec()), &self.device);
+        let tensor = Tensor::from_data(TensorData::new(values_of(&view), view.shape().to_vec()), &self.device);
         let id = param.id;
         param.transform_for_load(tensor, id)
+    }
+}
+
+/// A checked tensor's values as f32 (its dtype is F32 or F16).
+fn values_of(view: &TensorView<'_>) -> Vec<f32> {
+    match view.dtype() {
+        Dtype::F16 => view.data().chunks_exact(2).map(|b| half::f16::from_le_bytes([b[0], b[1]]).to_f32()).collect(),
+        _ => view.data().chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect(),
     }
 }

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::data::ratings::{RatingSplit, Ratings};
 use crate::error::{AeError, AeResult};
-use crate::model::weights::{load_module, read_metadata, save_module};
+use crate::model::weights::{Precision, load_module, read_metadata, save_module_as};
 use crate::recommend::autorec::{AutoRec, AutoRecConfig};
 
 /// The `format` metadata value of an AutoRec weight file.
@@ -73,9 +73,14 @@ pub struct LoadedAutoRec {
 
 /// Serializes `model` with `header` and `provenance`.
 pub async fn save(model: &AutoRec, header: &AutoRecHeader, provenance: &str) -> AeResult<Vec<u8>> {
+    save_as(model, header, provenance, Precision::F32).await
+}
+
+/// [`save`] with the values stored at `precision` (f16 for the page's shipped recommenders).
+pub async fn save_as(model: &AutoRec, header: &AutoRecHeader, provenance: &str, precision: Precision) -> AeResult<Vec<u8>> {
     header.validate()?;
     let config = serde_json::to_string(header).map_err(|err| AeError::Weights(err.to_string()))?;
-    save_module(model, FORMAT, FORMAT_VERSION, config, provenance).await
+    save_module_as(model, FORMAT, FORMAT_VERSION, config, provenance, precision).await
 }
 
 /// Rebuilds the AutoRec stored in `bytes` on `device`, or says why the file is refused.
