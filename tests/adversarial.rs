@@ -155,7 +155,7 @@ fn every_new_model_trains_data_parallel_with_identical_replicas() {
     let data = mnist().train.take(400);
     let training = TrainingConfig::new().with_batch_size(50).with_epochs(2).with_readback_every(3).with_seed(2);
     let small = |preset: Preset| AutoencoderConfig { architecture: aestudio::model::Architecture::Mlp { hidden: vec![32] }, ..preset.config() };
-    for preset in [Preset::Aae, Preset::AaeLabelled, Preset::AaeClusters, Preset::WaeMmd, Preset::WaeGan, Preset::Bigan, Preset::VaeGan] {
+    for preset in [Preset::Aae, Preset::AaeLabelled, Preset::AaeClusters, Preset::WaeMmd, Preset::WaeGan, Preset::Bigan, Preset::VaeGan, Preset::LinearAe] {
         let config = small(preset);
         let start = block_on(weights::save(&Trainer::new(&config, training.clone(), &device, data.len()).unwrap().model(), "start")).unwrap();
         let replica = || Trainer::resume(weights::load(&start, &device.clone().autodiff()).unwrap().model, training.clone(), &device, data.len(), 0).unwrap();

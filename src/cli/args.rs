@@ -16,7 +16,7 @@ use super::load_dataset;
 #[derive(Args, Clone)]
 pub(crate) struct ModelArgs {
     /// A preset: ae, dae, vae, beta-vae, conv-dae, sparse-l1, sparse-kl, cae, aae, aae-ring,
-    /// aae-labelled, aae-clusters (experimental), wae-mmd, wae-gan, bigan or vae-gan.
+    /// aae-labelled, aae-clusters (experimental), wae-mmd, wae-gan, bigan, vae-gan or linear-ae.
     #[arg(long, default_value = "vae")]
     pub(crate) model: String,
     /// Code size (overrides the preset's).

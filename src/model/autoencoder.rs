@@ -3,7 +3,7 @@
 
 use burn::module::ModuleVisitor;
 use burn::prelude::*;
-use burn::tensor::{Distribution, activation::sigmoid};
+use burn::tensor::Distribution;
 
 use crate::data::PIXELS;
 use crate::error::{AeResult, ensure};
@@ -115,8 +115,8 @@ impl Autoencoder {
     pub fn critic_loss(&self, input: Tensor<2>, labels: Option<Tensor<2>>) -> Option<CriticTerms> {
         if let Some(discriminator) = &self.discriminator {
             let encoding = self.encode(input.clone());
-            let reconstructed = sigmoid(self.decode(self.sample_code(&encoding)));
-            let generated = sigmoid(self.decode(Prior::Gaussian.sample_like(&encoding.mean)));
+            let reconstructed = self.decode_pixels(self.sample_code(&encoding));
+            let generated = self.decode_pixels(Prior::Gaussian.sample_like(&encoding.mean));
             return Some(discriminator.loss(input, reconstructed, generated, encoding.mean));
         }
         let critic = self.critic.as_ref()?;
@@ -141,7 +141,7 @@ impl Autoencoder {
     /// - input: `[batch, 784]`; codes (`E(x)`), samples (`z`): `[batch, code]`
     /// - output: two `[batch, 784 + code]`
     fn pairs(&self, input: Tensor<2>, codes: Tensor<2>, samples: Tensor<2>) -> (Tensor<2>, Tensor<2>) {
-        let generated = sigmoid(self.decode(samples.clone()));
+        let generated = self.decode_pixels(samples.clone());
         (Tensor::cat(vec![input, codes], 1), Tensor::cat(vec![generated, samples], 1))
     }
 
@@ -268,7 +268,16 @@ impl Autoencoder {
     /// - input: `[batch, 784]`
     /// - output: `[batch, 784]`, in (0, 1)
     pub fn reconstruct(&self, input: Tensor<2>) -> Tensor<2> {
-        sigmoid(self.decode(self.encode(input).mean))
+        self.decode_pixels(self.encode(input).mean)
+    }
+
+    /// Decodes codes to pixels under the model's likelihood (see [`Likelihood::pixels`]).
+    ///
+    /// # Shapes
+    /// - code: `[batch, code]`
+    /// - output: `[batch, 784]`
+    pub fn decode_pixels(&self, code: Tensor<2>) -> Tensor<2> {
+        self.config.likelihood.pixels(self.decode(code))
     }
 
     /// The training objective for `clean` images, whose (possibly corrupted) version `input` the
@@ -316,7 +325,7 @@ impl Autoencoder {
         let feature_distance = self
             .discriminator
             .as_ref()
-            .map(|discriminator| discriminator.feature_distance(clean_for_features, discriminator.features(sigmoid(logits.clone()))));
+            .map(|discriminator| discriminator.feature_distance(clean_for_features, discriminator.features(self.config.likelihood.pixels(logits.clone()))));
         let inputs = PenaltyInputs { code: encoding.mean, jacobian_norm, critic_logits, feature_distance };
         (objective.terms(reconstruction, encoding.log_var, inputs), logits)
     }
@@ -332,8 +341,8 @@ impl Autoencoder {
         let gamma = self.config.objective.penalty_weight()?;
         let encoding = self.encode(input.clone());
         let code = self.sample_code(&encoding).detach();
-        let reconstructed = sigmoid(self.decode(code.clone()));
-        let generated = sigmoid(self.decode(Prior::Gaussian.sample_like(&code)));
+        let reconstructed = self.decode_pixels(code.clone());
+        let generated = self.decode_pixels(Prior::Gaussian.sample_like(&code));
         let reconstructed_features = discriminator.features(reconstructed);
         let distance = discriminator.feature_distance(input, reconstructed_features.clone()).mean();
         let fakes = discriminator.judge(Tensor::cat(vec![reconstructed_features, discriminator.features(generated)], 0));
@@ -349,7 +358,7 @@ impl Autoencoder {
     pub fn reconstruction_loss(&self, logits: Tensor<2>, clean: Tensor<2>) -> Tensor<1> {
         per_sample_sum(match self.config.likelihood {
             Likelihood::Bernoulli => bce_with_logits(logits, clean),
-            Likelihood::Gaussian => squared_error(sigmoid(logits), clean),
+            Likelihood::Gaussian | Likelihood::Linear => squared_error(self.config.likelihood.pixels(logits), clean),
         })
     }
 }

@@ -32,6 +32,23 @@ pub enum Likelihood {
     Bernoulli,
     /// Gaussian pixels of fixed variance: squared error of `sigmoid(logits)`.
     Gaussian,
+    /// Gaussian pixels with an identity output: squared error of the raw outputs. With no
+    /// hidden layer this is the linear autoencoder, which spans PCA's subspace.
+    Linear,
+}
+
+impl Likelihood {
+    /// The decoder's outputs as pixels: probabilities through a sigmoid, or the raw outputs of a
+    /// linear decoder (which may leave [0, 1]; pictures clamp them).
+    ///
+    /// # Shapes
+    /// - logits, output: `[batch, 784]`
+    pub fn pixels(self, logits: Tensor<2>) -> Tensor<2> {
+        match self {
+            Likelihood::Bernoulli | Likelihood::Gaussian => burn::tensor::activation::sigmoid(logits),
+            Likelihood::Linear => logits,
+        }
+    }
 }
 
 /// Configuration of an [`Autoencoder`]; every model of the family is a value of this type.
@@ -127,6 +144,7 @@ impl AutoencoderConfig {
         let decoder = match self.likelihood {
             Likelihood::Bernoulli => "",
             Likelihood::Gaussian => ", squared error",
+            Likelihood::Linear => ", linear output, squared error",
         };
         format!("{}, {base}{decoder}", self.objective.describe(noise))
     }

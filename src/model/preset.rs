@@ -50,11 +50,14 @@ pub enum Preset {
     /// VAE-GAN: a convolutional VAE (32 and 64 channels), code 20, whose reconstruction is
     /// measured in an image critic's features and whose decoder also plays against that critic.
     VaeGan,
+    /// The linear autoencoder of the survey's PCA section: 784-16-784, no hidden layer, identity
+    /// output, squared error. It spans the same subspace as PCA with 16 components.
+    LinearAe,
 }
 
 impl Preset {
     /// Every preset, in the order menus list them.
-    pub const ALL: [Preset; 16] = [
+    pub const ALL: [Preset; 17] = [
         Preset::Ae,
         Preset::Dae,
         Preset::Vae,
@@ -71,6 +74,7 @@ impl Preset {
         Preset::WaeGan,
         Preset::Bigan,
         Preset::VaeGan,
+        Preset::LinearAe,
     ];
 
     /// The name used on the command line and in the page.
@@ -92,6 +96,7 @@ impl Preset {
             Preset::WaeGan => "wae-gan",
             Preset::Bigan => "bigan",
             Preset::VaeGan => "vae-gan",
+            Preset::LinearAe => "linear-ae",
         }
     }
 
@@ -147,6 +152,9 @@ impl Preset {
                     .with_objective(objective)
                     .with_critic(objective.default_critic())
             }
+            Preset::LinearAe => AutoencoderConfig::new(16)
+                .with_architecture(Architecture::Mlp { hidden: vec![] })
+                .with_likelihood(Likelihood::Linear),
         }
     }
 }

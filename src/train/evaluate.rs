@@ -55,6 +55,8 @@ pub async fn evaluate(model: &Autoencoder, data: &Dataset, batch_size: usize) ->
         let (bce, squared) = match config.likelihood {
             Likelihood::Bernoulli => (reconstruction.clone(), squared_error(sigmoid(logits), clean).sum()),
             Likelihood::Gaussian => (bce_with_logits(logits, clean).sum(), reconstruction.clone()),
+            // A linear output is no probability: its BCE is that of the output clamped into (0, 1).
+            Likelihood::Linear => (bce_of_clamped(logits, clean).sum(), reconstruction.clone()),
         };
         let images = chunk.len() as f64;
         let zero = || Tensor::zeros([1], &device);
@@ -81,4 +83,15 @@ pub async fn evaluate(model: &Autoencoder, data: &Dataset, batch_size: usize) ->
         mse_per_pixel: totals[3] as f64 / pixels,
         samples: data.len(),
     })
+}
+
+/// Binary cross-entropy of outputs clamped to [1e-6, 1 - 1e-6], as probabilities (for a linear
+/// decoder, whose outputs are not logits).
+///
+/// # Shapes
+/// - outputs, clean: `[batch, 784]`
+fn bce_of_clamped(outputs: Tensor<2>, clean: Tensor<2>) -> Tensor<2> {
+    let p = outputs.clamp(1e-6, 1.0 - 1e-6);
+    let q = p.clone().neg().add_scalar(1.0);
+    (clean.clone() * p.log() + clean.neg().add_scalar(1.0) * q.log()).neg()
 }

@@ -11,7 +11,6 @@
 use burn::nn::{Linear, LinearConfig};
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::prelude::*;
-use burn::tensor::activation::sigmoid;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
@@ -70,7 +69,7 @@ impl LayerAutoencoder {
         let (_, output) = self.forward(input, code_activation);
         match kind {
             StageTarget::Pixels(Likelihood::Bernoulli) => bce_with_logits(output, target).mean(),
-            StageTarget::Pixels(Likelihood::Gaussian) => squared_error(sigmoid(output), target).mean(),
+            StageTarget::Pixels(likelihood) => squared_error(likelihood.pixels(output), target).mean(),
             StageTarget::Activations(activation) => squared_error(activation.forward(output), target).mean(),
         }
     }

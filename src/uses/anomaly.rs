@@ -4,7 +4,6 @@
 //! placed on.
 
 use burn::prelude::*;
-use burn::tensor::activation::sigmoid;
 
 use crate::error::{AeResult, ensure};
 use crate::uses::explore::read_floats;
@@ -35,7 +34,7 @@ pub async fn reconstruction_errors(model: &Autoencoder, data: &Dataset, device: 
 /// - output: `[batch]`
 fn per_image_mse(model: &Autoencoder, images: Tensor<2>) -> Tensor<1> {
     let [batch, _] = images.dims();
-    let output = sigmoid(model.decode(model.encode(images.clone()).mean));
+    let output = model.reconstruct(images.clone());
     (output - images).powi_scalar(2).sum_dim(1).div_scalar(PIXELS as f64).reshape([batch])
 }
 

@@ -6,7 +6,6 @@
 //! per image; readbacks are async so the same code serves WebGPU.
 
 use burn::prelude::*;
-use burn::tensor::activation::sigmoid;
 use nalgebra::{DMatrix, SymmetricEigen};
 
 use crate::error::{AeError, AeResult, ensure};
@@ -79,7 +78,7 @@ pub async fn denoise(model: &Autoencoder, clean: &[f32], corruption: &Corruption
     let corrupted = corruption.apply(clean_row.clone());
     // One forward pass for both rows: the corrupted input and the clean one (its anomaly score).
     let codes = model.encode(Tensor::cat(vec![corrupted.clone(), clean_row], 0)).mean;
-    let outputs = read_floats(sigmoid(model.decode(codes.clone()))).await?;
+    let outputs = read_floats(model.decode_pixels(codes.clone())).await?;
     let (output, clean_output) = outputs.split_at(PIXELS);
     let corrupted = read_floats(corrupted).await?;
     let noisy: Vec<f32> = corrupted.iter().map(|value| value.clamp(0.0, 1.0)).collect();
@@ -110,7 +109,7 @@ pub fn sample_prior(model: &Autoencoder, count: usize, temperature: f64, device:
         format!("temperature must be in (0, 10], got {temperature}")
     })?;
     let code = prior.sample(count, model.config().code_size, temperature, None, device);
-    Ok(sigmoid(model.decode(code)))
+    Ok(model.decode_pixels(code))
 }
 
 /// The codes (posterior means) of images given as rows of 784 pixels.
@@ -138,7 +137,7 @@ pub async fn encode_dataset(model: &Autoencoder, data: &Dataset, device: &Device
 pub fn decode_codes(model: &Autoencoder, codes: &[f32], device: &Device) -> AeResult<Tensor<2>> {
     let size = model.config().code_size;
     ensure(!codes.is_empty() && codes.len().is_multiple_of(size), || format!("codes come as rows of {size} values, got {}", codes.len()))?;
-    Ok(sigmoid(model.decode(Tensor::from_data(TensorData::new(codes.to_vec(), [codes.len() / size, size]), device))))
+    Ok(model.decode_pixels(Tensor::from_data(TensorData::new(codes.to_vec(), [codes.len() / size, size]), device)))
 }
 
 /// `steps` images along the straight line between the codes of images `from` and `to` (784
@@ -156,7 +155,7 @@ pub fn interpolate(model: &Autoencoder, from: &[f32], to: &[f32], steps: usize, 
     let weights: Vec<f32> = (0..steps).map(|i| i as f32 / (steps - 1) as f32).collect();
     let weights = Tensor::<2>::from_data(TensorData::new(weights, [steps, 1]), device);
     let line = start.clone() + (end - start) * weights;
-    Ok(sigmoid(model.decode(line)))
+    Ok(model.decode_pixels(line))
 }
 
 /// The inverse of the standard normal CDF (Acklam's rational approximation, relative error

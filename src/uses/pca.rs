@@ -49,6 +49,20 @@ impl Pca {
         Ok(Pca { mean, components, explained_variance })
     }
 
+    /// The cosines of the principal angles between the components' span and the span of
+    /// `directions` (`count` rows of 784 values), largest first: all near 1 when the two
+    /// subspaces coincide (the singular values of `componentsᵀ Q`, `Q` an orthonormal basis of
+    /// the directions).
+    pub fn subspace_cosines(&self, directions: &[f32], count: usize) -> AeResult<Vec<f64>> {
+        ensure(count >= 1 && directions.len() == count * PIXELS, || format!("{count} directions need {} values, got {}", count * PIXELS, directions.len()))?;
+        let basis = DMatrix::from_fn(PIXELS, count, |row, col| directions[col * PIXELS + row] as f64);
+        let orthonormal = basis.qr().q();
+        let overlap = self.components.transpose() * orthonormal;
+        let mut cosines: Vec<f64> = overlap.singular_values().iter().map(|v| v.min(1.0)).collect();
+        cosines.sort_by(|a, b| b.total_cmp(a));
+        Ok(cosines)
+    }
+
     /// Number of components kept.
     pub fn components(&self) -> usize {
         self.components.ncols()
