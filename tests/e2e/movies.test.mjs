@@ -3,7 +3,11 @@
 // nothing; an I-AutoRec trained in the page lowers the test RMSE on the chart.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchChromium, openStudio, serveWww } from '../support/browser.mjs';
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { launchChromium, openStudio, root, serveWww } from '../support/browser.mjs';
+
+const outDir = fileURLToPath(new URL('./out/', import.meta.url));
 
 let server;
 let browser;
@@ -50,6 +54,9 @@ test('a visitor rates five movies and gets recommendations at once', async () =>
   for (const [title] of LIKED) assert.ok(shown.every((line) => !line.startsWith(title)), `${title} is rated, so not recommended`);
   const predicted = await page.evaluate(() => window.aestudio.movies.recommendations.map((r) => r.predicted));
   assert.ok(predicted.every((p, i) => p >= 1 && p <= 5 && (i === 0 || p <= predicted[i - 1])), `ranked predictions in 1..5: ${predicted}`);
+  mkdirSync(outDir, { recursive: true });
+  await page.locator('#movies-panel').screenshot({ path: `${outDir}/movies.png` });
+  copyFileSync(`${outDir}/movies.png`, `${root}/www/screenshot-movies.png`);
 
   // A title that is no movie is refused with the reason; the ratings and recommendations stay.
   await rate('Not A Movie (2042)', '4');

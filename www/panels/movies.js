@@ -46,7 +46,7 @@ function load() {
 async function useRecommender(bytes, origin) {
   const info = await ask('loadRecommender', { bytes });
   canRecommend = info.canRecommend;
-  $('movies-model').textContent = `${origin === 'pretrained' ? 'Pretrained' : 'Trained here'}: ${info.description}. ${info.provenance}`;
+  $('movies-model').textContent = `${origin === 'pretrained' ? 'Pretrained' : 'Trained here'}: ${info.description}; ${info.provenance}`;
   await recommend();
 }
 
@@ -186,8 +186,13 @@ async function train(event) {
   }
 }
 
+// The weight decay the command line's sweep chose for each model (README).
+const LAMBDA = { user: 600, item: 300 };
+
 export function initMovies() {
   $('rate-form').addEventListener('submit', rate);
+  const form = $('movies-train-form');
+  form.elements.orientation.addEventListener('change', () => { form.elements.lambda.value = LAMBDA[form.elements.orientation.value]; });
   $('movies-train-form').addEventListener('submit', train);
   $('movies-stop').addEventListener('click', () => trainer?.call('stop'));
   // Nothing is fetched until the panel is near the screen: the first minute belongs to the digits.
