@@ -7,7 +7,7 @@ use aestudio::AeError;
 use aestudio::data::Splits;
 use aestudio::model::Preset;
 use aestudio::train::{TrainingConfig, evaluate, train_model};
-use aestudio::uses::anomaly;
+use aestudio::uses::anomaly::{self, Protocol};
 use aestudio::uses::pca::Pca;
 use aestudio::uses::probe::ProbeConfig;
 
@@ -72,7 +72,7 @@ impl Results {
         for k in code_sizes {
             progress.say(&format!("PCA({k})"));
             let principal = Representation::pca(&splits, k)?;
-            let aurocs = (0..10u8).map(|class| anomaly::held_out_class_pca_auroc(&splits, class, k)).collect::<Result<Vec<_>, _>>()?;
+            let aurocs = (0..10u8).map(|class| anomaly::class_pca_auroc(&splits, class, Protocol::HeldOut, k)).collect::<Result<Vec<_>, _>>()?;
             rows.push(ResultRow {
                 name: format!("PCA, {k} components"),
                 code: k.to_string(),
@@ -131,7 +131,7 @@ impl Scoring<'_> {
         let mut aurocs = Vec::new();
         for class in 0..10u8 {
             progress.say(&format!("{}: held-out class {class} ({} epochs)", preset.name(), self.anomaly_training.epochs));
-            aurocs.push(anomaly::held_out_class_auroc(&config, self.anomaly_training, splits, class, device).await?);
+            aurocs.push(anomaly::class_auroc(&config, self.anomaly_training, splits, class, Protocol::HeldOut, device).await?);
             progress.advance(self.anomaly_training.epochs as u64);
         }
         Ok(ResultRow {

@@ -10,6 +10,7 @@ use aestudio::AeError;
 use aestudio::data::{DatasetFiles, PIXELS};
 use aestudio::model::AutoencoderConfig;
 use aestudio::train::{evaluate, semisupervised, train_model};
+use aestudio::uses::anomaly::Protocol;
 use aestudio::uses::{anomaly, explore, pca};
 
 use super::args::{DataArgs, ModelArgs, RunArgs};
@@ -26,14 +27,34 @@ pub struct Anomaly {
     model: ModelArgs,
     #[command(flatten)]
     run: RunArgs,
-    /// The held-out classes to try.
+    /// The classes to try, each in turn.
     #[arg(long, value_delimiter = ',', default_value = "0,1,2,3,4,5,6,7,8,9")]
     classes: Vec<u8>,
+    /// held-out: train on the nine other classes, the class is the anomaly; one-class (the
+    /// literature's): train on the class alone, the nine others are the anomalies.
+    #[arg(long, value_enum, default_value_t = ProtocolChoice::HeldOut)]
+    protocol: ProtocolChoice,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ProtocolChoice {
+    HeldOut,
+    OneClass,
+}
+
+impl From<ProtocolChoice> for Protocol {
+    fn from(choice: ProtocolChoice) -> Protocol {
+        match choice {
+            ProtocolChoice::HeldOut => Protocol::HeldOut,
+            ProtocolChoice::OneClass => Protocol::OneClass,
+        }
+    }
 }
 
 impl Anomaly {
     pub async fn run(self) -> Result<(), AeError> {
-        let Anomaly { model, run, classes } = self;
+        let Anomaly { model, run, classes, protocol } = self;
+        let protocol = Protocol::from(protocol);
         let (_, config) = model.config()?;
         let splits = run.splits()?;
         if let Some(&bad) = classes.iter().find(|&&c| c > 9) {
@@ -47,16 +68,29 @@ impl Anomaly {
         let mut bar = Progress::new(classes.len() as u64 + 1);
         for &class in &classes {
             let started = Instant::now();
-            bar.say(&format!("training without class {class}"));
-            let model_auroc = anomaly::held_out_class_auroc(&config, &run.training(), &splits, class, &device).await?;
-            let pca_auroc = anomaly::held_out_class_pca_auroc(&splits, class, config.code_size)?;
-            bar.println(&format!("held-out class {class} ({:>11}): AUROC {model_auroc:.4}, PCA {pca_auroc:.4}  ({:.0} s)", names[class as usize], started.elapsed().as_secs_f64()));
+            let what = match protocol {
+                Protocol::HeldOut => "held-out",
+                Protocol::OneClass => "normal",
+            };
+            bar.say(&format!("training for {what} class {class}"));
+            let model_auroc = anomaly::class_auroc(&config, &run.training(), &splits, class, protocol, &device).await?;
+            let pca_auroc = anomaly::class_pca_auroc(&splits, class, protocol, config.code_size)?;
+            bar.println(&format!("{what} class {class} ({:>11}): AUROC {model_auroc:.4}, PCA {pca_auroc:.4}  ({:.0} s)", names[class as usize], started.elapsed().as_secs_f64()));
             bar.advance(1);
             model_aurocs.push(model_auroc);
             pca_aurocs.push(pca_auroc);
         }
         let mean = |values: &[f64]| values.iter().sum::<f64>() / values.len().max(1) as f64;
-        println!("mean AUROC over {} held-out classes: {:.4}, PCA {:.4}", classes.len(), mean(&model_aurocs), mean(&pca_aurocs));
+        println!("mean AUROC over {} classes ({protocol:?} protocol): {:.4}, PCA {:.4}", classes.len(), mean(&model_aurocs), mean(&pca_aurocs));
+        if protocol == Protocol::OneClass {
+            let result = serde_json::json!({
+                "command": "anomaly", "protocol": protocol, "config": config, "dataset": run.data.dataset, "classes": classes,
+                "epochs": run.epochs, "auroc": model_aurocs, "mean_auroc": mean(&model_aurocs), "pca_auroc": pca_aurocs, "pca_mean_auroc": mean(&pca_aurocs),
+            });
+            bar.finish();
+            println!("result {result}");
+            return Ok(());
+        }
         let other = if run.data.dataset == "mnist" { "fashion-mnist" } else { "mnist" };
         bar.say(&format!("a model of all classes, against {other}"));
         let outliers = load_dataset(other, None)?.test;
@@ -68,7 +102,7 @@ impl Anomaly {
         bar.finish();
         println!("{other} test images as out-of-distribution inputs to a model of all {} classes: AUROC {ood:.4}, PCA {pca_ood:.4}", run.data.dataset);
         let result = serde_json::json!({
-            "command": "anomaly", "config": config, "dataset": run.data.dataset, "classes": classes,
+            "command": "anomaly", "protocol": protocol, "config": config, "dataset": run.data.dataset, "classes": classes,
             "auroc": model_aurocs, "pca_auroc": pca_aurocs, "ood_dataset": other, "ood_auroc": ood, "pca_ood_auroc": pca_ood,
         });
         println!("result {result}");

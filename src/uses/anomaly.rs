@@ -94,24 +94,36 @@ pub fn percentile_of(scores: &[f32], score: f32) -> f64 {
     scores.iter().filter(|&&s| s <= score).count() as f64 / scores.len().max(1) as f64
 }
 
-/// The one-class protocol: train a model of `config` on every training image except those of
-/// `class`, then score the test set; the AUROC of `class`'s test images (the anomalies) against
-/// the other test images.
-pub async fn held_out_class_auroc(config: &AutoencoderConfig, training: &TrainingConfig, splits: &Splits, class: u8, device: &Device) -> AeResult<f64> {
-    let held_out = HeldOut::new(splits, class)?;
+/// Which images are normal and which are anomalies, for each class in turn.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Protocol {
+    /// Train on the nine other classes; `class`'s test images are the anomalies (harder: no
+    /// paper reports it).
+    HeldOut,
+    /// The literature's (Ruff et al. 2018): train on `class` alone; the other nine classes' test
+    /// images are the anomalies.
+    OneClass,
+}
+
+/// Trains a model of `config` on the normal training images of `class` under `protocol`, then
+/// scores the test set: the AUROC of the anomalies' scores against the normal test images'.
+pub async fn class_auroc(config: &AutoencoderConfig, training: &TrainingConfig, splits: &Splits, class: u8, protocol: Protocol, device: &Device) -> AeResult<f64> {
+    let held_out = HeldOut::new(splits, class, protocol)?;
     let model = train_model(config, training, &held_out.train, device).await?;
     auroc(&reconstruction_errors(&model, &held_out.normal, device).await?, &reconstruction_errors(&model, &held_out.anomalies, device).await?)
 }
 
 /// The same protocol for the linear baseline: PCA with `components` components fitted to the
-/// training images without `class`, its reconstruction error as the score.
-pub fn held_out_class_pca_auroc(splits: &Splits, class: u8, components: usize) -> AeResult<f64> {
-    let held_out = HeldOut::new(splits, class)?;
+/// normal training images, its reconstruction error as the score.
+pub fn class_pca_auroc(splits: &Splits, class: u8, protocol: Protocol, components: usize) -> AeResult<f64> {
+    let held_out = HeldOut::new(splits, class, protocol)?;
     let pca = Pca::fit(&held_out.train, components)?;
     auroc(&pca.reconstruction_errors(&held_out.normal), &pca.reconstruction_errors(&held_out.anomalies))
 }
 
-/// The one-class split: training images without `class`, and the test images without and with it.
+/// A protocol's split for one class: the normal training images, and the normal and anomalous
+/// test images.
 struct HeldOut {
     train: Dataset,
     normal: Dataset,
@@ -119,12 +131,13 @@ struct HeldOut {
 }
 
 impl HeldOut {
-    fn new(splits: &Splits, class: u8) -> AeResult<HeldOut> {
+    fn new(splits: &Splits, class: u8, protocol: Protocol) -> AeResult<HeldOut> {
         ensure(class < 10, || format!("classes are 0 to 9, got {class}"))?;
+        let is_normal = move |label: u8| (label == class) == (protocol == Protocol::OneClass);
         Ok(HeldOut {
-            train: splits.train.filter_labels(|label| label != class),
-            normal: splits.test.filter_labels(|label| label != class),
-            anomalies: splits.test.filter_labels(|label| label == class),
+            train: splits.train.filter_labels(is_normal),
+            normal: splits.test.filter_labels(is_normal),
+            anomalies: splits.test.filter_labels(|label| !is_normal(label)),
         })
     }
 }
