@@ -112,6 +112,17 @@ async fn bad_input_reaches_javascript_as_readable_errors() {
     assert!(message.contains("failed its checksum"), "{message}");
     let message = js_error_message(studio.load_dataset("cifar", b"", b"", b"", b"").err().expect("refused"));
     assert!(message.contains("expected mnist or fashion-mnist"), "{message}");
+    // The Movies panel's inputs: a ratings file that is not MovieLens 1M, a recommender before
+    // its ratings, and a visitor's impossible rating.
+    let message = js_error_message(studio.load_ratings(b"1::1193::5::978300760\n").err().expect("refused"));
+    assert!(message.contains("ratings.dat failed its checksum"), "{message}");
+    let message = js_error_message(studio.configure_recommender(r#"{"orientation":"user","hidden":8}"#, "{}").err().expect("refused"));
+    assert!(message.contains("load the ratings"), "{message}");
+    let mut lab = aestudio::web::Lab::new();
+    let message = js_error_message(lab.recommend(&[1], &[4.0], 5, 0).await.err().expect("refused"));
+    assert!(message.contains("no recommender"), "{message}");
+    let message = js_error_message(lab.load_recommender(b"not a safetensors file").err().expect("refused"));
+    assert!(message.starts_with("weights: "), "{message}");
 }
 
 #[wasm_bindgen_test]
