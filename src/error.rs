@@ -33,6 +33,13 @@ pub enum AeError {
 /// Shorthand for results of this crate.
 pub type AeResult<T> = std::result::Result<T, AeError>;
 
+/// Refuses a learning rate outside (0, 1] (or not a number).
+pub(crate) fn ensure_learning_rate(learning_rate: f64) -> AeResult<()> {
+    ensure(learning_rate.is_finite() && learning_rate > 0.0 && learning_rate <= 1.0, || {
+        format!("learning rate must be in (0, 1], got {learning_rate}")
+    })
+}
+
 /// Refuses a configuration with `message` unless `condition` holds.
 pub(crate) fn ensure(condition: bool, message: impl FnOnce() -> String) -> AeResult<()> {
     if condition {

@@ -11,7 +11,7 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 
 use crate::data::ratings::{Rating, RatingSplit};
-use crate::error::{AeError, AeResult, ensure};
+use crate::error::{AeError, AeResult, ensure, ensure_learning_rate};
 use crate::recommend::autorec::{AutoRec, AutoRecConfig, autorec_objective};
 use crate::recommend::weights::{AutoRecHeader, save};
 use crate::recommend::rows::{DEFAULT_RATING, RatingRows, clip_rating, rmse};
@@ -46,9 +46,7 @@ pub struct AutoRecTraining {
 impl AutoRecTraining {
     /// Refuses settings that cannot work on `rows` rating vectors.
     pub fn validate(&self, rows: usize) -> AeResult<()> {
-        ensure(self.learning_rate.is_finite() && self.learning_rate > 0.0 && self.learning_rate <= 1.0, || {
-            format!("learning rate must be in (0, 1], got {}", self.learning_rate)
-        })?;
+        ensure_learning_rate(self.learning_rate)?;
         ensure((1..=rows).contains(&self.batch_size), || format!("batch size must be in 1..={rows}, got {}", self.batch_size))?;
         ensure(self.epochs >= 1, || "epochs must be at least 1".into())?;
         ensure(self.learning_rate_decay > 0.0 && self.learning_rate_decay <= 1.0, || {

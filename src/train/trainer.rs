@@ -15,7 +15,7 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 
 use crate::data::Dataset;
-use crate::error::{AeError, AeResult, ensure};
+use crate::error::{AeError, AeResult, ensure, ensure_learning_rate};
 use crate::model::prior::CLASSES;
 use crate::model::{Autoencoder, AutoencoderConfig, CriticTerms, Network};
 use crate::train::gradients;
@@ -43,9 +43,7 @@ pub struct TrainingConfig {
 impl TrainingConfig {
     /// Refuses settings that cannot work on a training set of `train_len` images.
     pub fn validate(&self, train_len: usize) -> AeResult<()> {
-        ensure(self.learning_rate.is_finite() && self.learning_rate > 0.0 && self.learning_rate <= 1.0, || {
-            format!("learning rate must be in (0, 1], got {}", self.learning_rate)
-        })?;
+        ensure_learning_rate(self.learning_rate)?;
         ensure(self.batch_size >= 1, || "batch size must be at least 1".into())?;
         ensure(self.batch_size <= train_len, || {
             format!("batch size {} is larger than the training set ({train_len} images)", self.batch_size)
