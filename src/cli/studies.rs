@@ -65,7 +65,7 @@ impl Anomaly {
         println!("model: {}; {} epochs per model, seed {}, {}", config.describe(), run.epochs, run.seed, run.data.dataset);
         println!("score: reconstruction MSE per pixel; PCA({}) fitted on the same images alongside", config.code_size);
         let (mut model_aurocs, mut pca_aurocs) = (Vec::new(), Vec::new());
-        let mut bar = Progress::new(classes.len() as u64 + 1);
+        let mut bar = Progress::new(classes.len() as u64 + u64::from(protocol == Protocol::HeldOut));
         for &class in &classes {
             let started = Instant::now();
             let what = match protocol {
