@@ -158,6 +158,9 @@ async function postDigits() {
 
 // `final`: a point worth keeping (epoch end, pause, stop, finish) rather than a periodic refresh.
 async function postSnapshot(progress, provenance, final) {
+  // The Movies panel takes a recommender only at epoch ends and stops; a periodic export of a
+  // U-AutoRec (15 MB) every 2 s would be read back and thrown away.
+  if (dataset === MOVIELENS && !final) return;
   const bytes = await studio.exportWeights(provenance);
   emit('snapshot', { bytes, step: progress?.step ?? 0, final }, [bytes.buffer]);
 }
