@@ -89,7 +89,7 @@ impl Studio {
     /// The preset model configurations, `{name: config}`.
     pub fn presets() -> Result<JsValue, JsError> {
         let presets: std::collections::BTreeMap<&str, AutoencoderConfig> =
-            Preset::ALL.iter().filter(|p| !p.is_experimental()).map(|p| (p.name(), p.config())).collect();
+            Preset::ALL.iter().filter(|p| p.offered_in_page()).map(|p| (p.name(), p.config())).collect();
         to_js(&presets)
     }
 

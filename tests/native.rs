@@ -93,6 +93,7 @@ fn every_preset_has_the_right_shapes() {
         let out = values(model.reconstruct(input.clone()));
         match config.likelihood {
             Likelihood::Linear => assert!(out.iter().any(|p| *p < 0.0), "{}: a linear output is not squashed", preset.name()),
+            _ if config.architecture.decodes_pixel_by_pixel() => assert!(out.iter().all(|p| *p == 0.0 || *p == 1.0), "{} draws binary pixels", preset.name()),
             _ => assert!(out.iter().all(|p| *p > 0.0 && *p < 1.0), "{} gives probabilities", preset.name()),
         }
         let terms = model.loss(input.clone(), input.clone());

@@ -81,7 +81,13 @@ impl DatasetFiles {
 pub struct Dataset {
     images: Vec<u8>,
     labels: Vec<u8>,
+    /// Each pixel of a batch is drawn as a Bernoulli of its grey level, afresh at every use
+    /// (dynamically binarized MNIST, the dataset the likelihood literature reports on).
+    dynamic_binarization: bool,
 }
+
+/// The seed of the test set's one binarization: every model's likelihood is on the same bits.
+pub const BINARIZED_TEST_SEED: u64 = 0x5EED_B1A5;
 
 /// A dataset's training and test splits.
 #[derive(Clone, Debug)]
@@ -111,6 +117,12 @@ impl Splits {
             train: Dataset::from_idx(train_images, train_labels)?,
             test: Dataset::from_idx(test_images, test_labels)?,
         })
+    }
+
+    /// Dynamically binarized MNIST: training images binarized afresh at every use, the test set
+    /// once, with [`BINARIZED_TEST_SEED`].
+    pub fn binarized(self) -> Splits {
+        Splits { train: self.train.with_dynamic_binarization(), test: self.test.binarized_once(BINARIZED_TEST_SEED) }
     }
 
     /// Reads the four uncompressed IDX files of `files` from `dir`.
@@ -203,7 +215,28 @@ impl Dataset {
                 labels.len()
             )));
         }
-        Ok(Dataset { images, labels })
+        Ok(Dataset { images, labels, dynamic_binarization: false })
+    }
+
+    /// This dataset, each pixel of every batch drawn as a Bernoulli of its grey level whenever
+    /// the batch is made (with the device's random stream, which the trainer seeds).
+    pub fn with_dynamic_binarization(mut self) -> Dataset {
+        self.dynamic_binarization = true;
+        self
+    }
+
+    /// Whether batches are binarized afresh at every use.
+    pub fn is_dynamically_binarized(&self) -> bool {
+        self.dynamic_binarization
+    }
+
+    /// A fixed binarization: each pixel becomes 0 or 255, 255 with probability its grey level,
+    /// drawn once from `seed` (the same bits on every machine).
+    pub fn binarized_once(&self, seed: u64) -> Dataset {
+        use rand::{RngExt, SeedableRng};
+        let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+        let images = self.images.iter().map(|&p| if rng.random::<f32>() < p as f32 / 255.0 { 255 } else { 0 }).collect();
+        Dataset { images, labels: self.labels.clone(), dynamic_binarization: false }
     }
 
     /// Number of images.
@@ -219,13 +252,13 @@ impl Dataset {
     /// The first `count` images (all of them if there are fewer).
     pub fn take(&self, count: usize) -> Dataset {
         let count = count.min(self.len());
-        Dataset { images: self.images[..count * PIXELS].to_vec(), labels: self.labels[..count].to_vec() }
+        Dataset { images: self.images[..count * PIXELS].to_vec(), labels: self.labels[..count].to_vec(), ..*self }
     }
 
     /// The images whose label satisfies `keep`, in their order: a training set without one class,
     /// or the images of one class.
     pub fn filter_labels(&self, keep: impl Fn(u8) -> bool) -> Dataset {
-        let mut subset = Dataset::default();
+        let mut subset = Dataset { dynamic_binarization: self.dynamic_binarization, ..Dataset::default() };
         for (index, &label) in self.labels.iter().enumerate() {
             if keep(label) {
                 subset.images.extend_from_slice(self.image(index));
@@ -282,7 +315,8 @@ impl Dataset {
         Tensor::from_data(TensorData::new(values, [indices.len(), classes]), device)
     }
 
-    /// The images at `indices` as a tensor of pixels scaled to [0, 1].
+    /// The images at `indices` as a tensor of pixels scaled to [0, 1] (drawn as 0 or 1 from
+    /// those grey levels when the dataset is dynamically binarized).
     ///
     /// # Shapes
     /// - output: `[indices.len(), 784]`
@@ -291,6 +325,10 @@ impl Dataset {
         for &index in indices {
             pixels.extend(self.image(index).iter().map(|&p| p as f32 / 255.0));
         }
-        Tensor::from_data(TensorData::new(pixels, [indices.len(), PIXELS]), device)
+        let grey: Tensor<2> = Tensor::from_data(TensorData::new(pixels, [indices.len(), PIXELS]), device);
+        match self.dynamic_binarization {
+            false => grey,
+            true => grey.clone().random_like(burn::tensor::Distribution::Uniform(0.0, 1.0)).lower(grey).float(),
+        }
     }
 }

@@ -6,7 +6,7 @@ pub mod datasets;
 pub mod preprocess;
 pub mod ratings;
 
-pub use datasets::{Dataset, DatasetFiles, FASHION_MNIST, DataFile, MNIST, Splits};
+pub use datasets::{BINARIZED_TEST_SEED, DataFile, Dataset, DatasetFiles, FASHION_MNIST, MNIST, Splits};
 
 /// Side of the square images (28 for MNIST and Fashion-MNIST).
 pub const IMAGE_SIDE: usize = 28;

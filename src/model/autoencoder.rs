@@ -15,6 +15,7 @@ use crate::model::prior::Prior;
 use crate::nn::conv::{ConvDecoder, ConvEncoder};
 use crate::nn::loss::{bce_with_logits, per_sample_sum, squared_error};
 use crate::nn::mlp::Mlp;
+use crate::nn::pixelcnn::PixelDecoder;
 
 /// The encoder, dense or convolutional.
 #[derive(Module, Debug)]
@@ -23,11 +24,14 @@ pub enum Encoder {
     Conv(ConvEncoder),
 }
 
-/// The decoder, dense or convolutional; it outputs pixel logits.
+/// The decoder, dense, convolutional or autoregressive; it outputs pixel logits.
 #[derive(Module, Debug)]
 pub enum Decoder {
     Mlp(Mlp),
     Conv(ConvDecoder),
+    /// A PixelCNN conditioned on the code (PixelVAE): each pixel's logit depends on the pixels
+    /// before it, so decoding a code draws an image pixel by pixel.
+    Pixel(PixelDecoder),
 }
 
 /// The code of a batch: a point per sample, with a log-variance when the model is variational.
@@ -235,7 +239,9 @@ impl Autoencoder {
         Ok((Encoding { mean: code, log_var: None }, norm))
     }
 
-    /// Decodes codes into pixel logits (apply a sigmoid for probabilities).
+    /// Decodes codes into pixel logits (apply a sigmoid for probabilities). A PixelCNN decoder
+    /// first draws an image pixel by pixel (784 passes) and returns each pixel's logit given the
+    /// drawn pixels before it.
     ///
     /// # Shapes
     /// - code: `[batch, code]`
@@ -244,7 +250,27 @@ impl Autoencoder {
         match &self.decoder {
             Decoder::Mlp(mlp) => mlp.forward(code),
             Decoder::Conv(conv) => conv.forward(code),
+            Decoder::Pixel(pixel) => pixel.forward(code.clone(), pixel.sample(code)),
         }
+    }
+
+    /// The logits of the pixels of `images` given `code`: [`Autoencoder::decode`] for a decoder
+    /// that sees only the code, one teacher-forced pass (each pixel given the true pixels before
+    /// it) for a PixelCNN decoder. What the loss and the likelihood compare with `images`.
+    ///
+    /// # Shapes
+    /// - code: `[batch, code]`; images: `[batch, 784]`
+    /// - output: `[batch, 784]`
+    pub fn decode_given(&self, code: Tensor<2>, images: Tensor<2>) -> Tensor<2> {
+        match &self.decoder {
+            Decoder::Pixel(pixel) => pixel.forward(code, images),
+            _ => self.decode(code),
+        }
+    }
+
+    /// Whether decoding is autoregressive (784 passes per image; see [`Decoder::Pixel`]).
+    pub fn decodes_pixel_by_pixel(&self) -> bool {
+        matches!(self.decoder, Decoder::Pixel(_))
     }
 
     /// Draws a code from the posterior by the reparameterization trick,
@@ -277,7 +303,11 @@ impl Autoencoder {
     /// - code: `[batch, code]`
     /// - output: `[batch, 784]`
     pub fn decode_pixels(&self, code: Tensor<2>) -> Tensor<2> {
-        self.config.likelihood.pixels(self.decode(code))
+        match &self.decoder {
+            // The drawn image itself: its pixels are the sample, not their probabilities.
+            Decoder::Pixel(pixel) => pixel.sample(code),
+            _ => self.config.likelihood.pixels(self.decode(code)),
+        }
     }
 
     /// The training objective for `clean` images, whose (possibly corrupted) version `input` the
@@ -307,7 +337,7 @@ impl Autoencoder {
         } else {
             (self.encode(input), None)
         };
-        let logits = self.decode(self.sample_code(&encoding));
+        let logits = self.decode_given(self.sample_code(&encoding), clean.clone());
         let reconstruction = self.reconstruction_loss(logits.clone(), clean);
         let critic_logits = match (&self.critic, self.config.objective.needs_labels(), labels) {
             (Some(critic), _, _) if objective == Objective::Bidirectional => {

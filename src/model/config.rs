@@ -12,6 +12,12 @@ use crate::model::objective::Objective;
 use crate::nn::conv::{ConvDecoderConfig, ConvEncoderConfig};
 use crate::nn::mlp::{Activation, MlpConfig};
 use crate::nn::noise::Corruption;
+use crate::nn::pixelcnn::PixelDecoder;
+
+/// Refuses convolution channel counts outside 1..=512.
+fn check_conv_channels(channels: &[usize; 2]) -> AeResult<()> {
+    ensure(channels.iter().all(|&c| (1..=512).contains(&c)), || format!("convolution channels must be between 1 and 512, got {channels:?}"))
+}
 
 /// The encoder/decoder family.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -21,6 +27,17 @@ pub enum Architecture {
     Mlp { hidden: Vec<usize> },
     /// Two stride-2 convolutions with the given channel counts, mirrored by transposed ones.
     Conv { channels: [usize; 2] },
+    /// The convolutional encoder, and a PixelCNN decoder (PixelVAE): the mirrored transposed
+    /// convolutions turn the code into conditioning maps for `layers` masked residual layers of
+    /// `pixel_channels` maps, which model each pixel given those before it.
+    PixelCnn { channels: [usize; 2], pixel_channels: usize, layers: usize },
+}
+
+impl Architecture {
+    /// Whether the decoder draws an image pixel by pixel (a PixelCNN).
+    pub fn decodes_pixel_by_pixel(&self) -> bool {
+        matches!(self, Architecture::PixelCnn { .. })
+    }
 }
 
 /// The decoder's output distribution, which fixes the reconstruction loss.
@@ -111,9 +128,18 @@ impl AutoencoderConfig {
             Architecture::Mlp { hidden } => ensure(hidden.iter().all(|&w| width_ok(w)), || {
                 format!("hidden layer widths must be between 1 and {}, got {hidden:?}", Self::MAX_WIDTH)
             })?,
-            Architecture::Conv { channels } => ensure(channels.iter().all(|&c| (1..=512).contains(&c)), || {
-                format!("convolution channels must be between 1 and 512, got {channels:?}")
-            })?,
+            Architecture::Conv { channels } => check_conv_channels(channels)?,
+            Architecture::PixelCnn { channels, pixel_channels, layers } => {
+                check_conv_channels(channels)?;
+                ensure((1..=256).contains(pixel_channels), || format!("PixelCNN channels must be between 1 and 256, got {pixel_channels}"))?;
+                ensure(*layers <= 16, || format!("a PixelCNN of at most 16 masked residual layers, got {layers}"))?;
+                ensure(self.likelihood == Likelihood::Bernoulli, || "a PixelCNN decoder models Bernoulli pixels".into())?;
+                // Their decoders must be differentiable from code to pixels, which a sampled
+                // autoregressive image is not.
+                ensure(!matches!(self.objective, Objective::VaeGan { .. } | Objective::Bidirectional), || {
+                    format!("{} trains through decoded images; a PixelCNN decoder samples them pixel by pixel", self.objective.label())
+                })?;
+            }
         }
         self.objective.validate(self.code_size, self.code_activation, matches!(self.architecture, Architecture::Mlp { .. }))?;
         match (&self.critic, self.objective.needs_critic()) {
@@ -135,6 +161,13 @@ impl AutoencoderConfig {
                 format!("dense {}", all.join("-"))
             }
             Architecture::Conv { channels } => format!("conv {}x{} channels, code {}", channels[0], channels[1], self.code_size),
+            Architecture::PixelCnn { channels, pixel_channels, layers } => format!(
+                "conv {}x{} encoder, code {}, PixelCNN decoder ({} masked layers of {pixel_channels})",
+                channels[0],
+                channels[1],
+                self.code_size,
+                layers + 1
+            ),
         };
         let noise = match self.corruption {
             Corruption::None => None,
@@ -154,7 +187,7 @@ impl AutoencoderConfig {
     pub fn encoder_widths(&self) -> Vec<usize> {
         let hidden = match &self.architecture {
             Architecture::Mlp { hidden } => hidden.as_slice(),
-            Architecture::Conv { .. } => &[],
+            Architecture::Conv { .. } | Architecture::PixelCnn { .. } => &[],
         };
         let mut widths = vec![PIXELS];
         widths.extend(hidden);
@@ -166,7 +199,7 @@ impl AutoencoderConfig {
     pub fn decoder_widths(&self) -> Vec<usize> {
         let hidden = match &self.architecture {
             Architecture::Mlp { hidden } => hidden.as_slice(),
-            Architecture::Conv { .. } => &[],
+            Architecture::Conv { .. } | Architecture::PixelCnn { .. } => &[],
         };
         let mut widths = vec![self.code_size];
         widths.extend(hidden.iter().rev());
@@ -191,6 +224,13 @@ impl AutoencoderConfig {
                     .with_activation(self.activation)
                     .init(device);
                 (Encoder::Conv(encoder), Decoder::Conv(decoder))
+            }
+            Architecture::PixelCnn { channels, pixel_channels, layers } => {
+                let encoder = ConvEncoderConfig::new(*channels, self.objective.encoder_outputs(self.code_size))
+                    .with_activation(self.activation)
+                    .init(device);
+                let decoder = PixelDecoder::new(self.code_size, [channels[1], channels[0]], *pixel_channels, *layers, device);
+                (Encoder::Conv(encoder), Decoder::Pixel(decoder))
             }
         };
         let label_width = self.objective.prior().map_or(0, |prior| prior.label_width());

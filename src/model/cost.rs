@@ -39,6 +39,26 @@ impl AutoencoderConfig {
                     first * 9 * area(middle),
                 ]
             }
+            Architecture::PixelCnn { channels: [first, second], pixel_channels, layers } => {
+                let (middle, bottom, full) = (IMAGE_SIDE / 2, IMAGE_SIDE / 4, IMAGE_SIDE * IMAGE_SIDE);
+                let (first, second, c) = (*first as u64, *second as u64, *pixel_channels as u64);
+                let area = |side: usize| (side * side) as u64;
+                let maps = crate::nn::pixelcnn::CONDITION_CHANNELS as u64;
+                let mut layers_cost = vec![
+                    first * 9 * area(middle),
+                    first * second * 9 * area(bottom),
+                    second * area(bottom) * encoder_output as u64,
+                    self.code_size as u64 * second * area(bottom),
+                    second * first * 9 * area(bottom),
+                    first * maps * 9 * area(middle),
+                    // The 7x7 type-A layer (masked taps included: they are multiplied by zero).
+                    49 * c * full as u64,
+                ];
+                layers_cost.extend(std::iter::repeat_n(9 * c * c * full as u64, *layers));
+                // The 1x1 head, the output, and one 1x1 projection of the maps per layer.
+                layers_cost.extend([c * c * full as u64, c * full as u64, (*layers as u64 + 2) * maps * c * full as u64]);
+                layers_cost
+            }
         }
     }
 

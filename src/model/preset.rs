@@ -53,11 +53,15 @@ pub enum Preset {
     /// The linear autoencoder of the survey's PCA section: 784-16-784, no hidden layer, identity
     /// output, squared error. It spans the same subspace as PCA with 16 components.
     LinearAe,
+    /// PixelVAE (Gulrajani et al. 2017): the VAE's objective, a conv encoder (32x64), code 20,
+    /// and a PixelCNN decoder (a 7x7 type-A layer and 4 residual 3x3 type-B layers of 32 maps,
+    /// conditioned on the code); for binarized MNIST.
+    PixelVae,
 }
 
 impl Preset {
     /// Every preset, in the order menus list them.
-    pub const ALL: [Preset; 17] = [
+    pub const ALL: [Preset; 18] = [
         Preset::Ae,
         Preset::Dae,
         Preset::Vae,
@@ -75,6 +79,7 @@ impl Preset {
         Preset::Bigan,
         Preset::VaeGan,
         Preset::LinearAe,
+        Preset::PixelVae,
     ];
 
     /// The name used on the command line and in the page.
@@ -97,6 +102,7 @@ impl Preset {
             Preset::Bigan => "bigan",
             Preset::VaeGan => "vae-gan",
             Preset::LinearAe => "linear-ae",
+            Preset::PixelVae => "pixel-vae",
         }
     }
 
@@ -104,6 +110,12 @@ impl Preset {
     /// is for (the clustering AAE's categorical code collapses to one cluster; README).
     pub fn is_experimental(self) -> bool {
         matches!(self, Preset::AaeClusters)
+    }
+
+    /// Whether the page's menu offers this preset: not an experimental one, nor one whose decoder
+    /// draws pixel by pixel (its live views would take 784 passes per image).
+    pub fn offered_in_page(self) -> bool {
+        !self.is_experimental() && !self.config().architecture.decodes_pixel_by_pixel()
     }
 
     /// Parses a preset name.
@@ -155,6 +167,9 @@ impl Preset {
             Preset::LinearAe => AutoencoderConfig::new(16)
                 .with_architecture(Architecture::Mlp { hidden: vec![] })
                 .with_likelihood(Likelihood::Linear),
+            Preset::PixelVae => AutoencoderConfig::new(20)
+                .with_architecture(Architecture::PixelCnn { channels: [32, 64], pixel_channels: 32, layers: 4 })
+                .with_objective(Objective::Variational { beta: 1.0 }),
         }
     }
 }

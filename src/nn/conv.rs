@@ -74,6 +74,9 @@ pub struct ConvDecoderConfig {
     pub channels: [usize; 2],
     #[config(default = "Activation::Relu")]
     pub activation: Activation,
+    /// Maps at 28x28: 1 for pixel logits, more for a PixelCNN's conditioning maps.
+    #[config(default = 1)]
+    pub output_channels: usize,
 }
 
 impl ConvDecoderConfig {
@@ -90,7 +93,7 @@ impl ConvDecoderConfig {
         ConvDecoder {
             linear: LinearConfig::new(self.input, first * BOTTOM_SIDE * BOTTOM_SIDE).init(device),
             deconv1: up(first, second),
-            deconv2: up(second, 1),
+            deconv2: up(second, self.output_channels),
             channels: first,
             activation: self.activation,
         }
@@ -114,9 +117,19 @@ impl ConvDecoder {
     /// - output: `[batch, 784]` (logits of the pixels)
     pub fn forward(&self, code: Tensor<2>) -> Tensor<2> {
         let [batch, _] = code.dims();
+        self.forward_maps(code).reshape([batch, IMAGE_SIDE * IMAGE_SIDE])
+    }
+
+    /// The decoder's output as feature maps (a PixelCNN's conditioning).
+    ///
+    /// # Shapes
+    /// - input: `[batch, code]`
+    /// - output: `[batch, output_channels, 28, 28]`
+    pub fn forward_maps(&self, code: Tensor<2>) -> Tensor<4> {
+        let [batch, _] = code.dims();
         let x = self.activation.forward(self.linear.forward(code));
         let x = x.reshape([batch, self.channels, BOTTOM_SIDE, BOTTOM_SIDE]);
         let x = self.activation.forward(self.deconv1.forward(x));
-        self.deconv2.forward(x).reshape([batch, IMAGE_SIDE * IMAGE_SIDE])
+        self.deconv2.forward(x)
     }
 }

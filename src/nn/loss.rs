@@ -128,3 +128,39 @@ pub fn mmd_inverse_multiquadratic(codes: Tensor<2>, prior: Tensor<2>, prior_vari
     }
     total.expect("at least one scale")
 }
+
+/// `ln(2π)`, the constant of a Gaussian log-density.
+const LN_TWO_PI: f64 = 1.837_877_066_409_345_3;
+
+/// The log-density of `z` under the diagonal Gaussian `N(mean, exp(log_var))`, summed over the
+/// code: `-½ Σ (ln 2π + log_var + (z - mean)² / exp(log_var))`.
+///
+/// # Shapes
+/// - z, mean, log_var: `[batch, code]`
+/// - output: `[batch]`
+pub fn gaussian_log_density(z: Tensor<2>, mean: Tensor<2>, log_var: Tensor<2>) -> Tensor<1> {
+    let squared = (z - mean).powi_scalar(2) / log_var.clone().exp();
+    per_sample_sum((squared + log_var).add_scalar(LN_TWO_PI)).mul_scalar(-0.5)
+}
+
+/// The log-density of `z` under the standard normal, summed over the code.
+///
+/// # Shapes
+/// - z: `[batch, code]`
+/// - output: `[batch]`
+pub fn standard_normal_log_density(z: Tensor<2>) -> Tensor<1> {
+    per_sample_sum(z.powi_scalar(2).add_scalar(LN_TWO_PI)).mul_scalar(-0.5)
+}
+
+/// `ln((1/k) Σ_j exp(w_j))` of each row, computed from its maximum so that no exponential
+/// overflows: the importance-weighted bound (Burda et al. 2016) from `k` log weights
+/// `w_j = ln p(x, z_j) - ln q(z_j | x)`.
+///
+/// # Shapes
+/// - log_weights: `[rows, k]`
+/// - output: `[rows]`
+pub fn log_mean_exp(log_weights: Tensor<2>) -> Tensor<1> {
+    let max = log_weights.clone().max_dim(1);
+    let mean = (log_weights - max.clone()).exp().mean_dim(1);
+    (mean.log() + max).squeeze_dim(1)
+}

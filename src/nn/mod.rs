@@ -5,3 +5,4 @@ pub mod conv;
 pub mod loss;
 pub mod mlp;
 pub mod noise;
+pub mod pixelcnn;

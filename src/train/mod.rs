@@ -2,9 +2,11 @@
 //! exchange flat gradients), the test-set evaluation, greedy layer-wise pretraining, and the
 //! autoencoder as a regularizer of a classifier.
 
+pub mod density;
 pub mod evaluate;
 pub mod gradients;
 pub mod layerwise;
+pub mod likelihood;
 pub mod readback;
 pub mod replicas;
 pub mod semisupervised;
