@@ -79,6 +79,10 @@ pub(crate) struct DataArgs {
     /// The folder with the dataset's four IDX files (default: data/<dataset>).
     #[arg(long)]
     pub(crate) data: Option<PathBuf>,
+    /// Binary pixels: training images drawn as Bernoullis of their grey levels at every use,
+    /// the test set once with a fixed seed (dynamically binarized MNIST).
+    #[arg(long)]
+    pub(crate) binarize: bool,
 }
 
 impl ModelArgs {
@@ -166,7 +170,8 @@ impl RunArgs {
 impl DataArgs {
     /// The dataset's splits, from `--data` or `data/<dataset>`, checksums verified.
     pub(crate) fn splits(&self) -> Result<Splits, AeError> {
-        load_dataset(&self.dataset, self.data.clone())
+        let splits = load_dataset(&self.dataset, self.data.clone())?;
+        Ok(if self.binarize { splits.binarized() } else { splits })
     }
 }
 

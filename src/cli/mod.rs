@@ -15,6 +15,7 @@ use aestudio::uses::probe::check_label_count;
 mod args;
 mod codes;
 mod figures;
+mod likelihood;
 mod progress;
 mod quality;
 mod recommend;
@@ -81,6 +82,11 @@ enum Command {
     /// ratings, test RMSE per split and the mean, beside the global mean, item biases, user and
     /// item biases, and biased matrix factorization.
     Autorec(recommend::AutoRecCommand),
+    /// Test NLL (nats) on dynamically binarized MNIST of the VAE, beta-VAEs, the PixelVAE and a
+    /// plain PixelCNN trained for the same epochs (importance-weighted for the VAEs, exact for the
+    /// PixelCNN), beside the published figures; each VAE's KL per unit, active units and total
+    /// correlation alongside.
+    Likelihood(likelihood::Likelihood),
 }
 
 pub fn main() -> ExitCode {
@@ -136,5 +142,6 @@ async fn run(cli: Cli) -> Result<(), AeError> {
         Command::Classifier(command) => command.run().await,
         Command::Quality(command) => command.run().await,
         Command::Autorec(command) => command.run().await,
+        Command::Likelihood(command) => command.run().await,
     }
 }

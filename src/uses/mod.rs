@@ -1,5 +1,5 @@
 //! The uses of a code: looking inside a model (denoising, sampling, the latent map), linear
-//! probes, k-means, anomaly scores, and PCA, the linear baseline every autoencoder must beat; and
+//! probes, k-means, anomaly scores, the posterior's factors unit by unit, and PCA, the linear baseline every autoencoder must beat; and
 //! the yardstick of generated samples (a classifier trained here, and the Fréchet distance in its
 //! features).
 
@@ -7,6 +7,7 @@ pub mod anomaly;
 pub mod classifier;
 pub mod cluster;
 pub mod explore;
+pub mod factors;
 pub mod pca;
 pub mod probe;
 pub mod quality;
