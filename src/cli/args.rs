@@ -97,10 +97,11 @@ impl ModelArgs {
             config.architecture = Architecture::Mlp { hidden: hidden.clone() };
         }
         if let Some(beta) = self.beta {
-            let Objective::Variational { .. } = config.objective else {
-                return Err(AeError::InvalidConfig(format!("--beta weighs a VAE's KL term; {} is not a VAE", self.model)));
+            config.objective = match config.objective {
+                Objective::Variational { .. } => Objective::Variational { beta },
+                Objective::FeatureConsistent { .. } => Objective::FeatureConsistent { beta },
+                _ => return Err(AeError::InvalidConfig(format!("--beta weighs a VAE's KL term; {} is not a VAE", self.model))),
             };
-            config.objective = Objective::Variational { beta };
         }
         if let Some(sigma) = self.sigma {
             config.corruption = Corruption::Gaussian { sigma };
@@ -116,7 +117,7 @@ impl ModelArgs {
                 Objective::Adversarial { prior, .. } => Objective::Adversarial { weight: lambda, prior },
                 Objective::Mmd { .. } => Objective::Mmd { lambda },
                 Objective::VaeGan { .. } => Objective::VaeGan { gamma: lambda },
-                Objective::Reconstruction | Objective::Variational { .. } | Objective::Bidirectional => {
+                Objective::Reconstruction | Objective::Variational { .. } | Objective::Bidirectional | Objective::FeatureConsistent { .. } => {
                     return Err(AeError::InvalidConfig(format!("--lambda needs a preset with a penalty, not {}", self.model)));
                 }
             };

@@ -10,6 +10,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use aestudio::AeError;
 use aestudio::data::{DatasetFiles, Splits};
 use aestudio::model::{Autoencoder, weights};
+use aestudio::uses::classifier::{Classifier, load_classifier};
 use aestudio::uses::probe::check_label_count;
 
 mod args;
@@ -110,6 +111,17 @@ pub(crate) fn load_dataset(name: &str, data: Option<PathBuf>) -> Result<Splits, 
 pub(crate) fn load_weights(path: &std::path::Path, device: &Device) -> Result<Autoencoder, AeError> {
     let bytes = std::fs::read(path).map_err(|err| AeError::Weights(format!("{}: {err}", path.display())))?;
     Ok(weights::load(&bytes, device)?.model)
+}
+
+/// The trained network a feature-consistent VAE measures its reconstructions in: the classifier
+/// shipped for `dataset` (`www/models/classifier-<dataset>.safetensors`); `None` for other models.
+pub(crate) fn feature_network_for(config: &aestudio::model::AutoencoderConfig, dataset: &str, device: &Device) -> Result<Option<Classifier>, AeError> {
+    if !matches!(config.objective, aestudio::model::Objective::FeatureConsistent { .. }) {
+        return Ok(None);
+    }
+    let path = PathBuf::from(format!("www/models/classifier-{dataset}.safetensors"));
+    let bytes = std::fs::read(&path).map_err(|err| AeError::Weights(format!("{}: {err} (a DFC-VAE trains against the shipped classifier)", path.display())))?;
+    Ok(Some(load_classifier(&bytes, device)?.0))
 }
 
 /// Refuses label counts outside `1..=` the training set's size.

@@ -11,7 +11,7 @@ use clap::Args;
 use aestudio::AeError;
 use aestudio::data::Dataset;
 use aestudio::model::{Autoencoder, Preset};
-use aestudio::train::{TrainingConfig, evaluate, train_model};
+use aestudio::train::{TrainingConfig, evaluate, train_model_with};
 use aestudio::uses::classifier::{self, ClassifierConfig};
 use aestudio::uses::explore;
 use aestudio::uses::quality::{ClassCoverage, FeatureStatistics, class_coverage, frechet_distance};
@@ -111,7 +111,8 @@ impl Quality {
         for preset in presets {
             progress.say(&format!("training {} ({epochs} epochs)", preset.name()));
             let started = Instant::now();
-            let model = train_model(&preset.config(), &TrainingConfig::new().with_epochs(epochs).with_seed(seed), &splits.train, &device).await?;
+            let network = super::feature_network_for(&preset.config(), &data.dataset, &device)?;
+            let model = train_model_with(&preset.config(), &TrainingConfig::new().with_epochs(epochs).with_seed(seed), &splits.train, &device, network).await?;
             let seconds = started.elapsed().as_secs_f64();
             progress.advance(epochs as u64);
             let images = draw_samples(&model, samples, seed, &device).await?;

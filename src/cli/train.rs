@@ -69,7 +69,10 @@ impl Train {
         println!("data: {} training images, {} test images; device: {device:?}", train.len(), splits.test.len());
         let started = Instant::now();
         let mut trainer = match layerwise_epochs {
-            None => Trainer::new(&config, training, &device, train.len())?,
+            None => match super::feature_network_for(&config, dataset, &device)? {
+                Some(network) => Trainer::with_feature_network(&config, training, &device, train.len(), network)?,
+                None => Trainer::new(&config, training, &device, train.len())?,
+            },
             Some(stage_epochs) => layerwise_start(&config, training, stage_epochs, (&train, &splits.test), &device).await?,
         };
         println!("model: {}  ({} parameters)", config.describe(), trainer.model().num_params());

@@ -14,6 +14,7 @@ use crate::model::objective::{LossTerms, Objective, PenaltyInputs};
 use crate::model::prior::Prior;
 use crate::nn::conv::{ConvDecoder, ConvEncoder};
 use crate::nn::loss::{bce_with_logits, per_sample_sum, squared_error};
+use crate::nn::classifier::Classifier;
 use crate::nn::mlp::Mlp;
 use crate::nn::pixelcnn::PixelDecoder;
 
@@ -53,6 +54,9 @@ pub struct Autoencoder {
     critic: Option<Critic>,
     /// VAE-GAN's image critic (`discriminator.*` in its weight files only).
     discriminator: Option<ImageCritic>,
+    /// The DFC-VAE's fixed feature network (`feature_network.*` in its weight files only, so a
+    /// file is whole); no network update ever changes it.
+    feature_network: Option<Classifier>,
     #[module(skip)]
     config: AutoencoderConfig,
 }
@@ -75,8 +79,44 @@ pub enum Network {
 
 impl Autoencoder {
     /// Assembles a model from its networks (see [`AutoencoderConfig::init`]).
-    pub(crate) fn from_parts(encoder: Encoder, decoder: Decoder, critic: Option<Critic>, discriminator: Option<ImageCritic>, config: AutoencoderConfig) -> Autoencoder {
-        Autoencoder { encoder, decoder, critic, discriminator, config }
+    pub(crate) fn from_parts(encoder: Encoder, decoder: Decoder, critics: (Option<Critic>, Option<ImageCritic>), feature_network: Option<Classifier>, config: AutoencoderConfig) -> Autoencoder {
+        let (critic, discriminator) = critics;
+        Autoencoder { encoder, decoder, critic, discriminator, feature_network, config }
+    }
+
+    /// Puts the trained `network` in place of a feature-consistent VAE's freshly initialized one
+    /// (what [`AutoencoderConfig::init`] gives it): the network whose features it reconstructs.
+    /// Its weights are frozen. Refused for other models, or a network of another shape.
+    pub fn with_feature_network(mut self, network: Classifier) -> AeResult<Autoencoder> {
+        let Some(placeholder) = &self.feature_network else {
+            return Err(crate::AeError::InvalidConfig(format!("{} reconstructs pixels, not a network's features", self.config.objective.label())));
+        };
+        ensure(placeholder.num_params() == network.num_params(), || {
+            format!("the feature network has {} parameters; a DFC-VAE's has {}", network.num_params(), placeholder.num_params())
+        })?;
+        self.feature_network = Some(network.no_grad());
+        Ok(self)
+    }
+
+    /// The fixed network a feature-consistent VAE reconstructs the features of.
+    pub fn feature_network(&self) -> Option<&Classifier> {
+        self.feature_network.as_ref()
+    }
+
+    /// Half the squared distance between the feature network's maps of `clean` (detached) and of
+    /// `reconstructed`, summed over both layers: a DFC-VAE's reconstruction term.
+    ///
+    /// # Shapes
+    /// - clean, reconstructed: `[batch, 784]`
+    /// - output: `[batch]`
+    fn feature_map_distance(network: &Classifier, clean: Tensor<2>, reconstructed: Tensor<2>) -> Tensor<1> {
+        let targets = network.feature_maps(clean);
+        let outputs = network.feature_maps(reconstructed);
+        let per_layer = targets.into_iter().zip(outputs).map(|(target, output)| {
+            let [batch, ..] = output.dims();
+            (target.detach() - output).powi_scalar(2).reshape([batch as i32, -1]).sum_dim(1).flatten::<1>(0, 1).mul_scalar(0.5)
+        });
+        per_layer.reduce(|a, b| a + b).expect("two layers")
     }
 
     /// The networks this model trains, the autoencoder's first.
@@ -173,7 +213,7 @@ impl Autoencoder {
         ensure(widths(&encoder) == expected, || format!("the encoder's widths {:?} are not {expected:?}", widths(&encoder)))?;
         expected.reverse();
         ensure(widths(&decoder) == expected, || format!("the decoder's widths {:?} are not {expected:?}", widths(&decoder)))?;
-        Ok(Autoencoder { encoder: Encoder::Mlp(encoder), decoder: Decoder::Mlp(decoder), critic: None, discriminator: None, config: config.clone() })
+        Ok(Autoencoder::from_parts(Encoder::Mlp(encoder), Decoder::Mlp(decoder), (None, None), None, config.clone()))
     }
 
     /// The input weights of the first encoder layer of a dense model, one 784-pixel filter per
@@ -352,10 +392,12 @@ impl Autoencoder {
             (Some(critic), true, Some(labels)) => Some(critic.forward(encoding.mean.clone(), Some(labels))),
             _ => None,
         };
-        let feature_distance = self
-            .discriminator
-            .as_ref()
-            .map(|discriminator| discriminator.feature_distance(clean_for_features, discriminator.features(self.config.likelihood.pixels(logits.clone()))));
+        let reconstructed = || self.config.likelihood.pixels(logits.clone());
+        let feature_distance = match (&self.discriminator, &self.feature_network) {
+            (Some(discriminator), _) => Some(discriminator.feature_distance(clean_for_features, discriminator.features(reconstructed()))),
+            (None, Some(network)) => Some(Self::feature_map_distance(network, clean_for_features, reconstructed())),
+            (None, None) => None,
+        };
         let inputs = PenaltyInputs { code: encoding.mean, jacobian_norm, critic_logits, feature_distance };
         (objective.terms(reconstruction, encoding.log_var, inputs), logits)
     }

@@ -11,6 +11,7 @@ use crate::model::critic::CriticConfig;
 use crate::model::objective::Objective;
 use crate::nn::conv::{ConvDecoderConfig, ConvEncoderConfig};
 use crate::nn::mlp::{Activation, MlpConfig};
+use crate::nn::classifier::ClassifierConfig;
 use crate::nn::noise::Corruption;
 use crate::nn::pixelcnn::PixelDecoder;
 
@@ -239,6 +240,12 @@ impl AutoencoderConfig {
             (Some(critic), false) => (Some(critic.init(self.objective.critic_parts(self.code_size), label_width, device)), None),
             (None, _) => (None, None),
         };
-        Ok(Autoencoder::from_parts(encoder, decoder, critic, discriminator, self.clone()))
+        // A placeholder for the trained network `Autoencoder::with_feature_network` puts in (a
+        // weight file fills it as it does every other parameter).
+        let feature_network = match self.objective {
+            Objective::FeatureConsistent { .. } => Some(ClassifierConfig::new().init(device)?),
+            _ => None,
+        };
+        Ok(Autoencoder::from_parts(encoder, decoder, (critic, discriminator), feature_network, self.clone()))
     }
 }

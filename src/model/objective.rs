@@ -58,10 +58,20 @@ pub enum Objective {
     /// fooling the critic with reconstructions and prior samples, the critic on telling data
     /// from both.
     VaeGan { gamma: f64 },
+    /// Deep-feature-consistent VAE (Hou et al. 2017): a VAE whose reconstruction term is the
+    /// squared distance between a fixed, pretrained network's hidden features of the image and of
+    /// its reconstruction (this project's classifier, both convolution layers; halved and summed),
+    /// plus `beta` x the KL. The pixel cross-entropy is still measured, not minimized.
+    FeatureConsistent { beta: f64 },
 }
 
 /// The weight of the feature distance in the VAE-GAN decoder's loss, against its fooling terms.
 pub const VAE_GAN_GAMMA: f64 = 0.01;
+
+/// The KL weight of the feature-consistent VAE: its feature distance is in larger units than a
+/// pixel likelihood (thousands of feature values per image), so the KL needs more weight to keep
+/// the code usable as a sampler's.
+pub const DFC_BETA: f64 = 10.0;
 
 /// The unit an objective is counted in, which fixes how a per-sample sum becomes its value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -141,6 +151,8 @@ pub struct PenaltyInputs {
 impl Objective {
     /// Every kind with its default settings, in menu order: the page builds its form from this
     /// list (`Studio.objectives`), so an arm added here appears there with its settings.
+    /// The feature-consistent VAE is not among them: the page's training worker does not load the
+    /// feature network it trains against yet.
     pub const CHOICES: [Objective; 9] = [
         Objective::Reconstruction,
         Objective::Variational { beta: 1.0 },
@@ -185,6 +197,7 @@ impl Objective {
             Objective::Mmd { .. } => "Wasserstein, MMD (WAE)",
             Objective::Bidirectional => "bidirectional GAN (BiGAN, ALI)",
             Objective::VaeGan { .. } => "VAE-GAN (learned similarity)",
+            Objective::FeatureConsistent { .. } => "feature-consistent VAE (DFC-VAE)",
         }
     }
 
@@ -192,7 +205,7 @@ impl Objective {
     /// a log-variance, a deterministic code one value.
     pub fn encoder_outputs(&self, code_size: usize) -> usize {
         match self {
-            Objective::Variational { .. } | Objective::VaeGan { .. } => 2 * code_size,
+            Objective::Variational { .. } | Objective::VaeGan { .. } | Objective::FeatureConsistent { .. } => 2 * code_size,
             Objective::Reconstruction
             | Objective::SparseL1 { .. }
             | Objective::SparseKl { .. }
@@ -205,7 +218,7 @@ impl Objective {
 
     /// Whether the encoder's code is a Gaussian posterior (a mean and a log-variance).
     pub fn is_variational(&self) -> bool {
-        matches!(self, Objective::Variational { .. } | Objective::VaeGan { .. })
+        matches!(self, Objective::Variational { .. } | Objective::VaeGan { .. } | Objective::FeatureConsistent { .. })
     }
 
     /// Whether the encoder and the decoder train apart, each on its own loss (VAE-GAN), rather
@@ -223,7 +236,11 @@ impl Objective {
     /// sampling, the manifold and prior-unit traversals need.
     pub fn prior(&self) -> Option<Prior> {
         match *self {
-            Objective::Variational { .. } | Objective::Mmd { .. } | Objective::Bidirectional | Objective::VaeGan { .. } => Some(Prior::Gaussian),
+            Objective::Variational { .. }
+            | Objective::Mmd { .. }
+            | Objective::Bidirectional
+            | Objective::VaeGan { .. }
+            | Objective::FeatureConsistent { .. } => Some(Prior::Gaussian),
             Objective::Adversarial { prior, .. } => Some(prior),
             Objective::Reconstruction | Objective::SparseL1 { .. } | Objective::SparseKl { .. } | Objective::Contractive { .. } => None,
         }
@@ -242,7 +259,7 @@ impl Objective {
     /// The unit the objective is counted in.
     pub fn scale(&self) -> Scale {
         match self {
-            Objective::Variational { .. } | Objective::Mmd { .. } | Objective::VaeGan { .. } => Scale::PerSample,
+            Objective::Variational { .. } | Objective::Mmd { .. } | Objective::VaeGan { .. } | Objective::FeatureConsistent { .. } => Scale::PerSample,
             Objective::Reconstruction
             | Objective::SparseL1 { .. }
             | Objective::SparseKl { .. }
@@ -258,6 +275,8 @@ impl Objective {
         match *self {
             Objective::Bidirectional => Some(1.0),
             Objective::VaeGan { gamma } => Some(gamma),
+            // The feature distance is the reconstruction term itself, at weight 1.
+            Objective::FeatureConsistent { .. } => Some(1.0),
             Objective::SparseL1 { lambda } | Objective::SparseKl { lambda, .. } | Objective::Contractive { lambda } => Some(lambda),
             Objective::Adversarial { weight, .. } => Some(weight),
             Objective::Mmd { lambda } => Some(lambda),
@@ -297,6 +316,7 @@ impl Objective {
             | Objective::SparseKl { .. }
             | Objective::Contractive { .. }
             | Objective::Variational { .. }
+            | Objective::FeatureConsistent { .. }
             | Objective::Mmd { .. } => false,
         }
     }
@@ -327,6 +347,10 @@ impl Objective {
             Objective::Mmd { .. } => ensure(code_activation.is_none(), || "a WAE's code is matched to N(0, I): it takes no code activation".into()),
             Objective::Bidirectional => ensure(code_activation.is_none(), || "a BiGAN's code is matched to N(0, I): it takes no code activation".into()),
             Objective::VaeGan { .. } => ensure(code_activation.is_none(), || "a VAE-GAN's code is a Gaussian's mean: it takes no code activation".into()),
+            Objective::FeatureConsistent { beta } => {
+                ensure(beta.is_finite() && beta >= 0.0, || format!("beta must be a finite number >= 0, got {beta}"))?;
+                ensure(code_activation.is_none(), || "a DFC-VAE's code is a Gaussian's mean: it takes no code activation".into())
+            }
         }
     }
 
@@ -354,6 +378,7 @@ impl Objective {
             (Objective::Mmd { lambda }, _) => format!("WAE-MMD (lambda {lambda})"),
             (Objective::Bidirectional, _) => "BiGAN (ALI with a deterministic encoder)".to_string(),
             (Objective::VaeGan { gamma }, _) => format!("VAE-GAN (gamma {gamma})"),
+            (Objective::FeatureConsistent { beta }, _) => format!("DFC-VAE (beta {beta})"),
             (Objective::Reconstruction, None) => "autoencoder".to_string(),
             (Objective::Reconstruction, Some(noise)) => format!("denoising AE ({noise})"),
         }
@@ -386,7 +411,7 @@ impl Objective {
                 let fool_generated = bce_with_logits(generated.clone(), generated.zeros_like()).mean();
                 fool_encoded + fool_generated
             }),
-            Objective::VaeGan { .. } => inputs.feature_distance.map(|distance| distance.mean()),
+            Objective::VaeGan { .. } | Objective::FeatureConsistent { .. } => inputs.feature_distance.map(|distance| distance.mean()),
             Objective::Mmd { .. } => {
                 let [batch, code_size] = inputs.code.dims();
                 let prior = Prior::Gaussian.sample(batch, code_size, 1.0, None, &inputs.code.device());
@@ -408,6 +433,12 @@ impl Objective {
                 let kl = kl_to_standard_normal(inputs.code.clone(), log_var);
                 let penalty = self.penalty(inputs).expect("a VAE-GAN's loss needs its critic's features");
                 let objective = kl.clone().mean() + penalty.clone();
+                LossTerms { objective, reconstruction, kl: Some(kl), penalty: Some(penalty) }
+            }
+            (Objective::FeatureConsistent { beta }, Some(log_var)) => {
+                let kl = kl_to_standard_normal(inputs.code.clone(), log_var);
+                let penalty = self.penalty(inputs).expect("a DFC-VAE's loss needs its feature network's distance");
+                let objective = kl.clone().mean().mul_scalar(beta) + penalty.clone();
                 LossTerms { objective, reconstruction, kl: Some(kl), penalty: Some(penalty) }
             }
             (Objective::Variational { beta }, Some(log_var)) => {

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::AeResult;
 use crate::model::config::{Architecture, AutoencoderConfig, Likelihood};
 use crate::model::critic::CriticConfig;
-use crate::model::objective::{Objective, VAE_GAN_GAMMA};
+use crate::model::objective::{DFC_BETA, Objective, VAE_GAN_GAMMA};
 use crate::model::prior::Prior;
 use crate::nn::mlp::Activation;
 use crate::nn::noise::Corruption;
@@ -57,11 +57,14 @@ pub enum Preset {
     /// and a PixelCNN decoder (a 7x7 type-A layer and 4 residual 3x3 type-B layers of 32 maps,
     /// conditioned on the code); for binarized MNIST.
     PixelVae,
+    /// Deep-feature-consistent VAE (Hou et al. 2017): the VAE's networks (784-400-20), its
+    /// reconstruction measured in the shipped classifier's two convolution layers, beta 10.
+    DfcVae,
 }
 
 impl Preset {
     /// Every preset, in the order menus list them.
-    pub const ALL: [Preset; 18] = [
+    pub const ALL: [Preset; 19] = [
         Preset::Ae,
         Preset::Dae,
         Preset::Vae,
@@ -80,6 +83,7 @@ impl Preset {
         Preset::VaeGan,
         Preset::LinearAe,
         Preset::PixelVae,
+        Preset::DfcVae,
     ];
 
     /// The name used on the command line and in the page.
@@ -103,6 +107,7 @@ impl Preset {
             Preset::VaeGan => "vae-gan",
             Preset::LinearAe => "linear-ae",
             Preset::PixelVae => "pixel-vae",
+            Preset::DfcVae => "dfc-vae",
         }
     }
 
@@ -113,9 +118,11 @@ impl Preset {
     }
 
     /// Whether the page's menu offers this preset: not an experimental one, nor one whose decoder
-    /// draws pixel by pixel (its live views would take 784 passes per image).
+    /// draws pixel by pixel (its live views would take 784 passes per image), nor one that trains
+    /// against a feature network (the training worker does not fetch one yet).
     pub fn offered_in_page(self) -> bool {
-        !self.is_experimental() && !self.config().architecture.decodes_pixel_by_pixel()
+        let config = self.config();
+        !self.is_experimental() && !config.architecture.decodes_pixel_by_pixel() && !matches!(config.objective, Objective::FeatureConsistent { .. })
     }
 
     /// Parses a preset name.
@@ -170,6 +177,7 @@ impl Preset {
             Preset::PixelVae => AutoencoderConfig::new(20)
                 .with_architecture(Architecture::PixelCnn { channels: [32, 64], pixel_channels: 32, layers: 4 })
                 .with_objective(Objective::Variational { beta: 1.0 }),
+            Preset::DfcVae => AutoencoderConfig::new(20).with_objective(Objective::FeatureConsistent { beta: DFC_BETA }),
         }
     }
 }

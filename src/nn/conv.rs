@@ -57,11 +57,21 @@ impl ConvEncoder {
     /// - input: `[batch, 784]` (flattened 28x28 images)
     /// - output: `[batch, output]`
     pub fn forward(&self, input: Tensor<2>) -> Tensor<2> {
+        let [_, second] = self.forward_maps(input);
+        self.linear.forward(second.flatten(1, 3))
+    }
+
+    /// The activations of the two convolutions.
+    ///
+    /// # Shapes
+    /// - input: `[batch, 784]`
+    /// - output: `[batch, channels[0], 14, 14]` and `[batch, channels[1], 7, 7]`
+    pub fn forward_maps(&self, input: Tensor<2>) -> [Tensor<4>; 2] {
         let [batch, _] = input.dims();
         let x = input.reshape([batch, 1, IMAGE_SIDE, IMAGE_SIDE]);
-        let x = self.activation.forward(self.conv1.forward(x));
-        let x = self.activation.forward(self.conv2.forward(x));
-        self.linear.forward(x.flatten(1, 3))
+        let first = self.activation.forward(self.conv1.forward(x));
+        let second = self.activation.forward(self.conv2.forward(first.clone()));
+        [first, second]
     }
 }
 

@@ -15,4 +15,4 @@ pub mod trainer;
 pub use evaluate::{Evaluation, evaluate};
 pub use readback::CriticReport;
 pub use replicas::{NoReplicas, Replicas};
-pub use trainer::{Progress, Trainer, TrainingConfig, train_model};
+pub use trainer::{Progress, Trainer, TrainingConfig, train_model, train_model_with};

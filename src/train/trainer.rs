@@ -17,7 +17,8 @@ use rand::seq::SliceRandom;
 use crate::data::Dataset;
 use crate::error::{AeError, AeResult, ensure, ensure_learning_rate};
 use crate::model::prior::CLASSES;
-use crate::model::{Autoencoder, AutoencoderConfig, CriticTerms, Network};
+use crate::model::{Autoencoder, AutoencoderConfig, CriticTerms, Network, Objective};
+use crate::nn::classifier::Classifier;
 use crate::train::gradients;
 use crate::train::readback::{CollapseWatch, CriticReport, Pending, Readback};
 use crate::train::replicas::{NoReplicas, Replicas, share_of};
@@ -129,11 +130,27 @@ impl Trainer {
     /// A fresh model of `model_config` on `device` (autodiff is enabled here), ready to train on a
     /// set of `train_len` images.
     pub fn new(model_config: &AutoencoderConfig, config: TrainingConfig, device: &Device, train_len: usize) -> AeResult<Trainer> {
+        ensure(!matches!(model_config.objective, Objective::FeatureConsistent { .. }), || {
+            "a feature-consistent VAE reconstructs a trained network's features: start it with that network (Trainer::with_feature_network)".into()
+        })?;
+        Trainer::start(model_config, config, device, train_len, None)
+    }
+
+    /// A fresh feature-consistent VAE of `model_config` that measures its reconstructions in the
+    /// features of the trained, fixed `network` (see [`Autoencoder::with_feature_network`]).
+    pub fn with_feature_network(model_config: &AutoencoderConfig, config: TrainingConfig, device: &Device, train_len: usize, network: Classifier) -> AeResult<Trainer> {
+        Trainer::start(model_config, config, device, train_len, Some(network))
+    }
+
+    fn start(model_config: &AutoencoderConfig, config: TrainingConfig, device: &Device, train_len: usize, network: Option<Classifier>) -> AeResult<Trainer> {
         config.validate(train_len)?;
         model_config.validate()?;
         let device = device.clone().autodiff();
         device.seed(config.seed);
-        let model = model_config.init(&device)?;
+        let mut model = model_config.init(&device)?;
+        if let Some(network) = network {
+            model = model.with_feature_network(network.to_device(&device))?;
+        }
         Ok(Trainer::with_model(model, config, device, train_len))
     }
 
@@ -462,7 +479,15 @@ impl Trainer {
 /// Trains a fresh model of `model_config` on `data` for all of `training`'s epochs and returns
 /// it without autodiff: for commands that need a trained model, not the run's progress.
 pub async fn train_model(model_config: &AutoencoderConfig, training: &TrainingConfig, data: &Dataset, device: &Device) -> AeResult<Autoencoder> {
-    let mut trainer = Trainer::new(model_config, training.clone(), device, data.len())?;
+    train_model_with(model_config, training, data, device, None).await
+}
+
+/// [`train_model`], a feature-consistent VAE with its `feature_network`.
+pub async fn train_model_with(model_config: &AutoencoderConfig, training: &TrainingConfig, data: &Dataset, device: &Device, feature_network: Option<Classifier>) -> AeResult<Autoencoder> {
+    let mut trainer = match feature_network {
+        Some(network) => Trainer::with_feature_network(model_config, training.clone(), device, data.len(), network)?,
+        None => Trainer::new(model_config, training.clone(), device, data.len())?,
+    };
     while !trainer.is_finished() {
         trainer.train_steps(data, usize::MAX).await?;
     }

@@ -3,81 +3,22 @@
 //! in which the sample-quality yardstick (`uses::quality`) measures a Fréchet distance, and its
 //! predictions say which classes a generative model's samples cover.
 
-use burn::nn::{Linear, LinearConfig};
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::prelude::*;
-use burn::tensor::activation::relu;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 
 use crate::data::Dataset;
 use crate::error::{AeResult, ensure};
-use crate::nn::conv::{ConvEncoder, ConvEncoderConfig};
+pub use crate::nn::classifier::{Classifier, ClassifierConfig};
 use crate::uses::explore::read_floats;
 use crate::uses::probe::softmax_cross_entropy;
 
 /// Images per forward pass when a whole set is classified or its features are read.
 const BATCH: usize = 500;
 
-/// Configuration of a [`Classifier`] (serde data, stored in its weight file).
-#[derive(Config, Debug, PartialEq)]
-pub struct ClassifierConfig {
-    /// Channels of the two stride-2 convolutions.
-    #[config(default = "[32, 64]")]
-    pub channels: [usize; 2],
-    /// Width of the penultimate layer: the feature space of the Fréchet distance.
-    #[config(default = 128)]
-    pub features: usize,
-    #[config(default = 10)]
-    pub classes: usize,
-}
-
-impl ClassifierConfig {
-    /// Refuses sizes that cannot work.
-    pub fn validate(&self) -> AeResult<()> {
-        ensure(self.channels.iter().all(|&c| (1..=512).contains(&c)), || format!("classifier channels must be 1 to 512, got {:?}", self.channels))?;
-        ensure((2..=4096).contains(&self.features), || format!("classifier features must be 2 to 4096, got {}", self.features))?;
-        ensure((2..=1000).contains(&self.classes), || format!("classes must be 2 to 1000, got {}", self.classes))
-    }
-
-    /// Validates, then initializes the classifier on `device`.
-    pub fn init(&self, device: &Device) -> AeResult<Classifier> {
-        self.validate()?;
-        Ok(Classifier {
-            body: ConvEncoderConfig::new(self.channels, self.features).init(device),
-            head: LinearConfig::new(self.features, self.classes).init(device),
-        })
-    }
-}
-
-/// Two stride-2 convolutions and a dense layer of features (the conv encoder of the
-/// autoencoders), ReLU, then a linear layer to the class logits.
-#[derive(Module, Debug)]
-pub struct Classifier {
-    body: ConvEncoder,
-    head: Linear,
-}
-
 impl Classifier {
-    /// The penultimate features.
-    ///
-    /// # Shapes
-    /// - images: `[batch, 784]`, pixels in [0, 1]
-    /// - output: `[batch, features]`
-    pub fn features(&self, images: Tensor<2>) -> Tensor<2> {
-        relu(self.body.forward(images))
-    }
-
-    /// The class logits.
-    ///
-    /// # Shapes
-    /// - images: `[batch, 784]`
-    /// - output: `[batch, classes]`
-    pub fn forward(&self, images: Tensor<2>) -> Tensor<2> {
-        self.head.forward(self.features(images))
-    }
-
     /// The features of images given as rows of 784 pixels, `BATCH` at a time, row by row.
     pub async fn features_of(&self, pixels: &[f32], device: &Device) -> AeResult<Vec<f32>> {
         let mut features = Vec::new();
