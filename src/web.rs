@@ -12,6 +12,7 @@ use crate::model::{Autoencoder, AutoencoderConfig, Objective, Preset, weights};
 use crate::recommend::{self, weights::LoadedAutoRec};
 use crate::train::{NoReplicas, Replicas, Trainer};
 use crate::uses::explore::{self, LatentMap};
+use crate::uses::factors;
 
 mod adapter;
 mod convert;
@@ -429,10 +430,14 @@ impl Lab {
         let map = self.map.as_ref().ok_or_else(|| invalid("draw the latent map first"))?;
         floats(explore::traverse(self.model()?, map, image, dimensions, values, &self.device).await?).await
     }
-}
 
-#[wasm_bindgen]
-impl Lab {
+    /// A VAE's posterior over the first `limit` test images, unit by unit: `{unitKl, activity,
+    /// activeUnits, correlation, totalCorrelation}` (see `uses::factors`); refused for a model
+    /// without a posterior.
+    pub async fn posterior(&self, limit: usize) -> Result<JsValue, JsError> {
+        to_js(&factors::posterior_factors(self.model()?, &self.test()?.take(limit.max(2)), 500).await?)
+    }
+
     /// Scores every test image (reconstruction MSE per pixel) with the current model and returns
     /// `{upper, counts, threshold}`: a histogram of `bins` bins up to the 99.5th percentile, and
     /// the 99th percentile, above which the page flags an input as unlike the training data.
@@ -468,10 +473,7 @@ impl Lab {
     pub async fn cluster(&mut self, restarts: usize) -> Result<JsValue, JsError> {
         self.cluster_reply(restarts).await
     }
-}
 
-#[wasm_bindgen]
-impl Lab {
     /// Replaces the recommender by the one in an AutoRec weight file, or refuses the file and
     /// keeps the current one: `{description, orientation, canRecommend, provenance}`.
     #[wasm_bindgen(js_name = loadRecommender)]

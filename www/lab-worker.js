@@ -40,6 +40,7 @@ const commands = {
   decodePoint: ({ x, y }) => lab.decodePoint(x, y),
   manifold: ({ side }) => lab.manifold(side),
   traverse: ({ image, dimensions, values }) => lab.traverse(image, dimensions, Float32Array.from(values)),
+  posterior: ({ limit }) => lab.posterior(limit),
   anomalyHistogram: ({ bins }) => lab.anomalyHistogram(bins),
   units: ({ count }) => lab.units(count),
   async probe({ labels, epochs }) {

@@ -71,6 +71,11 @@ pub struct Quality {
     /// The classifier's weights (default: www/models/classifier-<dataset>.safetensors).
     #[arg(long)]
     classifier: Option<PathBuf>,
+    /// A second, independently trained classifier (`classifier --seed 2 --out ...`) whose FID
+    /// is reported too: a model trained against the first one's features (the DFC-VAE) is then
+    /// also judged by a network it never saw.
+    #[arg(long)]
+    referee: Option<PathBuf>,
     #[command(flatten)]
     data: DataArgs,
 }
@@ -80,6 +85,8 @@ pub struct Quality {
 struct QualityRow {
     model: String,
     fid: f64,
+    /// The FID in the referee classifier's features, when one is given.
+    referee_fid: Option<f64>,
     coverage: ClassCoverage,
     mse_per_pixel: Option<f64>,
     /// The classifier's accuracy on the test images' reconstructions (on the test images
@@ -90,7 +97,7 @@ struct QualityRow {
 
 impl Quality {
     pub async fn run(self) -> Result<(), AeError> {
-        let Quality { models, epochs, samples, seed, classifier: path, data } = self;
+        let Quality { models, epochs, samples, seed, classifier: path, referee, data } = self;
         let presets = models.iter().map(|name| Preset::from_name(name)).collect::<Result<Vec<_>, _>>()?;
         if let Some(preset) = presets.iter().find(|preset| !preset.config().objective.has_prior()) {
             return Err(AeError::InvalidConfig(format!("{} has no prior to sample from", preset.name())));
@@ -100,13 +107,28 @@ impl Quality {
         let path = path.unwrap_or_else(|| PathBuf::from(format!("www/models/classifier-{}.safetensors", data.dataset)));
         let bytes = std::fs::read(&path).map_err(|err| AeError::Weights(format!("{}: {err} (train it with the classifier command)", path.display())))?;
         let (judge, _) = classifier::load_classifier(&bytes, &device)?;
-        let width = ClassifierConfig::new().features;
-        let test = FeatureStatistics::of(&judge.features_of(&splits.test.scaled_pixels(), &device).await?, width)?;
+        let test = test_statistics(&judge, &splits.test, &device).await?;
+        let referee = match referee {
+            Some(path) => {
+                let bytes = std::fs::read(&path).map_err(|err| AeError::Weights(format!("{}: {err}", path.display())))?;
+                let (network, _) = classifier::load_classifier(&bytes, &device)?;
+                let statistics = test_statistics(&network, &splits.test, &device).await?;
+                Some((network, statistics))
+            }
+            None => None,
+        };
+        let referee_fid = async |images: &[f32]| -> Result<Option<f64>, AeError> {
+            match &referee {
+                Some((network, statistics)) => Ok(Some(score(network, images, statistics, &device).await?.0)),
+                None => Ok(None),
+            }
+        };
         let floor_images = splits.train.take(samples.min(splits.train.len())).scaled_pixels();
         let floor = score(&judge, &floor_images, &test, &device).await?;
         let ceiling = judge.accuracy(&splits.test, &device).await?;
         let floor_name = format!("training images ({}, the floor)", samples.min(splits.train.len()));
-        let mut rows = vec![QualityRow { model: floor_name, fid: floor.0, coverage: floor.1, mse_per_pixel: None, class_kept: ceiling, seconds: None }];
+        let floor_referee = referee_fid(&floor_images).await?;
+        let mut rows = vec![QualityRow { model: floor_name, fid: floor.0, referee_fid: floor_referee, coverage: floor.1, mse_per_pixel: None, class_kept: ceiling, seconds: None }];
         let mut progress = Progress::new((presets.len() * epochs) as u64);
         for preset in presets {
             progress.say(&format!("training {} ({epochs} epochs)", preset.name()));
@@ -117,10 +139,11 @@ impl Quality {
             progress.advance(epochs as u64);
             let images = draw_samples(&model, samples, seed, &device).await?;
             let (fid, coverage) = score(&judge, &images, &test, &device).await?;
+            let referee_fid = referee_fid(&images).await?;
             let mse = evaluate(&model, &splits.test, 1000).await?.mse_per_pixel;
             let class_kept = reconstruction_class_accuracy(&model, &judge, &splits.test, &device).await?;
             let name = format!("`{}` {}", preset.name(), preset.config().describe());
-            rows.push(QualityRow { model: name, fid, coverage, mse_per_pixel: Some(mse), class_kept, seconds: Some(seconds) });
+            rows.push(QualityRow { model: name, fid, referee_fid, coverage, mse_per_pixel: Some(mse), class_kept, seconds: Some(seconds) });
         }
         progress.finish();
         print_quality(&rows, &data.dataset, epochs, samples, splits.test.len());
@@ -150,6 +173,11 @@ async fn reconstruction_class_accuracy(model: &Autoencoder, judge: &classifier::
     Ok(predicted.iter().zip(test.labels()).filter(|(p, l)| p == l).count() as f64 / test.len() as f64)
 }
 
+/// The statistics of `network`'s features of the test images.
+async fn test_statistics(network: &classifier::Classifier, test: &Dataset, device: &Device) -> Result<FeatureStatistics, AeError> {
+    Ok(FeatureStatistics::of(&network.features_of(&test.scaled_pixels(), device).await?, ClassifierConfig::new().features)?)
+}
+
 /// The FID of `images` against the test statistics, and the classes they cover.
 async fn score(judge: &classifier::Classifier, images: &[f32], test: &FeatureStatistics, device: &Device) -> Result<(f64, ClassCoverage), AeError> {
     let features = FeatureStatistics::of(&judge.features_of(images, device).await?, test.mean.len())?;
@@ -163,14 +191,15 @@ fn print_quality(rows: &[QualityRow], dataset: &str, epochs: usize, samples: usi
         test_images,
         ClassifierConfig::new().features
     );
-    println!("| model | FID | classes covered | evenness | test MSE/px | class kept | training |");
-    println!("|---|---|---|---|---|---|---|");
+    println!("| model | FID | FID (referee) | classes covered | evenness | test MSE/px | class kept | training |");
+    println!("|---|---|---|---|---|---|---|---|");
     for row in rows {
         let optional = |value: Option<f64>, digits: usize, unit: &str| value.map(|v| format!("{v:.digits$}{unit}")).unwrap_or_else(|| "-".into());
         println!(
-            "| {} | {:.2} | {} | {:.3} | {} | {:.1}% | {} |",
+            "| {} | {:.2} | {} | {} | {:.3} | {} | {:.1}% | {} |",
             row.model,
             row.fid,
+            optional(row.referee_fid, 2, ""),
             row.coverage.covered,
             row.coverage.evenness,
             optional(row.mse_per_pixel, 5, ""),

@@ -21,6 +21,7 @@ pub const TOTAL_CORRELATION_IMAGES: usize = 2000;
 
 /// The posterior of a VAE over a set of images, per code unit.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct PosteriorFactors {
     /// Mean over the images of each unit's KL(q(z_j|x) ‖ N(0, 1)), nats; they sum to the KL term.
     pub unit_kl: Vec<f64>,

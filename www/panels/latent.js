@@ -64,6 +64,42 @@ export async function drawTraversal() {
   paintGrid(canvas, await ask('traverse', { image: input, dimensions: rows, values: TRAVERSAL_VALUES }), TRAVERSAL_VALUES.length);
   $('traversal-note').textContent = `Rows: the first ${rows} code dimensions of the current input, each set from −3 to 3 `
     + (model.hasPrior ? '(in prior units) while the others stay.' : 'standard deviations around its value while the others stay.');
+  await drawUnitKl(rows, size);
+}
+
+/** Objectives whose encoder is a Gaussian posterior, whose KL to the prior is per unit. */
+const POSTERIOR_KINDS = new Set(['variational', 'vae_gan', 'feature_consistent']);
+// The posterior is read over the first test images (its cost grows with the square of them).
+const POSTERIOR_IMAGES = 1000;
+let posterior = null; // the model's, computed once per model
+
+/** Beside each traversal row, that unit's mean KL to the prior: a unit at zero is unused. */
+async function drawUnitKl(rows, rowHeight) {
+  const { model } = current;
+  const canvas = $('unit-kl');
+  const shown = POSTERIOR_KINDS.has(model.config.objective.kind);
+  canvas.hidden = $('unit-kl-note').hidden = !shown;
+  if (!shown) return;
+  if (posterior?.model !== model) posterior = { model, figures: await ask('posterior', { limit: POSTERIOR_IMAGES }) };
+  const { unitKl, activeUnits, totalCorrelation } = posterior.figures;
+  debug.posterior = posterior.figures;
+  canvas.height = rows * rowHeight;
+  const ctx = canvas.getContext('2d');
+  ctx.clearRect(0, 0, canvas.width, canvas.height);
+  const largest = Math.max(...unitKl, 1e-6);
+  ctx.font = '12px system-ui, sans-serif';
+  for (let row = 0; row < rows; row++) {
+    const top = row * rowHeight;
+    ctx.fillStyle = getComputedStyle(canvas).color;
+    ctx.fillText(`z${row + 1}`, 0, top + rowHeight * 0.6);
+    ctx.fillText(unitKl[row].toFixed(1), canvas.width - 24, top + rowHeight * 0.6);
+    ctx.fillStyle = '#4e79a7';
+    ctx.fillRect(24, top + rowHeight * 0.3, (canvas.width - 52) * unitKl[row] / largest, rowHeight * 0.4);
+  }
+  const total = unitKl.reduce((a, b) => a + b, 0);
+  $('unit-kl-note').textContent = `Bars: each unit's KL(q(z|x) ‖ N(0, 1)) in nats, mean over ${posterior.figures.images} test images `
+    + `(${total.toFixed(1)} nats in all). ${activeUnits} of ${unitKl.length} units are active (their mean varies with the image); `
+    + `total correlation of the code ${totalCorrelation.toFixed(2)} nats (0: independent units).`;
 }
 
 export function initLatent() {
