@@ -10,7 +10,7 @@ use crate::data::preprocess::to_mnist;
 use crate::data::{Dataset, DatasetFiles, Splits};
 use crate::model::{Autoencoder, AutoencoderConfig, Objective, Preset, weights};
 use crate::recommend::{self, weights::LoadedAutoRec};
-use crate::train::{NoReplicas, Replicas, Trainer};
+use crate::train::{NoReplicas, Trainer};
 use crate::uses::explore::{self, LatentMap};
 use crate::uses::factors;
 
@@ -20,12 +20,13 @@ mod lab_state;
 mod lab_uses;
 mod movies;
 mod replicas;
+mod sampler;
 mod startup;
 mod studio_state;
 
 pub use adapter::probe_adapter;
 use adapter::{BackendInfo, choose_backend};
-use convert::{floats, invalid, model_config, pixels_of, to_js, training_config};
+use convert::{floats, invalid, model_config, pixels_of, to_js, training_config, with_arrays};
 use lab_state::ModelInfo;
 use movies::{MovieData, MovieRun};
 use replicas::{JsReplicas, gradient_into};
@@ -155,19 +156,6 @@ impl Studio {
         self.train_steps_with(max_steps, &mut JsReplicas(pool, Vec::new())).await
     }
 
-    async fn train_steps_with(&mut self, max_steps: usize, replicas: &mut impl Replicas) -> Result<JsValue, JsError> {
-        if let Some(run) = self.movie_run.as_mut() {
-            return to_js(&run.trainer.train_steps_with(max_steps, replicas).await?);
-        }
-        // Field by field: the trainer is borrowed mutably beside the data.
-        let data = self.data.as_ref().ok_or_else(|| invalid("no data loaded"))?;
-        let trainer = self.trainer.as_mut().ok_or_else(|| invalid("no run configured"))?;
-        let outcome = trainer.train_steps_with(&data.train, max_steps, replicas).await;
-        // Whatever happened, the trainer now holds good weights (restored ones after a NaN).
-        self.model = Some(trainer.model());
-        to_js(&outcome?)
-    }
-
     /// The autoencoder as a regularizer: a linear classifier on the code of a fresh model of
     /// `model_json`, trained with the first `labels` training labels for `epochs` passes over the
     /// training set, alone and jointly with the decoder (reconstruction weight `alpha`):
@@ -278,21 +266,12 @@ impl Replica {
     /// This replica's share of the next batch: its flat gradient, written into `reuse` when that
     /// has the right length (the buffer the last sum came in), else into a new array.
     pub async fn share(&mut self, reuse: Option<Float32Array>) -> Result<Float32Array, JsError> {
-        if let Some(run) = self.movie_run.as_mut() {
-            return Ok(gradient_into(&run.trainer.share_gradients(self.part, self.parts).await?, reuse));
-        }
-        let train = self.train.as_ref().ok_or_else(|| invalid("no training set"))?;
-        let trainer = self.trainer.as_mut().ok_or_else(|| invalid("the replica has not joined a run"))?;
-        Ok(gradient_into(&trainer.share_gradients(train, self.part, self.parts).await?, reuse))
+        Ok(gradient_into(&self.share_gradients().await?, reuse))
     }
 
     /// Applies the leader's summed gradient.
     pub fn apply(&mut self, sum: &[f32]) -> Result<(), JsError> {
-        if let Some(run) = self.movie_run.as_mut() {
-            return Ok(run.trainer.apply_gradients(sum)?);
-        }
-        let trainer = self.trainer.as_mut().ok_or_else(|| invalid("the replica has not joined a run"))?;
-        Ok(trainer.apply_gradients(sum)?)
+        self.apply_sum(sum)
     }
 }
 
@@ -304,10 +283,9 @@ impl Default for Replica {
 
 // ---- the live worker (www/lab-worker.js): Lab ----
 
-/// The live-inference session of the page's second worker: one model on the CPU (a forward pass
-/// of one image takes well under a millisecond there, and never waits behind a training step),
-/// the test set for the gallery, the latent map and the anomaly histogram, the training set for
-/// linear probes, and every exploration of `explore.rs`.
+/// The live-inference session of the page's second worker: one model on the CPU (never waiting
+/// behind a training step), the test and training sets, and every exploration of `explore.rs`.
+/// The PixelVAE sampler's worker runs a `Lab` of its own.
 #[wasm_bindgen]
 pub struct Lab {
     device: Device,
@@ -315,15 +293,13 @@ pub struct Lab {
     provenance: String,
     test: Option<Dataset>,
     train: Option<Dataset>,
-    /// The latent map of the test set, fitted on demand for the current model.
+    /// Computed on demand for the current model: the latent map of the test set, every test
+    /// image's anomaly score, and its code (row by row).
     map: Option<LatentMap>,
-    /// The current model's anomaly score of every test image, computed on demand.
     scores: Option<Vec<f32>>,
-    /// The current model's code of every test image (row by row), computed once for the latent
-    /// map, the unit statistics, the probe and k-means.
     codes: Option<Vec<f32>>,
-    /// The Movies panel's recommender.
     recommender: Option<LoadedAutoRec>,
+    sampling: Option<sampler::PixelSampling>,
 }
 
 #[wasm_bindgen]
@@ -331,7 +307,7 @@ impl Lab {
     #[wasm_bindgen(constructor)]
     pub fn new() -> Lab {
         run_static_constructors();
-        Lab { device: cpu_device(), model: None, provenance: String::new(), test: None, train: None, map: None, scores: None, codes: None, recommender: None }
+        Lab { device: cpu_device(), model: None, provenance: String::new(), test: None, train: None, map: None, scores: None, codes: None, recommender: None, sampling: None }
     }
 
     /// Loads the test split of dataset `name` ("mnist" or "fashion-mnist") from its two
@@ -472,6 +448,27 @@ impl Lab {
     /// k-means (k 10, k-means++, `restarts` restarts) on the test codes: `{accuracy, nmi}`.
     pub async fn cluster(&mut self, restarts: usize) -> Result<JsValue, JsError> {
         self.cluster_reply(restarts).await
+    }
+
+    /// Loads a PixelVAE for drawing samples pixel by pixel (it does not replace the model in
+    /// use); returns its description.
+    #[wasm_bindgen(js_name = loadSampler)]
+    pub fn load_sampler(&mut self, bytes: &[u8]) -> Result<String, JsError> {
+        self.load_sampler_model(bytes)
+    }
+
+    /// Starts `count` (1 to 16) PixelVAE samples from prior codes drawn with `seed`.
+    #[wasm_bindgen(js_name = startSamples)]
+    pub fn start_samples_js(&mut self, count: usize, seed: u32) -> Result<(), JsError> {
+        self.start_samples(count, seed)
+    }
+
+    /// Draws the next `count` pixels of each sample: `{images, drawn}` (all 784 pixels of each,
+    /// those not drawn yet 0; pixels drawn so far).
+    #[wasm_bindgen(js_name = drawPixels)]
+    pub async fn draw_pixels_js(&mut self, count: usize) -> Result<JsValue, JsError> {
+        let (images, drawn) = self.draw_pixels(count)?;
+        with_arrays(to_js(&serde_json::json!({ "drawn": drawn }))?, &[("images", &explore::read_floats(images).await?)])
     }
 
     /// Replaces the recommender by the one in an AutoRec weight file, or refuses the file and

@@ -1,4 +1,4 @@
-// The page. Two module workers do the work: lab-worker.js holds the model in use on the CPU and
+// The page. Two module workers do the work (and a third draws PixelVAE samples when asked): lab-worker.js holds the model in use on the CPU and
 // answers the live views at once; train-worker.js trains (WebGPU or CPU) and sends its weights
 // over as it learns. Each panel is a module of panels/ with its state inside it; this file wires
 // them together and starts the page.
@@ -11,6 +11,7 @@ import { initGenerate } from './panels/generate.js';
 import { initLatent, latentMapReady } from './panels/latent.js';
 import { initModels, showDatasetGallery, useModel, usePretrained } from './panels/models.js';
 import { initMovies } from './panels/movies.js';
+import { initPixelSample } from './panels/pixel-sample.js';
 import { initTraining, startTrainer, trainerIdle } from './panels/train.js';
 import { initUses } from './panels/uses.js';
 
@@ -20,6 +21,7 @@ debug.state = () => ({ waiting: liveWaiting(), denoiseBusy: denoiseBusy(), mapRe
 
 initDenoise();
 initGenerate();
+initPixelSample();
 initLatent();
 initUses();
 initMovies();

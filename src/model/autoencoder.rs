@@ -308,6 +308,18 @@ impl Autoencoder {
         }
     }
 
+    /// Draws `pixels` of `images` given `code` (a PixelCNN decoder only; see
+    /// [`crate::nn::pixelcnn::PixelCnn::sample_pixels`]): a sample formed a few pixels at a time.
+    ///
+    /// # Shapes
+    /// - code: `[batch, code]`; images, output: `[batch, 784]`
+    pub fn sample_pixels(&self, code: Tensor<2>, images: Tensor<2>, pixels: std::ops::Range<usize>) -> AeResult<Tensor<2>> {
+        match &self.decoder {
+            Decoder::Pixel(pixel) => Ok(pixel.sample_pixels(code, images, pixels)),
+            _ => Err(crate::AeError::InvalidConfig("only a PixelCNN decoder draws pixel by pixel".into())),
+        }
+    }
+
     /// Whether decoding is autoregressive (784 passes per image; see [`Decoder::Pixel`]).
     pub fn decodes_pixel_by_pixel(&self) -> bool {
         matches!(self.decoder, Decoder::Pixel(_))

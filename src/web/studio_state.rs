@@ -8,11 +8,26 @@ use super::convert::training_config;
 use super::convert::{invalid, to_js};
 use crate::data::Splits;
 use crate::model::{Autoencoder, AutoencoderConfig, weights};
-use crate::train::{Trainer, TrainingConfig, evaluate};
+use crate::train::{Replicas, Trainer, TrainingConfig, evaluate};
 use crate::train::semisupervised::{JointConfig, train_joint};
 use crate::uses::probe::check_label_count;
 
 impl Studio {
+    /// Runs training steps, alone or with `replicas`, for the image model's run or the
+    /// recommender's.
+    pub(super) async fn train_steps_with(&mut self, max_steps: usize, replicas: &mut impl Replicas) -> Result<JsValue, JsError> {
+        if let Some(run) = self.movie_run.as_mut() {
+            return to_js(&run.trainer.train_steps_with(max_steps, replicas).await?);
+        }
+        // Field by field: the trainer is borrowed mutably beside the data.
+        let data = self.data.as_ref().ok_or_else(|| invalid("no data loaded"))?;
+        let trainer = self.trainer.as_mut().ok_or_else(|| invalid("no run configured"))?;
+        let outcome = trainer.train_steps_with(&data.train, max_steps, replicas).await;
+        // Whatever happened, the trainer now holds good weights (restored ones after a NaN).
+        self.model = Some(trainer.model());
+        to_js(&outcome?)
+    }
+
     /// The dataset's splits, once loaded.
     pub(super) fn data(&self) -> Result<&Splits, JsError> {
         self.data.as_ref().ok_or_else(|| invalid("no data loaded"))
@@ -85,5 +100,24 @@ impl Replica {
         trainer.reseed_for_replica(part);
         self.trainer = Some(trainer);
         Ok(())
+    }
+
+    /// This replica's flat gradient for its share of the next batch (image or recommender run).
+    pub(super) async fn share_gradients(&mut self) -> Result<Vec<f32>, JsError> {
+        if let Some(run) = self.movie_run.as_mut() {
+            return Ok(run.trainer.share_gradients(self.part, self.parts).await?);
+        }
+        let train = self.train.as_ref().ok_or_else(|| invalid("no training set"))?;
+        let trainer = self.trainer.as_mut().ok_or_else(|| invalid("the replica has not joined a run"))?;
+        Ok(trainer.share_gradients(train, self.part, self.parts).await?)
+    }
+
+    /// Applies the leader's summed gradient.
+    pub(super) fn apply_sum(&mut self, sum: &[f32]) -> Result<(), JsError> {
+        if let Some(run) = self.movie_run.as_mut() {
+            return Ok(run.trainer.apply_gradients(sum)?);
+        }
+        let trainer = self.trainer.as_mut().ok_or_else(|| invalid("the replica has not joined a run"))?;
+        Ok(trainer.apply_gradients(sum)?)
     }
 }
