@@ -15,6 +15,7 @@ use crate::uses::explore::{self, LatentMap};
 use crate::uses::factors;
 
 mod adapter;
+mod compare;
 mod convert;
 mod lab_state;
 mod lab_uses;
@@ -41,17 +42,15 @@ fn start() {
     console_error_panic_hook::set_once();
 }
 
-/// What the browser's WebGPU adapter is, and whether the page should use it:
-/// `{api_present, adapter_found, is_fallback, vendor, architecture, description, real_gpu}`.
-/// The page asks this of the small CPU build before it downloads the WebGPU build.
+/// The browser's WebGPU adapter and whether to use it (`{api_present, adapter_found, is_fallback,
+/// vendor, architecture, description, real_gpu}`), asked of the CPU build before the WebGPU one.
 #[wasm_bindgen(js_name = probeWebGpu)]
 pub async fn probe_webgpu() -> Result<JsValue, JsError> {
     to_js(&adapter::probe_reply().await)
 }
 
-/// Checks a run's settings as the page's form gives them (an `AutoencoderConfig` and a
-/// `TrainingConfig` as JSON) against a training set of `train_len` images; returns the model's
-/// description and parameter count, or an `Error` with the reason.
+/// Checks the form's run (`AutoencoderConfig` and `TrainingConfig` JSON) for `train_len` images:
+/// the model's description and parameter count, or an `Error` with the reason.
 #[wasm_bindgen(js_name = validateRun)]
 pub fn validate_run(model_json: &str, training_json: &str, train_len: usize) -> Result<JsValue, JsError> {
     to_js(&convert::validated_run(model_json, training_json, train_len)?)
@@ -156,10 +155,9 @@ impl Studio {
         self.train_steps_with(max_steps, &mut JsReplicas(pool, Vec::new())).await
     }
 
-    /// The autoencoder as a regularizer: a linear classifier on the code of a fresh model of
-    /// `model_json`, trained with the first `labels` training labels for `epochs` passes over the
-    /// training set, alone and jointly with the decoder (reconstruction weight `alpha`):
-    /// `{alone, joint}` test accuracies on the whole test set.
+    /// The autoencoder as a regularizer: a linear classifier on a fresh `model_json`'s code with the
+    /// first `labels` labels for `epochs` epochs, alone and jointly with the decoder (weight
+    /// `alpha`): `{alone, joint}` test accuracies.
     #[wasm_bindgen(js_name = semiSupervised)]
     pub async fn semi_supervised(&self, model_json: &str, labels: usize, alpha: f64, epochs: usize) -> Result<JsValue, JsError> {
         to_js(&self.semi_supervised_reply(model_config(model_json)?, labels, alpha, epochs).await?)
@@ -171,14 +169,12 @@ impl Studio {
         self.evaluate_reply(limit).await
     }
 
-    /// Continues a run from saved weights at `step` (after a lost GPU, on this session's device):
-    /// the model comes from `weights`, the schedule from `training_json`.
+    /// Continues a run at `step` from saved `weights` and `training_json` (after a lost GPU).
     pub fn resume(&mut self, weights: &[u8], training_json: &str, step: usize) -> Result<JsValue, JsError> {
         to_js(&self.resume_run(weights, training_config(training_json)?, step)?)
     }
 
-    /// The weights as a safetensors file (see `weights.rs`), with `provenance` in its metadata: during
-    /// a run, those of the last finite loss readback.
+    /// The weights (during a run, the last finite readback's) as a file with `provenance`.
     #[wasm_bindgen(js_name = exportWeights)]
     pub async fn export_weights(&self, provenance: String) -> Result<Vec<u8>, JsError> {
         self.weights_file(&provenance).await
@@ -187,8 +183,7 @@ impl Studio {
     /// Test images at `indices`, pixels in [0, 1], 784 per image.
     #[wasm_bindgen(js_name = testImages)]
     pub fn test_images(&self, indices: &[u32]) -> Result<Float32Array, JsError> {
-        let data = self.data()?;
-        pixels_of(&data.test, indices)
+        pixels_of(&self.data()?.test, indices)
     }
 
     /// Reconstructions by the current model of the test images at `indices`, 784 per image.
@@ -300,6 +295,8 @@ pub struct Lab {
     codes: Option<Vec<f32>>,
     recommender: Option<LoadedAutoRec>,
     sampling: Option<sampler::PixelSampling>,
+    /// Models whose reconstructions are shown beside the model in use, by name.
+    compared: Vec<(String, Autoencoder)>,
 }
 
 #[wasm_bindgen]
@@ -307,7 +304,7 @@ impl Lab {
     #[wasm_bindgen(constructor)]
     pub fn new() -> Lab {
         run_static_constructors();
-        Lab { device: cpu_device(), model: None, provenance: String::new(), test: None, train: None, map: None, scores: None, codes: None, recommender: None, sampling: None }
+        Lab { device: cpu_device(), model: None, provenance: String::new(), test: None, train: None, map: None, scores: None, codes: None, recommender: None, sampling: None, compared: Vec::new() }
     }
 
     /// Loads the test split of dataset `name` ("mnist" or "fashion-mnist") from its two
@@ -371,8 +368,7 @@ impl Lab {
     /// `count` digits from the prior of the current VAE at `temperature`, 784 values each.
     pub async fn sample(&self, count: usize, temperature: f64, seed: u32) -> Result<Float32Array, JsError> {
         self.device.seed(seed as u64);
-        let images = explore::sample_prior(self.model()?, count, temperature, &self.device)?;
-        floats(images).await
+        floats(explore::sample_prior(self.model()?, count, temperature, &self.device)?).await
     }
 
     /// `steps` images between the codes of two images (784 values each), ends included.
@@ -407,9 +403,8 @@ impl Lab {
         floats(explore::traverse(self.model()?, map, image, dimensions, values, &self.device).await?).await
     }
 
-    /// A VAE's posterior over the first `limit` test images, unit by unit: `{unitKl, activity,
-    /// activeUnits, correlation, totalCorrelation}` (see `uses::factors`); refused for a model
-    /// without a posterior.
+    /// A VAE's posterior over the first `limit` test images, unit by unit (`uses::factors`):
+    /// `{unitKl, activity, activeUnits, correlation, totalCorrelation}`.
     pub async fn posterior(&self, limit: usize) -> Result<JsValue, JsError> {
         to_js(&factors::posterior_factors(self.model()?, &self.test()?.take(limit.max(2)), 500).await?)
     }
@@ -436,10 +431,9 @@ impl Lab {
         self.probe_reply(labels, epochs).await
     }
 
-    /// PCA against the model: PCA fitted to the first `fit_images` training images with as many
-    /// components as the code (at least 2), and both test reconstruction errors (MSE per pixel,
-    /// clean inputs): `{components, pcaMse, modelMse, points, labels}`, with `points` the test
-    /// images' coordinates on the first two principal directions (a 2-D embedding).
+    /// PCA of the code's size (at least 2) fitted to the first `fit_images` training images against
+    /// the model, test MSE per pixel of both: `{components, pcaMse, modelMse, points, labels}`,
+    /// `points` the test images on the first two principal directions.
     #[wasm_bindgen(js_name = pcaComparison)]
     pub async fn pca_comparison(&mut self, fit_images: usize) -> Result<JsValue, JsError> {
         self.pca_comparison_reply(fit_images).await
@@ -450,8 +444,18 @@ impl Lab {
         self.cluster_reply(restarts).await
     }
 
-    /// Loads a PixelVAE for drawing samples pixel by pixel (it does not replace the model in
-    /// use); returns its description.
+    /// Adds (or replaces) model `name` among those compared; returns its description.
+    #[wasm_bindgen(js_name = addCompared)]
+    pub fn add_compared_js(&mut self, name: &str, bytes: &[u8]) -> Result<String, JsError> {
+        self.add_compared(name, bytes)
+    }
+
+    /// Each compared model's reconstruction of `image` (784 pixels each, in the order added).
+    pub async fn compare(&self, image: &[f32]) -> Result<Float32Array, JsError> {
+        Ok(Float32Array::from(self.compared_reconstructions(image).await?.as_slice()))
+    }
+
+    /// Loads a PixelVAE to draw samples from (not the model in use); returns its description.
     #[wasm_bindgen(js_name = loadSampler)]
     pub fn load_sampler(&mut self, bytes: &[u8]) -> Result<String, JsError> {
         self.load_sampler_model(bytes)
@@ -463,8 +467,7 @@ impl Lab {
         self.start_samples(count, seed)
     }
 
-    /// Draws the next `count` pixels of each sample: `{images, drawn}` (all 784 pixels of each,
-    /// those not drawn yet 0; pixels drawn so far).
+    /// Draws the next `count` pixels of each sample: `{images, drawn}` (784 each, 0 where undrawn).
     #[wasm_bindgen(js_name = drawPixels)]
     pub async fn draw_pixels_js(&mut self, count: usize) -> Result<JsValue, JsError> {
         let (images, drawn) = self.draw_pixels(count)?;

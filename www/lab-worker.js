@@ -41,6 +41,8 @@ const commands = {
   manifold: ({ side }) => lab.manifold(side),
   traverse: ({ image, dimensions, values }) => lab.traverse(image, dimensions, Float32Array.from(values)),
   posterior: ({ limit }) => lab.posterior(limit),
+  addCompared: ({ name, bytes }) => lab.addCompared(name, bytes),
+  compare: ({ image }) => lab.compare(Float32Array.from(image)),
   anomalyHistogram: ({ bins }) => lab.anomalyHistogram(bins),
   units: ({ count }) => lab.units(count),
   async probe({ labels, epochs }) {

@@ -7,6 +7,7 @@ import { $, show } from './dom.js';
 import { ask, current, debug, liveWaiting } from './live.js';
 import { latestModel } from './store.js';
 import { denoiseBusy, galleryIndices, initDenoise, useTestDigit } from './panels/denoise.js';
+import { initCompare } from './panels/compare.js';
 import { initGenerate } from './panels/generate.js';
 import { initLatent, latentMapReady } from './panels/latent.js';
 import { initModels, showDatasetGallery, useModel, usePretrained } from './panels/models.js';
@@ -20,6 +21,7 @@ Object.defineProperty(debug, 'busy', { get: () => liveWaiting() > 0 || denoiseBu
 debug.state = () => ({ waiting: liveWaiting(), denoiseBusy: denoiseBusy(), mapReady: latentMapReady(), latencies: debug.latencies.length });
 
 initDenoise();
+initCompare();
 initGenerate();
 initPixelSample();
 initLatent();

@@ -1,4 +1,5 @@
-// End-to-end: the beta-VAE's claim in the page. Beside the pretrained VAE's traversals, each code
+// End-to-end: section 5's perceptual loss and the beta-VAE's claim in the page. A test digit goes
+// through the VAE and the DFC-VAE side by side; beside the pretrained VAE's traversals, each code
 // unit's KL to the prior is drawn as a bar, with the active units and the code's total
 // correlation; a model without a posterior (the DAE) shows none.
 import { test, before, after } from 'node:test';
@@ -41,6 +42,35 @@ const paintedPixels = () => page.evaluate(() => {
   let painted = 0;
   for (let i = 3; i < data.length; i += 4) if (data[i] > 0) painted += 1;
   return painted;
+});
+
+function correlation(a, b) {
+  const mean = (v) => v.reduce((x, y) => x + y, 0) / v.length;
+  const [ma, mb] = [mean(a), mean(b)];
+  let [ab, aa, bb] = [0, 0, 0];
+  for (let i = 0; i < a.length; i++) {
+    ab += (a[i] - ma) * (b[i] - mb);
+    aa += (a[i] - ma) ** 2;
+    bb += (b[i] - mb) ** 2;
+  }
+  return ab / Math.sqrt(aa * bb);
+}
+
+test('a digit goes through the VAE and the DFC-VAE side by side', async () => {
+  await page.click('#compare-box summary');
+  await pickTestDigit(2);
+  await page.waitForFunction(() => window.aestudio.compared?.length === 2 * 784 && !window.aestudio.busy, null, { timeout: 60_000 });
+  const before = await page.evaluate(() => Array.from(window.aestudio.compared));
+  await pickTestDigit(7);
+  await page.waitForFunction((old) => window.aestudio.compared.some((v, i) => v !== old[i]), before, { timeout: 30_000 });
+  await page.waitForFunction(() => !window.aestudio.busy);
+  const { seven, compared } = await page.evaluate(() => ({ seven: Array.from(window.aestudio.denoised.input), compared: Array.from(window.aestudio.compared) }));
+  const [vae, dfc] = [compared.slice(0, 784), compared.slice(784)];
+  assert.ok(correlation(vae, seven) > 0.7, `the VAE reconstructs the 7 (${correlation(vae, seven).toFixed(2)})`);
+  assert.ok(correlation(dfc, seven) > 0.7, `the DFC-VAE reconstructs it from features alone (${correlation(dfc, seven).toFixed(2)})`);
+  assert.ok(correlation(vae, before.slice(0, 784)) < 0.9, 'the comparison follows the input');
+  mkdirSync(outDir, { recursive: true });
+  await page.locator('#live-panel').screenshot({ path: `${outDir}/compare.png` });
 });
 
 test('the VAE shows the KL of each code unit beside its traversals', async () => {
