@@ -76,6 +76,10 @@ pub struct Quality {
     /// also judged by a network it never saw.
     #[arg(long)]
     referee: Option<PathBuf>,
+    /// Score the model saved as DIR/<model>.safetensors where there is one instead of training it
+    /// (`likelihood --save DIR` writes them).
+    #[arg(long, value_name = "DIR")]
+    load: Option<PathBuf>,
     #[command(flatten)]
     data: DataArgs,
 }
@@ -90,14 +94,15 @@ struct QualityRow {
     coverage: ClassCoverage,
     mse_per_pixel: Option<f64>,
     /// The classifier's accuracy on the test images' reconstructions (on the test images
-    /// themselves for the floor's row): how much of each digit's identity `x -> E -> D` keeps.
-    class_kept: f64,
+    /// themselves for the floor's row): how much of each digit's identity `x -> E -> D` keeps;
+    /// not measured for a PixelCNN decoder, whose reconstruction is a 784-pass sample.
+    class_kept: Option<f64>,
     seconds: Option<f64>,
 }
 
 impl Quality {
     pub async fn run(self) -> Result<(), AeError> {
-        let Quality { models, epochs, samples, seed, classifier: path, referee, data } = self;
+        let Quality { models, epochs, samples, seed, classifier: path, referee, load, data } = self;
         let presets = models.iter().map(|name| Preset::from_name(name)).collect::<Result<Vec<_>, _>>()?;
         if let Some(preset) = presets.iter().find(|preset| !preset.config().objective.has_prior()) {
             return Err(AeError::InvalidConfig(format!("{} has no prior to sample from", preset.name())));
@@ -123,31 +128,56 @@ impl Quality {
                 None => Ok(None),
             }
         };
-        let floor_images = splits.train.take(samples.min(splits.train.len())).scaled_pixels();
+        // On binarized data the floor is binary too, as every model's samples then are.
+        let floor_set = splits.train.take(samples.min(splits.train.len()));
+        let floor_images = if data.binarize { floor_set.binarized_once(seed).scaled_pixels() } else { floor_set.scaled_pixels() };
         let floor = score(&judge, &floor_images, &test, &device).await?;
         let ceiling = judge.accuracy(&splits.test, &device).await?;
         let floor_name = format!("training images ({}, the floor)", samples.min(splits.train.len()));
         let floor_referee = referee_fid(&floor_images).await?;
-        let mut rows = vec![QualityRow { model: floor_name, fid: floor.0, referee_fid: floor_referee, coverage: floor.1, mse_per_pixel: None, class_kept: ceiling, seconds: None }];
+        let mut rows = vec![QualityRow { model: floor_name, fid: floor.0, referee_fid: floor_referee, coverage: floor.1, mse_per_pixel: None, class_kept: Some(ceiling), seconds: None }];
         let mut progress = Progress::new((presets.len() * epochs) as u64);
         for preset in presets {
-            progress.say(&format!("training {} ({epochs} epochs)", preset.name()));
+            let saved = load.as_ref().map(|dir| dir.join(format!("{}.safetensors", preset.name()))).filter(|path| path.exists());
             let started = Instant::now();
-            let network = super::feature_network_for(&preset.config(), &data.dataset, &device)?;
-            let model = train_model_with(&preset.config(), &TrainingConfig::new().with_epochs(epochs).with_seed(seed), &splits.train, &device, network).await?;
-            let seconds = started.elapsed().as_secs_f64();
+            let model = match &saved {
+                Some(path) => super::load_weights(path, &device)?,
+                None => {
+                    progress.say(&format!("training {} ({epochs} epochs)", preset.name()));
+                    let network = super::feature_network_for(&preset.config(), &data.dataset, &device)?;
+                    train_model_with(&preset.config(), &TrainingConfig::new().with_epochs(epochs).with_seed(seed), &splits.train, &device, network).await?
+                }
+            };
+            let seconds = saved.is_none().then(|| started.elapsed().as_secs_f64());
             progress.advance(epochs as u64);
-            let images = draw_samples(&model, samples, seed, &device).await?;
+            progress.say(&format!("sampling {} ({samples} images)", preset.name()));
+            let mut images = draw_samples(&model, samples, seed, &device).await?;
+            if data.binarize {
+                bernoulli_draws(&mut images, seed);
+            }
             let (fid, coverage) = score(&judge, &images, &test, &device).await?;
             let referee_fid = referee_fid(&images).await?;
             let mse = evaluate(&model, &splits.test, 1000).await?.mse_per_pixel;
-            let class_kept = reconstruction_class_accuracy(&model, &judge, &splits.test, &device).await?;
-            let name = format!("`{}` {}", preset.name(), preset.config().describe());
-            rows.push(QualityRow { model: name, fid, referee_fid, coverage, mse_per_pixel: Some(mse), class_kept, seconds: Some(seconds) });
+            let class_kept = match model.decodes_pixel_by_pixel() {
+                true => None,
+                false => Some(reconstruction_class_accuracy(&model, &judge, &splits.test, &device).await?),
+            };
+            let name = format!("`{}` {}", preset.name(), model.config().describe());
+            rows.push(QualityRow { model: name, fid, referee_fid, coverage, mse_per_pixel: Some(mse), class_kept, seconds });
         }
         progress.finish();
         print_quality(&rows, &data.dataset, epochs, samples, splits.test.len());
         Ok(())
+    }
+}
+
+/// Replaces each pixel probability by a 0 or 1 drawn from it (seeded): a model of binary pixels'
+/// actual samples. Already binary pixels (a PixelCNN's draws) stay as they are.
+fn bernoulli_draws(images: &mut [f32], seed: u64) {
+    use rand::{RngExt, SeedableRng};
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    for pixel in images.iter_mut() {
+        *pixel = if rng.random::<f32>() < *pixel { 1.0 } else { 0.0 };
     }
 }
 
@@ -187,7 +217,7 @@ async fn score(judge: &classifier::Classifier, images: &[f32], test: &FeatureSta
 
 fn print_quality(rows: &[QualityRow], dataset: &str, epochs: usize, samples: usize, test_images: usize) {
     println!(
-        "{dataset}: each model trained {epochs} epochs (batch 128, Adam 1e-3); {samples} samples from its prior against the {} test images, in the classifier's {}-D penultimate features\n",
+        "{dataset}: each model trained {epochs} epochs (batch 128, Adam 1e-3; no training time: loaded with --load); {samples} samples from its prior against the {} test images, in the classifier's {}-D penultimate features\n",
         test_images,
         ClassifierConfig::new().features
     );
@@ -196,14 +226,14 @@ fn print_quality(rows: &[QualityRow], dataset: &str, epochs: usize, samples: usi
     for row in rows {
         let optional = |value: Option<f64>, digits: usize, unit: &str| value.map(|v| format!("{v:.digits$}{unit}")).unwrap_or_else(|| "-".into());
         println!(
-            "| {} | {:.2} | {} | {} | {:.3} | {} | {:.1}% | {} |",
+            "| {} | {:.2} | {} | {} | {:.3} | {} | {} | {} |",
             row.model,
             row.fid,
             optional(row.referee_fid, 2, ""),
             row.coverage.covered,
             row.coverage.evenness,
             optional(row.mse_per_pixel, 5, ""),
-            100.0 * row.class_kept,
+            optional(row.class_kept.map(|kept| 100.0 * kept), 1, "%"),
             optional(row.seconds, 0, " s")
         );
     }
