@@ -4,28 +4,11 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { launchChromium, openStudio, serveWww } from '../support/browser.mjs';
+import { studioSession } from '../support/browser.mjs';
 
 const outDir = fileURLToPath(new URL('./out/', import.meta.url));
 
-let server;
-let browser;
-let page;
-const problems = [];
-
-before(async () => {
-  server = await serveWww();
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-  page.on('console', (msg) => { if (msg.type() === 'error') problems.push(msg.text()); });
-  page.on('pageerror', (err) => problems.push(err.message));
-  await openStudio(page, server.url);
-});
-
-after(async () => {
-  await browser?.close();
-  server?.stop();
-});
+const { page, problems } = studioSession({ before, after });
 
 test('a PixelVAE sample forms while a digit still denoises live', async () => {
   await page.click('#pixel-sample');

@@ -60,3 +60,37 @@ export async function withStudio(use) {
     server.stop();
   }
 }
+
+/**
+ * Opens the studio page once for a test file: registers `before` and `after` hooks (pass
+ * node:test's) that start a static server and Chromium, load the page (1200x900) and close both.
+ * Returns `{page, problems}`: the page (usable once `before` has run), and the console errors and
+ * page errors seen so far (a test ends by asserting there were none).
+ */
+export function studioSession({ before, after }) {
+  const problems = [];
+  let opened = null;
+  let server;
+  let browser;
+  before(async () => {
+    server = await serveWww();
+    browser = await launchChromium();
+    opened = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    opened.on('console', (msg) => { if (msg.type() === 'error') problems.push(msg.text()); });
+    opened.on('pageerror', (err) => problems.push(err.message));
+    await openStudio(opened, server.url);
+  });
+  after(async () => {
+    await browser?.close();
+    server?.stop();
+  });
+  // node:test may start a file's top-level hooks together, so the page is reached through this
+  // forwarder, which exists at once, rather than handed over by another hook.
+  const page = new Proxy({}, {
+    get(_, key) {
+      const value = opened[key];
+      return typeof value === 'function' ? value.bind(opened) : value;
+    },
+  });
+  return { page, problems };
+}
