@@ -9,15 +9,19 @@ use burn::prelude::*;
 use clap::Args;
 
 use aestudio::AeError;
-use aestudio::data::{Dataset, Splits};
+use aestudio::data::{Dataset, PIXELS, Splits};
 use aestudio::model::{Architecture, Autoencoder, AutoencoderConfig, Objective, Preset, weights};
 use aestudio::nn::pixelcnn::PixelCnnConfig;
 use aestudio::train::density::train_pixelcnn;
 use aestudio::train::likelihood::{NllEstimate, importance_weighted_nll, pixelcnn_nll};
 use aestudio::train::{Trainer, TrainingConfig};
+use aestudio::uses::classifier::{Classifier, load_classifier};
+use aestudio::uses::explore::read_floats;
 use aestudio::uses::factors::{PosteriorFactors, posterior_factors};
+use aestudio::uses::quality::FeatureStatistics;
 
 use super::progress::Progress;
+use super::quality::{bernoulli_draws, draw_samples, score, test_statistics};
 use super::{DeviceChoice, device, load_dataset};
 
 /// Test NLL (nats) on dynamically binarized MNIST of the VAE, beta-VAEs, the PixelVAE and a plain
@@ -47,6 +51,11 @@ pub struct Likelihood {
     /// Score the first N binarized test images (default: all 10,000).
     #[arg(long)]
     images: Option<usize>,
+    /// Also draw this many samples of each model (binary pixels: a PixelCNN's drawn pixel by pixel,
+    /// a VAE's as a Bernoulli per pixel) and give their FID against the binarized test set in the
+    /// shipped classifier's features (0: none; a PixelCNN sample costs 784 passes).
+    #[arg(long, default_value_t = 0)]
+    fid_samples: usize,
     /// Train on the first N training images only.
     #[arg(long)]
     limit: Option<usize>,
@@ -82,6 +91,30 @@ struct Row {
     nll: NllEstimate,
     score_seconds: f64,
     factors: Option<PosteriorFactors>,
+    /// The FID of `--fid-samples` samples, when asked.
+    fid: Option<f64>,
+}
+
+/// The yardstick: the shipped classifier and its features' statistics on the binarized test set.
+struct Yardstick {
+    judge: Classifier,
+    test: FeatureStatistics,
+}
+
+impl Yardstick {
+    async fn load(test: &Dataset, device: &Device) -> Result<Yardstick, AeError> {
+        let path = "www/models/classifier-mnist.safetensors";
+        let bytes = std::fs::read(path).map_err(|err| AeError::Weights(format!("{path}: {err}")))?;
+        let judge = load_classifier(&bytes, device)?.0;
+        let test = test_statistics(&judge, test, device).await?;
+        Ok(Yardstick { judge, test })
+    }
+
+    /// The FID of `images` (probabilities are drawn as binary pixels first).
+    async fn fid(&self, mut images: Vec<f32>, seed: u64, device: &Device) -> Result<f64, AeError> {
+        bernoulli_draws(&mut images, seed);
+        Ok(score(&self.judge, &images, &self.test, device).await?.0)
+    }
 }
 
 /// Published test NLLs on dynamically binarized MNIST, with their source.
@@ -101,14 +134,21 @@ impl Likelihood {
         let train = splits.train.take(self.limit.unwrap_or(splits.train.len()));
         let device = device(self.device)?;
         let training = TrainingConfig::new().with_epochs(self.epochs).with_batch_size(self.batch_size).with_learning_rate(self.lr).with_seed(self.seed);
+        let yardstick = match self.fid_samples {
+            0 => None,
+            _ => Some(Yardstick::load(&splits.test, &device).await?),
+        };
         let mut progress = Progress::new(self.models.len() as u64);
         let mut rows = Vec::new();
         for name in &self.models {
             progress.say(&format!("{name}: training for {} epochs", self.epochs));
-            let row = match name.as_str() {
+            let (mut row, samples) = match name.as_str() {
                 "pixelcnn" => self.pixelcnn_row(&training, &train, &test, &device).await?,
                 _ => self.vae_row(name, &training, &train, &test, &device, &progress).await?,
             };
+            if let (Some(yardstick), Some(samples)) = (&yardstick, samples) {
+                row.fid = Some(yardstick.fid(samples, self.seed, &device).await?);
+            }
             progress.say(&format!("{name}: {:.2} nats", row.nll.nll));
             progress.advance(1);
             rows.push(row);
@@ -136,7 +176,8 @@ impl Likelihood {
         Ok(config)
     }
 
-    async fn vae_row(&self, name: &str, training: &TrainingConfig, train: &Dataset, test: &Dataset, device: &Device, progress: &Progress) -> Result<Row, AeError> {
+    /// A VAE's row, and its `--fid-samples` samples if asked.
+    async fn vae_row(&self, name: &str, training: &TrainingConfig, train: &Dataset, test: &Dataset, device: &Device, progress: &Progress) -> Result<(Row, Option<Vec<f32>>), AeError> {
         let config = self.config(name)?;
         let path = self.save.as_ref().map(|dir| dir.join(format!("{name}.safetensors")));
         let started = Instant::now();
@@ -156,7 +197,11 @@ impl Likelihood {
         let nll = importance_weighted_nll(&model, test, k, self.rows_per_pass).await?;
         let factors = posterior_factors(&model, test, 500).await?;
         let score_seconds = scoring.elapsed().as_secs_f64();
-        Ok(Row { model: name.into(), description: config.describe(), train_seconds, elbo: Some(elbo), nll, score_seconds, factors: Some(factors) })
+        let samples = match self.fid_samples {
+            0 => None,
+            count => Some(draw_samples(&model, count, self.seed, device).await?),
+        };
+        Ok((Row { model: name.into(), description: config.describe(), train_seconds, elbo: Some(elbo), nll, score_seconds, factors: Some(factors), fid: None }, samples))
     }
 
     async fn train_vae(&self, config: &AutoencoderConfig, training: &TrainingConfig, train: &Dataset, device: &Device, progress: &Progress) -> Result<Autoencoder, AeError> {
@@ -168,7 +213,8 @@ impl Likelihood {
         Ok(trainer.model())
     }
 
-    async fn pixelcnn_row(&self, training: &TrainingConfig, train: &Dataset, test: &Dataset, device: &Device) -> Result<Row, AeError> {
+    /// The plain PixelCNN's row, and its `--fid-samples` samples if asked.
+    async fn pixelcnn_row(&self, training: &TrainingConfig, train: &Dataset, test: &Dataset, device: &Device) -> Result<(Row, Option<Vec<f32>>), AeError> {
         let config = PixelCnnConfig::new().with_channels(self.pixel_channels).with_layers(self.pixel_layers);
         let started = Instant::now();
         let model = train_pixelcnn(&config, training, train, device, |epoch, nll| eprintln!("pixelcnn epoch {}: training NLL {nll:.2}", epoch + 1)).await?;
@@ -176,7 +222,16 @@ impl Likelihood {
         let scoring = Instant::now();
         let nll = pixelcnn_nll(&model, test, 500).await?;
         let description = format!("PixelCNN, no code ({} masked layers of {})", self.pixel_layers + 1, self.pixel_channels);
-        Ok(Row { model: "pixelcnn".into(), description, train_seconds, elbo: None, nll, score_seconds: scoring.elapsed().as_secs_f64(), factors: None })
+        let row = Row { model: "pixelcnn".into(), description, train_seconds, elbo: None, nll, score_seconds: scoring.elapsed().as_secs_f64(), factors: None, fid: None };
+        let samples = match self.fid_samples {
+            0 => None,
+            count => {
+                device.seed(self.seed);
+                let blank = Tensor::zeros([count, PIXELS], device);
+                Some(read_floats(model.sample_pixels(blank, None, 0..PIXELS)).await?)
+            }
+        };
+        Ok((row, samples))
     }
 
     fn print(&self, rows: &[Row], images: usize) {
@@ -185,8 +240,8 @@ impl Likelihood {
              Adam {}, batch {}; importance-weighted with k = {} for the VAEs, exact for the PixelCNN\n",
             self.epochs, self.limit.unwrap_or(60_000), self.lr, self.batch_size, self.samples
         );
-        println!("| model | -ELBO (k = 1) | NLL | k | KL per image | active units | mean abs. correlation | total correlation | train s | score s | published |");
-        println!("|---|---|---|---|---|---|---|---|---|---|---|");
+        println!("| model | -ELBO (k = 1) | NLL | k | KL per image | active units | mean abs. correlation | total correlation | FID | train s | score s | published |");
+        println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
         for row in rows {
             let elbo = row.elbo.as_ref().map_or("-".into(), |e| format!("{:.2}", e.nll));
             let (kl, active, correlation, tc) = row.factors.as_ref().map_or(("-".into(), "-".into(), "-".into(), "-".into()), |f| {
@@ -199,13 +254,21 @@ impl Likelihood {
                 )
             });
             println!(
-                "| {} ({}) | {elbo} | {:.2} ± {:.2} | {} | {kl} | {active} | {correlation} | {tc} | {:.0} | {:.0} | {} |",
-                row.model, row.description, row.nll.nll, row.nll.standard_error, row.nll.samples, row.train_seconds, row.score_seconds, anchor(&row.model).unwrap_or("-")
+                "| {} ({}) | {elbo} | {:.2} ± {:.2} | {} | {kl} | {active} | {correlation} | {tc} | {} | {:.0} | {:.0} | {} |",
+                row.model,
+                row.description,
+                row.nll.nll,
+                row.nll.standard_error,
+                row.nll.samples,
+                row.fid.map_or("-".into(), |fid| format!("{fid:.2}")),
+                row.train_seconds,
+                row.score_seconds,
+                anchor(&row.model).unwrap_or("-")
             );
             println!(
                 "result {}",
                 serde_json::json!({ "command": "likelihood", "model": row.model, "description": row.description, "nll": row.nll, "elbo": row.elbo,
-                    "factors": row.factors, "epochs": self.epochs, "train_seconds": row.train_seconds, "score_seconds": row.score_seconds,
+                    "factors": row.factors, "fid": row.fid, "fid_samples": self.fid_samples, "epochs": self.epochs, "train_seconds": row.train_seconds, "score_seconds": row.score_seconds,
                     "learning_rate": self.lr, "batch_size": self.batch_size, "training_images": self.limit.unwrap_or(60_000), "test_images": images, "anchor": anchor(&row.model) })
             );
         }

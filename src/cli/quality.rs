@@ -173,7 +173,7 @@ impl Quality {
 
 /// Replaces each pixel probability by a 0 or 1 drawn from it (seeded): a model of binary pixels'
 /// actual samples. Already binary pixels (a PixelCNN's draws) stay as they are.
-fn bernoulli_draws(images: &mut [f32], seed: u64) {
+pub(crate) fn bernoulli_draws(images: &mut [f32], seed: u64) {
     use rand::{RngExt, SeedableRng};
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
     for pixel in images.iter_mut() {
@@ -182,7 +182,7 @@ fn bernoulli_draws(images: &mut [f32], seed: u64) {
 }
 
 /// `count` images from `model`'s prior, in draws of 1,000.
-async fn draw_samples(model: &Autoencoder, count: usize, seed: u64, device: &Device) -> Result<Vec<f32>, AeError> {
+pub(crate) async fn draw_samples(model: &Autoencoder, count: usize, seed: u64, device: &Device) -> Result<Vec<f32>, AeError> {
     let mut images = Vec::with_capacity(count * aestudio::data::PIXELS);
     for (draw, start) in (0..count).step_by(1000).enumerate() {
         device.seed(seed.wrapping_add(draw as u64));
@@ -204,12 +204,12 @@ async fn reconstruction_class_accuracy(model: &Autoencoder, judge: &classifier::
 }
 
 /// The statistics of `network`'s features of the test images.
-async fn test_statistics(network: &classifier::Classifier, test: &Dataset, device: &Device) -> Result<FeatureStatistics, AeError> {
+pub(crate) async fn test_statistics(network: &classifier::Classifier, test: &Dataset, device: &Device) -> Result<FeatureStatistics, AeError> {
     Ok(FeatureStatistics::of(&network.features_of(&test.scaled_pixels(), device).await?, ClassifierConfig::new().features)?)
 }
 
 /// The FID of `images` against the test statistics, and the classes they cover.
-async fn score(judge: &classifier::Classifier, images: &[f32], test: &FeatureStatistics, device: &Device) -> Result<(f64, ClassCoverage), AeError> {
+pub(crate) async fn score(judge: &classifier::Classifier, images: &[f32], test: &FeatureStatistics, device: &Device) -> Result<(f64, ClassCoverage), AeError> {
     let features = FeatureStatistics::of(&judge.features_of(images, device).await?, test.mean.len())?;
     let coverage = class_coverage(&judge.predict(images, device).await?, 10)?;
     Ok((frechet_distance(&features, test)?, coverage))
