@@ -67,3 +67,8 @@ impl AdapterReport {
         }
     }
 }
+
+/// The device `module`'s parameters live on (the first, for a module on several).
+pub fn device_of<M: burn::module::Module>(module: &M) -> crate::error::AeResult<Device> {
+    module.devices().first().cloned().ok_or_else(|| crate::AeError::Backend("model has no device".into()))
+}

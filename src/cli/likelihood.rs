@@ -15,7 +15,7 @@ use aestudio::nn::pixelcnn::PixelCnnConfig;
 use aestudio::train::density::train_pixelcnn;
 use aestudio::train::likelihood::{NllEstimate, importance_weighted_nll, pixelcnn_nll};
 use aestudio::train::{Trainer, TrainingConfig};
-use aestudio::uses::classifier::{Classifier, load_classifier};
+use aestudio::uses::classifier::Classifier;
 use aestudio::uses::explore::read_floats;
 use aestudio::uses::factors::{PosteriorFactors, posterior_factors};
 use aestudio::uses::quality::FeatureStatistics;
@@ -103,9 +103,7 @@ struct Yardstick {
 
 impl Yardstick {
     async fn load(test: &Dataset, device: &Device) -> Result<Yardstick, AeError> {
-        let path = "www/models/classifier-mnist.safetensors";
-        let bytes = std::fs::read(path).map_err(|err| AeError::Weights(format!("{path}: {err}")))?;
-        let judge = load_classifier(&bytes, device)?.0;
+        let judge = super::read_classifier(&super::shipped_classifier("mnist"), device, "the yardstick's classifier ships with the page")?;
         let test = test_statistics(&judge, test, device).await?;
         Ok(Yardstick { judge, test })
     }

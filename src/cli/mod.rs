@@ -119,9 +119,18 @@ pub(crate) fn feature_network_for(config: &aestudio::model::AutoencoderConfig, d
     if !matches!(config.objective, aestudio::model::Objective::FeatureConsistent { .. }) {
         return Ok(None);
     }
-    let path = PathBuf::from(format!("www/models/classifier-{dataset}.safetensors"));
-    let bytes = std::fs::read(&path).map_err(|err| AeError::Weights(format!("{}: {err} (a DFC-VAE trains against the shipped classifier)", path.display())))?;
-    Ok(Some(load_classifier(&bytes, device)?.0))
+    Ok(Some(read_classifier(&shipped_classifier(dataset), device, "a DFC-VAE trains against the shipped classifier")?))
+}
+
+/// Where the classifier shipped for `dataset` is: the yardstick's and the DFC-VAE's network.
+pub(crate) fn shipped_classifier(dataset: &str) -> PathBuf {
+    PathBuf::from(format!("www/models/classifier-{dataset}.safetensors"))
+}
+
+/// The classifier saved at `path`; a missing file's error ends with `hint`.
+pub(crate) fn read_classifier(path: &std::path::Path, device: &Device, hint: &str) -> Result<Classifier, AeError> {
+    let bytes = std::fs::read(path).map_err(|err| AeError::Weights(format!("{}: {err} ({hint})", path.display())))?;
+    Ok(load_classifier(&bytes, device)?.0)
 }
 
 /// Refuses label counts outside `1..=` the training set's size.

@@ -109,14 +109,12 @@ impl Quality {
         }
         let splits = data.splits()?;
         let device = aestudio::backend::cpu_device();
-        let path = path.unwrap_or_else(|| PathBuf::from(format!("www/models/classifier-{}.safetensors", data.dataset)));
-        let bytes = std::fs::read(&path).map_err(|err| AeError::Weights(format!("{}: {err} (train it with the classifier command)", path.display())))?;
-        let (judge, _) = classifier::load_classifier(&bytes, &device)?;
+        let path = path.unwrap_or_else(|| super::shipped_classifier(&data.dataset));
+        let judge = super::read_classifier(&path, &device, "train it with the classifier command")?;
         let test = test_statistics(&judge, &splits.test, &device).await?;
         let referee = match referee {
             Some(path) => {
-                let bytes = std::fs::read(&path).map_err(|err| AeError::Weights(format!("{}: {err}", path.display())))?;
-                let (network, _) = classifier::load_classifier(&bytes, &device)?;
+                let network = super::read_classifier(&path, &device, "train it with `classifier --seed 2 --out PATH`")?;
                 let statistics = test_statistics(&network, &splits.test, &device).await?;
                 Some((network, statistics))
             }

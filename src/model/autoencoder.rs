@@ -322,7 +322,7 @@ impl Autoencoder {
 
     /// Whether decoding is autoregressive (784 passes per image; see [`Decoder::Pixel`]).
     pub fn decodes_pixel_by_pixel(&self) -> bool {
-        matches!(self.decoder, Decoder::Pixel(_))
+        self.config.architecture.decodes_pixel_by_pixel()
     }
 
     /// Draws a code from the posterior by the reparameterization trick,

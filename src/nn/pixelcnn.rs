@@ -123,11 +123,6 @@ pub struct PixelCnn {
 }
 
 impl PixelCnn {
-    /// Whether the network expects conditioning maps.
-    pub fn is_conditioned(&self) -> bool {
-        !self.conditions.is_empty()
-    }
-
     /// The logit of every pixel given the pixels before it (and the conditioning maps).
     ///
     /// # Shapes
@@ -208,7 +203,7 @@ impl PixelDecoder {
     pub fn sample(&self, code: Tensor<2>) -> Tensor<2> {
         let [batch, _] = code.dims();
         let blank = Tensor::zeros([batch, PIXELS], &code.device());
-        self.pixels.sample_pixels(blank, Some(self.maps.forward_maps(code)), 0..PIXELS)
+        self.sample_pixels(code, blank, 0..PIXELS)
     }
 
     /// Pixels `pixels` of a sample in progress (see [`PixelCnn::sample_pixels`]).

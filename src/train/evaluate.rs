@@ -39,7 +39,7 @@ pub struct Evaluation {
 pub async fn evaluate(model: &Autoencoder, data: &Dataset, batch_size: usize) -> AeResult<Evaluation> {
     ensure(!data.is_empty(), || "cannot evaluate on an empty dataset".into())?;
     ensure(batch_size >= 1, || "batch size must be at least 1".into())?;
-    let device = model.devices().first().cloned().ok_or_else(|| AeError::Backend("model has no device".into()))?;
+    let device = crate::backend::device_of(model)?;
     let config = model.config();
     let indices: Vec<usize> = (0..data.len()).collect();
     // [objective, reconstruction, bce, squared error, kl, penalty] summed over images, on the device.

@@ -49,7 +49,7 @@ pub fn network_len(model: &Autoencoder, network: Network) -> usize {
 /// # Shapes
 /// - output: `[network_len(model, network)]`
 pub async fn flatten(model: &Autoencoder, network: Network, gradients: &GradientsParams) -> AeResult<Vec<f32>> {
-    let device = model.devices().first().cloned().ok_or_else(|| AeError::Backend("model has no device".into()))?.inner();
+    let device = crate::backend::device_of(model)?.inner();
     flatten_visited(gradients, device, |collect| model.visit_network(network, collect)).await
 }
 

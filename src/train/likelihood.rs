@@ -7,7 +7,7 @@ use burn::prelude::*;
 use burn::tensor::Distribution;
 
 use crate::data::{Dataset, PIXELS};
-use crate::error::{AeError, AeResult, ensure};
+use crate::error::{AeResult, ensure};
 use crate::model::{Autoencoder, Likelihood, Objective};
 use crate::nn::loss::{bce_with_logits, gaussian_log_density, log_mean_exp, per_sample_sum, standard_normal_log_density};
 use crate::nn::pixelcnn::PixelCnn;
@@ -54,7 +54,7 @@ pub async fn importance_weighted_nll(model: &Autoencoder, data: &Dataset, k: usi
     ensure_density(model)?;
     ensure(!data.is_empty(), || "cannot estimate a likelihood on an empty dataset".into())?;
     ensure(k >= 1 && rows_per_pass >= 1, || "at least one importance sample and one row per pass".into())?;
-    let device = model.devices().first().cloned().ok_or_else(|| AeError::Backend("model has no device".into()))?;
+    let device = crate::backend::device_of(model)?;
     let images_per_pass = (rows_per_pass / k).max(1);
     let samples_per_pass = k.min(rows_per_pass);
     let indices: Vec<usize> = (0..data.len()).collect();
@@ -92,7 +92,7 @@ fn log_weights_of(model: &Autoencoder, images: Tensor<2>, samples: usize) -> Ten
 /// The exact NLL of a plain PixelCNN: `-Σ_i ln p(x_i | x_<i)`, one pass per batch.
 pub async fn pixelcnn_nll(model: &PixelCnn, data: &Dataset, batch_size: usize) -> AeResult<NllEstimate> {
     ensure(!data.is_empty() && batch_size >= 1, || "a likelihood needs images and a batch size of at least 1".into())?;
-    let device = model.devices().first().cloned().ok_or_else(|| AeError::Backend("model has no device".into()))?;
+    let device = crate::backend::device_of(model)?;
     let indices: Vec<usize> = (0..data.len()).collect();
     let per_image: Vec<Tensor<1>> = indices
         .chunks(batch_size)

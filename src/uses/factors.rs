@@ -5,12 +5,11 @@
 //! correlation of the posterior means, and the total correlation of the aggregate posterior
 //! (Watanabe 1960; estimated as in Chen et al. 2018 over the whole set).
 
-use burn::module::Module;
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
 use crate::data::Dataset;
-use crate::error::{AeError, AeResult, ensure};
+use crate::error::{AeResult, ensure};
 use crate::model::Autoencoder;
 use crate::uses::explore::read_floats;
 
@@ -51,7 +50,7 @@ impl PosteriorFactors {
 pub async fn posterior_factors(model: &Autoencoder, data: &Dataset, batch_size: usize) -> AeResult<PosteriorFactors> {
     ensure(model.config().objective.is_variational(), || "per-unit KL and total correlation need a VAE's posterior".into())?;
     ensure(data.len() >= 2 && batch_size >= 1, || "the factors need at least two images".into())?;
-    let device = model.devices().first().cloned().ok_or_else(|| AeError::Backend("model has no device".into()))?;
+    let device = crate::backend::device_of(model)?;
     let code = model.config().code_size;
     let indices: Vec<usize> = (0..data.len()).collect();
     let (mut means, mut log_vars) = (Vec::new(), Vec::new());
