@@ -113,14 +113,7 @@ impl Studio {
     /// Starts a fresh run from JSON configs (an `AutoencoderConfig` and a `TrainingConfig`);
     /// refuses impossible values before anything runs.
     pub fn configure(&mut self, model_json: &str, training_json: &str) -> Result<JsValue, JsError> {
-        let model = model_config(model_json)?;
-        let training = training_config(training_json)?;
-        let data = self.data.as_ref().ok_or_else(|| invalid("load the data before configuring a run"))?;
-        let trainer = Trainer::new(&model, training, &self.device, data.train.len())?;
-        self.movie_run = None;
-        self.model = Some(trainer.model());
-        self.trainer = Some(trainer);
-        to_js(&model.describe())
+        to_js(&self.start_run(model_config(model_json)?, training_config(training_json)?)?)
     }
 
     /// Loads MovieLens 1M's `ratings.dat` (checksum verified, every line checked) and splits it
@@ -360,9 +353,10 @@ impl Lab {
     /// "masking", ...}`) drawn with `seed`, reconstructs it, and reports `{noisy, output, code,
     /// noisyPsnr, outputPsnr, outputMse, point, score, percentile}` (`point`: the code on the
     /// latent map, if fitted; `score`: the clean input's anomaly score, and `percentile` its rank
-    /// among the test images' scores once the histogram exists).
-    pub async fn denoise(&self, pixels: &[f32], corruption_json: &str, seed: u32) -> Result<JsValue, JsError> {
-        self.denoise_reply(pixels, corruption_json, seed).await
+    /// among the test images' scores once the histogram exists; `terms`, with `with_terms`: the
+    /// objective's terms for this input, `{reconstruction, kl, penalty, objective}`).
+    pub async fn denoise(&self, pixels: &[f32], corruption_json: &str, seed: u32, with_terms: bool) -> Result<JsValue, JsError> {
+        self.denoise_reply(pixels, corruption_json, seed, with_terms).await
     }
 
     /// `count` digits from the prior of the current VAE at `temperature`, 784 values each.

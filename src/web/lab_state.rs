@@ -85,9 +85,13 @@ impl Lab {
         self.codes.as_deref().expect("ensure_test_codes runs first")
     }
 
-    pub(super) async fn denoise_reply(&self, pixels: &[f32], corruption_json: &str, seed: u32) -> Result<JsValue, JsError> {
+    pub(super) async fn denoise_reply(&self, pixels: &[f32], corruption_json: &str, seed: u32, with_terms: bool) -> Result<JsValue, JsError> {
         let corruption: Corruption = serde_json::from_str(corruption_json).map_err(|err| invalid(format!("noise: {err}")))?;
         let denoised = explore::denoise(self.model()?, pixels, &corruption, seed as u64, &self.device).await?;
+        let terms = match with_terms {
+            true => Some(explore::input_terms(self.model()?, pixels, &corruption, seed as u64, &self.device).await?),
+            false => None,
+        };
         #[derive(Serialize)]
         #[serde(rename_all = "camelCase")]
         struct Figures {
@@ -97,6 +101,7 @@ impl Lab {
             point: Option<[f32; 2]>,
             score: f32,
             percentile: Option<f64>,
+            terms: Option<explore::InputTerms>,
         }
         let figures = to_js(&Figures {
             noisy_psnr: denoised.noisy_psnr,
@@ -105,6 +110,7 @@ impl Lab {
             point: self.map.as_ref().map(|map| map.project(&denoised.code)),
             score: denoised.clean_mse,
             percentile: self.scores.as_ref().map(|scores| anomaly::percentile_of(scores, denoised.clean_mse)),
+            terms,
         })?;
         with_arrays(figures, &[("noisy", &denoised.noisy), ("output", &denoised.output), ("code", &denoised.code)])
     }

@@ -28,6 +28,16 @@ impl Studio {
         to_js(&outcome?)
     }
 
+    /// Starts a fresh image model's run (the recommender's, if any, ends); returns its description.
+    pub(super) fn start_run(&mut self, model: AutoencoderConfig, training: TrainingConfig) -> Result<String, JsError> {
+        let data = self.data.as_ref().ok_or_else(|| invalid("load the data before configuring a run"))?;
+        let trainer = Trainer::new(&model, training, &self.device, data.train.len())?;
+        self.movie_run = None;
+        self.model = Some(trainer.model());
+        self.trainer = Some(trainer);
+        Ok(model.describe())
+    }
+
     /// The dataset's splits, once loaded.
     pub(super) fn data(&self) -> Result<&Splits, JsError> {
         self.data.as_ref().ok_or_else(|| invalid("no data loaded"))

@@ -1,0 +1,92 @@
+//! The objective's terms for one input, as the page's Draw panel shows them beside the formula:
+//! each term checked against a hand computation from the model's own outputs.
+
+mod common;
+
+use aestudio::backend::cpu_device;
+use aestudio::model::{Architecture, AutoencoderConfig, Objective};
+use aestudio::nn::mlp::Activation;
+use aestudio::nn::noise::Corruption;
+use aestudio::uses::explore::{self, images_tensor, input_terms, read_floats};
+use pollster::block_on;
+use std::sync::{Mutex, MutexGuard};
+
+/// The CPU device's RNG is one per process: these tests seed it and draw from it, so they take
+/// turns (cargo runs a binary's tests on parallel threads).
+fn device_rng() -> MutexGuard<'static, ()> {
+    static TURN: Mutex<()> = Mutex::new(());
+    TURN.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn first_test_digit() -> Vec<f32> {
+    let test = &common::mnist().test;
+    block_on(read_floats(test.batch(&[0], &cpu_device()))).unwrap()
+}
+
+fn small(objective: Objective) -> AutoencoderConfig {
+    AutoencoderConfig::new(8).with_architecture(Architecture::Mlp { hidden: vec![32] }).with_objective(objective)
+}
+
+#[test]
+fn a_plain_autoencoders_reconstruction_term_is_the_cross_entropy_of_its_output() {
+    let _turn = device_rng();
+    let cpu = cpu_device();
+    let model = small(Objective::Reconstruction).init(&cpu).unwrap();
+    let digit = first_test_digit();
+    let terms = block_on(input_terms(&model, &digit, &Corruption::None, 1, &cpu)).unwrap();
+    let output = block_on(read_floats(model.reconstruct(images_tensor(&digit, &cpu).unwrap()))).unwrap();
+    let by_hand: f64 = digit.iter().zip(&output).map(|(&x, &p)| {
+        let (x, p) = (x as f64, (p as f64).clamp(1e-7, 1.0 - 1e-7));
+        -(x * p.ln() + (1.0 - x) * (1.0 - p).ln())
+    }).sum();
+    assert!((terms.reconstruction as f64 - by_hand).abs() < 1e-3 * by_hand, "{} against {by_hand}", terms.reconstruction);
+    // Per pixel, with nothing else in it.
+    assert!((terms.objective as f64 - by_hand / 784.0).abs() < 1e-5, "{}", terms.objective);
+    assert!(terms.kl.is_none() && terms.penalty.is_none());
+}
+
+#[test]
+fn a_beta_vaes_objective_is_its_reconstruction_plus_beta_times_its_kl() {
+    let _turn = device_rng();
+    let cpu = cpu_device();
+    let model = small(Objective::Variational { beta: 4.0 }).with_corruption(Corruption::Gaussian { sigma: 0.5 }).init(&cpu).unwrap();
+    let digit = first_test_digit();
+    let noise = Corruption::Gaussian { sigma: 0.5 };
+    // A process's first draw after a seed differs from later ones (burn sets something up on
+    // first use): the page's live worker makes many; this test compares two after the first.
+    block_on(input_terms(&model, &digit, &noise, 7, &cpu)).unwrap();
+    let terms = block_on(input_terms(&model, &digit, &noise, 7, &cpu)).unwrap();
+    let kl = terms.kl.expect("a VAE has a KL term");
+    assert!(kl > 0.0 && terms.reconstruction > 0.0, "{terms:?}");
+    let sum = terms.reconstruction + 4.0 * kl;
+    assert!((terms.objective - sum).abs() < 1e-3 * sum, "{} against {sum}", terms.objective);
+    // The same seed draws the same noise and the same code: the figures do not flicker.
+    let again = block_on(input_terms(&model, &digit, &noise, 7, &cpu)).unwrap();
+    assert_eq!((again.reconstruction, again.kl), (terms.reconstruction, terms.kl));
+}
+
+#[test]
+fn a_sparse_autoencoders_penalty_is_the_l1_norm_of_its_code() {
+    let _turn = device_rng();
+    let cpu = cpu_device();
+    let lambda = 1e-3;
+    let model = small(Objective::SparseL1 { lambda }).with_code_activation(Some(Activation::Relu)).init(&cpu).unwrap();
+    let digit = first_test_digit();
+    let terms = block_on(input_terms(&model, &digit, &Corruption::None, 1, &cpu)).unwrap();
+    let code = block_on(read_floats(explore::encode_pixels(&model, &digit, &cpu).unwrap())).unwrap();
+    let l1: f32 = code.iter().map(|h| h.abs()).sum();
+    let penalty = terms.penalty.expect("a sparse AE has a penalty");
+    assert!((penalty - l1).abs() < 1e-4 * l1.max(1.0), "{penalty} against {l1}");
+    let sum = terms.reconstruction / 784.0 + lambda as f32 * penalty;
+    assert!((terms.objective - sum).abs() < 1e-5, "{} against {sum}", terms.objective);
+}
+
+#[test]
+fn a_wrong_sized_input_is_refused() {
+    let _turn = device_rng();
+    let cpu = cpu_device();
+    let model = small(Objective::Reconstruction).init(&cpu).unwrap();
+    let message = block_on(input_terms(&model, &[0.0; 10], &Corruption::None, 1, &cpu)).unwrap_err().to_string();
+    assert!(message.contains("784 pixels"), "{message}");
+}
+
