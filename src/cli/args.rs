@@ -15,7 +15,7 @@ use super::load_dataset;
 /// The model to train: a preset and what to change in it.
 #[derive(Args, Clone)]
 pub(crate) struct ModelArgs {
-    /// A preset: ae, dae, vae, beta-vae, conv-dae, sparse-l1, sparse-kl, cae, aae, aae-ring,
+    /// A preset: ae, dae, vae, beta-vae, dvae, conv-dae, sparse-l1, sparse-kl, cae, aae, aae-ring,
     /// aae-labelled, aae-clusters (experimental), wae-mmd, wae-gan, bigan, vae-gan or linear-ae.
     #[arg(long, default_value = "vae")]
     pub(crate) model: String,

@@ -369,6 +369,8 @@ impl Objective {
     /// The variant's name for people, given the input corruption's description (if any).
     pub fn describe(&self, corruption: Option<String>) -> String {
         match (*self, corruption) {
+            (Objective::Variational { beta }, Some(noise)) if beta != 1.0 => format!("denoising beta-VAE (beta {beta}, {noise})"),
+            (Objective::Variational { .. }, Some(noise)) => format!("denoising VAE ({noise})"),
             (Objective::Variational { beta }, _) if beta != 1.0 => format!("beta-VAE (beta {beta})"),
             (Objective::Variational { .. }, _) => "VAE".to_string(),
             (Objective::SparseL1 { lambda }, _) => format!("sparse AE (L1, lambda {lambda})"),

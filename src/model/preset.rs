@@ -22,6 +22,10 @@ pub enum Preset {
     Vae,
     /// The same with beta = 4.
     BetaVae,
+    /// Denoising VAE (Im et al. 2017): the VAE trained to reconstruct clean digits from inputs
+    /// with Gaussian noise (sigma 0.5). One model that both denoises and generates: the page's
+    /// model on arrival.
+    Dvae,
     /// Convolutional denoising autoencoder (masking noise, keep 0.7), code 32.
     ConvDae,
     /// Sparse autoencoder, L1 form: ReLU code of 64, lambda 1e-3.
@@ -64,11 +68,12 @@ pub enum Preset {
 
 impl Preset {
     /// Every preset, in the order menus list them.
-    pub const ALL: [Preset; 19] = [
+    pub const ALL: [Preset; 20] = [
         Preset::Ae,
         Preset::Dae,
         Preset::Vae,
         Preset::BetaVae,
+        Preset::Dvae,
         Preset::ConvDae,
         Preset::SparseL1,
         Preset::SparseKl,
@@ -93,6 +98,7 @@ impl Preset {
             Preset::Dae => "dae",
             Preset::Vae => "vae",
             Preset::BetaVae => "beta-vae",
+            Preset::Dvae => "dvae",
             Preset::ConvDae => "conv-dae",
             Preset::SparseL1 => "sparse-l1",
             Preset::SparseKl => "sparse-kl",
@@ -140,6 +146,7 @@ impl Preset {
             Preset::Dae => AutoencoderConfig::new(32).with_corruption(Corruption::Gaussian { sigma: 0.5 }),
             Preset::Vae => AutoencoderConfig::new(20).with_objective(Objective::Variational { beta: 1.0 }),
             Preset::BetaVae => AutoencoderConfig::new(20).with_objective(Objective::Variational { beta: 4.0 }),
+            Preset::Dvae => Preset::Vae.config().with_corruption(Corruption::Gaussian { sigma: 0.5 }),
             Preset::ConvDae => AutoencoderConfig::new(32)
                 .with_architecture(Architecture::Conv { channels: [16, 32] })
                 .with_corruption(Corruption::Masking { keep_probability: 0.7 }),
