@@ -158,10 +158,16 @@ setup_test() {
 }
 
 npm_packages() {
-  [ -d node_modules/uplot ] && [ -d node_modules/playwright-core ] && [ node_modules/.package-lock.json -nt package-lock.json ] || {
-    say "installing npm packages (uPlot, playwright-core)"; npm ci --no-audit --no-fund; }
-  mkdir -p www/vendor
+  local package
+  for package in uplot katex playwright-core axe-core; do
+    [ -d "node_modules/$package" ] && [ node_modules/.package-lock.json -nt package-lock.json ] || {
+      say "installing npm packages (uPlot, KaTeX, playwright-core, axe-core)"; npm ci --no-audit --no-fund; break; }
+  done
+  mkdir -p www/vendor/katex/fonts
   cp node_modules/uplot/dist/uPlot.esm.js node_modules/uplot/dist/uPlot.min.css www/vendor/
+  # KaTeX typesets the panels' equations; browsers that run the page all read woff2 fonts.
+  cp node_modules/katex/dist/katex.mjs node_modules/katex/dist/katex.min.css www/vendor/katex/
+  cp node_modules/katex/dist/fonts/*.woff2 www/vendor/katex/fonts/
 }
 
 # Builds the crate for wasm32 with the given cargo flags and puts its JS package in www/$1.

@@ -1,5 +1,6 @@
 // A drawing pad for mouse, touch and pen (pointer events), with undo and clear. White ink on a
-// transparent canvas, so the alpha channel is the drawing.
+// transparent canvas, so the alpha channel is the drawing. A digit put in from elsewhere (a test
+// image) shows under the strokes, so that one can draw over it; Clear takes it away too.
 
 /** Ink width as a share of the pad's side: MNIST strokes are about a tenth of the digit's box. */
 const INK_WIDTH = 0.075;
@@ -12,6 +13,10 @@ export class DrawingPad {
     this.onChange = onChange;
     this.strokes = [];
     this.active = null;
+    this.base = null; // a 28x28 image under the strokes, as an upscaled canvas
+    // Pointer events keep the page from scrolling (touch-action: none), but a touch that starts
+    // on the pad must not start a pan either on browsers that still look at touch events.
+    canvas.addEventListener('touchstart', (event) => event.preventDefault(), { passive: false });
     canvas.addEventListener('pointerdown', (event) => this.down(event));
     // pointerrawupdate arrives as soon as the pointer moves; pointermove waits for the next
     // animation frame, which alone added a median 6 ms (p95 17 ms) to the live denoising.
@@ -49,16 +54,41 @@ export class DrawingPad {
 
   clear() {
     this.strokes = [];
+    this.base = null;
     this.repaint(performance.now());
   }
 
+  /** Shows `pixels` (784 values in [0, 1]) under the strokes, which it replaces, without an
+   * `onChange`: the image is already the input. */
+  setImage(pixels) {
+    const small = new OffscreenCanvas(28, 28);
+    const image = new ImageData(28, 28);
+    for (let i = 0; i < 784; i++) {
+      image.data.fill(255, i * 4, i * 4 + 3);
+      image.data[i * 4 + 3] = Math.round(255 * Math.min(1, Math.max(0, pixels[i])));
+    }
+    small.getContext('2d').putImageData(image, 0, 0);
+    this.base = small;
+    this.strokes = [];
+    this.paint();
+  }
+
   get isEmpty() {
-    return this.strokes.length === 0;
+    return this.strokes.length === 0 && !this.base;
   }
 
   repaint(timeStamp) {
+    this.paint();
+    this.onChange(timeStamp);
+  }
+
+  paint() {
     const { context: ctx, canvas } = this;
     ctx.clearRect(0, 0, canvas.width, canvas.height);
+    if (this.base) {
+      ctx.imageSmoothingEnabled = true;
+      ctx.drawImage(this.base, 0, 0, canvas.width, canvas.height);
+    }
     ctx.strokeStyle = ctx.fillStyle = 'white';
     ctx.lineCap = ctx.lineJoin = 'round';
     const width = INK_WIDTH * canvas.width;
@@ -73,7 +103,6 @@ export class DrawingPad {
         ctx.stroke();
       }
     }
-    this.onChange(timeStamp);
   }
 
   /** The drawing's alpha channel: width × height bytes, 255 where the ink is opaque. */

@@ -29,9 +29,9 @@ const commands = {
   saveModel: () => lab.saveModel(),
   validate: ({ model, training }) => validateRun(JSON.stringify(model), JSON.stringify(training), 60000),
   testImages: ({ indices }) => lab.testImages(Uint32Array.from(indices)),
-  async denoise({ alpha, width, height, image, noise, seed }) {
+  async denoise({ alpha, width, height, image, noise, seed, terms = false }) {
     const input = image ?? lab.prepareDrawing(alpha, width, height);
-    const result = await lab.denoise(input, JSON.stringify(noise), seed);
+    const result = await lab.denoise(input, JSON.stringify(noise), seed, terms);
     return { input, ...result };
   },
   sample: ({ count, temperature, seed }) => lab.sample(count, temperature, seed),

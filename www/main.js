@@ -8,7 +8,8 @@ import { ask, current, debug, liveWaiting } from './live.js';
 import { latestModel } from './store.js';
 import { denoiseBusy, galleryIndices, initDenoise, useTestDigit } from './panels/denoise.js';
 import { initCompare } from './panels/compare.js';
-import { initGenerate } from './panels/generate.js';
+import { initGenerate, setInterpolationEnds } from './panels/generate.js';
+import { typesetPage } from './formulas.js';
 import { initLatent, latentMapReady } from './panels/latent.js';
 import { initModels, showDatasetGallery, useModel, usePretrained } from './panels/models.js';
 import { initMovies } from './panels/movies.js';
@@ -20,6 +21,7 @@ import { initUses } from './panels/uses.js';
 Object.defineProperty(debug, 'busy', { get: () => liveWaiting() > 0 || denoiseBusy() });
 debug.state = () => ({ waiting: liveWaiting(), denoiseBusy: denoiseBusy(), mapReady: latentMapReady(), latencies: debug.latencies.length });
 
+typesetPage();
 initDenoise();
 initCompare();
 initGenerate();
@@ -37,9 +39,14 @@ async function start() {
     $('dataset-choice').value = current.dataset;
     startTrainer($('backend-choice').value);
     await showDatasetGallery((await ask('start', { dataset: current.dataset })).gallery);
-    const restored = kept && await useModel(kept.bytes, `${kept.name}, restored from this browser`, { keep: false });
-    if (!restored) await usePretrained('dae');
+    // Something to look at in every view from the first paint: a test digit in, and an
+    // interpolation between two others (a 3 and an 8 on MNIST) once the model is in.
     await useTestDigit(galleryIndices()[0]);
+    const [from, to] = [galleryIndices()[3], galleryIndices()[8]];
+    setInterpolationEnds(...await Promise.all([from, to].map((index) => ask('testImages', { indices: [index] }))));
+    const restored = kept && await useModel(kept.bytes, `${kept.name}, restored from this browser`, { keep: false });
+    // The denoising VAE both denoises and generates: every panel works on arrival.
+    if (!restored) await usePretrained('dvae');
   } catch (err) {
     show('model-error', err.message);
   }

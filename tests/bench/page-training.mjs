@@ -7,6 +7,7 @@ import { withStudio } from '../support/browser.mjs';
 const SECONDS = Number(process.argv[2] ?? 25);
 
 await withStudio(async (page) => {
+  await page.click('#more-settings summary'); // the backend and the workers are among "more settings"
   await page.selectOption('#backend-choice', 'cpu');
   await page.waitForFunction(() => document.getElementById('backend').dataset.kind === 'cpu' && !document.getElementById('train').disabled);
   for (const workers of ['1', '2']) {

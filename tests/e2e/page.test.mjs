@@ -112,8 +112,15 @@ async function drawSeven() {
   await page.mouse.up();
 }
 
+/** Opens the training form's "more settings" (a reload closes it again). */
+const openMoreSettings = () => page.$eval('#more-settings', (details) => { details.open = true; });
+
 test('a digit drawn with the mouse comes back as an MNIST-like digit', async () => {
-  assert.match(await page.textContent('#model-info'), /denoising AE .* pretrained dae/, 'the pretrained DAE is in use at once');
+  // On arrival the denoising VAE (it also generates) is in use; the DAE is one pick away.
+  assert.match(await page.textContent('#model-info'), /denoising VAE .* pretrained dvae/, 'the pretrained denoising VAE is in use at once');
+  await page.selectOption('#pretrained', 'dae');
+  await page.waitForFunction(() => /pretrained dae$/.test(document.getElementById('model-name').textContent) && !window.aestudio.busy);
+  await page.waitForFunction(() => window.aestudio.model.codeSize === 32 && window.aestudio.units?.meanActivations.length === 32, null, { timeout: 60_000 });
   await page.selectOption('#noise-kind', 'none');
   await afterUpdate(drawSeven);
   const input = await readDigit('input');
@@ -240,7 +247,7 @@ test('the pretrained VAE generates varied digits, interpolates and maps the test
   await page.locator('#map').click();
   await page.waitForTimeout(300);
   assert.ok(sum(await readDigit('picked')) > 20, 'clicking the map decodes a digit');
-  // The README's picture: a noisy test digit denoised, samples, the map with a digit hovered.
+  // The whole page with the VAE in use (tests/e2e/out; the README shows the first view instead).
   await pickTestDigit(7);
   const box = await page.locator('#map').boundingBox();
   await page.mouse.move(box.x + box.width * 0.45, box.y + box.height * 0.55);
@@ -248,7 +255,6 @@ test('the pretrained VAE generates varied digits, interpolates and maps the test
   await page.waitForFunction(() => !window.aestudio.busy);
   await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: `${outDir}/studio.png`, fullPage: true });
-  copyFileSync(`${outDir}/studio.png`, `${root}/www/screenshot.png`);
 
   // The 2-D VAE shows its manifold, as in the VAE paper's figures.
   await page.selectOption('#pretrained', 'vae-2d');
@@ -288,6 +294,9 @@ test('the pretrained VAE generates varied digits, interpolates and maps the test
 });
 
 test('the form refuses impossible settings with the reason', async () => {
+  // The network's, the noise's and the optimizer's fields wait behind "more settings".
+  assert.ok(await page.isHidden('input[name=code_size]'));
+  await openMoreSettings();
   // Every field and button stays inside its cell: number inputs are wider than a 9rem column by default.
   const spills = await page.evaluate(() => [...document.querySelectorAll('#train-form input, #train-form select, #train-form button')]
     .filter((field) => field.getBoundingClientRect().right > field.parentElement.getBoundingClientRect().right + 0.5)
@@ -378,6 +387,7 @@ test('a visitor without a real GPU downloads only the CPU-only wasm build', () =
 test('a WebGPU device lost mid-run: training goes on on the CPU from the last weights', async () => {
   await page.goto(`${baseUrl}?test-hooks`);
   await page.waitForFunction(() => !document.getElementById('train').disabled, null, { timeout: 120_000 });
+  await openMoreSettings();
   // Chromium's software adapter: slow, but a real WebGPU device that the test can destroy.
   await page.selectOption('#backend-choice', 'gpu');
   await page.waitForFunction(() => document.getElementById('backend').dataset.kind === 'gpu'
@@ -464,6 +474,7 @@ test('Fashion-MNIST: the page switches its test set, classes and trainer; each p
 });
 
 test('a classifier on the code, alone and trained with the decoder, on 100 labels', async () => {
+  await openMoreSettings();
   await page.waitForFunction(() => document.getElementById('status').textContent.startsWith('Ready to train: MNIST'), null, { timeout: 120_000 });
   await page.selectOption('#preset', 'dae');
   await page.fill('input[name=widths]', '128');
@@ -480,6 +491,7 @@ test('a classifier on the code, alone and trained with the decoder, on 100 label
 });
 
 test('the adversarial and Wasserstein autoencoders train in the page and generate', async () => {
+  await openMoreSettings();
   for (const preset of ['aae', 'aae-ring', 'aae-labelled', 'wae-mmd', 'wae-gan']) {
     await page.selectOption('#preset', preset);
     await page.fill('input[name=epochs]', '1');
@@ -511,6 +523,7 @@ test('the adversarial and Wasserstein autoencoders train in the page and generat
 });
 
 test('the models with a GAN inside (BiGAN, VAE-GAN) train in the page, stop, and generate', async () => {
+  await openMoreSettings();
   // A convolutional GAN epoch takes minutes in the page: each runs for 200 steps (ten critic
   // readbacks), is stopped, and must then generate from the weights it stopped with.
   for (const preset of ['bigan', 'vae-gan']) {

@@ -4,6 +4,7 @@ import { DrawingPad } from '../draw.js';
 import { paintDigit, paintGrid } from '../digits.js';
 import { DATASETS } from '../data.js';
 import { $, quantile } from '../dom.js';
+import { OBJECTIVES, filledObjective, typeset } from '../formulas.js';
 import { ask, current, debug } from '../live.js';
 
 let pad = null;
@@ -11,6 +12,7 @@ let noiseSeed = 1;
 let inFlight = false;
 let wanted = null; // the earliest pointer event not yet answered
 let gallery = []; // one test image of each class (test-set indices)
+let showTerms = false; // the objective's terms for the input, asked of the live worker when shown
 const listeners = [];
 
 /** Calls `listener(result, empty)` after each denoised input (`empty`: a blank drawing). */
@@ -39,6 +41,29 @@ function updateNoiseLabel() {
   const level = Number($('noise-level').value);
   $('noise-level').disabled = kind === 'none';
   $('noise-level-label').textContent = kind === 'masking' ? `masked ${Math.round(100 * Math.min(level, 0.95))}%` : `sigma ${level.toFixed(2)}`;
+  const keep = Math.max(0.05, 1 - level).toFixed(2);
+  typeset($('corruption-tex'), {
+    none: String.raw`\tilde x = x\ \text{(no noise)}`,
+    gaussian: String.raw`\tilde x = x + ${level.toFixed(2)}\,\varepsilon,\ \varepsilon \sim \mathcal N(0, I)`,
+    masking: String.raw`\tilde x = m \odot x,\ m_i \sim \mathrm{Bernoulli}(${keep})`,
+  }[kind]);
+}
+
+/** The Draw panel's account of what the model in use minimizes (`model`: the live worker's info). */
+export function showObjective(model) {
+  const { idea, tex } = OBJECTIVES[model.config.objective.kind] ?? { idea: '', tex: '' };
+  $('objective-idea').textContent = `${model.description}. ${idea}`;
+  typeset($('objective-tex'), tex, true);
+}
+
+function showInputTerms(result, empty) {
+  $('terms-tex').hidden = !showTerms;
+  if (!showTerms) return;
+  if (empty || !result.terms) {
+    $('terms-tex').textContent = 'Draw a digit, or pick one below: its terms show here.';
+    return;
+  }
+  typeset($('terms-tex'), filledObjective(current.model.config.objective, result.terms), true);
 }
 
 /** Asks for a denoised output; while one is in flight, later requests merge into one. */
@@ -53,7 +78,7 @@ async function sendDenoise() {
   wanted = null;
   inFlight = true;
   try {
-    const args = { noise: noiseSpec(), seed: noiseSeed };
+    const args = { noise: noiseSpec(), seed: noiseSeed, terms: showTerms };
     if (current.inputSource === 'drawing') Object.assign(args, { alpha: pad.alpha(), width: pad.canvas.width, height: pad.canvas.height });
     else args.image = current.input;
     const result = await ask('denoise', args);
@@ -69,6 +94,7 @@ async function sendDenoise() {
       : `PSNR against the input: noisy ${result.noisyPsnr.toFixed(1)} dB → output ${result.outputPsnr.toFixed(1)} dB`
         + ` · output error ${result.outputMse.toFixed(4)} per pixel`;
     showLatency();
+    showInputTerms(result, empty);
     for (const listener of listeners) listener(result, empty);
   } catch (err) {
     $('figures').textContent = err.message;
@@ -85,10 +111,11 @@ function showLatency() {
     + `median ${quantile(recent, 0.5).toFixed(1)} ms, 95th percentile ${quantile(recent, 0.95).toFixed(1)} ms.`;
 }
 
-/** Puts test image `index` in as the input. */
+/** Puts test image `index` in as the input; the pad shows it, to draw over. */
 export async function useTestDigit(index) {
   current.input = await ask('testImages', { indices: [index] });
   current.inputSource = 'test';
+  pad.setImage(current.input);
   requestDenoise();
 }
 
@@ -112,6 +139,22 @@ export function initDenoise() {
   $('noise-kind').addEventListener('change', () => { updateNoiseLabel(); requestDenoise(); });
   $('noise-level').addEventListener('input', () => { updateNoiseLabel(); requestDenoise(); });
   $('reseed').addEventListener('click', () => { noiseSeed += 1; requestDenoise(); });
+  $('show-terms').addEventListener('click', () => {
+    showTerms = !showTerms;
+    $('show-terms').setAttribute('aria-pressed', String(showTerms));
+    $('show-terms').textContent = showTerms ? 'Hide the terms' : 'Show the terms for this input';
+    requestDenoise();
+  });
+  // The keyboard's way to the gallery: a digit key picks that class, the arrows step through.
+  let focused = 0;
+  $('gallery').addEventListener('keydown', (event) => {
+    const step = { ArrowRight: 1, ArrowLeft: -1, Enter: 0, ' ': 0 }[event.key];
+    const digit = /^[0-9]$/.test(event.key) ? Number(event.key) : null;
+    if (step == null && digit == null) return;
+    event.preventDefault();
+    focused = digit ?? (focused + step + gallery.length) % gallery.length;
+    useTestDigit(gallery[focused]);
+  });
   $('gallery').addEventListener('click', (event) => {
     const box = event.target.getBoundingClientRect();
     useTestDigit(gallery[Math.floor(((event.clientX - box.left) / box.width) * gallery.length)]);

@@ -24,6 +24,12 @@ export async function drawSamples() {
   paintGrid($('samples'), images, 8);
 }
 
+/** Sets the interpolation's two ends (784 pixels each) without drawing it. */
+export function setInterpolationEnds(from, to) {
+  pointA = Float32Array.from(from);
+  pointB = Float32Array.from(to);
+}
+
 /** Ten images between the two chosen inputs, once both are chosen. */
 export async function drawInterpolation() {
   if (!pointA || !pointB || !current.model) return;

@@ -17,6 +17,21 @@ const TRAVERSAL_SETTLE_MS = 400;
 let scatter = null;
 let mapReady = false; // the latent map (which traversals use) fits the model in use
 let settleTimer = null;
+let pointed = false; // whether the visitor has hovered or stepped to a point yet
+let stepped = 0; // the test image the arrow keys are at
+
+/** The side of the map for test image `index`: the image, and its point on the map decoded. */
+async function showPoint(index) {
+  const points = scatter.points;
+  const [image, decoded] = await Promise.all([
+    ask('testImages', { indices: [index] }),
+    ask('decodePoint', { x: points[2 * index], y: points[2 * index + 1] }),
+  ]);
+  paintDigit($('hovered'), image);
+  paintDigit($('picked'), decoded);
+  $('hovered-label').textContent = `test image #${index}: ${DATASETS[current.dataset].classes[scatter.labels[index]]}`;
+  $('picked-label').textContent = 'its point, decoded';
+}
 
 /** Whether the map fits the model in use. */
 export const latentMapReady = () => mapReady;
@@ -48,6 +63,8 @@ export async function drawLatentMap(limit) {
     ? `Codes of the ${what} (the ${model.codeSize}-D code itself). Hover for the digit, click to decode that point.`
     : `Codes of the ${what} on the first two principal directions of the ${model.codeSize}-D code `
       + `(${share(map.explained[0])} and ${share(map.explained[1])} of the variance). Hover for the digit, click to decode that point.`;
+  // Until the visitor points somewhere, the side shows the first test digit and its decoded code.
+  if (!pointed) await showPoint(0);
   $('manifold-box').hidden = model.codeSize !== 2;
   if (model.codeSize === 2) paintGrid($('manifold'), await ask('manifold', { side: 15 }), 15);
   requestDenoise(); // places the input's marker on the new map
@@ -106,14 +123,26 @@ export function initLatent() {
   scatter = new LatentScatter($('map'), {
     onHover(index) {
       if (index == null) return;
+      pointed = true;
       drawView(async () => {
         paintDigit($('hovered'), await ask('testImages', { indices: [index] }));
         $('hovered-label').textContent = `test image #${index}: ${DATASETS[current.dataset].classes[scatter.labels[index]]}`;
       });
     },
     onPick(x, y) {
+      pointed = true;
+      $('picked-label').textContent = 'the clicked point, decoded';
       drawView(async () => paintDigit($('picked'), await ask('decodePoint', { x, y })));
     },
+  });
+  // The keyboard's way through the map: the arrows step from test image to test image.
+  $('map').addEventListener('keydown', (event) => {
+    const step = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1 }[event.key];
+    if (step == null || !scatter.points) return;
+    event.preventDefault();
+    pointed = true;
+    stepped = (stepped + step + scatter.labels.length) % scatter.labels.length;
+    drawView(() => showPoint(stepped));
   });
   scatter.draw();
   onDenoised((result, empty) => {

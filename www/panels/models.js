@@ -4,13 +4,13 @@ import { DATASETS } from '../data.js';
 import { $, show } from '../dom.js';
 import { ask, current, debug, drawView } from '../live.js';
 import { keepModel } from '../store.js';
-import { requestDenoise, showGallery } from './denoise.js';
+import { requestDenoise, showGallery, showObjective } from './denoise.js';
 import { drawInterpolation, drawSamples } from './generate.js';
 import { drawLatentMap, drawLegend, drawTraversal, forgetLatentMap } from './latent.js';
 import { clearModelResults, deferAnomalyScores, drawAnomalyHistogram, drawUnits } from './uses.js';
 
 /** The dataset each model in www/models/ learned. */
-const PRETRAINED_DATASET = { dae: 'mnist', vae: 'mnist', 'vae-2d': 'mnist', 'aae-ring': 'mnist', 'dae-fashion': 'fashion-mnist' };
+const PRETRAINED_DATASET = { dvae: 'mnist', dae: 'mnist', vae: 'mnist', 'vae-2d': 'mnist', 'aae-ring': 'mnist', 'dae-fashion': 'fashion-mnist' };
 
 // What this panel needs of the training panel (set by `initModels`).
 let training = { idle: () => true, restart: () => {} };
@@ -31,6 +31,8 @@ export async function useModel(bytes, name, { keep = true, refresh = 'all' } = {
   forgetLatentMap();
   $('model-info').textContent = `${info.description} · ${info.parameters.toLocaleString('en')} parameters · ${name}`;
   $('model-provenance').textContent = info.provenance;
+  $('model-name').textContent = `${info.description}, ${name}`;
+  showObjective(info);
   if (keep) keepModel(bytes, name, current.dataset).catch((err) => show('model-error', `Could not keep the model in this browser: ${err.message}`));
   if (refresh === 'all') clearModelResults();
   await drawView(() => refreshModelViews(refresh === 'all' ? 0 : 2000));

@@ -44,6 +44,7 @@ async function drawSamples() {
     for (let drawn = 0; drawn < PIXELS;) {
       const result = await sampler.call('pixels', { count: PIXELS_PER_STEP });
       drawn = result.drawn;
+      $('pixel-samples').hidden = $('pixel-progress').hidden = false; // nothing to show before the first sample
       paintGrid($('pixel-samples'), result.images, SAMPLES);
       $('pixel-progress').value = drawn;
       $('pixel-progress-label').textContent = `${drawn} of ${PIXELS} pixels`;

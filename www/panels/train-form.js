@@ -2,6 +2,7 @@
 // rules as the training code. Its objective menu and each objective's settings come from Rust
 // (`Studio.objectives`), so a new objective appears here without a table in this file.
 import { $ } from '../dom.js';
+import { OBJECTIVES, typeset } from '../formulas.js';
 import { ask } from '../live.js';
 
 const form = () => $('train-form');
@@ -67,10 +68,26 @@ export function updateFormFields() {
   const idle = form().dataset.state !== 'running' && form().dataset.state !== 'paused';
   $('widths-label').textContent = fields.architecture.value === 'conv' ? 'Channels (two)' : 'Hidden widths';
   $('train-noise-label').textContent = fields.noise.value === 'masking' ? 'Keep probability' : 'Noise sigma';
-  fields.noise_level.disabled = !idle || fields.noise.value === 'none';
-  // An objective's settings are the fields of its default value in Rust's list of objectives.
+  fields.noise_level.disabled = !idle;
+  fields.noise_level.closest('label').hidden = fields.noise.value === 'none';
+  // An objective's settings are the fields of its default value in Rust's list of objectives:
+  // only those show, beside the preset, the dataset and the epochs.
   const settings = objectiveChoices[fields.objective.value]?.objective ?? {};
-  for (const input of form().querySelectorAll('[data-objective-setting]')) input.disabled = !idle || !(input.name in settings);
+  for (const input of form().querySelectorAll('[data-objective-setting]')) {
+    input.disabled = !idle;
+    input.closest('label').hidden = !(input.name in settings);
+  }
+  showObjective(fields.objective.value);
+}
+
+let shownObjective = null;
+
+/** The idea and the equation of the objective in the form, above it. */
+function showObjective(kind) {
+  if (kind === shownObjective || !OBJECTIVES[kind]) return;
+  shownObjective = kind;
+  $('train-idea').textContent = OBJECTIVES[kind].idea;
+  typeset($('train-tex'), OBJECTIVES[kind].tex);
 }
 
 /** The run the form describes, or throws with what is wrong in it. */

@@ -72,7 +72,10 @@ function trainerReady({ backend, presets, objectives }) {
   takeOffer(presets, objectives);
   const badge = $('backend');
   badge.dataset.kind = backend.kind;
-  badge.textContent = backend.kind === 'gpu' ? `training on WebGPU: ${backend.reason}` : `training on the CPU backend: ${backend.reason}`;
+  // The header says where training runs; the Train panel says why.
+  badge.textContent = backend.kind === 'gpu' ? 'trains on WebGPU' : 'trains on the CPU';
+  badge.title = backend.reason;
+  $('backend-reason').textContent = `${backend.kind === 'gpu' ? 'Training runs on WebGPU' : 'Training runs on the CPU backend'}: ${backend.reason}.`;
   if (!run) $('status').textContent = `Ready to train: ${DATASETS[current.dataset].label} loaded (60,000 training and 10,000 test images, checksums verified).`;
   setRunning('idle');
   checkForm();
@@ -212,6 +215,10 @@ function addCriticPoint(step, { loss, accuracy }) {
 }
 
 function resetChart() {
+  // The run's views wait for a run: no empty chart or black strip on arrival.
+  $('run-views').hidden = false;
+  $('run-views-note').hidden = true;
+  chart.setSize({ width: Math.max(300, $('chart').clientWidth), height: 220 });
   for (const key of Object.keys(series)) series[key] = [];
   for (const key of Object.keys(criticSeries)) criticSeries[key] = [];
   criticChart?.setData([[], [], []]);
