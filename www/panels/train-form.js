@@ -87,7 +87,7 @@ function showObjective(kind) {
   if (kind === shownObjective || !OBJECTIVES[kind]) return;
   shownObjective = kind;
   $('train-idea').textContent = OBJECTIVES[kind].idea;
-  typeset($('train-tex'), OBJECTIVES[kind].tex);
+  typeset($('train-tex'), OBJECTIVES[kind].tex, true);
 }
 
 /** The run the form describes, or throws with what is wrong in it. */
