@@ -246,7 +246,7 @@ impl Replica {
         if part == 0 || part >= parts {
             return Err(invalid(format!("a replica is share 1 to {} of {parts}, got {part}", parts.saturating_sub(1))));
         }
-        self.join(weights, training_json, step, part)?;
+        self.join(weights, training_json, step)?;
         (self.part, self.parts) = (part, parts);
         Ok(())
     }

@@ -328,7 +328,7 @@ impl Dataset {
         let grey: Tensor<2> = Tensor::from_data(TensorData::new(pixels, [indices.len(), PIXELS]), device);
         match self.dynamic_binarization {
             false => grey,
-            true => grey.clone().random_like(burn::tensor::Distribution::Uniform(0.0, 1.0)).lower(grey).float(),
+            true => crate::nn::random::random_like(&grey, burn::tensor::Distribution::Uniform(0.0, 1.0)).lower(grey).float(),
         }
     }
 }

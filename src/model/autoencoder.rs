@@ -334,7 +334,7 @@ impl Autoencoder {
         match &encoding.log_var {
             None => encoding.mean.clone(),
             Some(log_var) => {
-                let epsilon = Tensor::random(encoding.mean.shape(), Distribution::Normal(0.0, 1.0), &encoding.mean.device());
+                let epsilon = crate::nn::random::random_like(&encoding.mean, Distribution::Normal(0.0, 1.0));
                 encoding.mean.clone() + log_var.clone().mul_scalar(0.5).exp() * epsilon
             }
         }

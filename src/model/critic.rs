@@ -151,7 +151,7 @@ impl Critic {
 /// the mean.
 pub(crate) fn drop(x: Tensor<2>, dropout: f64) -> Tensor<2> {
     let keep = 1.0 - dropout;
-    x.clone() * x.random_like(Distribution::Bernoulli(keep)).div_scalar(keep)
+    x.clone() * crate::nn::random::random_like(&x, Distribution::Bernoulli(keep)).div_scalar(keep)
 }
 
 /// A critic update's loss, and what it says of the game.

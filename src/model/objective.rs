@@ -292,6 +292,14 @@ impl Objective {
         }
     }
 
+    /// Whether the penalty is a statistic of the whole batch rather than a mean over its samples
+    /// (the KL sparsity's mean activations, the MMD between the batch's codes and the prior's):
+    /// the sum of its shares' gradients is not its gradient, so data-parallel training does not
+    /// share such a batch.
+    pub fn uses_batch_statistic(&self) -> bool {
+        matches!(self, Objective::SparseKl { .. } | Objective::Mmd { .. })
+    }
+
     /// Whether the penalty needs the encoder's Jacobian (computed alongside the code).
     pub fn needs_jacobian(&self) -> bool {
         matches!(self, Objective::Contractive { .. })

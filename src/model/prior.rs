@@ -13,6 +13,7 @@ use burn::tensor::activation::softmax;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{AeResult, ensure};
+use crate::nn::random::random;
 
 /// Classes of the datasets, and components of the ring.
 pub const CLASSES: usize = 10;
@@ -135,21 +136,21 @@ impl Prior {
     /// - output: `[count, code_size]`
     pub fn sample(&self, count: usize, code_size: usize, temperature: f64, labels: Option<Tensor<2>>, device: &Device) -> Tensor<2> {
         match *self {
-            Prior::Gaussian => Tensor::random([count, code_size], Distribution::Normal(0.0, temperature), device),
+            Prior::Gaussian => random([count, code_size], Distribution::Normal(0.0, temperature), device),
             Prior::Ring { radius, std, .. } => {
                 let component = match labels {
                     // The one-hot's argmax, as a float: sum_k k·onehot_k.
                     Some(one_hot) => (one_hot * class_indices(device)).sum_dim(1),
-                    None => Tensor::<2>::random([count, 1], Distribution::Uniform(0.0, CLASSES as f64), device).floor(),
+                    None => random([count, 1], Distribution::Uniform(0.0, CLASSES as f64), device).floor(),
                 };
                 let angle = component.mul_scalar(2.0 * PI / CLASSES as f64);
                 let centres = Tensor::cat(vec![angle.clone().cos(), angle.sin()], 1).mul_scalar(radius);
-                centres + Tensor::random([count, 2], Distribution::Normal(0.0, std * temperature), device)
+                centres + random([count, 2], Distribution::Normal(0.0, std * temperature), device)
             }
             Prior::Clusters { clusters } => {
-                let drawn = Tensor::<2>::random([count, 1], Distribution::Uniform(0.0, clusters as f64), device).floor();
+                let drawn = random([count, 1], Distribution::Uniform(0.0, clusters as f64), device).floor();
                 let one_hot = drawn.repeat_dim(1, clusters).equal(index_row(clusters, device).repeat_dim(0, count)).float();
-                let style = Tensor::random([count, code_size - clusters], Distribution::Normal(0.0, temperature), device);
+                let style = random([count, code_size - clusters], Distribution::Normal(0.0, temperature), device);
                 Tensor::cat(vec![one_hot, style], 1)
             }
         }

@@ -7,3 +7,4 @@ pub mod loss;
 pub mod mlp;
 pub mod noise;
 pub mod pixelcnn;
+pub mod random;

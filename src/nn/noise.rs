@@ -6,6 +6,7 @@ use burn::tensor::Distribution;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{AeResult, ensure};
+use crate::nn::random::random;
 
 /// How a clean input is corrupted before it reaches the encoder.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, Default)]
@@ -51,10 +52,10 @@ impl Corruption {
         match *self {
             Corruption::None => clean,
             Corruption::Gaussian { sigma } => {
-                clean + Tensor::random(shape, Distribution::Normal(0.0, sigma), &device)
+                clean + random(shape.dims(), Distribution::Normal(0.0, sigma), &device)
             }
             Corruption::Masking { keep_probability } => {
-                clean * Tensor::random(shape, Distribution::Bernoulli(keep_probability), &device)
+                clean * random(shape.dims(), Distribution::Bernoulli(keep_probability), &device)
             }
         }
     }

@@ -33,9 +33,11 @@ impl Replicas for JsReplicas {
     }
     fn apply(&mut self, sum: &[f32]) {
         let sums = js_sys::Array::new();
-        for buffer in self.1.drain(..) {
-            buffer.copy_from(sum);
-            sums.push(&buffer);
+        // The buffers the shares came in; new ones after a batch the leader did not share (its
+        // objective's penalty is a statistic of the whole batch).
+        let mut buffers = std::mem::take(&mut self.1).into_iter();
+        for _ in 0..self.count() {
+            sums.push(&gradient_into(sum, buffers.next()));
         }
         self.0.apply(sums);
     }

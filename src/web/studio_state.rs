@@ -98,7 +98,7 @@ impl Studio {
 impl Replica {
     /// Joins the leader's run at `step` from its weight file: a recommender's when ratings are
     /// loaded, else an image model's.
-    pub(super) fn join(&mut self, bytes: &[u8], training_json: &str, step: usize, part: usize) -> Result<(), JsError> {
+    pub(super) fn join(&mut self, bytes: &[u8], training_json: &str, step: usize) -> Result<(), JsError> {
         if let Some(movies) = &self.movies {
             self.movie_run = Some(MovieRun::join(movies, bytes, training_json, step, &self.device)?);
             return Ok(());
@@ -107,7 +107,6 @@ impl Replica {
         let train = self.train.as_ref().ok_or_else(|| invalid("load the training set before starting a replica"))?;
         let loaded = weights::load(bytes, &self.device.clone().autodiff())?;
         let trainer = Trainer::resume(loaded.model, training, &self.device, train.len(), step)?;
-        trainer.reseed_for_replica(part);
         self.trainer = Some(trainer);
         Ok(())
     }

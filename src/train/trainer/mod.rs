@@ -19,9 +19,12 @@ use crate::error::{AeError, AeResult, ensure, ensure_learning_rate};
 use crate::model::prior::CLASSES;
 use crate::model::{Autoencoder, AutoencoderConfig, CriticTerms, Network, Objective};
 use crate::nn::classifier::Classifier;
+use crate::nn::random;
 use crate::train::gradients;
 use crate::train::readback::{CollapseWatch, CriticReport, Pending, Readback};
 use crate::train::replicas::{NoReplicas, Replicas, share_of};
+
+mod follower;
 
 /// Settings of a training run.
 #[derive(Config, Debug, PartialEq)]
@@ -118,9 +121,9 @@ pub struct Trainer {
     step: usize,
     /// The networks updated in one step, in order (see [`Trainer::schedule`]).
     schedule: Vec<Network>,
-    /// A follower's place in the schedule of the current step, and that step's batch.
+    /// A follower's place in the schedule of the current step, and that step's batch once taken.
     phase: usize,
-    current_batch: Range<usize>,
+    current_batch: Option<Range<usize>>,
     pending: Pending,
     /// Host-side sum and count of the objectives read back this epoch.
     epoch_loss: (f64, usize),
@@ -207,7 +210,7 @@ impl Trainer {
             step: 0,
             schedule,
             phase: 0,
-            current_batch: 0..0,
+            current_batch: None,
             pending: Pending::default(),
             epoch_loss: (0.0, 0),
         }
@@ -337,28 +340,20 @@ impl Trainer {
         true
     }
 
-    /// Gradients of `network`'s loss on the images at `range` of the order, scaled by the share
-    /// of the batch they are (so that the shares' gradients sum to the batch's); with `record`,
-    /// the loss joins the losses to read back. An empty share has no gradient (zeros).
-    fn gradients_of(&mut self, network: Network, data: &Dataset, range: Range<usize>, batch_len: usize, record: bool) -> GradientsParams {
-        if range.is_empty() {
+    /// Gradients of `network`'s loss (update `phase` of the schedule) on the images at `share` of
+    /// the order, a part of `batch`, scaled by the part of the batch they are (so that the shares'
+    /// gradients sum to the batch's); with `record`, the loss joins the losses to read back. An
+    /// empty share has no gradient (zeros). Its random draws are the batch's at its rows (see
+    /// [`crate::nn::random`]), so that shares sum to what one trainer computes on the batch.
+    fn gradients_of(&mut self, (network, phase): (Network, usize), data: &Dataset, batch: Range<usize>, share: Range<usize>, record: bool) -> GradientsParams {
+        if share.is_empty() {
             return GradientsParams::new();
         }
-        let share = range.len() as f64 / batch_len as f64;
-        let indices = &self.order[range];
-        let clean = data.batch(indices, &self.device);
-        let input = self.model.config().corruption.apply(clean.clone());
-        let labels = self.model.config().objective.needs_labels().then(|| data.one_hot(indices, CLASSES, &self.device));
-        let (loss, report) = match network {
-            Network::Autoencoder | Network::Encoder => (self.model.loss_and_logits(input, clean, labels).0.objective, Report::Objective),
-            // The encoder's loss is the objective the run reports; the decoder's is not.
-            Network::Decoder => (self.model.decoder_loss(input).expect("the schedule has decoder updates only for a VAE-GAN"), Report::Nothing),
-            Network::Critic => {
-                let terms = self.model.critic_loss(input, labels).expect("the schedule has critic updates only for a model with a critic");
-                (terms.loss.clone(), Report::Critic(terms))
-            }
-        };
-        let scaled = if share < 1.0 { loss.clone() * share } else { loss.clone() };
+        let rows = share.start - batch.start..share.end - batch.start;
+        let seed = self.config.seed ^ (self.step as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ ((phase as u64) << 56);
+        let (loss, report) = random::with_batch_rows(seed, rows, batch.len(), || self.loss_of(network, data, share.clone()));
+        let part = share.len() as f64 / batch.len() as f64;
+        let scaled = if part < 1.0 { loss.clone() * part } else { loss.clone() };
         let gradients = gradients::of_network(&self.model, network, scaled.backward());
         if record {
             match report {
@@ -368,6 +363,23 @@ impl Trainer {
             }
         }
         gradients
+    }
+
+    /// `network`'s loss on the images at `share` of the order, and what of it to report.
+    fn loss_of(&self, network: Network, data: &Dataset, share: Range<usize>) -> (Tensor<1>, Report) {
+        let indices = &self.order[share];
+        let clean = data.batch(indices, &self.device);
+        let input = self.model.config().corruption.apply(clean.clone());
+        let labels = self.model.config().objective.needs_labels().then(|| data.one_hot(indices, CLASSES, &self.device));
+        match network {
+            Network::Autoencoder | Network::Encoder => (self.model.loss_and_logits(input, clean, labels).0.objective, Report::Objective),
+            // The encoder's loss is the objective the run reports; the decoder's is not.
+            Network::Decoder => (self.model.decoder_loss(input).expect("the schedule has decoder updates only for a VAE-GAN"), Report::Nothing),
+            Network::Critic => {
+                let terms = self.model.critic_loss(input, labels).expect("the schedule has critic updates only for a model with a critic");
+                (terms.loss.clone(), Report::Critic(terms))
+            }
+        }
     }
 
     fn apply(&mut self, network: Network, gradients: GradientsParams) {
@@ -386,61 +398,33 @@ impl Trainer {
     async fn step_with(&mut self, data: &Dataset, replicas: &mut impl Replicas) -> AeResult<()> {
         let batch = self.next_batch();
         let parts = replicas.count() + 1;
+        // A penalty on a statistic of the whole batch (the KL sparsity's mean activations, the
+        // MMD between the batch's codes and the prior) is not a sum over shares: such a batch is
+        // not shared, and the replicas apply what the leader computed on all of it.
+        let shared = parts > 1 && !self.model.config().objective.uses_batch_statistic();
         for phase in 0..self.schedule.len() {
             let network = self.schedule[phase];
             if parts == 1 {
-                let gradients = self.gradients_of(network, data, batch.clone(), batch.len(), true);
+                let gradients = self.gradients_of((network, phase), data, batch.clone(), batch.clone(), true);
                 self.apply(network, gradients);
                 continue;
             }
-            replicas.start_shares();
-            let own = self.gradients_of(network, data, share_of(batch.clone(), 0, parts), batch.len(), true);
+            if shared {
+                replicas.start_shares();
+            }
+            let own_share = if shared { share_of(batch.clone(), 0, parts) } else { batch.clone() };
+            let own = self.gradients_of((network, phase), data, batch.clone(), own_share, true);
             let mut sum = gradients::flatten(&self.model, network, &own).await?;
-            for other in replicas.collect().await? {
-                gradients::accumulate(&mut sum, &other)?;
+            if shared {
+                for other in replicas.collect().await? {
+                    gradients::accumulate(&mut sum, &other)?;
+                }
             }
             // The replicas first: their next share waits on this, the leader's does not.
             replicas.apply(&sum);
             self.apply_flat(network, &sum)?;
         }
         Ok(())
-    }
-
-    /// A follower's part of a data-parallel step: the gradient of share `part` (of `parts`) of
-    /// the current step's batch for the schedule's next network update, flat (see
-    /// [`gradients::flatten`]). The leader sums the shares and hands the sum to
-    /// [`Trainer::apply_gradients`]. A follower moves through the same shuffled order and
-    /// schedule as its leader, so both must have been set up with the same configurations.
-    pub async fn share_gradients(&mut self, data: &Dataset, part: usize, parts: usize) -> AeResult<Vec<f32>> {
-        ensure(part < parts, || format!("share {part} of {parts} does not exist"))?;
-        self.check_data(data)?;
-        if self.phase == 0 {
-            self.current_batch = self.next_batch();
-        }
-        let batch = self.current_batch.clone();
-        let network = self.schedule[self.phase];
-        let own = self.gradients_of(network, data, share_of(batch.clone(), part, parts), batch.len(), false);
-        gradients::flatten(&self.model, network, &own).await
-    }
-
-    /// A follower's update with a summed flat gradient (the last part of each network update of
-    /// a data-parallel step); after the schedule's last update the step is done.
-    pub fn apply_gradients(&mut self, sum: &[f32]) -> AeResult<()> {
-        let network = self.schedule[self.phase];
-        self.apply_flat(network, sum)?;
-        self.phase += 1;
-        if self.phase == self.schedule.len() {
-            self.phase = 0;
-            // After the update, as the leader does: the step's batch came from the old order.
-            self.wrap_epoch();
-        }
-        Ok(())
-    }
-
-    /// Gives this trainer's random draws (noise, a VAE's samples) a stream of their own, for
-    /// replica `part` of a data-parallel run (replicas start from the same seed).
-    pub fn reseed_for_replica(&self, part: usize) {
-        self.device.seed(self.config.seed.wrapping_add((part as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)).wrapping_add(self.step as u64));
     }
 
     /// Reads the pending sums back in one readback. A value that is not finite restores the last
