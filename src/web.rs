@@ -404,11 +404,13 @@ impl Lab {
     }
 
     /// Scores every test image (reconstruction MSE per pixel) with the current model and returns
-    /// `{upper, counts, threshold}`: a histogram of `bins` bins up to the 99.5th percentile, and
-    /// the 99th percentile, above which the page flags an input as unlike the training data.
+    /// `{upper, counts, threshold, auroc}`: a histogram of `bins` bins up to the 99.5th
+    /// percentile, and the 99th percentile, above which the page flags an input as unlike the
+    /// training data; with `normal` classes (a one-class model), of their images only, and the
+    /// AUROC of telling the other classes' images from them.
     #[wasm_bindgen(js_name = anomalyHistogram)]
-    pub async fn anomaly_histogram(&mut self, bins: usize) -> Result<JsValue, JsError> {
-        self.anomaly_histogram_reply(bins).await
+    pub async fn anomaly_histogram(&mut self, bins: usize, normal: Option<Vec<u8>>) -> Result<JsValue, JsError> {
+        self.anomaly_histogram_reply(bins, normal).await
     }
 
     /// What the code units do: `{filters, filterCount, meanActivations, rho, codeActivation}`:

@@ -16,3 +16,32 @@ fn one_class_and_held_out_protocols_swap_normal_and_anomalous() {
     assert!(held_out < 0.5, "a 1 held out of nine digits is no anomaly: AUROC {held_out}");
     assert!(class_pca_auroc(splits, 10, Protocol::OneClass, 16).is_err(), "there is no class 10");
 }
+
+#[test]
+fn a_run_on_some_classes_sees_only_their_images_on_every_replica() {
+    use aestudio::backend::cpu_device;
+    use aestudio::model::{Architecture, Preset};
+    use aestudio::train::{Trainer, TrainingConfig};
+    use pollster::block_on;
+    let data = mnist().train.take(600);
+    let device = cpu_device();
+    let config = Preset::Dae.config().with_architecture(Architecture::Mlp { hidden: vec![16] });
+    let training = TrainingConfig::new().with_batch_size(20).with_epochs(1).with_classes(Some(vec![3, 7]));
+    let wanted = (0..data.len()).filter(|&i| [3, 7].contains(&data.label(i))).count();
+    let mut trainer = Trainer::new(&config, training.clone(), &device, data.len()).unwrap();
+    trainer.restrict_to_classes(&data).unwrap();
+    assert_eq!(trainer.steps_per_epoch(), wanted.div_ceil(20), "an epoch is the 3s' and 7s' images ({wanted})");
+    // The leader with a follower, both restricted alike, walk the same order to the epoch's end.
+    let mut follower = Trainer::new(&config, training.clone(), &device, data.len()).unwrap();
+    follower.restrict_to_classes(&data).unwrap();
+    let mut replicas = common::Followers { trainers: vec![follower], data: &data };
+    let progress = block_on(trainer.train_steps_with(&data, 1000, &mut replicas)).unwrap();
+    assert!(progress.finished && trainer.step() == wanted.div_ceil(20));
+    assert_eq!(replicas.trainers[0].step(), trainer.step());
+    // No class 10; none at all; more images to a batch than the classes have: refused.
+    for (classes, batch) in [(vec![10], 20), (vec![], 20), (vec![3], 500)] {
+        let training = TrainingConfig::new().with_batch_size(batch).with_classes(Some(classes));
+        let refused = Trainer::new(&config, training, &device, data.len()).and_then(|mut t| t.restrict_to_classes(&data));
+        assert!(refused.is_err());
+    }
+}

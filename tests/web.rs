@@ -150,7 +150,7 @@ async fn the_live_lab_refuses_a_bad_file_and_keeps_its_model() {
     let score = js_sys::Reflect::get(&reply, &"score".into()).unwrap().as_f64().unwrap();
     assert!(score.is_finite() && score > 0.0, "score {score}");
     assert!(js_sys::Reflect::get(&reply, &"percentile".into()).unwrap().is_null());
-    let message = js_error_message(lab.anomaly_histogram(40).await.err().expect("refused"));
+    let message = js_error_message(lab.anomaly_histogram(40, None).await.err().expect("refused"));
     assert!(message.contains("test set is not loaded"), "{message}");
     // Asked for, the objective's terms add up: -ELBO = reconstruction + KL (beta 1).
     let reply = lab.denoise(&input, r#"{"kind":"gaussian","sigma":0.3}"#, 1, true).await.unwrap();

@@ -43,7 +43,7 @@ const commands = {
   posterior: ({ limit }) => lab.posterior(limit),
   addCompared: ({ name, bytes }) => lab.addCompared(name, bytes),
   compare: ({ image }) => lab.compare(Float32Array.from(image)),
-  anomalyHistogram: ({ bins }) => lab.anomalyHistogram(bins),
+  anomalyHistogram: ({ bins, normal }) => lab.anomalyHistogram(bins, normal ? Uint8Array.from(normal) : undefined),
   units: ({ count }) => lab.units(count),
   async probe({ labels, epochs }) {
     await ensureTrainSet();

@@ -18,6 +18,8 @@ export const current = {
   /** The current 784-pixel input, and where it came from ('drawing' or 'test'). */
   input: null,
   inputSource: 'drawing',
+  /** The classes a one-class model in use was trained on (the others are its anomalies), or null. */
+  normalClasses: null,
 };
 
 const lab = new WorkerClient('./lab-worker.js', { onCrash: (message) => show('model-error', `The live worker failed: ${message}`) });

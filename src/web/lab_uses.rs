@@ -14,18 +14,37 @@ use crate::uses::pca::Pca;
 use crate::uses::probe::{Features, LinearProbe, ProbeConfig, check_label_count};
 
 impl Lab {
-    pub(super) async fn anomaly_histogram_reply(&mut self, bins: usize) -> Result<JsValue, JsError> {
+    /// The test images' reconstruction errors as a histogram with its 99th percentile; with
+    /// `normal` classes (a model trained on them alone), of those classes' images, and the AUROC
+    /// of telling the other classes' images from them.
+    pub(super) async fn anomaly_histogram_reply(&mut self, bins: usize, normal: Option<Vec<u8>>) -> Result<JsValue, JsError> {
         let scores = anomaly::reconstruction_errors(self.model()?, self.test()?, &self.device).await?;
-        let histogram = Histogram::of(&scores, bins, 0.995)?;
-        let threshold = anomaly::quantile(&scores, 0.99);
-        self.scores = Some(scores);
+        let (reference, auroc) = match normal {
+            None => (scores, None),
+            Some(classes) => {
+                if classes.is_empty() || classes.iter().any(|&class| class > 9) {
+                    return Err(invalid(format!("normal classes must be some of 0 to 9, got {classes:?}")));
+                }
+                let labels = self.test()?.labels();
+                let is_normal = |index: usize| classes.contains(&labels[index]);
+                let (normal, anomalies): (Vec<(usize, f32)>, Vec<(usize, f32)>) = scores.into_iter().enumerate().partition(|&(index, _)| is_normal(index));
+                let (normal, anomalies): (Vec<f32>, Vec<f32>) = (normal.into_iter().map(|p| p.1).collect(), anomalies.into_iter().map(|p| p.1).collect());
+                // Every class normal leaves no anomaly to tell apart.
+                let auroc = if anomalies.is_empty() { None } else { Some(anomaly::auroc(&normal, &anomalies)?) };
+                (normal, auroc)
+            }
+        };
+        let histogram = Histogram::of(&reference, bins, 0.995)?;
+        let threshold = anomaly::quantile(&reference, 0.99);
+        self.scores = Some(reference);
         #[derive(Serialize)]
         struct Reply {
             #[serde(flatten)]
             histogram: Histogram,
             threshold: f32,
+            auroc: Option<f64>,
         }
-        to_js(&Reply { histogram, threshold })
+        to_js(&Reply { histogram, threshold, auroc })
     }
 
     pub(super) async fn units_reply(&mut self, count: usize) -> Result<JsValue, JsError> {
@@ -73,12 +92,10 @@ impl Lab {
         let train = self.train.as_ref().ok_or_else(|| invalid("the training set is not loaded"))?;
         let components = self.model()?.config().code_size.clamp(2, PIXELS);
         let pca = Pca::fit(&train.take(fit_images), components)?;
-        if self.scores.is_none() {
-            self.scores = Some(anomaly::reconstruction_errors(self.model()?, self.test()?, &self.device).await?);
-        }
+        // Every test image's error (the anomaly histogram's may be some classes' only).
+        let scores = anomaly::reconstruction_errors(self.model()?, self.test()?, &self.device).await?;
         let test = self.test()?;
         let pca_mse = pca.reconstruction_mse(test);
-        let scores = self.scores.as_ref().expect("just computed");
         let model_mse = scores.iter().map(|&s| s as f64).sum::<f64>() / scores.len() as f64;
         let points: Vec<f32> = pca.project(test).chunks(components).flat_map(|row| [row[0], row[1]]).collect();
         let reply = to_js(&serde_json::json!({ "components": components, "pcaMse": pca_mse, "modelMse": model_mse }))?;

@@ -31,7 +31,8 @@ impl Studio {
     /// Starts a fresh image model's run (the recommender's, if any, ends); returns its description.
     pub(super) fn start_run(&mut self, model: AutoencoderConfig, training: TrainingConfig) -> Result<String, JsError> {
         let data = self.data.as_ref().ok_or_else(|| invalid("load the data before configuring a run"))?;
-        let trainer = Trainer::new(&model, training, &self.device, data.train.len())?;
+        let mut trainer = Trainer::new(&model, training, &self.device, data.train.len())?;
+        trainer.restrict_to_classes(&data.train)?;
         self.movie_run = None;
         self.model = Some(trainer.model());
         self.trainer = Some(trainer);
@@ -71,7 +72,9 @@ impl Studio {
         let data = self.data.as_ref().ok_or_else(|| invalid("load the data before resuming a run"))?;
         let loaded = weights::load(bytes, &self.device.clone().autodiff())?;
         let description = loaded.model.config().describe();
-        let trainer = Trainer::resume(loaded.model, training, &self.device, data.train.len(), step)?;
+        let mut trainer = Trainer::resume(loaded.model, training, &self.device, data.train.len(), step)?;
+        // A run on some classes resumes only from its start (its order is theirs).
+        trainer.restrict_to_classes(&data.train)?;
         self.model = Some(trainer.model());
         self.trainer = Some(trainer);
         self.movie_run = None;
@@ -106,7 +109,8 @@ impl Replica {
         let training = training_config(training_json)?;
         let train = self.train.as_ref().ok_or_else(|| invalid("load the training set before starting a replica"))?;
         let loaded = weights::load(bytes, &self.device.clone().autodiff())?;
-        let trainer = Trainer::resume(loaded.model, training, &self.device, train.len(), step)?;
+        let mut trainer = Trainer::resume(loaded.model, training, &self.device, train.len(), step)?;
+        trainer.restrict_to_classes(train)?;
         self.trainer = Some(trainer);
         Ok(())
     }

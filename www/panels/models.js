@@ -7,7 +7,7 @@ import { keepModel } from '../store.js';
 import { requestDenoise, showGallery, showObjective } from './denoise.js';
 import { drawInterpolation, drawSamples } from './generate.js';
 import { drawLatentMap, drawLegend, drawTraversal, forgetLatentMap } from './latent.js';
-import { clearModelResults, deferAnomalyScores, drawAnomalyHistogram, drawUnits } from './uses.js';
+import { clearModelResults, deferAnomalyScores, drawAnomalyHistogram, drawUnits, showClassPicks } from './uses.js';
 
 /** The dataset each model in www/models/ learned. */
 const PRETRAINED_DATASET = { dvae: 'mnist', dae: 'mnist', vae: 'mnist', 'vae-2d': 'mnist', 'aae-ring': 'mnist', 'dae-fashion': 'fashion-mnist' };
@@ -46,6 +46,7 @@ export async function usePretrained(name) {
     if (!training.idle()) throw new Error(`That is a ${DATASETS[learned].label} model: stop the ${DATASETS[current.dataset].label} run first.`);
     await switchDataset(learned, { redraw: false });
   }
+  current.normalClasses = null; // a model of every class
   const response = await fetch(`models/${name}.safetensors`);
   if (!response.ok) throw new Error(`cannot fetch models/${name}.safetensors (HTTP ${response.status})`);
   return useModel(new Uint8Array(await response.arrayBuffer()), `pretrained ${name}`);
@@ -77,6 +78,7 @@ export async function switchDataset(name, { redraw = true } = {}) {
 export async function showDatasetGallery(indices) {
   await showGallery(indices);
   drawLegend();
+  showClassPicks();
 }
 
 async function saveModel() {
@@ -108,6 +110,7 @@ export function initModels(trainingPanel) {
   $('load').addEventListener('change', async (event) => {
     const file = event.target.files[0];
     if (!file) return;
+    current.normalClasses = null;
     await useModel(new Uint8Array(await file.arrayBuffer()), `loaded from ${file.name}`);
     event.target.value = '';
   });

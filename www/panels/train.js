@@ -7,7 +7,7 @@ import { DATASETS } from '../data.js';
 import { $, show } from '../dom.js';
 import { current, debug } from '../live.js';
 import { WorkerClient } from '../protocol.js';
-import { checkForm, formConfig, formIsValid, hasPresets, initTrainForm, takeOffer, updateFormFields, withdrawOffer } from './train-form.js';
+import { checkForm, formConfig, formIsValid, hasPresets, initTrainForm, presetConfig, takeOffer, updateFormFields, withdrawOffer } from './train-form.js';
 
 const form = () => $('train-form');
 // A lost GPU may also just stop answering: once a run on WebGPU has made progress, silence this
@@ -252,13 +252,30 @@ async function compareClassifiers() {
 function submit(event) {
   event.preventDefault();
   if (!formIsValid()) return;
+  current.normalClasses = null;
+  startRun(formConfig());
+}
+
+function startRun({ model, training }) {
   show('error', '');
   show('notice', '');
-  const { model, training } = formConfig();
   run = { model, training, backend: $('backend').dataset.kind, lastSnapshot: null };
   debug.memory = [];
   resetChart();
   begin('train', { model, training });
+}
+
+/**
+ * The one-class protocol in the page: the dense DAE (784-256-32, Gaussian noise 0.5) trained for
+ * `epochs` on the training images of `classes` only; the Uses panel then scores the other
+ * classes' test images against theirs.
+ */
+export function trainOneClass(classes, epochs) {
+  if (!trainerIdle() || !hasPresets()) throw new Error('The trainer is busy: stop its run first.');
+  const model = { ...presetConfig('dae'), architecture: { kind: 'mlp', hidden: [256] } };
+  const training = { learning_rate: 0.001, batch_size: 128, epochs, seed: 1, readback_every: 20, classes };
+  current.normalClasses = classes;
+  startRun({ model, training });
 }
 
 /** `snapshot(bytes, name, options)`: puts a snapshot of a run's weights in use (see models.js). */

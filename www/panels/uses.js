@@ -8,6 +8,7 @@ import { $ } from '../dom.js';
 import { ask, current, debug, drawView } from '../live.js';
 import { drawActivations, drawHistogram } from '../charts.js';
 import { onDenoised, requestDenoise } from './denoise.js';
+import { trainOneClass } from './train.js';
 
 let anomaly = null; // {upper, counts, threshold} of the model in use, over the test set
 let pcaMap = null;
@@ -25,7 +26,12 @@ export function clearModelResults() {
 
 /** The histogram of the test images' scores; the input's score then gets its percentile. */
 export async function drawAnomalyHistogram() {
-  anomaly = debug.anomaly = await ask('anomalyHistogram', { bins: 60 });
+  const normal = current.normalClasses;
+  anomaly = debug.anomaly = await ask('anomalyHistogram', { bins: 60, normal });
+  if (normal && anomaly.auroc != null) {
+    $('one-class-result').textContent = `Trained on ${classNames(normal)}: the other classes' test images score higher with `
+      + `AUROC ${anomaly.auroc.toFixed(3)}. The histogram is of the ${classNames(normal)}; draw something else and see it flagged.`;
+  }
   drawHistogram($('anomaly'), anomaly, anomaly.threshold, debug.denoised?.score);
   requestDenoise(); // the input's score now has a percentile
 }
@@ -43,7 +49,8 @@ function showAnomalyScore(result) {
   drawHistogram($('anomaly'), anomaly, anomaly.threshold, result?.score);
   const { label, items } = DATASETS[current.dataset];
   if (!result || result.percentile == null) {
-    note.textContent = `Reconstruction error of the ${label} test images; the dashed line is their 99th percentile.`;
+    const whose = current.normalClasses ? `the ${classNames(current.normalClasses)} among the ${label} test ${items}` : `the ${label} test images`;
+    note.textContent = `Reconstruction error of ${whose}; the dashed line is their 99th percentile.`;
     note.classList.remove('flagged');
     return;
   }
@@ -100,7 +107,39 @@ async function comparePca() {
     + `this model ${result.modelMse.toFixed(5)} (${(100 * ratio).toFixed(0)}% of PCA's). Below: the test images on PCA's first two directions.`;
 }
 
+/** "3s and 7s": the classes' names, as the one-class notes say them. */
+function classNames(classes) {
+  return classes.map((c) => DATASETS[current.dataset].classes[c]).join(', ');
+}
+
+/** The one-class box's checkboxes, one per class of the current dataset. */
+export function showClassPicks() {
+  $('class-picks').replaceChildren(...DATASETS[current.dataset].classes.map((name, index) => {
+    const label = document.createElement('label');
+    label.className = 'inline';
+    const box = document.createElement('input');
+    Object.assign(box, { type: 'checkbox', value: String(index), checked: index === 1 });
+    label.append(box, name);
+    return label;
+  }));
+}
+
+function startOneClass() {
+  const classes = [...$('class-picks').querySelectorAll('input:checked')].map((box) => Number(box.value));
+  const epochs = Number($('one-class-epochs').value);
+  try {
+    if (!classes.length || classes.length === 10) throw new Error('Pick one to nine classes: the others are the anomalies.');
+    if (!Number.isInteger(epochs) || epochs < 1 || epochs > 50) throw new Error('Epochs must be a whole number from 1 to 50.');
+    trainOneClass(classes, epochs);
+    $('one-class-result').textContent = `Training on ${classNames(classes)} (progress in the Train panel)…`;
+  } catch (err) {
+    $('one-class-result').textContent = err.message;
+  }
+}
+
 export function initUses() {
+  showClassPicks();
+  $('one-class-train').addEventListener('click', startOneClass);
   pcaMap = new LatentScatter($('pca-map'), { onHover() {}, onPick() {} });
   resultHelp = Object.fromEntries(RESULT_IDS.map((id) => [id, $(id).textContent]));
   $('probe').addEventListener('click', () => drawView(probe));

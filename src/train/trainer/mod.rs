@@ -42,6 +42,9 @@ pub struct TrainingConfig {
     /// Steps between two loss readbacks; a readback stalls a GPU pipeline, so not every step.
     #[config(default = 50)]
     pub readback_every: usize,
+    /// Train on the images of these classes only (the one-class protocol of anomaly detection);
+    /// all of them when absent. See [`Trainer::restrict_to_classes`].
+    pub classes: Option<Vec<u8>>,
 }
 
 impl TrainingConfig {
@@ -53,6 +56,11 @@ impl TrainingConfig {
             format!("batch size {} is larger than the training set ({train_len} images)", self.batch_size)
         })?;
         ensure(self.epochs >= 1, || "epochs must be at least 1".into())?;
+        if let Some(classes) = &self.classes {
+            ensure(!classes.is_empty() && classes.iter().all(|&class| usize::from(class) < CLASSES), || {
+                format!("the classes to train on must be some of 0 to {}, got {classes:?}", CLASSES - 1)
+            })?;
+        }
         ensure(self.readback_every >= 1, || "readback interval must be at least 1 step".into())
     }
 }
@@ -116,6 +124,8 @@ pub struct Trainer {
     device: Device,
     rng: StdRng,
     order: Vec<usize>,
+    /// The size of the training set the order indexes (the order may keep some classes only).
+    train_len: usize,
     position: usize,
     epoch: usize,
     step: usize,
@@ -205,6 +215,7 @@ impl Trainer {
             device,
             rng,
             order,
+            train_len,
             position: 0,
             epoch: 0,
             step: 0,
@@ -315,9 +326,24 @@ impl Trainer {
     }
 
     fn check_data(&self, data: &Dataset) -> AeResult<()> {
-        ensure(data.len() == self.order.len(), || {
-            format!("this run was set up for {} training images, got {}", self.order.len(), data.len())
-        })
+        ensure(data.len() == self.train_len, || format!("this run was set up for {} training images, got {}", self.train_len, data.len()))
+    }
+
+    /// Keeps to the images of the configuration's classes, if it names any (the one-class
+    /// protocol): the order holds just them, shuffled from the run's seed. Called before the first
+    /// step, by the leader and every replica alike, so that they keep the same order.
+    pub fn restrict_to_classes(&mut self, data: &Dataset) -> AeResult<()> {
+        let Some(classes) = self.config.classes.clone() else { return Ok(()) };
+        self.check_data(data)?;
+        ensure(self.step == 0, || "a run on some classes only starts at step 0".into())?;
+        let mut order: Vec<usize> = (0..data.len()).filter(|&index| classes.contains(&data.label(index))).collect();
+        ensure(order.len() >= self.config.batch_size, || {
+            format!("batch size {} is larger than the {} training images of classes {classes:?}", self.config.batch_size, order.len())
+        })?;
+        self.rng = StdRng::seed_from_u64(self.config.seed);
+        order.shuffle(&mut self.rng);
+        self.order = order;
+        Ok(())
     }
 
     /// The next batch's range in the shuffled order; moves on to the batch after it.
