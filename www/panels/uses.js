@@ -30,7 +30,7 @@ export async function drawAnomalyHistogram() {
   anomaly = debug.anomaly = await ask('anomalyHistogram', { bins: 60, normal });
   if (normal && anomaly.auroc != null) {
     $('one-class-result').textContent = `Trained on ${classNames(normal)}: the other classes' test images score higher with `
-      + `AUROC ${anomaly.auroc.toFixed(3)}. The histogram is of the ${classNames(normal)}; draw something else and see it flagged.`;
+      + `AUROC ${anomaly.auroc.toFixed(3)}. The histogram is of their test images; draw something else and see it flagged.`;
   }
   drawHistogram($('anomaly'), anomaly, anomaly.threshold, debug.denoised?.score);
   requestDenoise(); // the input's score now has a percentile
