@@ -45,3 +45,13 @@ fn a_run_on_some_classes_sees_only_their_images_on_every_replica() {
         assert!(refused.is_err());
     }
 }
+
+#[test]
+fn scores_split_into_the_normal_classes_and_the_rest() {
+    use aestudio::uses::anomaly::split_by_class;
+    let (normal, others) = split_by_class(&[0.1, 0.2, 0.3, 0.4], &[1, 7, 1, 3], &[1, 3]).unwrap();
+    assert_eq!((normal, others), (vec![0.1, 0.3, 0.4], vec![0.2]));
+    assert!(split_by_class(&[0.1], &[1], &[10]).is_err(), "there is no class 10");
+    assert!(split_by_class(&[0.1], &[1], &[]).is_err(), "no normal class");
+    assert!(split_by_class(&[0.1, 0.2], &[1], &[1]).is_err(), "a score without its label");
+}

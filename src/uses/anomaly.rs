@@ -9,6 +9,7 @@ use crate::error::{AeResult, ensure};
 use crate::uses::explore::read_floats;
 use crate::data::{Dataset, Splits};
 use crate::data::PIXELS;
+use crate::model::prior::CLASSES;
 use crate::model::{Autoencoder, AutoencoderConfig};
 use crate::uses::pca::Pca;
 use crate::train::{TrainingConfig, train_model};
@@ -92,6 +93,20 @@ pub fn quantile(scores: &[f32], q: f64) -> f32 {
 /// The share of `scores` at or below `score`: where an input stands in the training distribution.
 pub fn percentile_of(scores: &[f32], score: f32) -> f64 {
     scores.iter().filter(|&&s| s <= score).count() as f64 / scores.len().max(1) as f64
+}
+
+/// Splits the scores of images labelled `labels` into the `normal` classes' and the others'
+/// (the one-class protocol on scores already computed, as the page's live worker has them).
+pub fn split_by_class(scores: &[f32], labels: &[u8], normal: &[u8]) -> AeResult<(Vec<f32>, Vec<f32>)> {
+    ensure(!normal.is_empty() && normal.iter().all(|&class| usize::from(class) < CLASSES), || {
+        format!("normal classes must be some of 0 to {}, got {normal:?}", CLASSES - 1)
+    })?;
+    ensure(scores.len() == labels.len(), || format!("{} scores for {} labels", scores.len(), labels.len()))?;
+    let (mut normal_scores, mut others) = (Vec::new(), Vec::new());
+    for (&score, label) in scores.iter().zip(labels) {
+        if normal.contains(label) { normal_scores.push(score) } else { others.push(score) }
+    }
+    Ok((normal_scores, others))
 }
 
 /// Which images are normal and which are anomalies, for each class in turn.

@@ -22,13 +22,7 @@ impl Lab {
         let (reference, auroc) = match normal {
             None => (scores, None),
             Some(classes) => {
-                if classes.is_empty() || classes.iter().any(|&class| class > 9) {
-                    return Err(invalid(format!("normal classes must be some of 0 to 9, got {classes:?}")));
-                }
-                let labels = self.test()?.labels();
-                let is_normal = |index: usize| classes.contains(&labels[index]);
-                let (normal, anomalies): (Vec<(usize, f32)>, Vec<(usize, f32)>) = scores.into_iter().enumerate().partition(|&(index, _)| is_normal(index));
-                let (normal, anomalies): (Vec<f32>, Vec<f32>) = (normal.into_iter().map(|p| p.1).collect(), anomalies.into_iter().map(|p| p.1).collect());
+                let (normal, anomalies) = anomaly::split_by_class(&scores, self.test()?.labels(), &classes)?;
                 // Every class normal leaves no anomaly to tell apart.
                 let auroc = if anomalies.is_empty() { None } else { Some(anomaly::auroc(&normal, &anomalies)?) };
                 (normal, auroc)
