@@ -20,16 +20,20 @@ let settleTimer = null;
 let pointed = false; // whether the visitor has hovered or stepped to a point yet
 let stepped = 0; // the test image the arrow keys are at
 
+/** Test image `index` beside the map, with its class. */
+async function showTestImage(index) {
+  paintDigit($('hovered'), await ask('testImages', { indices: [index] }));
+  $('hovered-label').textContent = `test image #${index}: ${DATASETS[current.dataset].classes[scatter.labels[index]]}`;
+}
+
 /** The side of the map for test image `index`: the image, and its point on the map decoded. */
 async function showPoint(index) {
   const points = scatter.points;
-  const [image, decoded] = await Promise.all([
-    ask('testImages', { indices: [index] }),
+  const [, decoded] = await Promise.all([
+    showTestImage(index),
     ask('decodePoint', { x: points[2 * index], y: points[2 * index + 1] }),
   ]);
-  paintDigit($('hovered'), image);
   paintDigit($('picked'), decoded);
-  $('hovered-label').textContent = `test image #${index}: ${DATASETS[current.dataset].classes[scatter.labels[index]]}`;
   $('picked-label').textContent = 'its point, decoded';
 }
 
@@ -124,10 +128,7 @@ export function initLatent() {
     onHover(index) {
       if (index == null) return;
       pointed = true;
-      drawView(async () => {
-        paintDigit($('hovered'), await ask('testImages', { indices: [index] }));
-        $('hovered-label').textContent = `test image #${index}: ${DATASETS[current.dataset].classes[scatter.labels[index]]}`;
-      });
+      drawView(() => showTestImage(index));
     },
     onPick(x, y) {
       pointed = true;
