@@ -27,6 +27,10 @@ pub struct Train {
     /// Train on the first N training images only.
     #[arg(long)]
     limit: Option<usize>,
+    /// Train on every image, training and test (unsupervised pretraining for clustering, as the
+    /// DEC and IDEC papers do); the test figures printed are then not held out.
+    #[arg(long, conflicts_with = "limit")]
+    all_images: bool,
     /// Also fit PCA with as many components as the code and compare the test MSE.
     #[arg(long)]
     compare_pca: bool,
@@ -56,13 +60,14 @@ async fn layerwise_start(config: &AutoencoderConfig, training: TrainingConfig, s
 
 impl Train {
     pub async fn run(self) -> Result<(), AeError> {
-        let Train { model, run, limit, compare_pca, layerwise_epochs, device: device_choice, out } = self;
+        let Train { model, run, limit, all_images, compare_pca, layerwise_epochs, device: device_choice, out } = self;
         let (preset, config) = model.config()?;
         let training = run.training();
         let RunArgs { epochs, batch_size, lr, seed, data: DataArgs { ref dataset, .. } } = run;
         let splits = run.splits()?;
         let train = match limit {
             Some(n) => splits.train.take(n),
+            None if all_images => splits.all_images(),
             None => splits.train.clone(),
         };
         let device = device(device_choice)?;

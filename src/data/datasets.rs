@@ -97,6 +97,15 @@ pub struct Splits {
 }
 
 impl Splits {
+    /// Every image of both splits, training images first: the data an unsupervised method such
+    /// as DEC trains on and clusters (it never sees a label).
+    pub fn all_images(&self) -> Dataset {
+        let mut all = self.train.clone();
+        all.images.extend_from_slice(&self.test.images);
+        all.labels.extend_from_slice(&self.test.labels);
+        all
+    }
+
     /// Parses the four IDX files of `files`, refusing any whose MD5 differs from the published one.
     pub fn from_idx_bytes(
         files: &DatasetFiles,
