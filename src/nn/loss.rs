@@ -164,3 +164,42 @@ pub fn log_mean_exp(log_weights: Tensor<2>) -> Tensor<1> {
     let mean = (log_weights - max.clone()).exp().mean_dim(1);
     (mean.log() + max).squeeze_dim(1)
 }
+
+/// DEC's soft assignment of each code to each cluster centre: a Student's t kernel with one
+/// degree of freedom, `q_ij ∝ (1 + ‖z_i − μ_j‖²)^-1`, normalized over the clusters (Xie et al.
+/// 2016, eq. 1).
+///
+/// # Shapes
+/// - codes: `[batch, d]`, centres: `[clusters, d]`
+/// - output: `[batch, clusters]`, rows summing to 1
+pub fn student_t_assignments(codes: Tensor<2>, centres: Tensor<2>) -> Tensor<2> {
+    let kernel = squared_distances(codes, centres).add_scalar(1.0).recip();
+    let totals = kernel.clone().sum_dim(1);
+    kernel / totals
+}
+
+/// DEC's auxiliary target: each assignment squared and divided by its cluster's soft frequency
+/// over the batch given, then normalized per row, `p_ij ∝ q_ij² / Σ_i q_ij` (eq. 3). It sharpens
+/// confident assignments and keeps large clusters from taking over; computed over the whole
+/// dataset, it is the fixed target of the next `update_interval` steps.
+///
+/// # Shapes
+/// - assignments: `[n, clusters]`
+/// - output: `[n, clusters]`, rows summing to 1
+pub fn sharpened_targets(assignments: Tensor<2>) -> Tensor<2> {
+    let frequencies = assignments.clone().sum_dim(0);
+    let weighted = assignments.powi_scalar(2) / frequencies;
+    let totals = weighted.clone().sum_dim(1);
+    weighted / totals
+}
+
+/// The clustering loss `KL(P ‖ Q) = Σ_j p_ij log(p_ij / q_ij)`, averaged over the batch, with the
+/// targets `P` held fixed (eq. 2). Probabilities are floored at 1e-12 inside the logarithms.
+///
+/// # Shapes
+/// - targets, assignments: `[batch, clusters]`
+/// - output: `[1]`
+pub fn clustering_divergence(targets: Tensor<2>, assignments: Tensor<2>) -> Tensor<1> {
+    let log_ratio = targets.clone().clamp_min(1e-12).log() - assignments.clamp_min(1e-12).log();
+    (targets * log_ratio).sum_dim(1).mean()
+}

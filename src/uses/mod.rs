@@ -6,6 +6,7 @@
 pub mod anomaly;
 pub mod classifier;
 pub mod cluster;
+pub mod deep_clustering;
 pub mod explore;
 pub mod factors;
 pub mod pca;
