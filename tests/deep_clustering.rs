@@ -110,3 +110,13 @@ fn impossible_settings_are_refused_before_anything_runs() {
     assert!(base.clone().with_batch_size(2000).validate(1000).is_err());
     assert!(base.with_update_interval(0).validate(1000).is_err());
 }
+
+#[test]
+fn a_config_from_json_takes_the_papers_defaults_for_what_it_leaves_out() {
+    let config = DeepClusteringConfig::from_json(r#"{"method": "dec", "max_steps": 500}"#).unwrap();
+    assert_eq!((config.method, config.max_steps, config.update_interval, config.gamma), (ClusteringMethod::Dec, 500, 140, 0.1));
+    let misspelt = DeepClusteringConfig::from_json(r#"{"gama": 0.5}"#).unwrap_err().to_string();
+    assert!(misspelt.contains("gama"), "{misspelt}");
+    assert!(DeepClusteringConfig::from_json(r#"{"method": "kmeans"}"#).is_err());
+    assert!(DeepClusteringConfig::from_json("[1]").is_err());
+}

@@ -67,6 +67,20 @@ pub struct DeepClusteringConfig {
 }
 
 impl DeepClusteringConfig {
+    /// Settings from a JSON object; the fields it leaves out keep the defaults, and a field this
+    /// config does not have is refused (a misspelt setting must not be silently ignored).
+    pub fn from_json(text: &str) -> AeResult<DeepClusteringConfig> {
+        let invalid = |err: serde_json::Error| AeError::InvalidConfig(format!("clustering settings: {err}"));
+        let given: serde_json::Map<String, serde_json::Value> = serde_json::from_str(text).map_err(invalid)?;
+        let defaults = serde_json::to_value(DeepClusteringConfig::new()).map_err(invalid)?;
+        let mut merged = defaults.as_object().cloned().unwrap_or_default();
+        for (key, value) in given {
+            ensure(merged.contains_key(&key), || format!("clustering settings have no field {key:?}"))?;
+            merged.insert(key, value);
+        }
+        serde_json::from_value(serde_json::Value::Object(merged)).map_err(invalid)
+    }
+
     /// Refuses settings that cannot run, before anything does.
     pub fn validate(&self, images: usize) -> AeResult<()> {
         ensure(self.clusters >= 2 && self.clusters <= images, || format!("clusters must be 2 to the number of images ({images}), got {}", self.clusters))?;
@@ -198,13 +212,12 @@ impl DeepClusteringRun {
             if self.is_finished() {
                 break;
             }
-            if self.step > 0 && self.step.is_multiple_of(self.config.update_interval) {
-                self.update_targets(data).await?;
-                if self.converged {
-                    break;
-                }
-            }
             last = Some(self.take_step(data));
+            // The IDEC paper updates before step k·T; after step k·T is the same, and the
+            // clusters reported after a call of whole intervals are then up to date.
+            if self.step.is_multiple_of(self.config.update_interval) {
+                self.update_targets(data).await?;
+            }
         }
         let (divergence, reconstruction) = match last {
             Some((divergence, reconstruction)) => (Some(scalar(divergence).await?), match reconstruction {
