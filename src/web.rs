@@ -12,9 +12,11 @@ use crate::model::{Autoencoder, AutoencoderConfig, Objective, Preset, weights};
 use crate::recommend::{self, weights::LoadedAutoRec};
 use crate::train::{NoReplicas, Trainer};
 use crate::uses::explore::{self, LatentMap};
+use crate::uses::deep_clustering::DeepClusteringRun;
 use crate::uses::factors;
 
 mod adapter;
+mod clustering;
 mod compare;
 mod convert;
 mod lab_state;
@@ -70,6 +72,8 @@ pub struct Studio {
     /// MovieLens and a recommender's run, when this worker trains one instead (see `movies.rs`).
     movies: Option<MovieData>,
     movie_run: Option<MovieRun>,
+    /// The Uses panel's IDEC or DEC fine-tuning of a model, when this worker runs one.
+    clustering: Option<DeepClusteringRun>,
 }
 
 #[wasm_bindgen]
@@ -79,7 +83,7 @@ impl Studio {
     pub async fn create(prefer: String) -> Result<Studio, JsError> {
         run_static_constructors();
         let (device, backend) = choose_backend(&prefer).await?;
-        Ok(Studio { device, backend, data: None, trainer: None, model: None, movies: None, movie_run: None })
+        Ok(Studio { device, backend, data: None, trainer: None, model: None, movies: None, movie_run: None, clustering: None })
     }
 
     /// `{kind: "cpu"|"gpu", reason, adapter: {...}}`.
@@ -154,6 +158,18 @@ impl Studio {
     #[wasm_bindgen(js_name = semiSupervised)]
     pub async fn semi_supervised(&self, model_json: &str, labels: usize, alpha: f64, epochs: usize) -> Result<JsValue, JsError> {
         to_js(&self.semi_supervised_reply(model_config(model_json)?, labels, alpha, epochs).await?)
+    }
+
+    /// Starts IDEC or DEC on a weight file's model and the test images (see `web/clustering.rs`).
+    #[wasm_bindgen(js_name = startClustering)]
+    pub async fn start_clustering(&mut self, weights: &[u8], settings_json: &str) -> Result<JsValue, JsError> {
+        to_js(&self.clustering_start(weights, settings_json).await?)
+    }
+
+    /// Up to `max_steps` steps of the clustering run, and its scores.
+    #[wasm_bindgen(js_name = clusterSteps)]
+    pub async fn cluster_steps(&mut self, max_steps: usize) -> Result<JsValue, JsError> {
+        to_js(&self.clustering_steps(max_steps).await?)
     }
 
     /// Evaluates the current model on the first `limit` test images (all if 0).
@@ -260,12 +276,6 @@ impl Replica {
     /// Applies the leader's summed gradient.
     pub fn apply(&mut self, sum: &[f32]) -> Result<(), JsError> {
         self.apply_sum(sum)
-    }
-}
-
-impl Default for Replica {
-    fn default() -> Self {
-        Replica::new()
     }
 }
 
@@ -484,12 +494,6 @@ impl Lab {
     pub async fn recommend(&self, movie_ids: &[u32], stars: &[f32], count: usize, min_ratings: u32) -> Result<JsValue, JsError> {
         let loaded = self.recommender.as_ref().ok_or_else(|| invalid("no recommender loaded"))?;
         to_js(&recommend::visitor::recommend(&loaded.model, &loaded.header, movie_ids, stars, count, min_ratings, &self.device).await?)
-    }
-}
-
-impl Default for Lab {
-    fn default() -> Self {
-        Lab::new()
     }
 }
 

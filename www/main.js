@@ -8,6 +8,7 @@ import { ask, current, debug, liveWaiting } from './live.js';
 import { latestModel } from './store.js';
 import { denoiseBusy, galleryIndices, initDenoise, useTestDigit } from './panels/denoise.js';
 import { initCompare } from './panels/compare.js';
+import { initDeepCluster } from './panels/deep-cluster.js';
 import { initGenerate, setInterpolationEnds } from './panels/generate.js';
 import { typesetPage } from './formulas.js';
 import { initLatent, latentMapReady } from './panels/latent.js';
@@ -30,6 +31,7 @@ initLatent();
 initUses();
 initMovies();
 initTraining(useModel);
+initDeepCluster(useModel);
 initModels({ idle: trainerIdle, restart: () => startTrainer($('backend-choice').value) });
 
 async function start() {

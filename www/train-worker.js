@@ -1,6 +1,7 @@
 // The training worker: owns the wasm training session (WebGPU or CPU), so the page never freezes.
-// Protocol (protocol.js): commands start, train, resume, pause, continue, stop, semi, loseDevice,
-// each with one reply; a run goes on after `train` or `resume` has replied, and reports through
+// Protocol (protocol.js): commands start, train, resume, pause, continue, stop, semi, cluster,
+// stopClustering, loseDevice, each with one reply (cluster's when its run ends, after `clustering`
+// events); a run goes on after `train` or `resume` has replied, and reports through
 // events: loading, progress, digits, evaluation, snapshot, paused, stopped, done, error.
 // The Movies panel runs its own copy of this worker: startMovies loads MovieLens instead of
 // images, trainMovies trains a recommender through the same loop (no digits; the evaluation is
@@ -222,8 +223,34 @@ function runInBackground(training, provenance) {
   });
 }
 
+/**
+ * The Uses panel's IDEC (or DEC) fine-tuning of the model in `weights` on the test images: a
+ * `clustering` event after k-means and after every target update, until the run converges, hits
+ * its step limit or is stopped; replies with the last scores and the fine-tuned weights.
+ */
+async function cluster({ weights, settings }) {
+  state = 'clustering';
+  try {
+    let progress = await studio.startClustering(weights, JSON.stringify(settings));
+    emit('clustering', { progress });
+    const interval = settings.update_interval ?? 140;
+    while (state === 'clustering' && !progress.finished) {
+      progress = await studio.clusterSteps(interval);
+      emit('clustering', { progress });
+      await nextTask(); // let stopClustering in
+    }
+    const bytes = await studio.exportWeights(`fine-tuned by ${settings.method.toUpperCase()} to cluster the test images`
+      + ` (${progress.step} steps, accuracy ${(100 * progress.accuracy).toFixed(1)}%)`);
+    return { progress, bytes, stopped: state !== 'clustering' };
+  } finally {
+    state = 'idle';
+  }
+}
+
 serve({
   start,
+  cluster,
+  stopClustering() { if (state === 'clustering') state = 'stopping'; },
   startMovies,
   /** A recommender's run: `model` is `{orientation, hidden}`, `training` an AutoRecTraining. */
   async trainMovies({ model, training, workers }) {

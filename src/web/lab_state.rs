@@ -131,3 +131,9 @@ impl Lab {
         Ok(reply)
     }
 }
+
+impl Default for Lab {
+    fn default() -> Self {
+        Lab::new()
+    }
+}

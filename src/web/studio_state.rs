@@ -134,3 +134,9 @@ impl Replica {
         Ok(trainer.apply_gradients(sum)?)
     }
 }
+
+impl Default for Replica {
+    fn default() -> Self {
+        Replica::new()
+    }
+}

@@ -490,6 +490,32 @@ test('a classifier on the code, alone and trained with the decoder, on 100 label
   assert.deepEqual(problems, [], 'no console errors');
 });
 
+test('IDEC fine-tunes the model in use to cluster, its accuracy drawn as it trains, until stopped', async () => {
+  await page.selectOption('#pretrained', 'vae');
+  await page.waitForFunction(() => /pretrained vae/.test(document.getElementById('model-info').textContent) && !window.aestudio.busy, null, { timeout: 60_000 });
+  await page.evaluate(() => { window.aestudio.idec = null; });
+  await page.click('#idec-box summary');
+  await page.click('#idec-start');
+  assert.ok(await page.locator('#train').isDisabled(), 'no training run while the trainer clusters');
+  // k-means, then three target updates (every 140 steps): enough to see it move, then Stop.
+  await page.waitForFunction(() => window.aestudio.idecSeries.step.length >= 4, null, { timeout: 300_000 });
+  await page.click('#idec-stop');
+  await page.waitForFunction(() => window.aestudio.idec, null, { timeout: 60_000 });
+  const { idec, series, canvases } = await page.evaluate(() => ({
+    idec: window.aestudio.idec, series: window.aestudio.idecSeries, canvases: document.querySelectorAll('#idec-chart canvas').length,
+  }));
+  assert.ok(!idec.error, idec.error);
+  assert.ok(canvases >= 1 && series.step.length >= 4, `the accuracy chart is drawn: ${JSON.stringify(series)}`);
+  assert.deepEqual(series.step.slice(0, 4), [0, 140, 280, 420], 'k-means, then a point per target update');
+  const [before, after] = [series.accuracy[0], idec.progress.accuracy];
+  assert.ok(after > before && after > 0.6, `IDEC raises the test clusters' matched accuracy: ${before} -> ${after}`);
+  assert.ok(!idec.progress.finished && idec.progress.step < 1200, `Stop ends the run early: ${JSON.stringify(idec.progress)}`);
+  assert.match(await page.textContent('#idec-result'), /^Stopped after \d+ steps: \d+\.\d% matched accuracy \(k-means on the codes before: \d+\.\d%\)/);
+  await page.waitForFunction(() => /fine-tuned by IDEC/.test(document.getElementById('model-info').textContent) && !window.aestudio.busy, null, { timeout: 60_000 });
+  assert.ok(!(await page.locator('#train').isDisabled()), 'the trainer is free again');
+  assert.deepEqual(problems, [], 'no console errors');
+});
+
 test('the adversarial and Wasserstein autoencoders train in the page and generate', async () => {
   await openMoreSettings();
   for (const preset of ['aae', 'aae-ring', 'aae-labelled', 'wae-mmd', 'wae-gan']) {

@@ -1,6 +1,7 @@
 // The Train panel: the training worker (WebGPU or CPU, with replica workers on the CPU), a run's
 // progress, its loss chart and reconstructions, pause, resume and stop, the move to the CPU when
-// WebGPU fails, and the classifier-with-decoder comparison of the Uses panel.
+// WebGPU fails, and the Uses panel's jobs in the idle trainer (the classifier-with-decoder
+// comparison, clustering).
 import uPlot from '../vendor/uPlot.esm.js';
 import { paintGrid } from '../digits.js';
 import { DATASETS } from '../data.js';
@@ -18,7 +19,8 @@ const testHooks = new URLSearchParams(location.search).has('test-hooks');
 
 let trainer = null;
 let run = null; // {model, training, backend, lastSnapshot, resumedAt, heardProgress}
-let semiRunning = false; // the trainer is busy comparing classifiers (see the uses panel)
+// A job of the Uses panel in the idle trainer, `{onEvent}`, or null (see `trainerJob`).
+let sideJob = null;
 let lastHeard = 0;
 let chart = null;
 const series = { step: [], train: [], test: [] };
@@ -31,8 +33,8 @@ let useSnapshot = () => {};
 export const trainerIdle = () => form().dataset.state === 'idle';
 
 function setRunning(state) { // 'idle' | 'running' | 'paused'
-  $('train').disabled = state !== 'idle' || semiRunning || !hasPresets() || !formIsValid();
-  $('semi').disabled = state !== 'idle' || semiRunning;
+  $('train').disabled = state !== 'idle' || sideJob != null || !hasPresets() || !formIsValid();
+  $('semi').disabled = $('idec-start').disabled = state !== 'idle' || sideJob != null;
   $('pause').disabled = state === 'idle';
   $('pause').textContent = state === 'paused' ? 'Resume' : 'Pause';
   $('stop').disabled = state === 'idle';
@@ -44,8 +46,7 @@ function setRunning(state) { // 'idle' | 'running' | 'paused'
 /** A fresh training worker on `backend` for the current dataset; resolves once it is ready. */
 export async function startTrainer(backend) {
   trainer?.terminate();
-  if (semiRunning) $('semi-result').textContent = 'The comparison was cut short by a restart of the trainer.';
-  semiRunning = false;
+  sideJob = null; // its call rejects: the worker is closed
   withdrawOffer();
   setRunning('idle');
   $('backend').dataset.kind = 'loading';
@@ -159,6 +160,7 @@ const events = {
   done() { $('status').textContent += ' · finished'; setRunning('idle'); },
   stopped() { $('status').textContent += ' · stopped'; setRunning('idle'); },
   error({ message }) { trainerFailed(message); },
+  clustering(event) { sideJob?.onEvent?.(event); },
 };
 
 /** 12 images then 12 reconstructions, as one 12-column grid of two rows. */
@@ -227,26 +229,42 @@ function resetChart() {
   $('test-loss').textContent = 'Test loss appears after each epoch.';
 }
 
+/**
+ * Runs `command` in the idle trainer for the Uses panel (no run may start meanwhile); the trainer's
+ * `clustering` events go to `onEvent`. Rejects when a run or another job has the trainer, or
+ * when a restart of the trainer cuts the job short.
+ */
+export async function trainerJob(command, args, onEvent) {
+  if (!trainerIdle() || sideJob) throw new Error('The trainer is busy with a run: stop it first.');
+  const worker = trainer;
+  sideJob = { onEvent };
+  setRunning('idle');
+  try {
+    return await worker.call(command, args);
+  } catch (err) {
+    throw worker === trainer ? err : new Error('a restart of the trainer (a new dataset or backend) cut it short');
+  } finally {
+    if (worker === trainer) {
+      sideJob = null;
+      setRunning('idle');
+    }
+  }
+}
+
+/** Sends a command to the trainer without waiting for a job to end (stopping one). */
+export const tellTrainer = (command) => trainer.call(command).catch(() => {}); // a crash is reported by onCrash
+
 /** The Uses panel's comparison: a classifier on the code alone, and with the decoder. */
 async function compareClassifiers() {
-  if (!trainerIdle()) {
-    $('semi-result').textContent = 'The trainer is busy with a run: stop it first.';
-    return;
-  }
   const labels = Number($('probe-labels').value);
-  semiRunning = $('semi').disabled = $('train').disabled = true;
   $('semi-result').textContent = `Training two classifiers with ${labels.toLocaleString('en')} labels, 2 epochs each…`;
-  const worker = trainer;
   try {
-    const result = debug.semi = await worker.call('semi', { model: formConfig().model, labels, alpha: 1, epochs: 2 });
+    const result = debug.semi = await trainerJob('semi', { model: formConfig().model, labels, alpha: 1, epochs: 2 });
     $('semi-result').textContent = `Test accuracy: classifier alone ${(100 * result.alone).toFixed(1)}%, with the decoder ${(100 * result.joint).toFixed(1)}%.`;
   } catch (err) {
-    if (worker !== trainer) return; // a restart cut it short, and said so
     debug.semi = { error: err.message };
     $('semi-result').textContent = `Could not train: ${err.message}`;
   }
-  semiRunning = $('semi').disabled = false;
-  setRunning('idle');
 }
 
 function submit(event) {
@@ -287,7 +305,7 @@ export function initTraining(snapshot) {
   for (let n = 1; n <= Math.min(4, cores); n++) $('workers').add(new Option(String(n), String(n), false, n === Math.min(2, cores)));
   if (testHooks) debug.loseDevice = () => trainer.call('loseDevice');
   makeChart();
-  initTrainForm(() => { if (trainerIdle()) $('train').disabled = semiRunning || !formIsValid() || !hasPresets(); });
+  initTrainForm(() => { if (trainerIdle()) $('train').disabled = sideJob != null || !formIsValid() || !hasPresets(); });
   form().addEventListener('submit', submit);
   $('pause').addEventListener('click', () => {
     const paused = form().dataset.state === 'paused';
