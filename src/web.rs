@@ -142,14 +142,14 @@ impl Studio {
     /// error says so and the last good weights stay in use.
     #[wasm_bindgen(js_name = trainSteps)]
     pub async fn train_steps(&mut self, max_steps: usize) -> Result<JsValue, JsError> {
-        self.train_steps_with(max_steps, &mut NoReplicas).await
+        self.train_steps_with(max_steps, &mut NoReplicas, true).await
     }
 
-    /// [`Studio::train_steps`], each batch shared with the replica workers of `pool` (data-parallel,
-    /// see `Trainer::train_steps_with`); they must have been started from this run's weights.
+    /// [`Studio::train_steps`] with the replica workers of `pool`, started from this run's weights:
+    /// each batch shared, or with `share` false (the visitor draws) computed here, the replicas only applying it.
     #[wasm_bindgen(js_name = trainStepsShared)]
-    pub async fn train_steps_shared(&mut self, max_steps: usize, pool: ReplicaPool) -> Result<JsValue, JsError> {
-        self.train_steps_with(max_steps, &mut JsReplicas(pool, Vec::new())).await
+    pub async fn train_steps_shared(&mut self, max_steps: usize, pool: ReplicaPool, share: bool) -> Result<JsValue, JsError> {
+        self.train_steps_with(max_steps, &mut JsReplicas(pool, Vec::new()), share).await
     }
 
     /// The autoencoder as a regularizer: a linear classifier on a fresh `model_json`'s code with the

@@ -124,3 +124,32 @@ fn a_batch_statistic_is_not_shared_and_replicas_train_as_one_trainer_does() {
     }
 }
 
+
+#[test]
+fn a_leader_that_stops_sharing_keeps_its_followers_in_step() {
+    // While the visitor draws, the page's leader computes whole batches and its replicas only
+    // apply: unshared, the run is a lone trainer's bit for bit; shared again, the followers keep
+    // the leader's weights bit for bit (they apply the same sums).
+    let data = mnist().train.take(96);
+    let training = TrainingConfig::new().with_batch_size(32).with_epochs(2).with_readback_every(3).with_seed(11);
+    for preset in [Preset::Dae, Preset::Aae] {
+        let config = narrow(preset);
+        let replica = replicas_of(&config, &training, data.len());
+        let mut alone = replica();
+        block_on(alone.train_steps(&data, 2)).unwrap();
+        let mut leader = replica();
+        let mut others = Followers { trainers: vec![replica(), replica()], data: &data };
+        leader.share_batches(false);
+        block_on(leader.train_steps_with(&data, 2, &mut others)).unwrap();
+        assert!(parameters(&leader) == parameters(&alone), "{}: unshared steps are a lone trainer's", preset.name());
+        leader.share_batches(true);
+        while leader.step() < 5 {
+            block_on(leader.train_steps_with(&data, 5 - leader.step(), &mut others)).unwrap();
+        }
+        for follower in &others.trainers {
+            assert_eq!(follower.step(), 5);
+            assert!(parameters(follower) == parameters(&leader), "{}: a follower left the leader's weights", preset.name());
+        }
+        assert!(parameters(&leader) != parameters(&alone), "{}: the shared steps moved the weights", preset.name());
+    }
+}

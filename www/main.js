@@ -15,7 +15,7 @@ import { initLatent, latentMapReady } from './panels/latent.js';
 import { initModels, showDatasetGallery, useModel, usePretrained } from './panels/models.js';
 import { initMovies } from './panels/movies.js';
 import { initPixelSample } from './panels/pixel-sample.js';
-import { initTraining, startTrainer, trainerIdle } from './panels/train.js';
+import { initTraining, startTrainer, trainerIdle, visitorDraws } from './panels/train.js';
 import { initUses } from './panels/uses.js';
 
 // Whether the live worker still has work queued (tests wait for this to settle).
@@ -32,6 +32,9 @@ initUses();
 initMovies();
 initTraining(useModel);
 initDeepCluster(useModel);
+// Drawing has priority over a data-parallel run's replica workers (see visitorDraws).
+$('pad').addEventListener('pointerdown', () => visitorDraws(true));
+for (const type of ['pointerup', 'pointercancel']) $('pad').addEventListener(type, () => visitorDraws(false));
 initModels({ idle: trainerIdle, restart: () => startTrainer($('backend-choice').value) });
 
 async function start() {

@@ -1,6 +1,6 @@
 // The training worker: owns the wasm training session (WebGPU or CPU), so the page never freezes.
 // Protocol (protocol.js): commands start, train, resume, pause, continue, stop, semi, cluster,
-// stopClustering, loseDevice, each with one reply (cluster's when its run ends, after `clustering`
+// stopClustering, drawing, loseDevice, each with one reply (cluster's when its run ends, after `clustering`
 // events); a run goes on after `train` or `resume` has replied, and reports through
 // events: loading, progress, digits, evaluation, snapshot, paused, stopped, done, error.
 // The Movies panel runs its own copy of this worker: startMovies loads MovieLens instead of
@@ -26,7 +26,10 @@ let Studio = null; // the class of the build in use (CPU-only, or the WebGPU bui
 // With the page's ?test-hooks, the WebGPU devices this worker creates, so a test can destroy
 // them (a real device loss, triggered on purpose).
 const devices = [];
-let state = 'idle'; // idle | running | paused | stopping
+let state = 'idle'; // idle | running | paused | stopping | clustering
+// The visitor draws (the page says so): a data-parallel run then computes its batches in this
+// worker alone and the replicas only apply them, leaving their cores to the live view.
+let drawing = false;
 let wake = null; // resolves a pause
 
 const nextTask = () => new Promise((resolve) => setTimeout(resolve, 0));
@@ -174,6 +177,7 @@ async function run(training, provenance) {
   let lastDigits = 0;
   let lastSnapshot = performance.now();
   let trainingMs = 0; // time inside training steps only, for an honest samples/s
+  const yielded = { ms: 0, steps: 0 }; // the part of it while the visitor drew
   let progress = null;
   while (state !== 'stopping') {
     if (state === 'paused') {
@@ -183,12 +187,18 @@ async function run(training, provenance) {
       continue;
     }
     const chunkStarted = performance.now();
-    progress = pool ? await studio.trainStepsShared(steps, pool) : await studio.trainSteps(steps);
+    const yielding = pool != null && drawing;
+    const stepBefore = progress?.step ?? 0;
+    progress = pool ? await studio.trainStepsShared(steps, pool, !yielding) : await studio.trainSteps(steps);
     const chunkMs = performance.now() - chunkStarted;
     trainingMs += chunkMs;
+    if (yielding) {
+      yielded.ms += chunkMs;
+      yielded.steps += progress.step - stepBefore;
+    }
     // Grow or shrink the chunk towards CHUNK_MS of work.
     steps = Math.max(1, Math.min(200, Math.round(steps * (CHUNK_MS / Math.max(chunkMs, 1)) * 0.7 + steps * 0.3)));
-    emit('progress', { progress, trainingMs, wasmBytes: memory() });
+    emit('progress', { progress, trainingMs, wasmBytes: memory(), yielding, yielded });
     if (performance.now() - lastDigits > DIGITS_EVERY_MS || progress.epochFinished) {
       await postDigits();
       lastDigits = performance.now();
@@ -251,6 +261,7 @@ serve({
   start,
   cluster,
   stopClustering() { if (state === 'clustering') state = 'stopping'; },
+  drawing({ active }) { drawing = active; },
   startMovies,
   /** A recommender's run: `model` is `{orientation, hidden}`, `training` an AutoRecTraining. */
   async trainMovies({ model, training, workers }) {

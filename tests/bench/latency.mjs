@@ -81,5 +81,11 @@ await withStudio(async (page) => {
   await page.locator('#pad').scrollIntoViewIfNeeded();
   await scenario(page, 'drawing while the VAE trains (CPU)', MOVES, 'training');
   console.log(`training meanwhile: ${await page.textContent('#status')}`);
+  // What drawing cost the run: its rate while the visitor drew (one worker computing whole
+  // batches) against its rate over the whole run.
+  const { samplesPerSecond, yielded, batchSize } = await page.evaluate(() => window.aestudio.trainingRate);
+  const whileDrawing = (yielded.steps * batchSize) / (yielded.ms / 1000);
+  console.log(`training rate while drawing ${Math.round(whileDrawing)} samples/s (${(yielded.ms / 1000).toFixed(1)} s), over the run ${Math.round(samplesPerSecond)}`);
+  console.log(`bench-result ${JSON.stringify({ where: 'page', kind: 'training-while-drawing', whileDrawing, overall: samplesPerSecond, drawingSeconds: yielded.ms / 1000 })}`);
   await page.click('#stop');
 });

@@ -332,6 +332,7 @@ test('the form refuses impossible settings with the reason', async () => {
 });
 
 test('training in the page: the loss falls, pause holds, resume continues, stop keeps the model', async () => {
+  await openMoreSettings();
   await page.selectOption('#preset', 'ae');
   await page.fill('input[name=epochs]', '3');
   // Two CPU workers share each batch (data-parallel): the chart below is that run's.
@@ -355,6 +356,22 @@ test('training in the page: the loss falls, pause holds, resume continues, stop 
   assert.equal(await stepOf(), pausedAt, 'no step is taken while paused');
   await page.click('#pause'); // now labelled Resume
   await page.waitForFunction((step) => Number(document.getElementById('status').textContent.match(/step (\d+)/)?.[1]) > step, pausedAt, { timeout: 30_000 });
+
+  // Drawing has priority: while the pointer is down the run computes its batches in one worker
+  // (the replica only applies them), says so, and keeps training; after it lifts, it shares again.
+  await page.locator('#pad').scrollIntoViewIfNeeded();
+  const pad = await page.locator('#pad').boundingBox();
+  await page.mouse.move(pad.x + 140, pad.y + 50);
+  await page.mouse.down();
+  for (let i = 1; i <= 40; i++) {
+    await page.mouse.move(pad.x + 140, pad.y + 50 + i * 4);
+    await page.waitForTimeout(25);
+  }
+  await page.waitForFunction(() => /you are drawing: one training worker, [\d,]+ samples\/s meanwhile/.test(document.getElementById('status').textContent), null, { timeout: 30_000 });
+  const yieldedSteps = await page.evaluate(() => window.aestudio.trainingRate.yielded.steps);
+  await page.mouse.up();
+  assert.ok(yieldedSteps > 0, 'the run trains while the visitor draws');
+  await page.waitForFunction(() => !/you are drawing/.test(document.getElementById('status').textContent), null, { timeout: 30_000 });
 
   await page.click('#stop');
   await page.waitForFunction(() => document.getElementById('status').textContent.includes('stopped'), null, { timeout: 30_000 });

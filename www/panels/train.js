@@ -122,7 +122,7 @@ function trainerFailed(fullMessage) {
 
 const events = {
   loading: ({ message }) => { $('status').textContent = message; },
-  progress({ progress, trainingMs, wasmBytes }) {
+  progress({ progress, trainingMs, wasmBytes, yielding, yielded }) {
     run.heardProgress = true;
     const { epoch, step, stepsPerEpoch, trainLoss, critic } = progress;
     const { epochs, batch_size: batchSize } = run.training;
@@ -137,7 +137,9 @@ const events = {
     $('status').textContent = `epoch ${Math.min(epoch + 1, epochs)} of ${epochs} · step ${step}/${total} · `
       + `${Math.round(samplesPerSecond).toLocaleString('en')} samples/s · ${formatDuration(secondsLeft)} left`
       + (trainLoss != null ? ` · train loss ${trainLoss.toFixed(4)}` : '')
-      + (critic ? ` · critic loss ${critic.loss.toFixed(3)}, accuracy ${(100 * critic.accuracy).toFixed(0)}%` : '');
+      + (critic ? ` · critic loss ${critic.loss.toFixed(3)}, accuracy ${(100 * critic.accuracy).toFixed(0)}%` : '')
+      + (yielding ? ` · you are drawing: one training worker, ${Math.round((yielded.steps * batchSize) / (yielded.ms / 1000)).toLocaleString('en')} samples/s meanwhile` : '');
+    debug.trainingRate = { samplesPerSecond, yielded, batchSize };
     if (critic) addCriticPoint(step, critic);
   },
   evaluation({ epoch, evaluation }) {
@@ -252,7 +254,23 @@ export async function trainerJob(command, args, onEvent) {
 }
 
 /** Sends a command to the trainer without waiting for a job to end (stopping one). */
-export const tellTrainer = (command) => trainer.call(command).catch(() => {}); // a crash is reported by onCrash
+export const tellTrainer = (command, args) => trainer?.call(command, args).catch(() => {}); // a crash is reported by onCrash
+
+// After the pointer lifts, the live view keeps its core this long: the next stroke of a digit
+// usually follows within it, and the last answer is still on its way.
+const DRAWING_HOLD_MS = 600;
+let drawingHold = null;
+
+/**
+ * The visitor draws (`active`) or has stopped: a data-parallel run meanwhile computes its batches
+ * in the training worker alone, its replica workers only applying them, so the live worker has a
+ * core and drawing stays smooth (the status line says so, and the training rate meanwhile).
+ */
+export function visitorDraws(active) {
+  clearTimeout(drawingHold);
+  if (active) tellTrainer('drawing', { active: true });
+  else drawingHold = setTimeout(() => tellTrainer('drawing', { active: false }), DRAWING_HOLD_MS);
+}
 
 /** The Uses panel's comparison: a classifier on the code alone, and with the decoder. */
 async function compareClassifiers() {

@@ -98,6 +98,9 @@ pub struct Trainer {
     /// A follower's place in the schedule of the current step, and that step's batch once taken.
     phase: usize,
     current_batch: Option<Range<usize>>,
+    /// A leader shares its batches with its replicas; while false it computes them whole and
+    /// the replicas only apply (see [`Trainer::share_batches`]).
+    sharing: bool,
     pending: Pending,
     /// Host-side sum and count of the objectives read back this epoch.
     epoch_loss: (f64, usize),
@@ -186,6 +189,7 @@ impl Trainer {
             schedule,
             phase: 0,
             current_batch: None,
+            sharing: true,
             pending: Pending::default(),
             epoch_loss: (0.0, 0),
         }
@@ -277,6 +281,14 @@ impl Trainer {
             epoch_finished,
             finished: self.is_finished(),
         })
+    }
+
+    /// Whether a leader shares its batches with its replicas (the default). While it does not,
+    /// it computes each batch whole and its replicas only apply the result, which costs them
+    /// next to nothing: the page hands their cores to the live view while the visitor draws.
+    /// Either way every replica applies the same sums, so the run stays one run.
+    pub fn share_batches(&mut self, sharing: bool) {
+        self.sharing = sharing;
     }
 
     /// Optimizer steps taken since the start of the run.
@@ -391,7 +403,7 @@ impl Trainer {
         // A penalty on a statistic of the whole batch (the KL sparsity's mean activations, the
         // MMD between the batch's codes and the prior) is not a sum over shares: such a batch is
         // not shared, and the replicas apply what the leader computed on all of it.
-        let shared = parts > 1 && !self.model.config().objective.uses_batch_statistic();
+        let shared = parts > 1 && self.sharing && !self.model.config().objective.uses_batch_statistic();
         for phase in 0..self.schedule.len() {
             let network = self.schedule[phase];
             if parts == 1 {
