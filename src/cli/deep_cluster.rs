@@ -95,7 +95,14 @@ impl DeepCluster {
         let device = aestudio::backend::cpu_device().autodiff();
         let model = load_weights(&self.weights, &device)?;
         println!("model: {}", model.config().describe());
-        println!("{:?} on {} images, {} clusters, gamma {}, batch {}, lr {}, targets every {} steps, tolerance {}, seed {}", config.method, data.len(), config.clusters, config.gamma, config.batch_size, config.learning_rate, config.update_interval, config.tolerance, config.seed);
+        let gamma = match config.method {
+            ClusteringMethod::Idec => format!(", gamma {}", config.gamma),
+            ClusteringMethod::Dec => String::new(),
+        };
+        println!(
+            "{:?} on {} images, {} clusters{gamma}, batch {}, Adam lr {}, targets every {} steps, tolerance {}, seed {}",
+            config.method, data.len(), config.clusters, config.batch_size, config.learning_rate, config.update_interval, config.tolerance, config.seed
+        );
         let started = Instant::now();
         let mut run = DeepClusteringRun::start(model, &data, config.clone()).await?;
         let initial = scores(run.clusters(), data.labels(), test_from)?;

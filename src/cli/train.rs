@@ -38,6 +38,10 @@ pub struct Train {
     /// (this many epochs per layer), then fine-tune end to end for --epochs.
     #[arg(long)]
     layerwise_epochs: Option<usize>,
+    /// Start from these weights instead of a fresh model (fresh optimizer moments); the model
+    /// options must describe the same model.
+    #[arg(long, conflicts_with = "layerwise_epochs")]
+    init: Option<PathBuf>,
     #[arg(long, value_enum, default_value = "cpu")]
     device: DeviceChoice,
     /// Where to save the weights (default: weights/<model>.safetensors).
@@ -60,7 +64,7 @@ async fn layerwise_start(config: &AutoencoderConfig, training: TrainingConfig, s
 
 impl Train {
     pub async fn run(self) -> Result<(), AeError> {
-        let Train { model, run, limit, all_images, compare_pca, layerwise_epochs, device: device_choice, out } = self;
+        let Train { model, run, limit, all_images, compare_pca, layerwise_epochs, init, device: device_choice, out } = self;
         let (preset, config) = model.config()?;
         let training = run.training();
         let RunArgs { epochs, batch_size, lr, seed, data: DataArgs { ref dataset, .. } } = run;
@@ -73,12 +77,19 @@ impl Train {
         let device = device(device_choice)?;
         println!("data: {} training images, {} test images; device: {device:?}", train.len(), splits.test.len());
         let started = Instant::now();
-        let mut trainer = match layerwise_epochs {
-            None => match super::feature_network_for(&config, dataset, &device)? {
+        let mut trainer = match (layerwise_epochs, &init) {
+            (None, Some(path)) => {
+                let loaded = super::load_weights(path, &device.clone().autodiff())?;
+                if loaded.config() != &config {
+                    return Err(AeError::InvalidConfig(format!("{} holds {}, not the model asked for ({})", path.display(), loaded.config().describe(), config.describe())));
+                }
+                Trainer::resume(loaded, training, &device, train.len(), 0)?
+            }
+            (None, None) => match super::feature_network_for(&config, dataset, &device)? {
                 Some(network) => Trainer::with_feature_network(&config, training, &device, train.len(), network)?,
                 None => Trainer::new(&config, training, &device, train.len())?,
             },
-            Some(stage_epochs) => layerwise_start(&config, training, stage_epochs, (&train, &splits.test), &device).await?,
+            (Some(stage_epochs), _) => layerwise_start(&config, training, stage_epochs, (&train, &splits.test), &device).await?,
         };
         println!("model: {}  ({} parameters)", config.describe(), trainer.model().num_params());
         let mut bar = Progress::new((trainer.steps_per_epoch() * epochs - trainer.step()) as u64);
@@ -127,9 +138,10 @@ impl Train {
         if let Some(dir) = out.parent() {
             std::fs::create_dir_all(dir).map_err(|err| AeError::Weights(format!("{}: {err}", dir.display())))?;
         }
-        let schedule = match layerwise_epochs {
-            Some(stage_epochs) => format!("layer-wise {stage_epochs} epochs per layer, then fine-tuned {epochs} epochs"),
-            None => format!("trained {epochs} epochs"),
+        let schedule = match (layerwise_epochs, &init) {
+            (Some(stage_epochs), _) => format!("layer-wise {stage_epochs} epochs per layer, then fine-tuned {epochs} epochs"),
+            (None, Some(path)) => format!("continued from {} for {epochs} epochs", path.display()),
+            (None, None) => format!("trained {epochs} epochs"),
         };
         let provenance = format!(
             "{} {schedule} on {} {dataset} images (batch {batch_size}, lr {lr}, seed {seed}); test loss {:.4}, mse/px {:.5}",
