@@ -139,7 +139,7 @@ const events = {
       + (trainLoss != null ? ` · train loss ${trainLoss.toFixed(4)}` : '')
       + (critic ? ` · critic loss ${critic.loss.toFixed(3)}, accuracy ${(100 * critic.accuracy).toFixed(0)}%` : '')
       + (yielding ? ` · you are drawing: one training worker, ${Math.round((yielded.steps * batchSize) / (yielded.ms / 1000)).toLocaleString('en')} samples/s meanwhile` : '');
-    debug.trainingRate = { samplesPerSecond, yielded, batchSize };
+    debug.trainingRate = { samplesPerSecond, yielded, batchSize, steps: stepsHere, trainingMs };
     if (critic) addCriticPoint(step, critic);
   },
   evaluation({ epoch, evaluation }) {
@@ -155,8 +155,11 @@ const events = {
   snapshot({ bytes, step, final }) {
     run.lastSnapshot = { bytes, step };
     debug.snapshots += 1;
-    // The live views follow the model as it learns; the browser keeps it at epoch ends and stops.
-    useSnapshot(bytes, `trained in this tab (step ${step})`, { keep: final, refresh: final ? 'all' : 'light' });
+    // The live views follow the model as it learns, but not while the visitor draws: redrawing
+    // them would keep the live worker from the pad for a good part of a second.
+    const pending = { bytes, step, final: final || pendingSnapshot?.final };
+    if (visitorDrawing) pendingSnapshot = pending;
+    else useRunSnapshot(pending);
   },
   paused() { $('status').textContent += ' · paused'; setRunning('paused'); },
   done() { $('status').textContent += ' · finished'; setRunning('idle'); },
@@ -260,16 +263,35 @@ export const tellTrainer = (command, args) => trainer?.call(command, args).catch
 // usually follows within it, and the last answer is still on its way.
 const DRAWING_HOLD_MS = 600;
 let drawingHold = null;
+let visitorDrawing = false;
+// The run's latest weights, held back while the visitor draws.
+let pendingSnapshot = null;
+
+/** Puts a run's weights in use; the browser keeps them at epoch ends and stops (`final`). */
+function useRunSnapshot({ bytes, step, final }) {
+  useSnapshot(bytes, `trained in this tab (step ${step})`, { keep: final, refresh: final ? 'all' : 'light' });
+}
 
 /**
  * The visitor draws (`active`) or has stopped: a data-parallel run meanwhile computes its batches
  * in the training worker alone, its replica workers only applying them, so the live worker has a
- * core and drawing stays smooth (the status line says so, and the training rate meanwhile).
+ * core, and the run's snapshots wait, so that it has nothing else to do: drawing stays smooth
+ * (the status line says so, and the training rate meanwhile).
  */
 export function visitorDraws(active) {
   clearTimeout(drawingHold);
-  if (active) tellTrainer('drawing', { active: true });
-  else drawingHold = setTimeout(() => tellTrainer('drawing', { active: false }), DRAWING_HOLD_MS);
+  if (debug.drawingPriority === false) return; // the latency bench's comparison without it
+  if (active) {
+    visitorDrawing = true;
+    tellTrainer('drawing', { active: true });
+    return;
+  }
+  drawingHold = setTimeout(() => {
+    visitorDrawing = false;
+    tellTrainer('drawing', { active: false });
+    if (pendingSnapshot) useRunSnapshot(pendingSnapshot);
+    pendingSnapshot = null;
+  }, DRAWING_HOLD_MS);
 }
 
 /** The Uses panel's comparison: a classifier on the code alone, and with the decoder. */
