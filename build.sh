@@ -220,6 +220,8 @@ run_tests() {
 #   page     the page's own training rate (its status line), 1 and 2 CPU workers
 #   latency  pointer event to painted output while drawing, idle and while the VAE trains
 #   load     navigation to the first denoised digit (empty cache, reload), the wasm sizes
+#   peer     TensorFlow.js 4.22 (every backend this Chromium offers) against the page, the same VAE
+#            in the same run, alternating rounds; the ratios come from those rounds only
 #   memory   both workers' wasm memory and Chromium's RSS over 5,000 training steps (not in the table)
 bench() {
   local which=${1:-all} logs="$CARGO_TARGET_DIR/bench"
@@ -245,7 +247,7 @@ bench() {
       cargo test --release --target wasm32-unknown-unknown --features webgpu --test web_bench -- --nocapture \
       | tee "$logs/browser.log"
   fi
-  if part page || part latency || part memory || part load; then
+  if part page || part latency || part memory || part load || part peer; then
     wasm
   fi
   if part page; then
@@ -255,6 +257,12 @@ bench() {
   if part latency; then
     say "live denoising latency in the page"
     node tests/bench/latency.mjs | tee "$logs/latency.log"
+  fi
+  if part peer; then
+    say "TensorFlow.js against the page, alternating rounds"
+    [ tests/bench/node_modules/.package-lock.json -nt tests/bench/package-lock.json ] \
+      || (cd tests/bench && npm ci --no-audit --no-fund)
+    node tests/bench/tfjs.mjs | tee "$logs/peer.log"
   fi
   if part load; then
     say "page load to the first denoised digit"

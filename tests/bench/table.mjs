@@ -52,6 +52,13 @@ function size(pkg) {
   return `${number(wasm.length / 1e6, 2)} MB raw, **${number(gzipSync(wasm, { level: 6 }).length / 1e6, 2)} MB gzip'd**`;
 }
 
+// TensorFlow.js against the page, measured in the same rounds (tfjs.mjs): the best backend's rate
+// and the ratio of the page's best to it, each per round, then their medians.
+const peerRounds = find({ kind: 'peer' });
+const tfjsBest = (round) => Math.max(...Object.entries(round.rates).filter(([key]) => key.startsWith('tfjs-')).map(([, rate]) => rate));
+const peerRate = peerRounds.length ? number(median(peerRounds.map(tfjsBest))) : '-';
+const ratios = peerRounds.map((round) => round.ratio);
+const peerRatio = ratios.length ? `**${number(median(ratios), 2)}x** (${number(Math.min(...ratios), 2)}-${number(Math.max(...ratios), 2)}x, ${ratios.length} rounds)` : '-';
 const webgpu = results.find((r) => r.kind === 'train' && r.backend?.startsWith('webgpu'))?.backend ?? 'webgpu';
 const torch = find({ backend: 'pytorch' }).length > 0;
 const rows = [
@@ -62,6 +69,8 @@ const rows = [
   [`browser, ${webgpu}`, training({ where: 'browser', backend: webgpu, model: 'vae' }), training({ where: 'browser', backend: webgpu, model: 'conv-dae' })],
   ['the page, CPU, 1 worker (status line: readbacks, refreshes, snapshots included)', training({ where: 'page', model: 'vae', workers: 1 }), '-'],
   ['the page, CPU, 2 workers (data-parallel)', training({ where: 'page', model: 'vae', workers: 2 }), '-'],
+  ['TensorFlow.js 4.22, its best backend in this browser (same rounds as the next row)', peerRate, '-'],
+  ['the page\'s best / TensorFlow.js\'s best, per round, alternating', peerRatio, '-'],
   ['**Evaluation**, 10,000 test images', 'VAE', 'DAE 784-256-32 / conv DAE'],
   ['native CPU, burn `flex`', ms({ where: 'native', kind: 'evaluate', backend: 'flex', model: 'vae' }), ms({ where: 'native', kind: 'evaluate', backend: 'flex', model: 'conv-dae' })],
   ...(torch ? [['native CPU, PyTorch', ms({ where: 'native', kind: 'evaluate', backend: 'pytorch', model: 'vae' }), ms({ where: 'native', kind: 'evaluate', backend: 'pytorch', model: 'conv-dae' })]] : []),
@@ -69,7 +78,8 @@ const rows = [
   ['**Live denoise**, one 28x28 digit', 'median', 'p95'],
   ['browser worker: noise + forward pass', ms({ kind: 'denoise' }), ms({ kind: 'denoise' }, 'p95')],
   ['page: pointer event to painted output, idle', ms({ kind: 'latency', scenario: 'idle' }), ms({ kind: 'latency', scenario: 'idle' }, 'p95')],
-  ['page: the same while the VAE trains', ms({ kind: 'latency', scenario: 'training' }), ms({ kind: 'latency', scenario: 'training' }, 'p95')],
+  ['page: the same while the VAE trains (drawing has priority)', ms({ kind: 'latency', scenario: 'training' }), ms({ kind: 'latency', scenario: 'training' }, 'p95')],
+  ['page: the same without that priority (same run)', ms({ kind: 'latency', scenario: 'training-no-priority' }), ms({ kind: 'latency', scenario: 'training-no-priority' }, 'p95')],
   ['**Page load** to the first denoised digit', 'empty cache', 'reload'],
   ['localhost, `python3 -m http.server`', ms({ kind: 'load', scenario: 'empty cache' }), ms({ kind: 'load', scenario: 'reload' })],
   ['**wasm**', 'downloaded by every visitor (`www/pkg`)', 'only for a real GPU (`www/pkg-gpu`)'],
