@@ -241,6 +241,7 @@ function resetChart() {
  */
 export async function trainerJob(command, args, onEvent) {
   if (!trainerIdle() || sideJob) throw new Error('The trainer is busy with a run: stop it first.');
+  if (!hasPresets()) throw new Error('The trainer is still loading its data: try again in a moment.');
   const worker = trainer;
   sideJob = { onEvent };
   setRunning('idle');
