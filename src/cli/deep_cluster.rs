@@ -8,7 +8,7 @@ use clap::{Args, ValueEnum};
 
 use aestudio::AeError;
 use aestudio::data::Dataset;
-use aestudio::uses::cluster::{cluster_accuracy, normalized_mutual_information};
+use aestudio::uses::cluster::accuracy_and_nmi;
 use aestudio::uses::deep_clustering::{ClusteringMethod, DeepClusteringConfig, DeepClusteringRun};
 
 use super::args::DataArgs;
@@ -59,12 +59,9 @@ pub struct DeepCluster {
 
 /// Accuracy and NMI of `clusters` against `labels`, on all of them and on the rows `from..`.
 fn scores(clusters: &[usize], labels: &[u8], from: usize) -> Result<[f64; 4], AeError> {
-    Ok([
-        cluster_accuracy(clusters, labels)?,
-        normalized_mutual_information(clusters, labels)?,
-        cluster_accuracy(&clusters[from..], &labels[from..])?,
-        normalized_mutual_information(&clusters[from..], &labels[from..])?,
-    ])
+    let (accuracy, nmi) = accuracy_and_nmi(clusters, labels)?;
+    let (test_accuracy, test_nmi) = accuracy_and_nmi(&clusters[from..], &labels[from..])?;
+    Ok([accuracy, nmi, test_accuracy, test_nmi])
 }
 
 impl DeepCluster {

@@ -143,6 +143,11 @@ pub fn normalized_mutual_information(assignments: &[usize], labels: &[u8]) -> Ae
     Ok(if normalizer > 0.0 { (mutual / normalizer).clamp(0.0, 1.0) } else { 1.0 })
 }
 
+/// Both scores of a clustering against the labels: (matched accuracy, NMI).
+pub fn accuracy_and_nmi(assignments: &[usize], labels: &[u8]) -> AeResult<(f64, f64)> {
+    Ok((cluster_accuracy(assignments, labels)?, normalized_mutual_information(assignments, labels)?))
+}
+
 /// The cluster of each row of a clustering model's codes: the argmax of its first `clusters`
 /// values (the categorical part; see [`crate::model::Prior::Clusters`]).
 pub fn categorical_assignments(codes: &[f32], width: usize, clusters: usize) -> AeResult<Vec<usize>> {

@@ -6,15 +6,9 @@ use wasm_bindgen::prelude::*;
 
 use super::Studio;
 use super::convert::invalid;
-use crate::AeError;
 use crate::model::weights;
-use crate::uses::cluster::{cluster_accuracy, normalized_mutual_information};
+use crate::uses::cluster::accuracy_and_nmi as scores;
 use crate::uses::deep_clustering::{DeepClusteringConfig, DeepClusteringRun};
-
-/// Matched accuracy and NMI of `clusters` against `labels`.
-fn scores(clusters: &[usize], labels: &[u8]) -> Result<(f64, f64), AeError> {
-    Ok((cluster_accuracy(clusters, labels)?, normalized_mutual_information(clusters, labels)?))
-}
 
 impl Studio {
     /// Starts fine-tuning the model of a weight file to cluster the test images, settings from
