@@ -207,6 +207,10 @@ pub struct Bench {
     steps: usize,
     #[arg(long, default_value_t = 5)]
     repeats: usize,
+    /// Samples per step: comparing two sizes separates the per-sample work from the per-step
+    /// work (the optimizer, the exchange of a data-parallel run's share).
+    #[arg(long, default_value_t = 128)]
+    batch_size: usize,
     #[arg(long, value_enum, default_value = "cpu")]
     device: DeviceChoice,
     #[command(flatten)]
@@ -215,11 +219,11 @@ pub struct Bench {
 
 impl Bench {
     pub async fn run(self) -> Result<(), AeError> {
-        let Bench { models, steps, repeats, device: device_choice, data } = self;
+        let Bench { models, steps, repeats, batch_size, device: device_choice, data } = self;
         let splits = data.splits()?;
         let device = device(device_choice)?;
-        if steps == 0 || repeats == 0 {
-            return Err(AeError::InvalidConfig("--steps and --repeats must be at least 1".into()));
+        if steps == 0 || repeats == 0 || batch_size == 0 {
+            return Err(AeError::InvalidConfig("--steps, --repeats and --batch-size must be at least 1".into()));
         }
         // (median, min, max)
         let summary = |values: &[f64]| {
@@ -227,12 +231,12 @@ impl Bench {
             sorted.sort_by(f64::total_cmp);
             (sorted[sorted.len() / 2], sorted[0], sorted[sorted.len() - 1])
         };
-        println!("native, {device:?}; batch 128; {repeats} timed runs of {steps} steps after a warm-up of {steps}; medians (min-max)");
+        println!("native, {device:?}; batch {batch_size}; {repeats} timed runs of {steps} steps after a warm-up of {steps}; medians (min-max)");
         println!("| model | parameters | training samples/s | test-set evaluation (10,000 images) |");
         println!("|---|---|---|---|");
         for name in models {
             let config = Preset::from_name(&name)?.config();
-            let mut trainer = Trainer::new(&config, TrainingConfig::new().with_epochs(usize::MAX / 1024), &device, splits.train.len())?;
+            let mut trainer = Trainer::new(&config, TrainingConfig::new().with_epochs(usize::MAX / 1024).with_batch_size(batch_size), &device, splits.train.len())?;
             let mut rates = Vec::with_capacity(repeats);
             for run in 0..=repeats {
                 let started = Instant::now();
@@ -245,7 +249,7 @@ impl Bench {
                 // A readback waits for the device's queue (a GPU runs ahead of the host).
                 evaluate(&trainer.model(), &splits.test.take(1), 1).await?;
                 if run > 0 {
-                    rates.push((steps * 128) as f64 / started.elapsed().as_secs_f64());
+                    rates.push((steps * batch_size) as f64 / started.elapsed().as_secs_f64());
                 }
             }
             let mut evaluations = Vec::with_capacity(repeats);
@@ -268,7 +272,7 @@ impl Bench {
             let flops = config.flops_per_sample().training;
             println!(
                 "bench-result {}",
-                serde_json::json!({ "where": "native", "kind": "train", "backend": backend, "model": name, "median": rate, "min": rate_low, "max": rate_high, "flops": flops })
+                serde_json::json!({ "where": "native", "kind": "train", "backend": backend, "model": name, "batch": batch_size, "median": rate, "min": rate_low, "max": rate_high, "flops": flops })
             );
             println!(
                 "bench-result {}",
