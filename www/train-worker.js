@@ -160,13 +160,14 @@ async function postDigits() {
   emit('digits', { images: studio.testImages(shownDigits), reconstructions: await studio.reconstruct(shownDigits) });
 }
 
-// `final`: a point worth keeping (epoch end, pause, stop, finish) rather than a periodic refresh.
-async function postSnapshot(progress, provenance, final) {
+// `final`: a point worth keeping (epoch end, pause, stop, finish) rather than a periodic refresh;
+// `ended`: training no longer runs (pause, stop, finish), so every view is worth redrawing.
+async function postSnapshot(progress, provenance, { final = false, ended = false } = {}) {
   // The Movies panel takes a recommender only at epoch ends and stops; a periodic export of a
   // U-AutoRec (15 MB) every 2 s would be read back and thrown away.
   if (dataset === MOVIELENS && !final) return;
   const bytes = await studio.exportWeights(provenance);
-  emit('snapshot', { bytes, step: progress?.step ?? 0, final }, [bytes.buffer]);
+  emit('snapshot', { bytes, step: progress?.step ?? 0, final: final || ended, ended }, [bytes.buffer]);
 }
 
 async function run(training, provenance) {
@@ -182,7 +183,7 @@ async function run(training, provenance) {
   while (state !== 'stopping') {
     if (state === 'paused') {
       emit('paused', { progress });
-      await postSnapshot(progress, provenance(progress), true);
+      await postSnapshot(progress, provenance(progress), { ended: true });
       await new Promise((resolve) => { wake = resolve; });
       continue;
     }
@@ -207,7 +208,7 @@ async function run(training, provenance) {
       emit('evaluation', { epoch: progress.epoch, evaluation: await studio.evaluate(0) });
     }
     if (performance.now() - lastSnapshot > SNAPSHOT_EVERY_MS || progress.epochFinished || progress.finished) {
-      await postSnapshot(progress, provenance(progress), progress.epochFinished || progress.finished);
+      await postSnapshot(progress, provenance(progress), { final: progress.epochFinished, ended: progress.finished });
       lastSnapshot = performance.now();
     }
     if (progress.finished) break;
@@ -215,7 +216,7 @@ async function run(training, provenance) {
   }
   const stopped = state === 'stopping';
   state = 'stopping';
-  if (stopped && progress) await postSnapshot(progress, provenance(progress), true);
+  if (stopped && progress) await postSnapshot(progress, provenance(progress), { ended: true });
   emit(stopped ? 'stopped' : 'done', { progress });
   state = 'idle';
 }

@@ -74,8 +74,9 @@ export async function drawLatentMap(limit) {
   requestDenoise(); // places the input's marker on the new map
 }
 
-/** One row per code dimension of the input, each varied from −3 to 3. */
-export async function drawTraversal() {
+/** One row per code dimension of the input, each varied from −3 to 3; `light`: a snapshot of a
+ * run in progress, whose posterior is read over fewer images. */
+export async function drawTraversal({ light = false } = {}) {
   const { input, model } = current;
   if (!input || !model || !mapReady) return;
   const rows = Math.min(TRAVERSAL_ROWS, model.codeSize);
@@ -85,23 +86,25 @@ export async function drawTraversal() {
   paintGrid(canvas, await ask('traverse', { image: input, dimensions: rows, values: TRAVERSAL_VALUES }), TRAVERSAL_VALUES.length);
   $('traversal-note').textContent = `Rows: the first ${rows} code dimensions of the current input, each set from −3 to 3 `
     + (model.hasPrior ? '(in prior units) while the others stay.' : 'standard deviations around its value while the others stay.');
-  await drawUnitKl(rows, size);
+  await drawUnitKl(rows, size, light);
 }
 
 /** Objectives whose encoder is a Gaussian posterior, whose KL to the prior is per unit. */
 const POSTERIOR_KINDS = new Set(['variational', 'vae_gan', 'feature_consistent']);
-// The posterior is read over the first test images (its cost grows with the square of them).
+// The posterior is read over the first test images (its total correlation's cost grows with the
+// square of them: most of a second for 1,000); a run's snapshots every few seconds read fewer.
 const POSTERIOR_IMAGES = 1000;
+const LIGHT_POSTERIOR_IMAGES = 250;
 let posterior = null; // the model's, computed once per model
 
 /** Beside each traversal row, that unit's mean KL to the prior: a unit at zero is unused. */
-async function drawUnitKl(rows, rowHeight) {
+async function drawUnitKl(rows, rowHeight, light) {
   const { model } = current;
   const canvas = $('unit-kl');
   const shown = POSTERIOR_KINDS.has(model.config.objective.kind);
   canvas.hidden = $('unit-kl-note').hidden = !shown;
   if (!shown) return;
-  if (posterior?.model !== model) posterior = { model, figures: await ask('posterior', { limit: POSTERIOR_IMAGES }) };
+  if (posterior?.model !== model) posterior = { model, figures: await ask('posterior', { limit: light ? LIGHT_POSTERIOR_IMAGES : POSTERIOR_IMAGES }) };
   const { unitKl, activeUnits, totalCorrelation } = posterior.figures;
   debug.posterior = posterior.figures;
   canvas.height = rows * rowHeight;

@@ -56,7 +56,7 @@ export async function usePretrained(name) {
 async function refreshModelViews(mapLimit) {
   requestDenoise();
   await Promise.all([drawSamples(), drawInterpolation(), drawLatentMap(mapLimit)]);
-  await drawTraversal();
+  await drawTraversal({ light: mapLimit !== 0 });
   // The full test set's scores and unit statistics wait for a model worth the work (not the
   // snapshots that training sends every 2 s).
   if (mapLimit === 0) await Promise.all([drawAnomalyHistogram(), drawUnits()]);

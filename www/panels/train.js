@@ -77,6 +77,7 @@ function trainerReady({ backend, presets, objectives }) {
   badge.textContent = backend.kind === 'gpu' ? 'trains on WebGPU' : 'trains on the CPU';
   badge.title = backend.reason;
   $('backend-reason').textContent = `${backend.kind === 'gpu' ? 'Training runs on WebGPU' : 'Training runs on the CPU backend'}: ${backend.reason}.`;
+  flushStatus();
   if (!run) $('status').textContent = `Ready to train: ${DATASETS[current.dataset].label} loaded (60,000 training and 10,000 test images, checksums verified).`;
   setRunning('idle');
   checkForm();
@@ -120,27 +121,53 @@ function trainerFailed(fullMessage) {
   setRunning('idle');
 }
 
+// The status line and the bar change at most this often: each change repaints, and the main
+// thread's paints (8 a second otherwise) come out of the cores the run trains on.
+const STATUS_EVERY_MS = 250;
+let statusShown = -Infinity;
+let statusTimer = null;
+let statusWaiting = null;
+
+/** Shows a run's progress now, or the latest one when STATUS_EVERY_MS has passed. */
+function showStatus(step, total, text) {
+  clearTimeout(statusTimer);
+  statusWaiting = () => {
+    statusWaiting = null;
+    statusShown = performance.now();
+    $('progress').max = total;
+    $('progress').value = step;
+    $('status').textContent = text;
+  };
+  const wait = statusShown + STATUS_EVERY_MS - performance.now();
+  if (wait > 0) statusTimer = setTimeout(statusWaiting, wait);
+  else statusWaiting();
+}
+
+/** The run's last progress, shown before what follows it (paused, finished, stopped). */
+function flushStatus() {
+  clearTimeout(statusTimer);
+  statusWaiting?.();
+}
+
 const events = {
-  loading: ({ message }) => { $('status').textContent = message; },
+  loading: ({ message }) => { flushStatus(); $('status').textContent = message; },
   progress({ progress, trainingMs, wasmBytes, yielding, yielded }) {
     run.heardProgress = true;
     const { epoch, step, stepsPerEpoch, trainLoss, critic } = progress;
     const { epochs, batch_size: batchSize } = run.training;
     const total = stepsPerEpoch * epochs;
-    $('progress').max = total;
-    $('progress').value = step;
     const stepsHere = step - (run.resumedAt ?? 0);
     const samplesPerSecond = (stepsHere * batchSize) / (trainingMs / 1000);
     const secondsLeft = ((total - step) * batchSize) / samplesPerSecond;
     if (trainLoss != null) addPoint(step, trainLoss, null);
     debug.memory.push({ step, wasmBytes, time: performance.now() });
-    $('status').textContent = `epoch ${Math.min(epoch + 1, epochs)} of ${epochs} · step ${step}/${total} · `
+    debug.trainingRate = { samplesPerSecond, yielded, batchSize, steps: stepsHere, trainingMs };
+    if (critic) addCriticPoint(step, critic);
+    showStatus(step, total, `epoch ${Math.min(epoch + 1, epochs)} of ${epochs} · step ${step}/${total} · `
       + `${Math.round(samplesPerSecond).toLocaleString('en')} samples/s · ${formatDuration(secondsLeft)} left`
       + (trainLoss != null ? ` · train loss ${trainLoss.toFixed(4)}` : '')
       + (critic ? ` · critic loss ${critic.loss.toFixed(3)}, accuracy ${(100 * critic.accuracy).toFixed(0)}%` : '')
-      + (yielding ? ` · you are drawing: one training worker, ${Math.round((yielded.steps * batchSize) / (yielded.ms / 1000)).toLocaleString('en')} samples/s meanwhile` : '');
-    debug.trainingRate = { samplesPerSecond, yielded, batchSize, steps: stepsHere, trainingMs };
-    if (critic) addCriticPoint(step, critic);
+      + (yielding ? ` · you are drawing: one training worker, ${Math.round((yielded.steps * batchSize) / (yielded.ms / 1000)).toLocaleString('en')} samples/s meanwhile` : ''));
   },
   evaluation({ epoch, evaluation }) {
     addPoint(series.step.at(-1) ?? 0, null, evaluation.loss);
@@ -152,18 +179,14 @@ const events = {
       + `; per-pixel BCE ${evaluation.bce_per_pixel.toFixed(4)}, MSE ${evaluation.mse_per_pixel.toFixed(5)})`;
   },
   digits: ({ images, reconstructions }) => paintGrid($('digits'), interleaveRows(images, reconstructions), 12),
-  snapshot({ bytes, step, final }) {
+  snapshot({ bytes, step, final, ended }) {
     run.lastSnapshot = { bytes, step };
     debug.snapshots += 1;
-    // The live views follow the model as it learns, but not while the visitor draws: redrawing
-    // them would keep the live worker from the pad for a good part of a second.
-    const pending = { bytes, step, final: final || pendingSnapshot?.final };
-    if (visitorDrawing) pendingSnapshot = pending;
-    else useRunSnapshot(pending);
+    offerSnapshot({ bytes, step, final, ended });
   },
-  paused() { $('status').textContent += ' · paused'; setRunning('paused'); },
-  done() { $('status').textContent += ' · finished'; setRunning('idle'); },
-  stopped() { $('status').textContent += ' · stopped'; setRunning('idle'); },
+  paused() { flushStatus(); $('status').textContent += ' · paused'; setRunning('paused'); },
+  done() { flushStatus(); $('status').textContent += ' · finished'; setRunning('idle'); },
+  stopped() { flushStatus(); $('status').textContent += ' · stopped'; setRunning('idle'); },
   error({ message }) { trainerFailed(message); },
   clustering(event) { sideJob?.onEvent?.(event); },
 };
@@ -265,18 +288,50 @@ export const tellTrainer = (command, args) => trainer?.call(command, args).catch
 const DRAWING_HOLD_MS = 600;
 let drawingHold = null;
 let visitorDrawing = false;
-// The run's latest weights, held back while the visitor draws.
-let pendingSnapshot = null;
 
-/** Puts a run's weights in use; the browser keeps them at epoch ends and stops (`final`). */
-function useRunSnapshot({ bytes, step, final }) {
-  useSnapshot(bytes, `trained in this tab (step ${step})`, { keep: final, refresh: final ? 'all' : 'light' });
+// Redrawing the live views for a snapshot takes the live worker's core, which on a machine whose
+// other cores all train is taken from training (a full refresh of a VAE is most of a second). So
+// a snapshot waits until the last refresh has cost at most this share of the time since it began,
+// and while the visitor draws; the latest one waiting wins, and a run's end waits only for drawing.
+const REFRESH_SHARE = 0.1;
+let heldSnapshot = null;
+let refreshing = false;
+let lastRefresh = { started: -Infinity, ms: 0 };
+let refreshTimer = null;
+
+/** A run's weights, for the live views when the budget and the visitor allow (see above). */
+function offerSnapshot(snapshot) {
+  const held = heldSnapshot;
+  heldSnapshot = { ...snapshot, final: snapshot.final || held?.final, ended: snapshot.ended || held?.ended };
+  clearTimeout(refreshTimer);
+  if (visitorDrawing || refreshing) return; // offered again when the pointer lifts or the refresh ends
+  const wait = heldSnapshot.ended ? 0 : lastRefresh.started + lastRefresh.ms / REFRESH_SHARE - performance.now();
+  if (wait > 0) refreshTimer = setTimeout(useHeldSnapshot, wait);
+  else useHeldSnapshot();
+}
+
+/** Puts the held snapshot in use; the browser keeps it at epoch ends and stops (`final`), and
+ * every view is redrawn once training no longer runs (`ended`), the light ones meanwhile. */
+async function useHeldSnapshot() {
+  const snapshot = heldSnapshot;
+  if (!snapshot || visitorDrawing || refreshing) return;
+  heldSnapshot = null;
+  refreshing = true;
+  const started = performance.now();
+  try {
+    await useSnapshot(snapshot.bytes, `trained in this tab (step ${snapshot.step})`, { keep: snapshot.final, refresh: snapshot.ended ? 'all' : 'light' });
+  } finally {
+    refreshing = false;
+    lastRefresh = { started, ms: performance.now() - started };
+    debug.refreshMs = lastRefresh.ms;
+    if (heldSnapshot) offerSnapshot(heldSnapshot);
+  }
 }
 
 /**
  * The visitor draws (`active`) or has stopped: a data-parallel run meanwhile computes its batches
  * in the training worker alone, its replica workers only applying them, so the live worker has a
- * core, and the run's snapshots wait, so that it has nothing else to do: drawing stays smooth
+ * core, and the run's snapshots wait (see offerSnapshot), so that it has nothing else to do: drawing stays smooth
  * (the status line says so, and the training rate meanwhile).
  */
 export function visitorDraws(active) {
@@ -290,8 +345,7 @@ export function visitorDraws(active) {
   drawingHold = setTimeout(() => {
     visitorDrawing = false;
     tellTrainer('drawing', { active: false });
-    if (pendingSnapshot) useRunSnapshot(pendingSnapshot);
-    pendingSnapshot = null;
+    if (heldSnapshot) offerSnapshot(heldSnapshot);
   }, DRAWING_HOLD_MS);
 }
 

@@ -39,7 +39,7 @@ export async function drawAnomalyHistogram() {
 /** A snapshot of a run is in use: its scores wait for a model worth the work. */
 export function deferAnomalyScores() {
   anomaly = null;
-  $('anomaly-note').textContent = 'The scores are redrawn for the model when its run pauses, stops or ends an epoch.';
+  $('anomaly-note').textContent = 'The scores are redrawn for the model when its run pauses, stops or ends.';
   $('anomaly-note').classList.remove('flagged');
 }
 
