@@ -40,8 +40,7 @@ pub use startup::run_static_constructors;
 #[wasm_bindgen(start)]
 fn start() {
     run_static_constructors();
-    // Panics are bugs; this makes them readable in the console instead of "unreachable".
-    console_error_panic_hook::set_once();
+    console_error_panic_hook::set_once(); // a panic is a bug: readable in the console, not "unreachable"
 }
 
 /// The browser's WebGPU adapter and whether to use it (`{api_present, adapter_found, is_fallback,
@@ -142,14 +141,14 @@ impl Studio {
     /// error says so and the last good weights stay in use.
     #[wasm_bindgen(js_name = trainSteps)]
     pub async fn train_steps(&mut self, max_steps: usize) -> Result<JsValue, JsError> {
-        self.train_steps_with(max_steps, &mut NoReplicas, true).await
+        self.train_steps_with(max_steps, &mut NoReplicas).await
     }
 
-    /// [`Studio::train_steps`] with the replica workers of `pool`, started from this run's weights:
-    /// each batch shared, or with `share` false (the visitor draws) computed here, the replicas only applying it.
+    /// [`Studio::train_steps`] with the replica workers of `pool` (none or more), started from this
+    /// run's weights; the call ends before a step when the pool says to yield (the visitor draws).
     #[wasm_bindgen(js_name = trainStepsShared)]
-    pub async fn train_steps_shared(&mut self, max_steps: usize, pool: ReplicaPool, share: bool) -> Result<JsValue, JsError> {
-        self.train_steps_with(max_steps, &mut JsReplicas(pool, Vec::new()), share).await
+    pub async fn train_steps_shared(&mut self, max_steps: usize, pool: ReplicaPool) -> Result<JsValue, JsError> {
+        self.train_steps_with(max_steps, &mut JsReplicas(pool, Vec::new())).await
     }
 
     /// The autoencoder as a regularizer: a linear classifier on a fresh `model_json`'s code with the
@@ -208,8 +207,7 @@ impl Studio {
 extern "C" {
     /// The training worker's replica workers (`www/train-worker.js`), as the leader drives them.
     pub type ReplicaPool;
-    #[wasm_bindgen(method, getter)]
-    fn count(this: &ReplicaPool) -> usize;
+    #[wasm_bindgen(method, getter)] fn count(this: &ReplicaPool) -> usize;
     /// Asks each replica for its share of the next batch.
     #[wasm_bindgen(method, js_name = startShares)]
     fn start_shares(this: &ReplicaPool);
@@ -219,6 +217,8 @@ extern "C" {
     /// Sends each replica the summed gradient, in the buffer its share came in (`Float32Array`s).
     #[wasm_bindgen(method)]
     fn apply(this: &ReplicaPool, sums: js_sys::Array);
+    /// Whether the run should hand the cores back before its next step (the visitor draws).
+    #[wasm_bindgen(method, getter)] fn yielding(this: &ReplicaPool) -> bool;
 }
 
 /// A follower of a data-parallel run, in a worker of its own (`www/replica-worker.js`): the same

@@ -7,10 +7,13 @@
 
 mod common;
 
+use std::cell::Cell;
+
 use aestudio::backend::cpu_device;
+use aestudio::error::AeResult;
 use aestudio::model::{Architecture, AutoencoderConfig, Objective, Preset, weights};
 use aestudio::train::gradients::accumulate;
-use aestudio::train::{Trainer, TrainingConfig};
+use aestudio::train::{Replicas, Trainer, TrainingConfig};
 use aestudio::uses::classifier::load_classifier;
 use common::{Followers, mnist};
 use pollster::block_on;
@@ -126,30 +129,57 @@ fn a_batch_statistic_is_not_shared_and_replicas_train_as_one_trainer_does() {
 
 
 #[test]
-fn a_leader_that_stops_sharing_keeps_its_followers_in_step() {
-    // While the visitor draws, the page's leader computes whole batches and its replicas only
-    // apply: unshared, the run is a lone trainer's bit for bit; shared again, the followers keep
-    // the leader's weights bit for bit (they apply the same sums).
+fn a_run_asked_to_yield_ends_its_call_before_the_next_step_and_resumes_in_step() {
+    // While the visitor draws, the page's pool asks the run to yield: the call returns before
+    // its next step, and the next call goes on as if nothing had happened (the weights of the
+    // same run never asked to yield, bit for bit, with the followers in step).
     let data = mnist().train.take(96);
     let training = TrainingConfig::new().with_batch_size(32).with_epochs(2).with_readback_every(3).with_seed(11);
     for preset in [Preset::Dae, Preset::Aae] {
         let config = narrow(preset);
         let replica = replicas_of(&config, &training, data.len());
         let mut alone = replica();
-        block_on(alone.train_steps(&data, 2)).unwrap();
+        let mut never_yielding = Followers { trainers: vec![replica(), replica()], data: &data };
+        while alone.step() < 5 {
+            block_on(alone.train_steps_with(&data, 5 - alone.step(), &mut never_yielding)).unwrap();
+        }
         let mut leader = replica();
-        let mut others = Followers { trainers: vec![replica(), replica()], data: &data };
-        leader.share_batches(false);
-        block_on(leader.train_steps_with(&data, 2, &mut others)).unwrap();
-        assert!(parameters(&leader) == parameters(&alone), "{}: unshared steps are a lone trainer's", preset.name());
-        leader.share_batches(true);
+        let mut others = Yielding { followers: Followers { trainers: vec![replica(), replica()], data: &data }, after: Cell::new(2) };
+        block_on(leader.train_steps_with(&data, 5, &mut others)).unwrap();
+        assert_eq!(leader.step(), 2, "{}: the call ended when asked to yield", preset.name());
+        let progress = block_on(leader.train_steps_with(&data, 5, &mut others)).unwrap();
+        assert_eq!(progress.step, 2, "{}: no step while the pool yields", preset.name());
+        others.after.set(usize::MAX);
         while leader.step() < 5 {
             block_on(leader.train_steps_with(&data, 5 - leader.step(), &mut others)).unwrap();
         }
-        for follower in &others.trainers {
+        assert!(parameters(&leader) == parameters(&alone), "{}: the run went on as one run", preset.name());
+        for follower in &others.followers.trainers {
             assert_eq!(follower.step(), 5);
             assert!(parameters(follower) == parameters(&leader), "{}: a follower left the leader's weights", preset.name());
         }
-        assert!(parameters(&leader) != parameters(&alone), "{}: the shared steps moved the weights", preset.name());
+    }
+}
+
+/// Followers that ask the run to yield once `after` steps have been taken (counted by the sums
+/// applied).
+struct Yielding<'a> {
+    followers: Followers<'a>,
+    after: Cell<usize>,
+}
+
+impl Replicas for Yielding<'_> {
+    fn count(&self) -> usize {
+        self.followers.count()
+    }
+    fn start_shares(&mut self) {}
+    async fn collect(&mut self) -> AeResult<Vec<Vec<f32>>> {
+        self.followers.collect().await
+    }
+    fn apply(&mut self, sum: &[f32]) {
+        self.followers.apply(sum);
+    }
+    fn yield_now(&self) -> bool {
+        self.followers.trainers[0].step() >= self.after.get()
     }
 }

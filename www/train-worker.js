@@ -27,10 +27,11 @@ let Studio = null; // the class of the build in use (CPU-only, or the WebGPU bui
 // them (a real device loss, triggered on purpose).
 const devices = [];
 let state = 'idle'; // idle | running | paused | stopping | clustering
-// The visitor draws (the page says so): a data-parallel run then computes its batches in this
-// worker alone and the replicas only apply them, leaving their cores to the live view.
+// The visitor draws (the page says so when training takes every core): a run on the CPU then ends
+// its chunk before the next step and waits until the pointer lifts, leaving the cores to the live view.
 let drawing = false;
 let wake = null; // resolves a pause
+let drawingDone = null; // resolves the wait while the visitor draws
 
 const nextTask = () => new Promise((resolve) => setTimeout(resolve, 0));
 const memory = () => wasm.memory.buffer.byteLength;
@@ -89,8 +90,9 @@ async function start({ backend, dataset: name, testHooks }) {
 
 /**
  * The replica workers of a data-parallel run on the CPU, one per extra core (see
- * replica-worker.js). The wasm leader (`Studio.trainStepsShared`) drives them through `count`,
- * `startShares`, `collect` and `apply`, once per network update of a step.
+ * replica-worker.js), none for a run on one. The wasm leader (`Studio.trainStepsShared`) drives
+ * them through `count`, `startShares`, `collect` and `apply`, once per network update of a step,
+ * and asks `yielding` before each step.
  */
 class ReplicaPool {
   static async open(dataset, count) {
@@ -108,6 +110,8 @@ class ReplicaPool {
   }
 
   get count() { return this.workers.length; }
+
+  get yielding() { return drawing; }
 
   /** Every replica joins the run at `step` from the leader's weights and training config. */
   async join(weights, training, step) {
@@ -145,13 +149,15 @@ let pool = null;
  * at `step` from the weights `weightsOf()` gives (asked for only when there are replicas).
  */
 async function replicasFor(workers, weightsOf, training, step) {
-  const wanted = studio.backend().kind === 'cpu' ? Math.max(0, (workers ?? 1) - 1) : 0;
-  if (pool && (pool.count !== wanted || pool.dataset !== dataset)) { pool.close(); pool = null; }
-  if (wanted === 0) return;
+  const cpu = studio.backend().kind === 'cpu';
+  const wanted = cpu ? Math.max(0, (workers ?? 1) - 1) : 0;
+  if (pool && (!cpu || pool.count !== wanted || pool.dataset !== dataset)) { pool.close(); pool = null; }
+  if (!cpu) return;
   if (!pool) {
-    emit('loading', { message: `Starting ${wanted} more CPU worker${wanted > 1 ? 's' : ''}…` });
+    if (wanted > 0) emit('loading', { message: `Starting ${wanted} more CPU worker${wanted > 1 ? 's' : ''}…` });
     pool = await ReplicaPool.open(dataset, wanted);
   }
+  if (wanted === 0) return;
   await pool.join(await weightsOf(), JSON.stringify(training), step);
 }
 
@@ -178,7 +184,7 @@ async function run(training, provenance) {
   let lastDigits = 0;
   let lastSnapshot = performance.now();
   let trainingMs = 0; // time inside training steps only, for an honest samples/s
-  const yielded = { ms: 0, steps: 0 }; // the part of it while the visitor drew
+  const yielded = { ms: 0, times: 0 }; // time training waited for the visitor's drawing
   let progress = null;
   while (state !== 'stopping') {
     if (state === 'paused') {
@@ -187,19 +193,21 @@ async function run(training, provenance) {
       await new Promise((resolve) => { wake = resolve; });
       continue;
     }
+    if (drawing && pool && progress) {
+      emit('progress', { progress, trainingMs, wasmBytes: memory(), yielding: true, yielded });
+      const waitStarted = performance.now();
+      await new Promise((resolve) => { drawingDone = resolve; });
+      yielded.ms += performance.now() - waitStarted;
+      yielded.times += 1;
+      continue;
+    }
     const chunkStarted = performance.now();
-    const yielding = pool != null && drawing;
-    const stepBefore = progress?.step ?? 0;
-    progress = pool ? await studio.trainStepsShared(steps, pool, !yielding) : await studio.trainSteps(steps);
+    progress = pool ? await studio.trainStepsShared(steps, pool) : await studio.trainSteps(steps);
     const chunkMs = performance.now() - chunkStarted;
     trainingMs += chunkMs;
-    if (yielding) {
-      yielded.ms += chunkMs;
-      yielded.steps += progress.step - stepBefore;
-    }
-    // Grow or shrink the chunk towards CHUNK_MS of work.
-    steps = Math.max(1, Math.min(200, Math.round(steps * (CHUNK_MS / Math.max(chunkMs, 1)) * 0.7 + steps * 0.3)));
-    emit('progress', { progress, trainingMs, wasmBytes: memory(), yielding, yielded });
+    // Grow or shrink the chunk towards CHUNK_MS of work (not after one the visitor cut short).
+    if (!drawing) steps = Math.max(1, Math.min(200, Math.round(steps * (CHUNK_MS / Math.max(chunkMs, 1)) * 0.7 + steps * 0.3)));
+    emit('progress', { progress, trainingMs, wasmBytes: memory(), yielding: false, yielded });
     if (performance.now() - lastDigits > DIGITS_EVERY_MS || progress.epochFinished) {
       await postDigits();
       lastDigits = performance.now();
@@ -262,7 +270,10 @@ serve({
   start,
   cluster,
   stopClustering() { if (state === 'clustering') state = 'stopping'; },
-  drawing({ active }) { drawing = active; },
+  drawing({ active }) {
+    drawing = active;
+    if (!active) drawingDone?.();
+  },
   startMovies,
   /** A recommender's run: `model` is `{orientation, hidden}`, `training` an AutoRecTraining. */
   async trainMovies({ model, training, workers }) {
@@ -285,9 +296,9 @@ serve({
     runInBackground(training, provenanceOf(description, training));
     return { description, resumedAt: step, workers: 1 + (pool?.count ?? 0) };
   },
-  pause() { if (state === 'running') state = 'paused'; },
+  pause() { if (state === 'running') { state = 'paused'; drawingDone?.(); } },
   continue() { if (state === 'paused') { state = 'running'; wake?.(); } },
-  stop() { if (state === 'running' || state === 'paused') { state = 'stopping'; wake?.(); } },
+  stop() { if (state === 'running' || state === 'paused') { state = 'stopping'; wake?.(); drawingDone?.(); } },
   /** Classifier alone against classifier + decoder. */
   semi: ({ model, labels, alpha, epochs }) => studio.semiSupervised(JSON.stringify(model), labels, alpha, epochs),
   loseDevice() { for (const device of devices) device.destroy(); },

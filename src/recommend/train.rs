@@ -239,7 +239,7 @@ impl AutoRecTrainer {
     pub async fn train_steps_with(&mut self, max_steps: usize, replicas: &mut impl Replicas) -> AeResult<AutoRecProgress> {
         let epoch = self.epoch;
         for _ in 0..max_steps {
-            if self.finished() || self.epoch != epoch {
+            if self.finished() || self.epoch != epoch || replicas.yield_now() {
                 break;
             }
             self.step_with(replicas).await?;

@@ -19,6 +19,11 @@ pub trait Replicas {
     async fn collect(&mut self) -> AeResult<Vec<Vec<f32>>>;
     /// Hands them the summed gradient to apply.
     fn apply(&mut self, sum: &[f32]);
+    /// Whether the run should end its call before the next step and hand its cores back (in the
+    /// page, the visitor draws and the live view wants them); asked before every step.
+    fn yield_now(&self) -> bool {
+        false
+    }
 }
 
 /// No replicas: a trainer alone.

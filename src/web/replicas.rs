@@ -41,6 +41,9 @@ impl Replicas for JsReplicas {
         }
         self.0.apply(sums);
     }
+    fn yield_now(&self) -> bool {
+        self.0.yielding()
+    }
 }
 
 

@@ -15,14 +15,13 @@ use crate::uses::probe::check_label_count;
 impl Studio {
     /// Runs training steps, alone or with `replicas`, for the image model's run or the
     /// recommender's; an image run's batches are shared with the replicas only when `share`.
-    pub(super) async fn train_steps_with(&mut self, max_steps: usize, replicas: &mut impl Replicas, share: bool) -> Result<JsValue, JsError> {
+    pub(super) async fn train_steps_with(&mut self, max_steps: usize, replicas: &mut impl Replicas) -> Result<JsValue, JsError> {
         if let Some(run) = self.movie_run.as_mut() {
             return to_js(&run.trainer.train_steps_with(max_steps, replicas).await?);
         }
         // Field by field: the trainer is borrowed mutably beside the data.
         let data = self.data.as_ref().ok_or_else(|| invalid("no data loaded"))?;
         let trainer = self.trainer.as_mut().ok_or_else(|| invalid("no run configured"))?;
-        trainer.share_batches(share);
         let outcome = trainer.train_steps_with(&data.train, max_steps, replicas).await;
         // Whatever happened, the trainer now holds good weights (restored ones after a NaN).
         self.model = Some(trainer.model());

@@ -357,21 +357,28 @@ test('training in the page: the loss falls, pause holds, resume continues, stop 
   await page.click('#pause'); // now labelled Resume
   await page.waitForFunction((step) => Number(document.getElementById('status').textContent.match(/step (\d+)/)?.[1]) > step, pausedAt, { timeout: 30_000 });
 
-  // Drawing has priority: while the pointer is down the run computes its batches in one worker
-  // (the replica only applies them), says so, and keeps training; after it lifts, it shares again.
+  // Drawing has priority: while the pointer is down a run that takes every core (here, on any
+  // machine) waits after its current step, and says so; after the pointer lifts, it goes on.
+  await page.evaluate(() => { window.aestudio.drawingPriority = 'always'; });
   await page.locator('#pad').scrollIntoViewIfNeeded();
   const pad = await page.locator('#pad').boundingBox();
   await page.mouse.move(pad.x + 140, pad.y + 50);
   await page.mouse.down();
-  for (let i = 1; i <= 40; i++) {
-    await page.mouse.move(pad.x + 140, pad.y + 50 + i * 4);
-    await page.waitForTimeout(25);
-  }
-  await page.waitForFunction(() => /you are drawing: one training worker, [\d,]+ samples\/s meanwhile/.test(document.getElementById('status').textContent), null, { timeout: 30_000 });
-  const yieldedSteps = await page.evaluate(() => window.aestudio.trainingRate.yielded.steps);
+  const stroke = async (from) => {
+    for (let i = from; i <= from + 20; i++) {
+      await page.mouse.move(pad.x + 140, pad.y + 50 + i * 4);
+      await page.waitForTimeout(25);
+    }
+  };
+  await stroke(1);
+  await page.waitForFunction(() => /you are drawing: training waits until you lift the pointer/.test(document.getElementById('status').textContent), null, { timeout: 30_000 });
+  const stepsWhenWaiting = await page.evaluate(() => window.aestudio.trainingRate.steps);
+  await stroke(21);
+  assert.equal(await page.evaluate(() => window.aestudio.trainingRate.steps), stepsWhenWaiting, 'no step is taken while the visitor draws');
   await page.mouse.up();
-  assert.ok(yieldedSteps > 0, 'the run trains while the visitor draws');
-  await page.waitForFunction(() => !/you are drawing/.test(document.getElementById('status').textContent), null, { timeout: 30_000 });
+  await page.waitForFunction(() => /waited [\d.]+ s while you drew/.test(document.getElementById('status').textContent), null, { timeout: 30_000 });
+  assert.ok(await page.evaluate(() => window.aestudio.trainingRate.steps) > stepsWhenWaiting, 'the run goes on after the pointer lifts');
+  await page.evaluate(() => { window.aestudio.drawingPriority = undefined; });
 
   await page.click('#stop');
   await page.waitForFunction(() => document.getElementById('status').textContent.includes('stopped'), null, { timeout: 30_000 });

@@ -98,9 +98,6 @@ pub struct Trainer {
     /// A follower's place in the schedule of the current step, and that step's batch once taken.
     phase: usize,
     current_batch: Option<Range<usize>>,
-    /// A leader shares its batches with its replicas; while false it computes them whole and
-    /// the replicas only apply (see [`Trainer::share_batches`]).
-    sharing: bool,
     pending: Pending,
     /// Host-side sum and count of the objectives read back this epoch.
     epoch_loss: (f64, usize),
@@ -189,7 +186,6 @@ impl Trainer {
             schedule,
             phase: 0,
             current_batch: None,
-            sharing: true,
             pending: Pending::default(),
             epoch_loss: (0.0, 0),
         }
@@ -246,7 +242,8 @@ impl Trainer {
     /// their shares' gradients in parallel, the leader sums them and every replica applies the
     /// sum. The run is the same as on one trainer (the gradient of the batch's mean objective),
     /// but for the random draws (noise, a VAE's samples, prior samples), and, for the KL-sparse
-    /// penalty, the code's mean activation is estimated per share.
+    /// penalty, the code's mean activation is estimated per share. The call ends early, before
+    /// a step, when `replicas` asks the run to yield.
     pub async fn train_steps_with(&mut self, data: &Dataset, max_steps: usize, replicas: &mut impl Replicas) -> AeResult<Progress> {
         self.check_data(data)?;
         let mut report = None;
@@ -256,7 +253,7 @@ impl Trainer {
             self.epoch_loss = (0.0, 0);
         }
         for _ in 0..max_steps {
-            if self.is_finished() {
+            if self.is_finished() || replicas.yield_now() {
                 break;
             }
             self.step_with(data, replicas).await?;
@@ -281,14 +278,6 @@ impl Trainer {
             epoch_finished,
             finished: self.is_finished(),
         })
-    }
-
-    /// Whether a leader shares its batches with its replicas (the default). While it does not,
-    /// it computes each batch whole and its replicas only apply the result, which costs them
-    /// next to nothing: the page hands their cores to the live view while the visitor draws.
-    /// Either way every replica applies the same sums, so the run stays one run.
-    pub fn share_batches(&mut self, sharing: bool) {
-        self.sharing = sharing;
     }
 
     /// Optimizer steps taken since the start of the run.
@@ -403,7 +392,7 @@ impl Trainer {
         // A penalty on a statistic of the whole batch (the KL sparsity's mean activations, the
         // MMD between the batch's codes and the prior) is not a sum over shares: such a batch is
         // not shared, and the replicas apply what the leader computed on all of it.
-        let shared = parts > 1 && self.sharing && !self.model.config().objective.uses_batch_statistic();
+        let shared = parts > 1 && !self.model.config().objective.uses_batch_statistic();
         for phase in 0..self.schedule.len() {
             let network = self.schedule[phase];
             if parts == 1 {
