@@ -138,10 +138,10 @@ fn a_run_asked_to_yield_ends_its_call_before_the_next_step_and_resumes_in_step()
     for preset in [Preset::Dae, Preset::Aae] {
         let config = narrow(preset);
         let replica = replicas_of(&config, &training, data.len());
-        let mut alone = replica();
+        let mut reference = replica();
         let mut never_yielding = Followers { trainers: vec![replica(), replica()], data: &data };
-        while alone.step() < 5 {
-            block_on(alone.train_steps_with(&data, 5 - alone.step(), &mut never_yielding)).unwrap();
+        while reference.step() < 5 {
+            block_on(reference.train_steps_with(&data, 5 - reference.step(), &mut never_yielding)).unwrap();
         }
         let mut leader = replica();
         let mut others = Yielding { followers: Followers { trainers: vec![replica(), replica()], data: &data }, after: Cell::new(2) };
@@ -153,7 +153,7 @@ fn a_run_asked_to_yield_ends_its_call_before_the_next_step_and_resumes_in_step()
         while leader.step() < 5 {
             block_on(leader.train_steps_with(&data, 5 - leader.step(), &mut others)).unwrap();
         }
-        assert!(parameters(&leader) == parameters(&alone), "{}: the run went on as one run", preset.name());
+        assert!(parameters(&leader) == parameters(&reference), "{}: the run went on as one run", preset.name());
         for follower in &others.followers.trainers {
             assert_eq!(follower.step(), 5);
             assert!(parameters(follower) == parameters(&leader), "{}: a follower left the leader's weights", preset.name());

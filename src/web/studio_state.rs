@@ -14,7 +14,7 @@ use crate::uses::probe::check_label_count;
 
 impl Studio {
     /// Runs training steps, alone or with `replicas`, for the image model's run or the
-    /// recommender's; an image run's batches are shared with the replicas only when `share`.
+    /// recommender's; the call ends early when `replicas` asks the run to yield.
     pub(super) async fn train_steps_with(&mut self, max_steps: usize, replicas: &mut impl Replicas) -> Result<JsValue, JsError> {
         if let Some(run) = self.movie_run.as_mut() {
             return to_js(&run.trainer.train_steps_with(max_steps, replicas).await?);
