@@ -324,7 +324,6 @@ async function useHeldSnapshot() {
   } finally {
     refreshing = false;
     lastRefresh = { started, ms: performance.now() - started };
-    debug.refreshMs = lastRefresh.ms;
     if (heldSnapshot) offerSnapshot(heldSnapshot);
   }
 }
