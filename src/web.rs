@@ -182,10 +182,10 @@ impl Studio {
         to_js(&self.resume_run(weights, training_config(training_json)?, step)?)
     }
 
-    /// The weights (during a run, the last finite readback's) as a file with `provenance`.
+    /// The weights (in a run, the last finite readback's) as a file; `keep`: a model to keep.
     #[wasm_bindgen(js_name = exportWeights)]
-    pub async fn export_weights(&self, provenance: String) -> Result<Vec<u8>, JsError> {
-        self.weights_file(&provenance).await
+    pub async fn export_weights(&self, provenance: String, keep: bool) -> Result<Vec<u8>, JsError> {
+        self.weights_file(&provenance, keep).await
     }
 
     /// Test images at `indices`, pixels in [0, 1], 784 per image.

@@ -1,6 +1,6 @@
 //! AutoRec and its data: the masked objective against hand values, the split's guarantees, the
-//! refusals of malformed ratings, the baselines, and a small I-AutoRec on real MovieLens 100K
-//! that must beat the item-bias baseline.
+//! refusals of malformed ratings, the baselines, a small I-AutoRec on real MovieLens 100K that
+//! must beat the item-bias baseline, and I-AutoRec's fold-in of users it never saw.
 
 mod common;
 
@@ -11,7 +11,8 @@ use aestudio::backend::cpu_device;
 use aestudio::data::ratings::{MOVIELENS_100K, Rating, RatingSplit, Ratings, RatingsFormat};
 use aestudio::recommend::autorec::{autorec_objective, masked_squared_error};
 use aestudio::recommend::baselines::{Baseline, Biases};
-use aestudio::recommend::rows::{DEFAULT_RATING, rmse};
+use aestudio::recommend::fold_in;
+use aestudio::recommend::rows::{DEFAULT_RATING, clip_rating, rmse};
 use aestudio::recommend::train::{predict, test_rmse};
 use aestudio::recommend::visitor;
 use aestudio::recommend::weights::{self, AutoRecHeader};
@@ -19,6 +20,9 @@ use aestudio::recommend::{AutoRecConfig, AutoRecTrainer, AutoRecTraining, Orient
 use burn::prelude::*;
 use common::tensor2;
 use pollster::block_on;
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
 
 fn movielens_100k() -> Ratings {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/movielens/ml-100k");
@@ -231,7 +235,76 @@ fn a_visitor_is_folded_in_and_bad_ratings_are_refused() {
     let item_model = AutoRecConfig::new(Orientation::Item, split.users, split.items).with_hidden(4);
     let item_header = AutoRecHeader::new(item_model.clone(), &ratings, &split);
     let error = block_on(visitor::recommend(&item_model.init(&device).unwrap(), &item_header, &liked, &[5.0, 5.0, 4.0], 5, 0, &device)).unwrap_err();
-    assert!(error.to_string().contains("U-AutoRec"), "{error}");
+    assert!(error.to_string().contains("no movie codes"), "an I-AutoRec without its movies' codes: {error}");
+}
+
+#[test]
+fn the_fold_in_shift_matches_a_hand_computation() {
+    // One rating of 4 stars on a movie of code 0.5; the average user's row 1, bias 3; lambda 2.
+    // Residual 4 - (1 x 0.5 + 3) = 0.5; X = [0.5, 1]; X X^T + lambda/2 = 0.25 + 1 + 1 = 2.25;
+    // dual 0.5 / 2.25 = 2/9; the shift is X^T times it: (1/9, 2/9).
+    let (row, bias) = fold_in::ridge_shift(&[0.5], 1, &[4.0], &[1.0], 3.0, 2.0);
+    assert!((row[0] - 1.0 / 9.0).abs() < 1e-12 && (bias - 2.0 / 9.0).abs() < 1e-12, "{row:?} {bias}");
+    // Without weight decay, two ratings on three free parameters are fitted exactly.
+    let codes = [0.2f32, 0.9, 0.7, 0.1];
+    let (row, bias) = fold_in::ridge_shift(&codes, 2, &[5.0, 1.0], &[0.0, 0.0], 3.0, 1e-9);
+    for (k, stars) in [5.0, 1.0].into_iter().enumerate() {
+        let predicted = row[0] * f64::from(codes[2 * k]) + row[1] * f64::from(codes[2 * k + 1]) + 3.0 + bias;
+        assert!((predicted - stars).abs() < 1e-6, "movie {k}: {predicted} for {stars} stars");
+    }
+}
+
+#[test]
+fn i_autorec_folds_in_users_it_never_saw_better_than_item_biases() {
+    let device = cpu_device();
+    let ratings = movielens_100k();
+    // Every tenth user is new: none of their ratings trains the model. Each new user gives 80%
+    // of their ratings (in a seeded random order) and is asked the other 20%.
+    let is_new = |user: u32| user.is_multiple_of(10);
+    let train: Vec<Rating> = ratings.entries.iter().filter(|r| !is_new(r.user)).copied().collect();
+    let split = RatingSplit { train, test: Vec::new(), users: ratings.users(), items: ratings.items() };
+    let config = AutoRecConfig::new(Orientation::Item, split.users, split.items).with_hidden(100);
+    let lambda = 20.0;
+    let mut trainer = AutoRecTrainer::new(&config, AutoRecTraining::new().with_epochs(10).with_lambda(lambda), &split, &device).unwrap();
+    while !trainer.finished() {
+        block_on(trainer.train_epoch()).unwrap();
+    }
+    // Through the weight file, as the page's live worker gets it.
+    let header = AutoRecHeader::new(config, &ratings, &split);
+    let loaded = weights::load(&block_on(trainer.export_recommender(&header, "test")).unwrap(), &device).unwrap();
+    assert_eq!(loaded.header.fold_in_lambda, Some(lambda));
+    let mut users: Vec<Vec<Rating>> = vec![Vec::new(); ratings.users()];
+    for rating in ratings.entries.iter().filter(|r| is_new(r.user)) {
+        users[rating.user as usize].push(*rating);
+    }
+    let (mut asked, mut predicted, mut own_means) = (Vec::new(), Vec::new(), Vec::new());
+    for (user, mut own) in users.into_iter().enumerate().filter(|(_, own)| !own.is_empty()) {
+        own.shuffle(&mut StdRng::seed_from_u64(user as u64));
+        let (given, rest) = own.split_at(own.len() * 4 / 5);
+        let items: Vec<usize> = given.iter().map(|r| r.item as usize).collect();
+        let stars: Vec<f32> = given.iter().map(|r| r.value).collect();
+        let all = block_on(fold_in::predict_visitor(&loaded.model, &items, &stars, lambda)).unwrap();
+        predicted.extend(rest.iter().map(|r| clip_rating(all[r.item as usize])));
+        own_means.extend(rest.iter().map(|_| stars.iter().sum::<f32>() / stars.len() as f32));
+        asked.extend_from_slice(rest);
+    }
+    let folded = rmse(&predicted, &asked);
+    let item_biases = rmse(&Biases::fit(&split, 25.0, false).predict_all(&asked), &asked);
+    assert!(asked.len() > 1500, "{} asked ratings", asked.len());
+    // A visitor who gives only 5 stars: predictions above 5 are ranked before they are clipped,
+    // not tied at 5 and left in the order of the ids.
+    let liked = [50, 172, 181, 174, 98, 64];
+    let top = block_on(visitor::recommend(&loaded.model, &loaded.header, &liked, &[5.0; 6], 10, 0, &device)).unwrap();
+    assert!(top.iter().filter(|r| r.predicted == 5.0).count() >= 2, "{top:?}");
+    let index = |id: u32| header.item_ids.iter().position(|&known| known == id).unwrap();
+    let liked: Vec<usize> = liked.into_iter().map(index).collect();
+    let raw = block_on(fold_in::predict_visitor(&loaded.model, &liked, &[5.0; 6], lambda)).unwrap();
+    let ranked: Vec<f32> = top.iter().map(|r| raw[index(r.movie_id)]).collect();
+    assert!(ranked.windows(2).all(|pair| pair[0] >= pair[1]), "ranked by the unclipped prediction: {ranked:?}");
+    let own_mean = rmse(&own_means, &asked);
+    // The figures the README quotes (`--nocapture`).
+    println!("new users: {} asked ratings, RMSE folded in {folded:.4}, item biases {item_biases:.4}, own mean {own_mean:.4}", asked.len());
+    assert!(folded < item_biases - 0.05 && folded < own_mean - 0.05, "folded in {folded}, item biases {item_biases}, own mean {own_mean}");
 }
 
 #[test]

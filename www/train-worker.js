@@ -172,7 +172,7 @@ async function postSnapshot(progress, provenance, { final = false, ended = false
   // The Movies panel takes a recommender only at epoch ends and stops; a periodic export of a
   // U-AutoRec (15 MB) every 2 s would be read back and thrown away.
   if (dataset === MOVIELENS && !final) return;
-  const bytes = await studio.exportWeights(provenance);
+  const bytes = await studio.exportWeights(provenance, final || ended);
   emit('snapshot', { bytes, step: progress?.step ?? 0, final: final || ended, ended }, [bytes.buffer]);
 }
 
@@ -259,7 +259,7 @@ async function cluster({ weights, settings }) {
       await nextTask(); // let stopClustering in
     }
     const bytes = await studio.exportWeights(`fine-tuned by ${settings.method.toUpperCase()} to cluster the test images`
-      + ` (${progress.step} steps, accuracy ${(100 * progress.accuracy).toFixed(1)}%)`);
+      + ` (${progress.step} steps, accuracy ${(100 * progress.accuracy).toFixed(1)}%)`, true);
     return { progress, bytes, stopped: state !== 'clustering' };
   } finally {
     state = 'idle';
@@ -278,7 +278,7 @@ serve({
   /** A recommender's run: `model` is `{orientation, hidden}`, `training` an AutoRecTraining. */
   async trainMovies({ model, training, workers }) {
     const description = studio.configureRecommender(JSON.stringify(model), JSON.stringify(training));
-    await replicasFor(workers, () => studio.exportWeights('start'), training, 0);
+    await replicasFor(workers, () => studio.exportWeights('start', false), training, 0);
     const provenance = (progress) => `${description}, trained in the browser on MovieLens 1M (90% of the ratings, split seed 1):`
       + ` ${progress?.epoch ?? 0} of ${training.epochs} epochs (batch ${training.batch_size}, lr ${training.learning_rate} x${training.learning_rate_decay} per epoch, lambda ${training.lambda})`;
     runInBackground(training, provenance);
@@ -286,7 +286,7 @@ serve({
   },
   async train({ model, training, workers }) {
     const description = studio.configure(JSON.stringify(model), JSON.stringify(training));
-    await replicasFor(workers, () => studio.exportWeights('start'), training, 0);
+    await replicasFor(workers, () => studio.exportWeights('start', false), training, 0);
     runInBackground(training, provenanceOf(description, training));
     return { description, workers: 1 + (pool?.count ?? 0) };
   },

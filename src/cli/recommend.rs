@@ -13,12 +13,17 @@ use aestudio::recommend::rows::rmse;
 use aestudio::recommend::train::test_rmse;
 use aestudio::model::weights::Precision;
 use aestudio::recommend::weights::{self, AutoRecHeader};
-use aestudio::recommend::{AutoRec, AutoRecConfig, AutoRecTrainer, AutoRecTraining, Orientation};
+use aestudio::recommend::fold_in::with_item_codes;
+use aestudio::recommend::{AutoRec, AutoRecConfig, AutoRecTrainer, AutoRecTraining, Orientation, RatingRows};
 
 use super::progress::Progress;
 
-/// U-AutoRec's default weight decay.
-const LAMBDA_USER: f64 = 600.0;
+/// U-AutoRec's default weight decay, epochs and first averaged epoch, chosen on a validation
+/// split (README); I-AutoRec's are 300, 80 and none.
+const LAMBDA_USER: f64 = 300.0;
+const EPOCHS_USER: usize = 35;
+const AVERAGE_FROM_USER: usize = 20;
+const EPOCHS_ITEM: usize = 80;
 
 /// Which AutoRec to train.
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -49,12 +54,13 @@ pub struct AutoRecCommand {
     splits: usize,
     #[arg(long, default_value_t = 500)]
     hidden: usize,
-    #[arg(long, default_value_t = 80)]
-    epochs: usize,
+    /// Epochs (default: 80 for I-AutoRec, 35 for U-AutoRec).
+    #[arg(long)]
+    epochs: Option<usize>,
     /// I-AutoRec's weight decay (chosen on split 1 from 300, 400, 500 and 1000).
     #[arg(long, default_value_t = 300.0)]
     lambda_item: f64,
-    /// U-AutoRec's weight decay (chosen on split 1 from 300, 450, 600 and 1500, at 60-80 epochs).
+    /// U-AutoRec's weight decay (chosen on a validation split from 300 and 400).
     #[arg(long, default_value_t = LAMBDA_USER)]
     lambda_user: f64,
     #[arg(long, default_value_t = 1e-3)]
@@ -64,9 +70,17 @@ pub struct AutoRecCommand {
     lr_decay: f64,
     #[arg(long, default_value_t = 64)]
     batch_size: usize,
+    /// Keep the running mean of the weights at each epoch's end from this epoch on (Polyak
+    /// averaging; 0: the last weights; default: 0 for I-AutoRec, 20 for U-AutoRec).
+    #[arg(long)]
+    average_from: Option<usize>,
     /// Print the test RMSE every this many epochs (0: only at the end).
     #[arg(long, default_value_t = 0)]
     report_every: usize,
+    /// Choose settings without the test set: hold out this share of each split's training
+    /// ratings, train on the rest, and report RMSE on the held-out ratings instead of the test set.
+    #[arg(long, value_name = "SHARE")]
+    validation: Option<f64>,
     /// Skip the baselines.
     #[arg(long)]
     no_baselines: bool,
@@ -80,6 +94,9 @@ pub struct AutoRecCommand {
 
 impl AutoRecCommand {
     pub async fn run(self) -> Result<(), AeError> {
+        if self.validation.is_some() && self.save.is_some() {
+            return Err(AeError::InvalidConfig("--save keeps a model of the whole training split; leave out --validation".into()));
+        }
         let files = RatingsFiles::by_name(&self.dataset)?;
         let dir = self.data.clone().unwrap_or_else(|| PathBuf::from("data/movielens").join(files.name));
         let ratings = files.load_ratings(&dir)?;
@@ -92,13 +109,16 @@ impl AutoRecCommand {
         let training = AutoRecTraining::new()
             .with_learning_rate(self.lr)
             .with_learning_rate_decay(self.lr_decay)
-            .with_batch_size(self.batch_size)
-            .with_epochs(self.epochs);
-        let mut progress = Progress::new((self.splits * orientations.len() * self.epochs) as u64);
+            .with_batch_size(self.batch_size);
+        let epochs_per_split: usize = orientations.iter().map(|&orientation| self.epochs(orientation)).sum();
+        let mut progress = Progress::new((self.splits * epochs_per_split) as u64);
         let mut table: Vec<(String, Vec<f32>, f64)> = Vec::new();
         for split_index in 0..self.splits {
             let seed = split_index as u64 + 1;
-            let split = ratings.split(0.1, seed)?;
+            let split = match self.validation {
+                Some(share) => ratings.split(0.1, seed)?.holdout(share, seed)?,
+                None => ratings.split(0.1, seed)?,
+            };
             if !self.no_baselines {
                 for (name, value, seconds) in baselines(&split) {
                     record(&mut table, &name, value, seconds);
@@ -107,15 +127,15 @@ impl AutoRecCommand {
             for &orientation in &orientations {
                 let config = AutoRecConfig::new(orientation, split.users, split.items).with_hidden(self.hidden);
                 let started = Instant::now();
-                let training = training.clone().with_seed(seed).with_lambda(self.lambda(orientation));
+                let training = training.clone().with_seed(seed).with_lambda(self.lambda(orientation)).with_epochs(self.epochs(orientation));
                 let (value, model) = self.train_one(&config, training, &split, &mut progress).await?;
                 let seconds = started.elapsed().as_secs_f64();
                 record(&mut table, &format!("{}-AutoRec", name_of(orientation)), value, seconds);
                 if let (Some(dir), 0) = (&self.save, split_index) {
                     let header = AutoRecHeader::new(config.clone(), &ratings, &split);
-                    progress.say(&format!("saved {}", self.save_model(dir, &model, &header, value).await?.display()));
+                    progress.say(&format!("saved {}", self.save_model(dir, &model, &header, value, &split).await?.display()));
                 }
-                progress.say(&format!("split {seed}: {}-AutoRec test RMSE {value:.4} ({seconds:.0} s)", name_of(orientation)));
+                progress.say(&format!("split {seed}: {}-AutoRec {} {value:.4} ({seconds:.0} s)", name_of(orientation), self.measured()));
             }
         }
         progress.finish();
@@ -127,16 +147,61 @@ impl AutoRecCommand {
     async fn train_one(&self, config: &AutoRecConfig, training: AutoRecTraining, split: &RatingSplit, progress: &mut Progress) -> Result<(f32, AutoRec), AeError> {
         let device = aestudio::backend::cpu_device();
         let mut trainer = AutoRecTrainer::new(config, training, split, &device)?;
+        let mut averaged: Option<(AutoRec, usize)> = None;
         while !trainer.finished() {
             let objective = trainer.train_epoch().await?;
             progress.advance(1);
             let epoch = trainer.epoch();
+            let average_from = self.average_from(config.orientation);
+            if average_from > 0 && epoch >= average_from {
+                averaged = Some(match averaged {
+                    Some((mean, count)) => (mean.averaged_with(&trainer.model(), count), count + 1),
+                    None => (trainer.model(), 1),
+                });
+            }
             if self.report_every > 0 && epoch % self.report_every == 0 {
                 let value = test_rmse(&trainer.model(), trainer.rows(), &split.test, &device).await?;
-                progress.say(&format!("{}-AutoRec epoch {epoch}: objective {objective:.4} per rating, test RMSE {value:.4}", name_of(config.orientation)));
+                let mean = match &averaged {
+                    Some((mean, count)) => {
+                        let value = test_rmse(mean, trainer.rows(), &split.test, &device).await?;
+                        format!(", of the mean of the last {count} epochs' weights {value:.4}")
+                    }
+                    None => String::new(),
+                };
+                let orientation = name_of(config.orientation);
+                progress.say(&format!("{orientation}-AutoRec epoch {epoch}: objective {objective:.4} per rating, {} {value:.4}{mean}", self.measured()));
             }
         }
-        Ok((test_rmse(&trainer.model(), trainer.rows(), &split.test, &device).await?, trainer.model()))
+        let model = averaged.map_or_else(|| trainer.model(), |(mean, _)| mean);
+        Ok((test_rmse(&model, trainer.rows(), &split.test, &device).await?, model))
+    }
+
+    /// What the reported RMSE is measured on.
+    fn measured(&self) -> &'static str {
+        if self.validation.is_some() { "validation RMSE" } else { "test RMSE" }
+    }
+
+    fn epochs(&self, orientation: Orientation) -> usize {
+        self.epochs.unwrap_or(match orientation {
+            Orientation::Item => EPOCHS_ITEM,
+            Orientation::User => EPOCHS_USER,
+        })
+    }
+
+    fn average_from(&self, orientation: Orientation) -> usize {
+        self.average_from.unwrap_or(match orientation {
+            Orientation::Item => 0,
+            Orientation::User => AVERAGE_FROM_USER,
+        })
+    }
+
+    /// "80 epochs, lambda 300" or "35 epochs averaged from the 20th, lambda 300".
+    fn schedule(&self, orientation: Orientation) -> String {
+        let averaged = match self.average_from(orientation) {
+            0 => String::new(),
+            from => format!(" averaged from the {from}th"),
+        };
+        format!("{} epochs{averaged}, lambda {}", self.epochs(orientation), self.lambda(orientation))
     }
 
     fn lambda(&self, orientation: Orientation) -> f64 {
@@ -147,25 +212,43 @@ impl AutoRecCommand {
     }
 
     /// Writes the first split's model to `dir`, saying in its provenance how it was made.
-    async fn save_model(&self, dir: &std::path::Path, model: &AutoRec, header: &AutoRecHeader, rmse: f32) -> Result<PathBuf, AeError> {
+    async fn save_model(&self, dir: &std::path::Path, model: &AutoRec, header: &AutoRecHeader, rmse: f32, split: &RatingSplit) -> Result<PathBuf, AeError> {
         let orientation = header.config.orientation;
+        // An I-AutoRec is kept with its movies' codes, so that the page can fold a visitor in.
+        let model = match orientation {
+            Orientation::Item => {
+                let rows = RatingRows::new(&split.train, orientation, split.users, split.items);
+                with_item_codes(model.clone(), &rows, &aestudio::backend::cpu_device())?
+            }
+            Orientation::User => model.clone(),
+        };
+        let header = header.for_model(&model, self.lambda(orientation));
+        let epochs = self.epochs(orientation);
+        let averaging = match self.average_from(orientation) {
+            0 => String::new(),
+            from => format!(", the mean of the weights at the ends of epochs {from}-{epochs}"),
+        };
         let provenance = format!(
-            "trained natively with `aestudio autorec` on MovieLens 1M (90% of the ratings, split seed 1): {} epochs, Adam {} \
-             (x{} per epoch), batch {}, lambda {}; test RMSE {rmse:.4} on the other 10%",
-            self.epochs, self.lr, self.lr_decay, self.batch_size, self.lambda(orientation)
+            "trained natively with `aestudio autorec` on MovieLens {} (90% of the ratings, split seed 1): {} epochs, Adam {} \
+             (x{} per epoch), batch {}, lambda {}{averaging}; test RMSE {rmse:.4} on the other 10%",
+            self.dataset.trim_start_matches("ml-").to_uppercase(), epochs, self.lr, self.lr_decay, self.batch_size, self.lambda(orientation)
         );
         let path = dir.join(format!("{}-autorec.safetensors", name_of(orientation).to_lowercase()));
         let precision = if self.half { Precision::F16 } else { Precision::F32 };
-        let bytes = weights::save_as(model, header, &provenance, precision).await?;
+        let bytes = weights::save_as(&model, &header, &provenance, precision).await?;
         std::fs::write(&path, bytes).map_err(|err| AeError::Weights(format!("{}: {err}", path.display())))?;
         Ok(path)
     }
 
     fn print(&self, table: &[(String, Vec<f32>, f64)], dataset: &str) {
+        let measured = match self.validation {
+            Some(share) => format!("validation RMSE (on {share} of the training ratings, held out; not the test set)"),
+            None => "test RMSE".to_string(),
+        };
         println!(
-            "\n{dataset}: test RMSE over {} random 90/10 splits (seeds 1..{}); AutoRec: {} sigmoid hidden units, identity output, \
-             Adam {} (x{} per epoch) batch {} for {} epochs, lambda {} (I) and {} (U)\n",
-            self.splits, self.splits, self.hidden, self.lr, self.lr_decay, self.batch_size, self.epochs, self.lambda_item, self.lambda_user
+            "\n{dataset}: {measured} over {} random 90/10 splits (seeds 1..{}); AutoRec: {} sigmoid hidden units, identity output, \
+             Adam {} (x{} per epoch) batch {}; I-AutoRec {}; U-AutoRec {}\n",
+            self.splits, self.splits, self.hidden, self.lr, self.lr_decay, self.batch_size, self.schedule(Orientation::Item), self.schedule(Orientation::User)
         );
         println!("| model | mean RMSE | spread (min-max) | per split | seconds per split |");
         println!("|---|---|---|---|---|");
@@ -174,11 +257,15 @@ impl AutoRecCommand {
             let (low, high) = values.iter().fold((f32::MAX, f32::MIN), |(l, h), &v| (l.min(v), h.max(v)));
             let each: Vec<String> = values.iter().map(|v| format!("{v:.4}")).collect();
             println!("| {name} | {mean:.4} | {low:.4}-{high:.4} | {} | {:.0} |", each.join(", "), seconds / values.len() as f64);
+            let orientation = [Orientation::Item, Orientation::User].into_iter().find(|&o| *name == format!("{}-AutoRec", name_of(o)));
+            let settings = orientation.map(|o| {
+                serde_json::json!({ "epochs": self.epochs(o), "average_from": self.average_from(o), "lambda": self.lambda(o), "hidden": self.hidden,
+                    "learning_rate": self.lr, "learning_rate_decay": self.lr_decay, "batch_size": self.batch_size })
+            });
             println!(
                 "result {}",
                 serde_json::json!({ "command": "autorec", "dataset": dataset, "model": name, "mean_rmse": mean, "rmse": values,
-                    "seconds_per_split": seconds / values.len() as f64, "epochs": self.epochs, "hidden": self.hidden, "lambda_item": self.lambda_item, "lambda_user": self.lambda_user,
-                    "learning_rate": self.lr, "learning_rate_decay": self.lr_decay, "batch_size": self.batch_size })
+                    "seconds_per_split": seconds / values.len() as f64, "settings": settings, "validation": self.validation })
             );
         }
     }

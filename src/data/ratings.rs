@@ -194,6 +194,17 @@ pub struct RatingSplit {
     pub items: usize,
 }
 
+impl RatingSplit {
+    /// A seeded random share `validation_share` of the training ratings as the test part of a
+    /// new split, the rest for training: settings are then chosen without looking at the test set.
+    pub fn holdout(&self, validation_share: f64, seed: u64) -> AeResult<RatingSplit> {
+        let training = Ratings { entries: self.train.clone(), user_ids: Vec::new(), item_ids: Vec::new() };
+        let mut split = training.split(validation_share, seed)?;
+        (split.users, split.items) = (self.users, self.items);
+        Ok(split)
+    }
+}
+
 /// Movie titles by the file's movie id.
 #[derive(Clone, Debug, Default)]
 pub struct Movies {

@@ -2,6 +2,7 @@
 //! vector, trained on the observed entries only. I-AutoRec reconstructs each movie's vector of
 //! ratings over users; U-AutoRec each user's vector over movies.
 
+use burn::module::Param;
 use burn::nn::{Linear, LinearConfig};
 use burn::prelude::*;
 use burn::tensor::activation::sigmoid;
@@ -63,6 +64,7 @@ impl AutoRecConfig {
         Ok(AutoRec {
             encoder: LinearConfig::new(self.width(), self.hidden).init(device),
             decoder: LinearConfig::new(self.hidden, self.width()).init(device),
+            item_codes: None,
         })
     }
 }
@@ -72,6 +74,13 @@ impl AutoRecConfig {
 pub struct AutoRec {
     pub encoder: Linear,
     pub decoder: Linear,
+    /// I-AutoRec only, and only in a model made to recommend (never while training): each movie's
+    /// hidden code of its training ratings, `sigmoid(V r_i + mu)`, on which a new visitor is
+    /// folded in (see [`crate::recommend::fold_in`]).
+    ///
+    /// # Shapes
+    /// - `[items, hidden]`
+    pub item_codes: Option<Param<Tensor<2>>>,
 }
 
 impl AutoRec {
@@ -81,7 +90,32 @@ impl AutoRec {
     /// - ratings: `[batch, width]`
     /// - output: `[batch, width]`
     pub fn forward(&self, ratings: Tensor<2>) -> Tensor<2> {
-        self.decoder.forward(sigmoid(self.encoder.forward(ratings)))
+        self.decoder.forward(self.encode(ratings))
+    }
+
+    /// The hidden codes of rating vectors, `sigmoid(V r + mu)`.
+    ///
+    /// # Shapes
+    /// - ratings: `[batch, width]`
+    /// - output: `[batch, hidden]`
+    pub fn encode(&self, ratings: Tensor<2>) -> Tensor<2> {
+        sigmoid(self.encoder.forward(ratings))
+    }
+
+    /// The running mean of `count` models' weights (`self` their mean) with `latest` added: the
+    /// average of the iterates of Polyak and Ruppert, which settles where Adam's last steps
+    /// jitter around the optimum.
+    pub fn averaged_with(&self, latest: &AutoRec, count: usize) -> AutoRec {
+        let keep = count as f64 / (count + 1) as f64;
+        let mix2 = |mean: &Param<Tensor<2>>, new: &Param<Tensor<2>>| {
+            Param::from_tensor(mean.val().mul_scalar(keep) + new.val().mul_scalar(1.0 - keep))
+        };
+        let mix1 = |mean: &Option<Param<Tensor<1>>>, new: &Option<Param<Tensor<1>>>| match (mean, new) {
+            (Some(mean), Some(new)) => Some(Param::from_tensor(mean.val().mul_scalar(keep) + new.val().mul_scalar(1.0 - keep))),
+            _ => None,
+        };
+        let layer = |mean: &Linear, new: &Linear| Linear { weight: mix2(&mean.weight, &new.weight), bias: mix1(&mean.bias, &new.bias) };
+        AutoRec { encoder: layer(&self.encoder, &latest.encoder), decoder: layer(&self.decoder, &latest.decoder), item_codes: None }
     }
 
     /// `||W||^2 + ||V||^2`: the two weight matrices' squared norms (biases are not decayed).

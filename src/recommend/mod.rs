@@ -5,6 +5,7 @@
 
 pub mod autorec;
 pub mod baselines;
+pub mod fold_in;
 pub mod rows;
 pub mod train;
 pub mod visitor;

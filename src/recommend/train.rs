@@ -12,7 +12,8 @@ use rand::seq::SliceRandom;
 
 use crate::data::ratings::{Rating, RatingSplit};
 use crate::error::{AeError, AeResult, ensure, ensure_learning_rate};
-use crate::recommend::autorec::{AutoRec, AutoRecConfig, autorec_objective};
+use crate::recommend::autorec::{AutoRec, AutoRecConfig, Orientation, autorec_objective};
+use crate::recommend::fold_in::with_item_codes;
 use crate::recommend::weights::{AutoRecHeader, save};
 use crate::recommend::rows::{DEFAULT_RATING, RatingRows, clip_rating, rmse};
 use crate::train::gradients::{accumulate, flatten_module, unflatten_module};
@@ -105,6 +106,8 @@ impl AutoRecTrainer {
     /// leader does: the shuffling is replayed, so both walk the same order; the optimizer's
     /// moments start afresh (a replica joins at the start of a run, or applies every sum since).
     pub fn resume(model: AutoRec, model_config: &AutoRecConfig, config: AutoRecTraining, split: &RatingSplit, device: &Device, step: usize) -> AeResult<AutoRecTrainer> {
+        // The movies' codes are computed from the weights when a model is kept, never trained.
+        let model = AutoRec { item_codes: None, ..model };
         ensure(model_config.users == split.users && model_config.items == split.items, || {
             format!(
                 "the model is for {} users and {} movies, the ratings have {} and {}",
@@ -140,6 +143,21 @@ impl AutoRecTrainer {
     /// The current weights for the leader's replicas to start from, as a weight file.
     pub async fn export(&self, header: &AutoRecHeader, provenance: &str) -> AeResult<Vec<u8>> {
         save(&self.model(), header, provenance).await
+    }
+
+    /// The current weights as a model to keep and recommend with: an I-AutoRec carries the codes
+    /// of its training ratings and its weight decay, which folding in a visitor needs.
+    pub async fn export_recommender(&self, header: &AutoRecHeader, provenance: &str) -> AeResult<Vec<u8>> {
+        let model = self.recommender()?;
+        save(&model, &header.for_model(&model, self.config.lambda), provenance).await
+    }
+
+    /// The current weights, with the movies' codes for an I-AutoRec (see [`with_item_codes`]).
+    fn recommender(&self) -> AeResult<AutoRec> {
+        match self.rows.orientation() {
+            Orientation::Item => with_item_codes(self.model(), &self.rows, &self.device.clone().inner()),
+            Orientation::User => Ok(self.model()),
+        }
     }
 
     pub fn step(&self) -> usize {

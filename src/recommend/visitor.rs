@@ -1,6 +1,7 @@
 //! Recommendations for someone the model never saw: U-AutoRec folds a new user in with one
 //! forward pass of their ratings (the paper's model takes any user's vector of ratings over the
-//! movies), and the movies they have not rated are ranked by the predicted rating.
+//! movies), I-AutoRec by fitting the visitor's own output row (see [`crate::recommend::fold_in`]);
+//! the movies they have not rated are ranked by the predicted rating.
 
 use std::collections::HashMap;
 
@@ -9,6 +10,7 @@ use burn::prelude::*;
 use crate::data::ratings::check_rating;
 use crate::error::{AeError, AeResult};
 use crate::recommend::autorec::{AutoRec, Orientation};
+use crate::recommend::fold_in::predict_visitor;
 use crate::recommend::rows::clip_rating;
 use crate::recommend::weights::AutoRecHeader;
 use crate::uses::explore::read_floats;
@@ -23,8 +25,8 @@ pub struct Recommendation {
 
 /// The `count` unrated movies with the highest predicted ratings for a visitor who gave
 /// `stars[i]` to `movie_ids[i]`, among the movies with at least `min_ratings` training ratings
-/// (the header's counts; a rarely rated movie's prediction is noisy). Refuses an I-AutoRec (its
-/// inputs are the training users), an unknown movie id, a rating outside 1..5, or a movie rated twice.
+/// (the header's counts; a rarely rated movie's prediction is noisy). Refuses an I-AutoRec without
+/// its movies' codes, an unknown movie id, a rating outside 1..5, or a movie rated twice.
 pub async fn recommend(
     model: &AutoRec,
     header: &AutoRecHeader,
@@ -34,22 +36,32 @@ pub async fn recommend(
     min_ratings: u32,
     device: &Device,
 ) -> AeResult<Vec<Recommendation>> {
-    if header.config.orientation != Orientation::User {
-        return Err(AeError::InvalidConfig(
-            "an I-AutoRec reconstructs movies over its training users, so it cannot fold in a new visitor; load a U-AutoRec".into(),
-        ));
-    }
     let vector = visitor_vector(header, movie_ids, stars)?;
     let width = vector.len();
-    let input = Tensor::<2>::from_data(TensorData::new(vector.clone(), [1, width]), device);
-    let predicted = read_floats(model.forward(input)).await?;
-    let mut ranked: Vec<Recommendation> = (0..width)
+    let predicted = match (header.config.orientation, header.fold_in_lambda) {
+        (Orientation::User, _) => {
+            let input = Tensor::<2>::from_data(TensorData::new(vector.clone(), [1, width]), device);
+            read_floats(model.forward(input)).await?
+        }
+        (Orientation::Item, Some(lambda)) => {
+            let rated: Vec<usize> = (0..width).filter(|&item| vector[item] != 0.0).collect();
+            let stars: Vec<f32> = rated.iter().map(|&item| vector[item]).collect();
+            predict_visitor(model, &rated, &stars, lambda).await?
+        }
+        (Orientation::Item, None) => {
+            return Err(AeError::InvalidConfig(
+                "this I-AutoRec file carries no movie codes, so it cannot fold in a new visitor; save it again with this version".into(),
+            ));
+        }
+    };
+    let mut ranked: Vec<usize> = (0..width)
         .filter(|&item| vector[item] == 0.0 && header.item_rating_counts.get(item).is_none_or(|&n| n >= min_ratings))
-        .map(|item| Recommendation { movie_id: header.item_ids[item], predicted: clip_rating(predicted[item]) })
         .collect();
-    ranked.sort_by(|a, b| b.predicted.total_cmp(&a.predicted).then(a.movie_id.cmp(&b.movie_id)));
+    // Ranked before clipping: a visitor who gives only 5 stars sees many predictions above 5,
+    // and clipped they would tie and fall back to the order of the ids.
+    ranked.sort_by(|&a, &b| predicted[b].total_cmp(&predicted[a]).then(a.cmp(&b)));
     ranked.truncate(count);
-    Ok(ranked)
+    Ok(ranked.into_iter().map(|item| Recommendation { movie_id: header.item_ids[item], predicted: clip_rating(predicted[item]) }).collect())
 }
 
 /// The visitor's ratings as a vector over the model's movies (0 where unrated).

@@ -3,13 +3,14 @@
 //! model's [`AutoRecConfig`] and the MovieLens ids behind its rows and columns, so a file alone
 //! can take a visitor's ratings by movie id. Loading treats the bytes as untrusted.
 
+use burn::module::{Param, ParamId};
 use burn::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::data::ratings::{RatingSplit, Ratings};
 use crate::error::{AeError, AeResult};
 use crate::model::weights::{Precision, load_module, read_metadata, save_module_as};
-use crate::recommend::autorec::{AutoRec, AutoRecConfig};
+use crate::recommend::autorec::{AutoRec, AutoRecConfig, Orientation};
 
 /// The `format` metadata value of an AutoRec weight file.
 pub const FORMAT: &str = "aestudio-autorec";
@@ -26,6 +27,10 @@ pub struct AutoRecHeader {
     /// Training ratings of each movie (empty if unknown): recommendations skip rarely rated movies.
     #[serde(default)]
     pub item_rating_counts: Vec<u32>,
+    /// Set in an I-AutoRec made to recommend: the weight decay it was trained with, which
+    /// folding in a visitor reuses; the file then holds the movies' codes (`item_codes`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fold_in_lambda: Option<f64>,
 }
 
 impl AutoRecHeader {
@@ -48,7 +53,12 @@ impl AutoRecHeader {
         if !ascending(&self.user_ids) || !ascending(&self.item_ids) {
             return Err(AeError::Weights("the file's user or movie ids are not strictly ascending".into()));
         }
-        Ok(())
+        match self.fold_in_lambda {
+            Some(lambda) if self.config.orientation != Orientation::Item || !lambda.is_finite() || lambda < 0.0 => Err(AeError::Weights(
+                format!("a fold-in weight decay of {lambda} belongs to no {:?}-AutoRec", self.config.orientation),
+            )),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -59,7 +69,13 @@ impl AutoRecHeader {
         for rating in &split.train {
             item_rating_counts[rating.item as usize] += 1;
         }
-        AutoRecHeader { config, user_ids: ratings.user_ids.clone(), item_ids: ratings.item_ids.clone(), item_rating_counts }
+        AutoRecHeader { config, user_ids: ratings.user_ids.clone(), item_ids: ratings.item_ids.clone(), item_rating_counts, fold_in_lambda: None }
+    }
+
+    /// This header for `model` as it will be saved: an I-AutoRec that carries its movies' codes
+    /// says the weight decay `lambda` a visitor is folded in with.
+    pub fn for_model(&self, model: &AutoRec, lambda: f64) -> AutoRecHeader {
+        AutoRecHeader { fold_in_lambda: model.item_codes.as_ref().map(|_| lambda), ..self.clone() }
     }
 }
 
@@ -79,6 +95,9 @@ pub async fn save(model: &AutoRec, header: &AutoRecHeader, provenance: &str) -> 
 /// [`save`] with the values stored at `precision` (f16 for the page's shipped recommenders).
 pub async fn save_as(model: &AutoRec, header: &AutoRecHeader, provenance: &str, precision: Precision) -> AeResult<Vec<u8>> {
     header.validate()?;
+    if header.fold_in_lambda.is_some() != model.item_codes.is_some() {
+        return Err(AeError::Weights("an I-AutoRec's file holds its movies' codes exactly when its header gives their weight decay".into()));
+    }
     let config = serde_json::to_string(header).map_err(|err| AeError::Weights(err.to_string()))?;
     save_module_as(model, FORMAT, FORMAT_VERSION, config, provenance, precision).await
 }
@@ -90,6 +109,13 @@ pub fn load(bytes: &[u8], device: &Device) -> AeResult<LoadedAutoRec> {
         serde_json::from_str(&config).map_err(|err| AeError::Weights(format!("the stored configuration is not valid: {err}")))?;
     header.validate().map_err(|err| AeError::Weights(format!("the stored configuration is refused: {err}")))?;
     let described = format!("{:?}-AutoRec of {} hidden units", header.config.orientation, header.config.hidden);
-    let model = load_module(bytes, header.config.init(device)?, &described, device)?;
+    let mut template = header.config.init(device)?;
+    if header.fold_in_lambda.is_some() {
+        let shape = [header.config.items, header.config.hidden];
+        // Lazy, like the layers': nothing is allocated before the file's values replace it.
+        let init = move |device: &Device, _| Tensor::zeros(shape, device);
+        template.item_codes = Some(Param::uninitialized(ParamId::new(), init, device.clone(), false, Shape::new(shape)));
+    }
+    let model = load_module(bytes, template, &described, device)?;
     Ok(LoadedAutoRec { model, header, provenance })
 }

@@ -94,8 +94,13 @@ impl MovieRun {
         Ok(serde_json::json!({ "rmse": rmse }))
     }
 
-    pub(super) async fn export(&self, provenance: &str) -> AeResult<Vec<u8>> {
-        self.trainer.export(&self.header, provenance).await
+    /// The weights as a file; `keep`: a model to recommend with, not a replica's start.
+    pub(super) async fn export(&self, provenance: &str, keep: bool) -> AeResult<Vec<u8>> {
+        if keep {
+            self.trainer.export_recommender(&self.header, provenance).await
+        } else {
+            self.trainer.export(&self.header, provenance).await
+        }
     }
 }
 
@@ -135,7 +140,7 @@ pub(super) fn info(loaded: &LoadedAutoRec) -> RecommenderInfo {
     RecommenderInfo {
         description: describe(config),
         orientation: config.orientation,
-        can_recommend: config.orientation == Orientation::User,
+        can_recommend: config.orientation == Orientation::User || loaded.header.fold_in_lambda.is_some(),
         provenance: loaded.provenance.clone(),
     }
 }

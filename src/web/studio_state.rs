@@ -83,9 +83,9 @@ impl Studio {
 
     /// The weight file of the run (a recommender's, or an image model's: during a run, the
     /// weights last checked finite, since a NaN may be on its way in the current ones).
-    pub(super) async fn weights_file(&self, provenance: &str) -> Result<Vec<u8>, JsError> {
+    pub(super) async fn weights_file(&self, provenance: &str, keep: bool) -> Result<Vec<u8>, JsError> {
         if let Some(run) = &self.movie_run {
-            return Ok(run.export(provenance).await?);
+            return Ok(run.export(provenance, keep).await?);
         }
         let verified = self.trainer.as_ref().map(Trainer::verified_model);
         let model = verified.as_ref().or(self.model.as_ref()).ok_or_else(|| invalid("no model"))?;

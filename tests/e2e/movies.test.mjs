@@ -1,6 +1,7 @@
 // End-to-end: the Movies panel in headless Chromium. A visitor rates five movies and gets
-// recommendations from the pretrained U-AutoRec; a title that is not a movie is refused and loses
-// nothing; an I-AutoRec trained in the page lowers the test RMSE on the chart.
+// recommendations from the pretrained U-AutoRec, then from the pretrained I-AutoRec, which fits
+// the visitor's own row; a title that is not a movie is refused and loses nothing; an I-AutoRec
+// trained in the page lowers the test RMSE on the chart and then recommends.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync } from 'node:fs';
@@ -49,6 +50,28 @@ test('a visitor rates five movies and gets recommendations at once', async () =>
   assert.deepEqual(problems, [], 'no console errors');
 });
 
+/** The recommendations once the panel has recommended for the ratings shown. */
+async function recommendationsAfter(action) {
+  await page.evaluate(() => { window.aestudio.movies.recommendations = null; });
+  await action();
+  await page.waitForFunction(() => window.aestudio.movies.recommendations?.length === 10, null, { timeout: 60_000 });
+  return page.evaluate(() => window.aestudio.movies.recommendations);
+}
+
+test('the pretrained I-AutoRec folds the same visitor in and follows their ratings', async () => {
+  const fromItems = await recommendationsAfter(() => page.selectOption('#movies-recommender', 'item'));
+  assert.match(await page.textContent('#movies-model'), /Pretrained: I-AutoRec/);
+  const ratedIds = await page.evaluate(() => window.aestudio.movies.rated);
+  assert.ok(fromItems.every((r) => !ratedIds.includes(r.movieId)), 'rated movies are not recommended');
+  assert.ok(fromItems.every((r, i) => r.predicted >= 1 && r.predicted <= 5 && (i === 0 || r.predicted <= fromItems[i - 1].predicted)),
+    `ranked predictions in 1..5: ${fromItems.map((r) => r.predicted)}`);
+  // The visitor's own row is fitted to their ratings: a changed rating changes the predictions.
+  const changed = await recommendationsAfter(() => rate('Toy Story (1995)', '5'));
+  assert.notDeepEqual(changed, fromItems, 'a changed rating moves the recommendations');
+  assert.equal(await page.isHidden('#movies-error'), true, await page.textContent('#movies-error'));
+  assert.deepEqual(problems, [], 'no console errors');
+});
+
 test('training I-AutoRec in the page lowers the test RMSE on the chart', async () => {
   // A small I-AutoRec keeps the run to seconds; the chart starts at the untrained model's RMSE.
   await page.selectOption('#movies-train-form select[name=orientation]', 'item');
@@ -63,8 +86,9 @@ test('training I-AutoRec in the page lowers the test RMSE on the chart', async (
   const rmse = await page.evaluate(() => [...window.aestudio.movies.rmse]);
   assert.equal(rmse.length, 7, `the untrained RMSE and one per epoch: ${rmse}`);
   assert.ok(rmse.at(-1) < rmse[0] - 0.5 && rmse.at(-1) < 1.1, `the test RMSE falls below the global mean's 1.12: ${rmse}`);
-  // An I-AutoRec cannot fold in a visitor: the pretrained U-AutoRec keeps recommending.
-  assert.match(await page.textContent('#movies-model'), /U-AutoRec/);
-  assert.equal(await page.locator('#recommendations li').count(), 10);
+  // The trained I-AutoRec, kept with its movies' codes, becomes the recommender.
+  await page.waitForFunction(() => /Trained here: I-AutoRec/.test(document.getElementById('movies-model').textContent), null, { timeout: 60_000 });
+  assert.equal(await page.inputValue('#movies-recommender'), 'trained');
+  await page.waitForFunction(() => document.querySelectorAll('#recommendations li').length === 10, null, { timeout: 60_000 });
   assert.deepEqual(problems, [], 'no console errors');
 });

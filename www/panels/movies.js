@@ -1,13 +1,14 @@
-// The Movies panel: a visitor rates movies and U-AutoRec (in the live worker) recommends at once;
-// a recommender trains in its own copy of the training worker (with replica workers on the CPU),
-// charting its objective and test RMSE, and a trained U-AutoRec becomes the recommender.
+// The Movies panel: a visitor rates movies and an AutoRec (in the live worker) recommends at once,
+// the pretrained U-AutoRec or I-AutoRec or one trained here; a recommender trains in its own copy
+// of the training worker (with replica workers on the CPU), charting its objective and test RMSE,
+// and becomes the recommender when it ends.
 import uPlot from '../vendor/uPlot.esm.js';
 import { fetchMovies } from '../data.js';
 import { $, show } from '../dom.js';
 import { ask, debug } from '../live.js';
 import { WorkerClient } from '../protocol.js';
 
-const PRETRAINED = 'models/u-autorec.safetensors';
+const PRETRAINED = { user: 'models/u-autorec.safetensors', item: 'models/i-autorec.safetensors' };
 const RECOMMENDATIONS = 10;
 // Predictions for rarely rated movies are noise: only movies with this many training ratings.
 const MIN_RATINGS = 50;
@@ -19,10 +20,11 @@ let loading = null;
 let canRecommend = false;
 let trainer = null; // the training worker of this panel, started on the first run
 let run = null; // {orientation, epochs, resumed}
+let trained = null; // the weight file of the recommender trained here, once one ended
 let chart = null;
 const series = { epoch: [], objective: [], rmse: [] };
 
-debug.movies = { recommendations: null, rmse: series.rmse, ready: false };
+debug.movies = { recommendations: null, rmse: series.rmse, ready: false, get rated() { return [...rated.keys()]; } };
 
 /** Titles and the pretrained U-AutoRec, fetched once the panel is first seen. */
 function load() {
@@ -33,18 +35,26 @@ function load() {
       byTitle.set(movie.title, movie.id);
     }
     $('movie-titles').replaceChildren(...[...movies.values()].map((movie) => new Option(movie.title)));
-    const response = await fetch(PRETRAINED);
-    if (!response.ok) throw new Error(`cannot fetch ${PRETRAINED} (HTTP ${response.status})`);
-    await useRecommender(new Uint8Array(await response.arrayBuffer()), 'pretrained');
-    $('movie-search').disabled = $('rate').disabled = false;
+    await choose();
+    $('movie-search').disabled = $('rate').disabled = $('movies-recommender').disabled = false;
     debug.movies.ready = true;
   })().catch((err) => show('movies-error', err.message));
   return loading;
 }
 
-/** Makes an AutoRec file the recommender when it is a U-AutoRec; says so either way. */
+/** Makes the recommender picked in the panel's list the one in use. */
+async function choose() {
+  const picked = $('movies-recommender').value;
+  if (picked === 'trained') return useRecommender(trained, 'trained');
+  const response = await fetch(PRETRAINED[picked]);
+  if (!response.ok) throw new Error(`cannot fetch ${PRETRAINED[picked]} (HTTP ${response.status})`);
+  return useRecommender(new Uint8Array(await response.arrayBuffer()), 'pretrained');
+}
+
+/** Makes an AutoRec file the recommender; says what it is and whether it can fold a visitor in. */
 async function useRecommender(bytes, origin) {
-  const info = await ask('loadRecommender', { bytes });
+  // The live worker takes its own copy: `trained` stays for when the visitor picks it again.
+  const info = await ask('loadRecommender', { bytes: bytes.slice() });
   canRecommend = info.canRecommend;
   $('movies-model').textContent = `${origin === 'pretrained' ? 'Pretrained' : 'Trained here'}: ${info.description}; ${info.provenance}`;
   await recommend();
@@ -53,7 +63,8 @@ async function useRecommender(bytes, origin) {
 async function recommend() {
   const list = $('recommendations');
   if (rated.size === 0 || !canRecommend) {
-    list.replaceChildren(note(canRecommend ? 'Rate a movie to see recommendations.' : 'An I-AutoRec cannot fold in a new visitor: train a U-AutoRec.'));
+    list.replaceChildren(note(canRecommend ? 'Rate a movie to see recommendations.'
+      : 'This I-AutoRec carries no codes of its movies, so it cannot fold in a visitor.'));
     return;
   }
   try {
@@ -128,7 +139,13 @@ const trainingEvents = {
     chart.setData([series.epoch, series.objective, series.rmse]);
   },
   async snapshot({ bytes, final }) {
-    if (final && run.orientation === 'user') await useRecommender(bytes, 'trained');
+    if (!final) return;
+    trained = bytes;
+    const option = $('movies-recommender').querySelector('option[value=trained]');
+    option.disabled = false;
+    option.textContent = `${run.orientation === 'user' ? 'U' : 'I'}-AutoRec trained here`;
+    $('movies-recommender').value = 'trained';
+    await useRecommender(bytes, 'trained');
   },
   done() { finish('finished'); },
   stopped() { finish('stopped'); },
@@ -186,13 +203,9 @@ async function train(event) {
   }
 }
 
-// The weight decay the command line's sweep chose for each model (README).
-const LAMBDA = { user: 600, item: 300 };
-
 export function initMovies() {
   $('rate-form').addEventListener('submit', rate);
-  const form = $('movies-train-form');
-  form.elements.orientation.addEventListener('change', () => { form.elements.lambda.value = LAMBDA[form.elements.orientation.value]; });
+  $('movies-recommender').addEventListener('change', () => choose().catch((err) => show('movies-error', err.message)));
   $('movies-train-form').addEventListener('submit', train);
   $('movies-stop').addEventListener('click', () => trainer?.call('stop'));
   // Nothing is fetched until the panel is near the screen: the first minute belongs to the digits.
