@@ -116,7 +116,7 @@ async fn matmul_peak() {
 async fn evaluation_and_denoise_latency() {
     let cpu = cpu_device();
     let test = Dataset::from_idx(include_bytes!("../data/mnist/t10k-images-idx3-ubyte"), include_bytes!("../data/mnist/t10k-labels-idx1-ubyte")).unwrap();
-    let model = aestudio::weights::load(include_bytes!("../www/models/dae.safetensors"), &cpu).unwrap().model;
+    let model = aestudio::model::weights::load(include_bytes!("../www/models/dae.safetensors"), &cpu).unwrap().model;
     let mut times = Vec::new();
     for run in 0..=5 {
         let started = now_ms();
@@ -158,4 +158,68 @@ async fn webgpu_training_throughput() {
     let steps = if adapter.is_real_gpu() { 48 } else { 4 };
     report_training(&backend, Preset::Vae, training_rates(Preset::Vae, &gpu, steps, 3).await);
     report_training(&backend, Preset::ConvDae, training_rates(Preset::ConvDae, &gpu, steps, 3).await);
+}
+
+/// Microseconds per call of two ways of crossing, each run `calls` times in 7 alternating rounds
+/// (the machine's load hits both alike): median, minimum and maximum of each.
+fn per_call_alternating(calls: usize, mut first: impl FnMut(), mut second: impl FnMut()) -> [(f64, f64, f64); 2] {
+    let mut timed = |cross: &mut dyn FnMut()| {
+        let started = now_ms();
+        for _ in 0..calls {
+            cross();
+        }
+        1000.0 * (now_ms() - started) / calls as f64
+    };
+    let (mut firsts, mut seconds) = (Vec::new(), Vec::new());
+    for _ in 0..7 {
+        firsts.push(timed(&mut first));
+        seconds.push(timed(&mut second));
+    }
+    [spread(firsts), spread(seconds)]
+}
+
+/// A structured value crossing into JavaScript and back both ways: as JSON text (`serde_json`
+/// and `JSON.parse` / `JSON.stringify`) and value by value with `serde-wasm-bindgen`. Replies: a
+/// training progress and an evaluation; input: a model's configuration, as the page's forms send
+/// it. The page uses whichever was faster here (README).
+#[wasm_bindgen_test]
+fn boundary_crossing() {
+    use aestudio::model::{AutoencoderConfig, Scale};
+    use aestudio::train::{Evaluation, Progress};
+    use serde::Serialize;
+    use serde_wasm_bindgen::Serializer;
+    const CALLS: usize = 20_000;
+    let compatible = Serializer::json_compatible();
+    let report_both = |what: &str, [json, values]: [(f64, f64, f64); 2]| {
+        for (how, (median, min, max)) in [("json", json), ("serde-wasm-bindgen", values)] {
+            report(json!({ "kind": "boundary", "value": what, "how": how, "median_us": median, "min_us": min, "max_us": max }));
+        }
+    };
+    let progress = Progress {
+        epoch: 3, step: 1200, steps_per_epoch: 469, train_loss: Some(104.2), epoch_loss: Some(105.7),
+        critic: None, epoch_finished: false, finished: false,
+    };
+    report_both("progress (reply)", per_call_alternating(
+        CALLS,
+        || { js_sys::JSON::parse(&serde_json::to_string(&progress).unwrap()).unwrap(); },
+        || { progress.serialize(&compatible).unwrap(); },
+    ));
+    let evaluation = Evaluation {
+        loss: 104.91, scale: Scale::PerSample, reconstruction: 83.2, kl_per_sample: Some(21.7), penalty: None,
+        bce_per_pixel: 0.106, mse_per_pixel: 0.0132, samples: 10_000,
+    };
+    report_both("evaluation (reply)", per_call_alternating(
+        CALLS,
+        || { js_sys::JSON::parse(&serde_json::to_string(&evaluation).unwrap()).unwrap(); },
+        || { evaluation.serialize(&compatible).unwrap(); },
+    ));
+    let object = Preset::Vae.config().serialize(&compatible).unwrap();
+    report_both("model configuration (input)", per_call_alternating(
+        CALLS,
+        || {
+            let text: String = js_sys::JSON::stringify(&object).unwrap().into();
+            serde_json::from_str::<AutoencoderConfig>(&text).unwrap();
+        },
+        || { serde_wasm_bindgen::from_value::<AutoencoderConfig>(object.clone()).unwrap(); },
+    ));
 }

@@ -1,5 +1,5 @@
-//! Crossing the JavaScript boundary: replies as plain JS objects (through JSON) with typed arrays
-//! for pixels, and errors as JS `Error`s with the crate's message.
+//! Crossing the JavaScript boundary: replies as plain JS objects (by `serde-wasm-bindgen`) with
+//! typed arrays for pixels, and errors as JS `Error`s with the crate's message.
 
 use burn::prelude::*;
 use js_sys::{Float32Array, Reflect};
@@ -19,12 +19,12 @@ impl From<AeError> for JsValue {
     }
 }
 
-/// Plain JS objects, through JSON: one string and one `JSON.parse` cross the boundary, where
-/// `serde-wasm-bindgen` crossed it once per value. Pixel arrays cross as typed arrays instead
-/// (see [`with_arrays`]).
+/// Plain JS objects built value by value with `serde-wasm-bindgen` (JSON-compatible: a `None` is
+/// `null`, a map an object): faster than a JSON text and `JSON.parse` for the replies measured
+/// (`tests/web_bench.rs`, README). Pixel arrays cross as typed arrays instead (see
+/// [`with_arrays`]); the forms' inputs still cross as JSON text, which measured faster.
 pub(super) fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
-    let text = serde_json::to_string(value).map_err(|err| JsError::new(&err.to_string()))?;
-    js_sys::JSON::parse(&text).map_err(|_| JsError::new("JSON.parse refused a reply"))
+    value.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(|err| JsError::new(&format!("cannot build a reply: {err}")))
 }
 
 /// Adds `Float32Array` fields to a JS object.
