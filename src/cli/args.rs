@@ -53,6 +53,12 @@ pub(crate) struct ModelArgs {
     /// The critic's hidden widths, comma-separated (adversarial presets).
     #[arg(long, value_delimiter = ',')]
     pub(crate) critic_hidden: Option<Vec<usize>>,
+    /// Critic steps per autoencoder step (adversarial presets).
+    #[arg(long)]
+    pub(crate) critic_steps: Option<usize>,
+    /// The probability that dropout zeroes each input of the critic's layers (adversarial presets).
+    #[arg(long)]
+    pub(crate) critic_dropout: Option<f64>,
 }
 
 /// How to train, and on what.
@@ -147,12 +153,14 @@ impl ModelArgs {
             config.code_size = config.code_size - before + clusters;
             config.objective = Objective::Adversarial { weight, prior: Prior::Clusters { clusters } };
         }
-        if self.critic_lr.is_some() || self.critic_hidden.is_some() {
+        if self.critic_lr.is_some() || self.critic_hidden.is_some() || self.critic_steps.is_some() || self.critic_dropout.is_some() {
             let Some(critic) = config.critic.as_mut() else {
-                return Err(AeError::InvalidConfig(format!("--critic-lr and --critic-hidden set an adversarial model's critic; {} has none", self.model)));
+                return Err(AeError::InvalidConfig(format!("the --critic-* options set an adversarial model's critic; {} has none", self.model)));
             };
             critic.learning_rate = self.critic_lr.unwrap_or(critic.learning_rate);
             critic.hidden = self.critic_hidden.clone().unwrap_or_else(|| critic.hidden.clone());
+            critic.steps = self.critic_steps.unwrap_or(critic.steps);
+            critic.dropout = self.critic_dropout.unwrap_or(critic.dropout);
         }
         Ok(())
     }
