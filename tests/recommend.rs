@@ -239,6 +239,25 @@ fn a_visitor_is_folded_in_and_bad_ratings_are_refused() {
 }
 
 #[test]
+fn the_running_mean_of_models_is_their_elementwise_mean() {
+    let device = cpu_device();
+    let config = AutoRecConfig::new(Orientation::User, 3, 4).with_hidden(2);
+    let models: Vec<_> = (0..3).map(|_| config.init(&device).unwrap()).collect();
+    let values = |model: &aestudio::recommend::AutoRec| {
+        let mut all = model.encoder.weight.val().into_data().try_to_vec::<f32>().unwrap();
+        all.extend(model.decoder.bias.as_ref().unwrap().val().into_data().try_to_vec::<f32>().unwrap());
+        all
+    };
+    let each: Vec<Vec<f32>> = models.iter().map(values).collect();
+    assert_ne!(each[0], each[1], "three differently initialized models");
+    let mean = models[0].averaged_with(&models[1], 1).averaged_with(&models[2], 2);
+    for (k, value) in values(&mean).into_iter().enumerate() {
+        let expected = (each[0][k] + each[1][k] + each[2][k]) / 3.0;
+        assert!((value - expected).abs() < 1e-6, "value {k}: {value} against {expected}");
+    }
+}
+
+#[test]
 fn the_fold_in_shift_matches_a_hand_computation() {
     // One rating of 4 stars on a movie of code 0.5; the average user's row 1, bias 3; lambda 2.
     // Residual 4 - (1 x 0.5 + 3) = 0.5; X = [0.5, 1]; X X^T + lambda/2 = 0.25 + 1 + 1 = 2.25;
