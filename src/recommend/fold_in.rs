@@ -28,7 +28,7 @@ pub fn item_codes(model: &AutoRec, rows: &RatingRows, device: &Device) -> AeResu
         return Err(AeError::InvalidConfig("only an I-AutoRec has movie codes: its rows are movies".into()));
     }
     let all: Vec<usize> = (0..rows.len()).collect();
-    let codes = all.chunks(CHUNK).map(|chunk| model.encode(rows.batch(chunk, device).0)).collect();
+    let codes = all.chunks(CHUNK).map(|chunk| model.encode(rows.ratings(chunk, device))).collect();
     Ok(Tensor::cat(codes, 0))
 }
 

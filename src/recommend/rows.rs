@@ -84,20 +84,27 @@ impl RatingRows {
     /// # Shapes
     /// - output: `([picked.len(), width], [picked.len(), width])`
     pub fn batch(&self, picked: &[usize], device: &Device) -> (Tensor<2>, Tensor<2>) {
+        (self.dense(picked, |value| value, device), self.dense(picked, |_| 1.0, device))
+    }
+
+    /// The rows `picked` as the model's input alone (0 where no rating), for predictions.
+    ///
+    /// # Shapes
+    /// - output: `[picked.len(), width]`
+    pub fn ratings(&self, picked: &[usize], device: &Device) -> Tensor<2> {
+        self.dense(picked, |value| value, device)
+    }
+
+    /// `[picked.len(), width]`: `entry(rating)` where a rating is observed, else 0.
+    fn dense(&self, picked: &[usize], entry: impl Fn(f32) -> f32, device: &Device) -> Tensor<2> {
         let width = self.width();
-        let mut ratings = vec![0.0f32; picked.len() * width];
-        let mut observed = vec![0.0f32; picked.len() * width];
+        let mut values = vec![0.0f32; picked.len() * width];
         for (position, &row) in picked.iter().enumerate() {
             for &(column, value) in &self.rows[row] {
-                ratings[position * width + column as usize] = value;
-                observed[position * width + column as usize] = 1.0;
+                values[position * width + column as usize] = entry(value);
             }
         }
-        let shape = [picked.len(), width];
-        (
-            Tensor::from_data(TensorData::new(ratings, shape), device),
-            Tensor::from_data(TensorData::new(observed, shape), device),
-        )
+        Tensor::from_data(TensorData::new(values, [picked.len(), width]), device)
     }
 }
 

@@ -316,8 +316,7 @@ pub async fn predict(model: &AutoRec, rows: &RatingRows, asked: &[Rating], devic
     let mut predictions = vec![DEFAULT_RATING; asked.len()];
     let wanted: Vec<usize> = by_row.keys().copied().collect();
     for chunk in wanted.chunks(CHUNK) {
-        let (ratings, _) = rows.batch(chunk, device);
-        let output = read_floats(model.forward(ratings)).await?;
+        let output = read_floats(model.forward(rows.ratings(chunk, device))).await?;
         for (offset, row) in chunk.iter().enumerate() {
             for &(position, column) in &by_row[row] {
                 predictions[position] = clip_rating(output[offset * rows.width() + column]);
