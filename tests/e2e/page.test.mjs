@@ -505,7 +505,9 @@ test('a classifier on the code, alone and trained with the decoder, on 100 label
   await page.fill('input[name=code_size]', '16');
   await page.selectOption('#probe-labels', '100');
   await page.click('#semi');
-  assert.ok(await page.locator('#train').isDisabled(), 'no training run while the trainer compares');
+  // The job starts once the live worker has handed over the weights: Train is disabled then.
+  await page.waitForFunction(() => document.getElementById('train').disabled, null, { timeout: 30_000 })
+    .catch(() => assert.fail('no training run while the trainer compares'));
   await page.waitForFunction(() => window.aestudio.semi, null, { timeout: 300_000 });
   const semi = await page.evaluate(() => window.aestudio.semi);
   assert.ok(semi.alone > 0.4 && semi.joint > 0.4, `100 labels, 2 epochs: ${JSON.stringify(semi)}`);
@@ -520,7 +522,9 @@ test('IDEC fine-tunes the model in use to cluster, its accuracy drawn as it trai
   await page.evaluate(() => { window.aestudio.idec = null; });
   await page.click('#idec-box summary');
   await page.click('#idec-start');
-  assert.ok(await page.locator('#train').isDisabled(), 'no training run while the trainer clusters');
+  // The job starts once the live worker has handed over the weights: Train is disabled then.
+  await page.waitForFunction(() => document.getElementById('train').disabled, null, { timeout: 30_000 })
+    .catch(() => assert.fail('no training run while the trainer clusters'));
   // k-means, then three target updates (every 140 steps): enough to see it move, then Stop.
   await page.waitForFunction(() => window.aestudio.idecSeries.step.length >= 4, null, { timeout: 300_000 });
   await page.click('#idec-stop');
