@@ -107,6 +107,9 @@ test('desktop: everything works on arrival, is reachable and passes axe-core', a
   await page.waitForFunction(() => window.aestudio.denoised?.terms, null, { timeout: 30_000 });
   const terms = await page.evaluate(() => window.aestudio.denoised.terms);
   assert.ok(terms.kl > 0 && Math.abs(terms.reconstruction + terms.kl - terms.objective) < 1e-3 * terms.objective, `terms ${JSON.stringify(terms)}`);
+  // The terms are typeset with the views that follow the output, a frame (up to 100 ms) later.
+  await page.waitForFunction(() => /KL/.test(document.getElementById('terms-tex').textContent), null, { timeout: 5_000 })
+    .catch(() => {});
   assert.match(await page.textContent('#terms-tex'), /KL/, 'the terms are shown under their names');
   assert.equal(await page.getAttribute('#show-terms', 'aria-pressed'), 'true');
 
