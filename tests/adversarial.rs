@@ -1,6 +1,7 @@
 //! Native tests of the survey's section 5, part 1: the priors, the critic's and the MMD's losses
 //! against hand values, the sample-quality yardstick (Fréchet distance, class coverage, the
 //! classifier), and the adversarial and Wasserstein autoencoders learning their priors.
+#![cfg(not(target_arch = "wasm32"))] // native: the browser tests are tests/web.rs
 
 
 use aestudio::backend::cpu_device;

@@ -1,5 +1,6 @@
 //! The adversarial autoencoder for unsupervised clustering: its prior, its code, its two critics,
 //! and how its clusters are scored as a classifier.
+#![cfg(not(target_arch = "wasm32"))] // native: the browser tests are tests/web.rs
 
 use aestudio::backend::cpu_device;
 use aestudio::model::{Architecture, AutoencoderConfig, Objective, PenaltyInputs, Preset, Prior, weights};

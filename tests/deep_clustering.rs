@@ -1,6 +1,7 @@
 //! DEC and IDEC: the Student's t assignments, the sharpened targets and the divergence against
 //! hand computations, the centres' gradient against the DEC paper's closed form, and a run that
 //! clusters three digits better than k-means on the same codes.
+#![cfg(not(target_arch = "wasm32"))] // native: the browser tests are tests/web.rs
 
 mod common;
 

@@ -1,5 +1,6 @@
 //! The posterior factors: the total correlation estimate against the closed form of correlated
 //! Gaussians, and per-unit KL and active units on posteriors built by hand.
+#![cfg(not(target_arch = "wasm32"))] // native: the browser tests are tests/web.rs
 
 use aestudio::uses::factors::{factors_of, total_correlation};
 use rand::rngs::StdRng;

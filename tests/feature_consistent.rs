@@ -1,5 +1,6 @@
 //! The deep-feature-consistent VAE: trained against the shipped classifier, whose weights it
 //! never changes, it learns to reconstruct pixels it never compares; its weight file is whole.
+#![cfg(not(target_arch = "wasm32"))] // native: the browser tests are tests/web.rs
 
 mod common;
 

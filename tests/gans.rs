@@ -1,5 +1,6 @@
 //! The models with a GAN inside: the bidirectional GAN (BiGAN / ALI), its critic of (image,
 //! code) pairs and the critics' dropout; VAE-GAN, its image critic and its three networks.
+#![cfg(not(target_arch = "wasm32"))] // native: the browser tests are tests/web.rs
 
 use aestudio::backend::cpu_device;
 use aestudio::data::PIXELS;

@@ -1,5 +1,6 @@
 //! The objective's terms for one input, as the page's Draw panel shows them beside the formula:
 //! each term checked against a hand computation from the model's own outputs.
+#![cfg(not(target_arch = "wasm32"))] // native: the browser tests are tests/web.rs
 
 mod common;
 

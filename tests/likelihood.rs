@@ -1,5 +1,6 @@
 //! The importance-weighted likelihood: against a closed-form case, against the ELBO (k = 1 is
 //! it; the bound tightens with k), and on real models of binarized MNIST.
+#![cfg(not(target_arch = "wasm32"))] // native: the browser tests are tests/web.rs
 
 mod common;
 

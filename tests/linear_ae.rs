@@ -1,5 +1,6 @@
 //! The survey's PCA section: a linear autoencoder (no hidden layer, identity output, squared
 //! error) learns the subspace of PCA with as many components as its code.
+#![cfg(not(target_arch = "wasm32"))] // native: the browser tests are tests/web.rs
 
 mod common;
 

@@ -1,6 +1,7 @@
 //! Native tests of the core: loss math against hand computations, model shapes, corruption
 //! statistics, training on real MNIST, weight files, PCA, and refusal of bad input.
 //! Real data comes from `data/mnist` (`./build.sh data` fetches it).
+#![cfg(not(target_arch = "wasm32"))] // native: the browser tests are tests/web.rs
 
 use std::path::PathBuf;
 

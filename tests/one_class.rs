@@ -1,6 +1,7 @@
 //! The two anomaly protocols tell apart what they should: a 1 is the easiest digit to
 //! reconstruct, so held out of training it is no anomaly (AUROC below chance), while a model of
 //! 1s alone flags every other digit.
+#![cfg(not(target_arch = "wasm32"))] // native: the browser tests are tests/web.rs
 
 mod common;
 

@@ -1,5 +1,6 @@
 //! The PixelCNN's masks (each output depends only on earlier pixels, checked by gradients), its
 //! sampler, the PixelVAE built from it, and dynamically binarized MNIST.
+#![cfg(not(target_arch = "wasm32"))] // native: the browser tests are tests/web.rs
 
 mod common;
 

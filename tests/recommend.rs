@@ -1,6 +1,7 @@
 //! AutoRec and its data: the masked objective against hand values, the split's guarantees, the
 //! refusals of malformed ratings, the baselines, a small I-AutoRec on real MovieLens 100K that
 //! must beat the item-bias baseline, and I-AutoRec's fold-in of users it never saw.
+#![cfg(not(target_arch = "wasm32"))] // native: the browser tests are tests/web.rs
 
 mod common;
 

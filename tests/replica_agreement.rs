@@ -4,6 +4,7 @@
 //! samples, prior samples, dropout, binarization: each drawn per row of the batch). A preset whose
 //! penalty is a statistic of the batch (KL sparsity, MMD) is not shared: its replicas end where a
 //! lone trainer does.
+#![cfg(not(target_arch = "wasm32"))] // native: the browser tests are tests/web.rs
 
 mod common;
 

@@ -1,5 +1,6 @@
 //! A seeded run is reproducible. Its own test binary (so its own process): burn's CPU backend
 //! keeps one global RNG, which tests running in parallel threads would otherwise share.
+#![cfg(not(target_arch = "wasm32"))] // native: the browser tests are tests/web.rs
 #![cfg(not(target_arch = "wasm32"))]
 
 use std::path::PathBuf;

@@ -4,6 +4,7 @@
 //! ended with the codes inside the ring: MMD² 0.69 against the usual 0.07; an adversarial game
 //! of 1,560 steps depends on its draws. Alone, seeds 1, 2 and 3 give 0.073, 0.145 and 0.154
 //! against the VAE's 1.26, 1.03 and 0.98.)
+#![cfg(not(target_arch = "wasm32"))] // native: the browser tests are tests/web.rs
 
 use aestudio::backend::cpu_device;
 use aestudio::model::{Autoencoder, AutoencoderConfig, Preset, Prior};

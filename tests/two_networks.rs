@@ -2,6 +2,7 @@
 //! test binary: the device's random stream is shared by the tests of one binary, which run
 //! together, so in a shared binary its seeded run (and whether the reconstruction falls by a
 //! fifth in 14 steps) depended on what the other tests drew meanwhile.
+#![cfg(not(target_arch = "wasm32"))] // native: the browser tests are tests/web.rs
 
 mod common;
 

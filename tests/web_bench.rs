@@ -163,7 +163,7 @@ async fn webgpu_training_throughput() {
 /// Microseconds per call of two ways of crossing, each run `calls` times in 7 alternating rounds
 /// (the machine's load hits both alike): median, minimum and maximum of each.
 fn per_call_alternating(calls: usize, mut first: impl FnMut(), mut second: impl FnMut()) -> [(f64, f64, f64); 2] {
-    let mut timed = |cross: &mut dyn FnMut()| {
+    let timed = |cross: &mut dyn FnMut()| {
         let started = now_ms();
         for _ in 0..calls {
             cross();
