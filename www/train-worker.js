@@ -52,7 +52,9 @@ function keepDevices() {
  */
 async function loadBuild(backend) {
   const cpuWasm = await cpuBuild.default();
-  const wantGpu = backend === 'gpu' || (backend === 'auto' && (await cpuBuild.probeWebGpu()).real_gpu);
+  const probe = backend === 'auto' ? await cpuBuild.probeWebGpu() : null;
+  // `refusal`: an adapter burn's WebGPU runtime cannot start on (no timestamp-query); the CPU build says why.
+  const wantGpu = backend === 'gpu' || (backend === 'auto' && probe.real_gpu && !probe.refusal);
   if (!wantGpu) return [cpuWasm, cpuBuild];
   emit('loading', { message: 'Fetching the WebGPU build…' });
   const gpuBuild = await import('./pkg-gpu/aestudio.js');

@@ -36,12 +36,21 @@ pub async fn probe_adapter() -> AdapterReport {
     let text = |key: &str| Reflect::get(&info, &key.into()).ok().and_then(|v| v.as_string()).unwrap_or_default();
     report.vendor = text("vendor");
     report.architecture = text("architecture");
+    report.device = text("device");
     report.description = text("description");
+    report.timestamp_query = has_feature(&adapter, "timestamp-query");
     // Newer browsers put the flag on the info, older ones on the adapter.
     report.is_fallback = [&info, &adapter]
         .iter()
         .any(|holder| Reflect::get(holder, &"isFallbackAdapter".into()).ok().and_then(|v| v.as_bool()).unwrap_or(false));
     report
+}
+
+/// Whether `adapter.features` (a set-like `GPUSupportedFeatures`, not a `Set`) has `name`.
+fn has_feature(adapter: &JsValue, name: &str) -> bool {
+    let Ok(features) = Reflect::get(adapter, &"features".into()) else { return false };
+    let has = Reflect::get(&features, &"has".into()).and_then(|f| f.dyn_into::<js_sys::Function>());
+    has.and_then(|has| has.call1(&features, &name.into())).is_ok_and(|answer| answer.is_truthy())
 }
 
 /// A WebGPU device, in the build that has burn's wgpu backend (`--features webgpu`).
@@ -84,12 +93,18 @@ pub(super) async fn choose_backend(prefer: &str) -> Result<(Device, BackendInfo)
     let (use_gpu, reason) = match prefer {
         "cpu" => (false, "the CPU backend was chosen".to_string()),
         "gpu" if !has_webgpu() => return Err(refuse(CPU_ONLY_BUILD.into())),
-        "gpu" if adapter.adapter_found => (true, "WebGPU was chosen".to_string()),
+        "gpu" if adapter.adapter_found => match adapter.webgpu_refusal() {
+            Some(why) => return Err(refuse(why)),
+            None => (true, "WebGPU was chosen".to_string()),
+        },
         "gpu" => return Err(refuse(adapter.reason_for_cpu())),
-        "auto" if adapter.is_real_gpu() && has_webgpu() => (true, format!("a WebGPU adapter was found ({} {})", adapter.vendor, adapter.architecture)),
-        "auto" if adapter.is_real_gpu() => {
-            (false, format!("a WebGPU adapter was found ({} {}), but the WebGPU build was not loaded", adapter.vendor, adapter.architecture))
+        "auto" if adapter.is_real_gpu() && !has_webgpu() => {
+            (false, format!("a WebGPU adapter was found ({}), but the WebGPU build was not loaded", adapter.name()))
         }
+        "auto" if adapter.is_real_gpu() => match adapter.webgpu_refusal() {
+            Some(why) => (false, why),
+            None => (true, format!("a WebGPU adapter was found ({})", adapter.name())),
+        },
         "auto" => (false, adapter.reason_for_cpu()),
         other => return Err(invalid(format!("backend must be auto, cpu or gpu, got '{other}'"))),
     };
@@ -97,15 +112,17 @@ pub(super) async fn choose_backend(prefer: &str) -> Result<(Device, BackendInfo)
     Ok((device, BackendInfo { kind, reason, adapter }))
 }
 
-/// The adapter probe as the page reads it: the report and whether it is a real GPU.
+/// The adapter probe as the page reads it: the report, whether it is a real GPU, and why burn's
+/// WebGPU backend cannot run on it, if it cannot.
 #[derive(serde::Serialize)]
 pub(super) struct Probe {
     #[serde(flatten)]
     report: AdapterReport,
     real_gpu: bool,
+    refusal: Option<String>,
 }
 
 pub(super) async fn probe_reply() -> Probe {
     let report = probe_adapter().await;
-    Probe { real_gpu: report.is_real_gpu(), report }
+    Probe { real_gpu: report.is_real_gpu(), refusal: report.webgpu_refusal(), report }
 }
