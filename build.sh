@@ -164,6 +164,23 @@ setup_test() {
   apt_install_for chromedriver chromium-driver
 }
 
+# Dawn for Node (npm `webgpu`, its dawn.node inside the package) and what it needs for an adapter
+# without a GPU: OpenGL ES over Mesa's llvmpipe, through EGL. On a machine with a GPU, Dawn uses
+# Vulkan instead (libvulkan1 and the GPU's driver).
+setup_dawn() {
+  local missing=() package
+  for package in libegl1 libgles2 libegl-mesa0; do
+    dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    say "installing ${missing[*]} (Debian packages, for Dawn's OpenGL ES adapter)"
+    local sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
+    $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+  [ -d tests/dawn/node_modules/webgpu ] && [ tests/dawn/node_modules/.package-lock.json -nt tests/dawn/package-lock.json ] || {
+    say "installing Dawn for Node (npm webgpu)"; (cd tests/dawn && npm ci --no-audit --no-fund); }
+}
+
 npm_packages() {
   local package
   for package in uplot katex playwright-core axe-core; do
@@ -214,6 +231,9 @@ run_tests() {
   WASM_BINDGEN_TEST_TIMEOUT=300 wasm-pack test --headless --chrome --chromedriver "$(command -v chromedriver)" \
     --release -- --features webgpu --test web
   wasm
+  setup_dawn
+  say "the WebGPU build on Dawn in Node, against its CPU backend"
+  node --test tests/dawn/
   say "end-to-end page tests (playwright-core)"
   node --test tests/e2e/
   say "all tests passed in $((SECONDS - started)) s"
