@@ -50,6 +50,9 @@ pub struct AdapterReport {
     /// The adapter offers the `timestamp-query` feature, without which burn's WebGPU runtime
     /// cannot start in a browser (see [`AdapterReport::webgpu_refusal`]).
     pub timestamp_query: bool,
+    /// The page declared `timestamp-query` for an adapter without it (`www/webgpu-features.js`):
+    /// burn needs it only to autotune, which this build leaves out.
+    pub timestamp_query_declared: bool,
 }
 
 /// Names of CPU implementations of a GPU API, as adapters report them.

@@ -9,6 +9,10 @@
 import * as cpuBuild from './pkg/aestudio.js';
 import { DATASETS, fetchGunzipped, firstOfEachClass, MOVIELENS, TEST_FILES, TRAIN_FILES } from './data.js';
 import { emit, serve, WorkerClient } from './protocol.js';
+import { declareTimestampQuery } from './webgpu-features.js';
+
+// burn's WebGPU runtime starts only on an adapter with timestamp-query (see webgpu-features.js).
+if (self.navigator?.gpu) declareTimestampQuery(navigator.gpu);
 
 // Test images shown with their reconstructions: the first of each class, then two more.
 let shownDigits = null;

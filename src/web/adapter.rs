@@ -39,6 +39,7 @@ pub async fn probe_adapter() -> AdapterReport {
     report.device = text("device");
     report.description = text("description");
     report.timestamp_query = has_feature(&adapter, "timestamp-query");
+    report.timestamp_query_declared = Reflect::get(&adapter, &"declaredTimestampQuery".into()).is_ok_and(|v| v.is_truthy());
     // Newer browsers put the flag on the info, older ones on the adapter.
     report.is_fallback = [&info, &adapter]
         .iter()
@@ -95,7 +96,7 @@ pub(super) async fn choose_backend(prefer: &str) -> Result<(Device, BackendInfo)
         "gpu" if !has_webgpu() => return Err(refuse(CPU_ONLY_BUILD.into())),
         "gpu" if adapter.adapter_found => match adapter.webgpu_refusal() {
             Some(why) => return Err(refuse(why)),
-            None => (true, "WebGPU was chosen".to_string()),
+            None => (true, format!("WebGPU was chosen{}", declared_note(&adapter))),
         },
         "gpu" => return Err(refuse(adapter.reason_for_cpu())),
         "auto" if adapter.is_real_gpu() && !has_webgpu() => {
@@ -103,13 +104,17 @@ pub(super) async fn choose_backend(prefer: &str) -> Result<(Device, BackendInfo)
         }
         "auto" if adapter.is_real_gpu() => match adapter.webgpu_refusal() {
             Some(why) => (false, why),
-            None => (true, format!("a WebGPU adapter was found ({})", adapter.name())),
+            None => (true, format!("a WebGPU adapter was found ({}){}", adapter.name(), declared_note(&adapter))),
         },
         "auto" => (false, adapter.reason_for_cpu()),
         other => return Err(invalid(format!("backend must be auto, cpu or gpu, got '{other}'"))),
     };
     let (device, kind) = if use_gpu { (webgpu_device().await?, BackendKind::Gpu) } else { (cpu_device(), BackendKind::Cpu) };
     Ok((device, BackendInfo { kind, reason, adapter }))
+}
+
+fn declared_note(adapter: &AdapterReport) -> &'static str {
+    if adapter.timestamp_query_declared { "; it lacks timestamp-query, which burn is told it has and never uses here" } else { "" }
 }
 
 /// The adapter probe as the page reads it: the report, whether it is a real GPU, and why burn's

@@ -40,34 +40,6 @@ function infoOf(adapter) {
   return info;
 }
 
-/**
- * Makes the adapter declare `timestamp-query` without asking Dawn for it: burn's WebGPU runtime
- * (cubecl-wgpu 0.11) refuses to start in a browser without the feature, though it queries
- * timestamps only when it profiles a kernel. Only for tests that run burn's kernels on an adapter
- * that lacks the feature; the page never does this (it falls back to the CPU, and says why).
- */
-export function declareTimestampQuery() {
-  const { gpu } = globalThis.navigator;
-  const request = gpu.requestAdapter;
-  gpu.requestAdapter = async (options) => {
-    const adapter = await request(options);
-    if (!adapter || adapter.features.has('timestamp-query')) return adapter;
-    const features = new Set([...adapter.features, 'timestamp-query']);
-    const requestDevice = (descriptor = {}) => adapter.requestDevice({
-      ...descriptor,
-      requiredFeatures: [...(descriptor.requiredFeatures ?? [])].filter((name) => name !== 'timestamp-query'),
-    });
-    return new Proxy(adapter, {
-      get(target, key) {
-        if (key === 'features') return features;
-        if (key === 'requestDevice') return requestDevice;
-        const value = target[key];
-        return typeof value === 'function' ? value.bind(target) : value;
-      },
-    });
-  };
-}
-
 /** The WebGPU build, initialized. */
 export async function loadGpuBuild() {
   const wasm = await import(`${root}www/pkg-gpu/aestudio.js`);

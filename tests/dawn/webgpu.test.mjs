@@ -4,7 +4,8 @@
 // with a GPU the same file runs on the real one, and prints its figures as a `result` line.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { installDawn, declareTimestampQuery, loadGpuBuild, mnistFiles } from './dawn.mjs';
+import { installDawn, loadGpuBuild, mnistFiles } from './dawn.mjs';
+import { declareTimestampQuery } from '../../www/webgpu-features.js';
 
 const dawn = await installDawn();
 const wasm = await loadGpuBuild();
@@ -36,9 +37,15 @@ test('an adapter burn cannot start on is refused with the reason, and auto runs 
 });
 
 test('burn on Dawn: a VAE step\'s gradient, the test-set evaluation and reconstructions match the CPU; training lowers the loss', async () => {
-  if (lacksTimestamps) declareTimestampQuery();
+  // As the page's training worker does: an adapter without timestamp-query declares it to burn,
+  // which then must never create a query set (it would need the feature).
+  declareTimestampQuery(navigator.gpu);
+  let querySets = 0;
+  const createQuerySet = GPUDevice.prototype.createQuerySet;
+  GPUDevice.prototype.createQuerySet = function counted(...args) { querySets += 1; return createQuerySet.apply(this, args); };
   const gpu = await studioOn('gpu');
   assert.equal(gpu.backend().kind, 'gpu');
+  if (lacksTimestamps) assert.match(gpu.backend().reason, /lacks timestamp-query, which burn is told it has/);
   const cpu = await studioOn('cpu');
   cpu.configure(JSON.stringify(wasm.Studio.presets().vae), training);
   const weights = await cpu.exportWeights('dawn test', false);
@@ -89,6 +96,8 @@ test('burn on Dawn: a VAE step\'s gradient, the test-set evaluation and reconstr
   for (let chunk = 0; chunk < 8; chunk += 1) last = await gpu.trainSteps(5);
   const samplesPerSecond = (40 * 128) / ((performance.now() - start) / 1000);
   assert.ok(last.trainLoss < 0.8 * first.trainLoss, `loss went from ${first.trainLoss} to ${last.trainLoss}`);
+
+  assert.equal(querySets, 0, 'burn created a query set');
 
   const figures = {
     adapter: { ...dawn.info, backend: dawn.backend, featureLevel: dawn.featureLevel, declaredTimestampQuery: lacksTimestamps },
