@@ -108,8 +108,7 @@ impl Studio {
     /// any checksum differs.
     #[wasm_bindgen(js_name = loadDataset)]
     pub fn load_dataset(&mut self, name: &str, train_images: &[u8], train_labels: &[u8], test_images: &[u8], test_labels: &[u8]) -> Result<(), JsError> {
-        let splits = Splits::from_idx_bytes(&DatasetFiles::by_name(name)?, train_images, train_labels, test_images, test_labels)?;
-        self.data = Some(splits);
+        self.data = Some(Splits::from_idx_bytes(&DatasetFiles::by_name(name)?, train_images, train_labels, test_images, test_labels)?);
         Ok(())
     }
 
@@ -130,15 +129,11 @@ impl Studio {
     /// `AutoRecTraining` as JSON; the image run, if any, ends.
     #[wasm_bindgen(js_name = configureRecommender)]
     pub fn configure_recommender(&mut self, model_json: &str, training_json: &str) -> Result<JsValue, JsError> {
-        let movies = self.movies.as_ref().ok_or_else(|| invalid("load the ratings before configuring a recommender"))?;
-        let run = self.movie_run.insert(MovieRun::configure(movies, model_json, training_json, &self.device)?);
-        self.trainer = None;
-        to_js(&run.describe())
+        to_js(&self.start_movie_run(model_json, training_json)?)
     }
 
-    /// Runs up to `max_steps` training steps (stopping at an epoch's end) and reports
-    /// `{epoch, step, stepsPerEpoch, trainLoss, epochLoss, epochFinished, finished}`. On divergence the
-    /// error says so and the last good weights stay in use.
+    /// Runs up to `max_steps` steps (to an epoch's end at most): `{epoch, step, stepsPerEpoch, trainLoss,
+    /// epochLoss, epochFinished, finished}`; a diverged run errs and keeps the last good weights.
     #[wasm_bindgen(js_name = trainSteps)]
     pub async fn train_steps(&mut self, max_steps: usize) -> Result<JsValue, JsError> {
         self.train_steps_with(max_steps, &mut NoReplicas).await
@@ -151,9 +146,8 @@ impl Studio {
         self.train_steps_with(max_steps, &mut JsReplicas(pool, Vec::new())).await
     }
 
-    /// The autoencoder as a regularizer: a linear classifier on a fresh `model_json`'s code with the
-    /// first `labels` labels for `epochs` epochs, alone and jointly with the decoder (weight
-    /// `alpha`): `{alone, joint}` test accuracies.
+    /// The autoencoder as a regularizer: a linear classifier on a fresh `model_json`'s code, first
+    /// `labels` labels, `epochs` epochs, alone and with the decoder (weight `alpha`): `{alone, joint}`.
     #[wasm_bindgen(js_name = semiSupervised)]
     pub async fn semi_supervised(&self, model_json: &str, labels: usize, alpha: f64, epochs: usize) -> Result<JsValue, JsError> {
         to_js(&self.semi_supervised_reply(model_config(model_json)?, labels, alpha, epochs).await?)
@@ -308,6 +302,12 @@ impl Lab {
     pub fn new() -> Lab {
         run_static_constructors();
         Lab { device: cpu_device(), model: None, provenance: String::new(), test: None, train: None, map: None, scores: None, codes: None, recommender: None, sampling: None, compared: Vec::new() }
+    }
+
+    /// `[lab, {kind, reason, adapter}]`: a Lab on `prefer`'s backend (as [`Studio::create`]).
+    pub async fn create(prefer: String) -> Result<js_sys::Array, JsError> {
+        let (device, backend) = choose_backend(&prefer).await?;
+        Ok(js_sys::Array::of2(&Lab { device, ..Lab::new() }.into(), &to_js(&backend)?))
     }
 
     /// Loads the test split of dataset `name` ("mnist" or "fashion-mnist") from its two

@@ -54,13 +54,25 @@ fn has_feature(adapter: &JsValue, name: &str) -> bool {
     has.and_then(|has| has.call1(&features, &name.into())).is_ok_and(|answer| answer.is_truthy())
 }
 
+#[cfg(feature = "webgpu")]
+thread_local! {
+    /// The one WebGPU device of this wasm instance: burn registers one runtime per device and
+    /// refuses a second ("a server is still registered"), so later sessions share the first.
+    static WEBGPU_DEVICE: std::cell::RefCell<Option<Device>> = const { std::cell::RefCell::new(None) };
+}
+
 /// A WebGPU device, in the build that has burn's wgpu backend (`--features webgpu`).
 #[cfg(feature = "webgpu")]
 pub(super) async fn webgpu_device() -> Result<Device, JsError> {
-    Device::wgpu_options()
+    if let Some(device) = WEBGPU_DEVICE.with(|cell| cell.borrow().clone()) {
+        return Ok(device);
+    }
+    let device = Device::wgpu_options()
         .init_async()
         .await
-        .map_err(|err| JsError::new(&AeError::Backend(format!("WebGPU device creation failed: {err}")).to_string()))
+        .map_err(|err| JsError::new(&AeError::Backend(format!("WebGPU device creation failed: {err}")).to_string()))?;
+    WEBGPU_DEVICE.with(|cell| *cell.borrow_mut() = Some(device.clone()));
+    Ok(device)
 }
 
 pub(super) const CPU_ONLY_BUILD: &str = "this is the CPU-only build; WebGPU needs the page's WebGPU build (pkg-gpu)";

@@ -29,6 +29,14 @@ impl Studio {
     }
 
     /// Starts a fresh image model's run (the recommender's, if any, ends); returns its description.
+    /// Starts a recommender's run on the loaded ratings; the image run, if any, ends.
+    pub(super) fn start_movie_run(&mut self, model_json: &str, training_json: &str) -> Result<String, JsError> {
+        let movies = self.movies.as_ref().ok_or_else(|| invalid("load the ratings before configuring a recommender"))?;
+        let run = self.movie_run.insert(MovieRun::configure(movies, model_json, training_json, &self.device)?);
+        self.trainer = None;
+        Ok(run.describe())
+    }
+
     pub(super) fn start_run(&mut self, model: AutoencoderConfig, training: TrainingConfig) -> Result<String, JsError> {
         let data = self.data.as_ref().ok_or_else(|| invalid("load the data before configuring a run"))?;
         let mut trainer = Trainer::new(&model, training, &self.device, data.train.len())?;
