@@ -8,12 +8,10 @@ use wasm_bindgen::prelude::*;
 use crate::backend::cpu_device;
 use crate::data::preprocess::to_mnist;
 use crate::data::{Dataset, DatasetFiles, Splits};
-use crate::model::{Autoencoder, AutoencoderConfig, Objective, Preset, weights};
+use crate::model::{Autoencoder, Objective, weights};
 use crate::recommend::{self, weights::LoadedAutoRec};
 use crate::train::{NoReplicas, Trainer};
-use crate::uses::explore::{self, LatentMap};
-use crate::uses::deep_clustering::DeepClusteringRun;
-use crate::uses::factors;
+use crate::uses::{deep_clustering::DeepClusteringRun, explore::{self, LatentMap}, factors};
 
 mod adapter;
 mod clustering;
@@ -92,9 +90,7 @@ impl Studio {
 
     /// The preset model configurations, `{name: config}`.
     pub fn presets() -> Result<JsValue, JsError> {
-        let presets: std::collections::BTreeMap<&str, AutoencoderConfig> =
-            Preset::ALL.iter().filter(|p| p.offered_in_page()).map(|p| (p.name(), p.config())).collect();
-        to_js(&presets)
+        to_js(&convert::page_presets())
     }
 
     /// The objectives the training form offers: `[{label, objective, critic}]`, each objective
@@ -165,8 +161,7 @@ impl Studio {
         to_js(&self.clustering_steps(max_steps).await?)
     }
 
-    /// Evaluates the current model on the first `limit` test images (all if 0).
-    /// For a recommender's run, `{rmse}` on the test ratings.
+    /// Evaluates the current model on the first `limit` test images (all if 0); a recommender, `{rmse}`.
     pub async fn evaluate(&self, limit: usize) -> Result<JsValue, JsError> {
         self.evaluate_reply(limit).await
     }
@@ -203,14 +198,11 @@ extern "C" {
     pub type ReplicaPool;
     #[wasm_bindgen(method, getter)] fn count(this: &ReplicaPool) -> usize;
     /// Asks each replica for its share of the next batch.
-    #[wasm_bindgen(method, js_name = startShares)]
-    fn start_shares(this: &ReplicaPool);
+    #[wasm_bindgen(method, js_name = startShares)] fn start_shares(this: &ReplicaPool);
     /// A promise of their flat gradients, an array of `Float32Array`s.
-    #[wasm_bindgen(method)]
-    fn collect(this: &ReplicaPool) -> js_sys::Promise;
+    #[wasm_bindgen(method)] fn collect(this: &ReplicaPool) -> js_sys::Promise;
     /// Sends each replica the summed gradient, in the buffer its share came in (`Float32Array`s).
-    #[wasm_bindgen(method)]
-    fn apply(this: &ReplicaPool, sums: js_sys::Array);
+    #[wasm_bindgen(method)] fn apply(this: &ReplicaPool, sums: js_sys::Array);
     /// Whether the run should hand the cores back before its next step (the visitor draws).
     #[wasm_bindgen(method, getter)] fn yielding(this: &ReplicaPool) -> bool;
 }
@@ -275,9 +267,8 @@ impl Replica {
 
 // ---- the live worker (www/lab-worker.js): Lab ----
 
-/// The live-inference session of the page's second worker: one model on the CPU (never waiting
-/// behind a training step), the test and training sets, and every exploration of `explore.rs`.
-/// The PixelVAE sampler's worker runs a `Lab` of its own.
+/// The live session of the page's second worker (the model in use, on the CPU, never behind a training
+/// step; a third runs one on WebGPU for the batch views), and of the PixelVAE sampler's worker.
 #[wasm_bindgen]
 pub struct Lab {
     device: Device,
@@ -285,11 +276,12 @@ pub struct Lab {
     provenance: String,
     test: Option<Dataset>,
     train: Option<Dataset>,
-    /// Computed on demand for the current model: the latent map of the test set, every test
-    /// image's anomaly score, and its code (row by row).
+    /// Computed on demand for the current model: the latent map of the test set, the anomaly
+    /// histogram's reference scores, every test image's code (row by row) and reconstruction error.
     map: Option<LatentMap>,
     scores: Option<Vec<f32>>,
     codes: Option<Vec<f32>>,
+    errors: Option<Vec<f32>>,
     recommender: Option<LoadedAutoRec>,
     sampling: Option<sampler::PixelSampling>,
     /// Models whose reconstructions are shown beside the model in use, by name.
@@ -301,7 +293,7 @@ impl Lab {
     #[wasm_bindgen(constructor)]
     pub fn new() -> Lab {
         run_static_constructors();
-        Lab { device: cpu_device(), model: None, provenance: String::new(), test: None, train: None, map: None, scores: None, codes: None, recommender: None, sampling: None, compared: Vec::new() }
+        Lab { device: cpu_device(), model: None, provenance: String::new(), test: None, train: None, map: None, scores: None, codes: None, errors: None, recommender: None, sampling: None, compared: Vec::new() }
     }
 
     /// `[lab, {kind, reason, adapter}]`: a Lab on `prefer`'s backend (as [`Studio::create`]).
@@ -387,24 +379,33 @@ impl Lab {
         self.latent_map_reply(limit).await
     }
 
+    /// `[codes, errors]` of the test set (row by row), for a CPU Lab to adopt (see below).
+    #[wasm_bindgen(js_name = testResults)]
+    pub async fn test_results_js(&mut self) -> Result<js_sys::Array, JsError> {
+        let (codes, errors) = self.test_results().await?;
+        Ok(js_sys::Array::of2(&Float32Array::from(&codes[..]), &Float32Array::from(&errors[..])))
+    }
+
+    /// Takes a WebGPU Lab's `testResults` (same model, same test set) for the views built on them.
+    #[wasm_bindgen(js_name = adoptTestResults)]
+    pub fn adopt_test_results_js(&mut self, codes: Vec<f32>, errors: Vec<f32>) -> Result<(), JsError> {
+        self.adopt_test_results(codes, errors)
+    }
+
     /// The image decoded at a point of the latent map.
     #[wasm_bindgen(js_name = decodePoint)]
     pub async fn decode_point(&self, x: f32, y: f32) -> Result<Float32Array, JsError> {
-        let map = self.map.as_ref().ok_or_else(|| invalid("draw the latent map first"))?;
-        floats(explore::decode_codes(self.model()?, &map.unproject([x, y]), &self.device)?).await
+        floats(explore::decode_codes(self.model()?, &self.fitted_map()?.unproject([x, y]), &self.device)?).await
     }
 
     /// The decoded `side × side` manifold of a 2-D code, row by row from the top.
     pub async fn manifold(&self, side: usize) -> Result<Float32Array, JsError> {
-        let map = self.map.as_ref().ok_or_else(|| invalid("draw the latent map first"))?;
-        floats(explore::manifold(self.model()?, map, side, &self.device)?).await
+        floats(explore::manifold(self.model()?, self.fitted_map()?, side, &self.device)?).await
     }
 
-    /// Rows of decoded images, one per code dimension (the first `dimensions`), each setting that
-    /// dimension of `image`'s code to `values` in turn.
+    /// Decoded rows, one per code unit (the first `dimensions`): `image`'s code, that unit set to each of `values`.
     pub async fn traverse(&self, image: &[f32], dimensions: usize, values: &[f32]) -> Result<Float32Array, JsError> {
-        let map = self.map.as_ref().ok_or_else(|| invalid("draw the latent map first"))?;
-        floats(explore::traverse(self.model()?, map, image, dimensions, values, &self.device).await?).await
+        floats(explore::traverse(self.model()?, self.fitted_map()?, image, dimensions, values, &self.device).await?).await
     }
 
     /// A VAE's posterior over the first `limit` test images, unit by unit (`uses::factors`):
@@ -413,11 +414,9 @@ impl Lab {
         to_js(&factors::posterior_factors(self.model()?, &self.test()?.take(limit.max(2)), 500).await?)
     }
 
-    /// Scores every test image (reconstruction MSE per pixel) with the current model and returns
-    /// `{upper, counts, threshold, auroc}`: a histogram of `bins` bins up to the 99.5th
-    /// percentile, and the 99th percentile, above which the page flags an input as unlike the
-    /// training data; with `normal` classes (a one-class model), of their images only, and the
-    /// AUROC of telling the other classes' images from them.
+    /// `{upper, counts, threshold, auroc}` of the test images' errors (MSE per pixel): `bins` bins to
+    /// the 99.5th percentile, and the 99th, above which an input is flagged; with `normal` classes (a
+    /// one-class model), of their images only, and the AUROC of telling the others from them.
     #[wasm_bindgen(js_name = anomalyHistogram)]
     pub async fn anomaly_histogram(&mut self, bins: usize, normal: Option<Vec<u8>>) -> Result<JsValue, JsError> {
         self.anomaly_histogram_reply(bins, normal).await

@@ -1,9 +1,11 @@
 // The live worker: owns a CPU-only wasm `Lab` with the model in use, for everything that must
 // answer at once (denoising a drawing, sampling, the latent map), even while the training worker
 // is busy. Protocol (protocol.js): the commands below, one at a time, each with one reply.
-import init, { Lab, validateRun } from './pkg/aestudio.js';
+// Started with a `backend`, a second copy runs a Lab on WebGPU for the batch views (views.js).
+import * as cpuBuild from './pkg/aestudio.js';
+import { declareTimestampQuery } from './webgpu-features.js';
 import { fetchGunzipped, firstOfEachClass, TEST_FILES, TRAIN_FILES } from './data.js';
-import { serve } from './protocol.js';
+import { serve, transferring } from './protocol.js';
 
 let lab = null;
 let wasm = null;
@@ -11,11 +13,25 @@ let dataset = null;
 let trainLoaded = false;
 
 const commands = {
-  async start({ dataset: name }) {
-    wasm = await init();
-    lab = new Lab();
-    return commands.useDataset({ dataset: name });
+  /** `backend` ("gpu" or "auto"): the WebGPU build's Lab on that backend, reported as `backend`. */
+  async start({ dataset: name, backend }) {
+    let build = cpuBuild;
+    let info = null;
+    if (backend) {
+      if (self.navigator?.gpu) declareTimestampQuery(navigator.gpu);
+      build = await import('./pkg-gpu/aestudio.js');
+    }
+    wasm = await build.default();
+    if (backend) [lab, info] = await build.Lab.create(backend);
+    else lab = new build.Lab();
+    return { ...(await commands.useDataset({ dataset: name })), backend: info };
   },
+  probeWebGpu: () => cpuBuild.probeWebGpu(),
+  async testResults() {
+    const [codes, errors] = await lab.testResults();
+    return transferring([codes, errors], [codes.buffer, errors.buffer]);
+  },
+  adoptTestResults: ({ codes, errors }) => lab.adoptTestResults(codes, errors),
   /** Switches the test set (gallery, latent map, anomaly scores) to another dataset. */
   async useDataset({ dataset: name }) {
     const [images, labels] = await Promise.all(TEST_FILES.map((file) => fetchGunzipped(name, file)));
@@ -27,7 +43,7 @@ const commands = {
   loadModel: ({ bytes }) => lab.loadModel(bytes),
   modelInfo: () => lab.modelInfo(),
   saveModel: () => lab.saveModel(),
-  validate: ({ model, training }) => validateRun(JSON.stringify(model), JSON.stringify(training), 60000),
+  validate: ({ model, training }) => cpuBuild.validateRun(JSON.stringify(model), JSON.stringify(training), 60000),
   testImages: ({ indices }) => lab.testImages(Uint32Array.from(indices)),
   async denoise({ alpha, width, height, image, noise, seed, terms = false }) {
     const input = image ?? lab.prepareDrawing(alpha, width, height);

@@ -8,7 +8,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::AeError;
 use crate::data::{Dataset, PIXELS};
-use crate::model::AutoencoderConfig;
+use crate::model::{AutoencoderConfig, Preset};
 use crate::train::TrainingConfig;
 use crate::uses::explore::read_floats;
 
@@ -87,4 +87,9 @@ pub(super) fn validated_run(model_json: &str, training_json: &str, train_len: us
     // Parameters are lazy, so counting them allocates nothing even for a huge model.
     let parameters = model.init(&crate::backend::cpu_device())?.num_params();
     Ok(ValidRun { description: model.describe(), parameters })
+}
+
+/// The presets the page's form offers, `{name: config}`.
+pub(super) fn page_presets() -> std::collections::BTreeMap<&'static str, AutoencoderConfig> {
+    Preset::ALL.iter().filter(|p| p.offered_in_page()).map(|p| (p.name(), p.config())).collect()
 }

@@ -70,6 +70,48 @@ impl Lab {
         self.map = None;
         self.scores = None;
         self.codes = None;
+        self.errors = None;
+    }
+
+    /// Scores the test set (each image's reconstruction error) with the current model, unless
+    /// that is done already.
+    pub(super) async fn ensure_test_errors(&mut self) -> Result<(), JsError> {
+        if self.errors.is_none() {
+            self.errors = Some(anomaly::reconstruction_errors(self.model()?, self.test()?, &self.device).await?);
+        }
+        Ok(())
+    }
+
+    /// The errors [`Lab::ensure_test_errors`] made.
+    pub(super) fn test_errors(&self) -> &[f32] {
+        self.errors.as_deref().expect("ensure_test_errors runs first")
+    }
+
+    /// The test set's codes (row by row) and reconstruction errors, computed here if not yet.
+    pub(super) async fn test_results(&mut self) -> Result<(Vec<f32>, Vec<f32>), JsError> {
+        self.ensure_test_codes().await?;
+        self.ensure_test_errors().await?;
+        Ok((self.test_codes().to_vec(), self.test_errors().to_vec()))
+    }
+
+    /// Takes the test set's codes and errors from another Lab with the same model and test set
+    /// (one on WebGPU), so that the views built on them need no pass over the test set here.
+    pub(super) fn adopt_test_results(&mut self, codes: Vec<f32>, errors: Vec<f32>) -> Result<(), JsError> {
+        let images = self.test()?.len();
+        let code_size = self.model()?.config().code_size;
+        if codes.len() != images * code_size || errors.len() != images {
+            return Err(invalid(format!(
+                "test results for {} codes of {code_size} and {} errors, for {images} test images",
+                codes.len() / code_size.max(1),
+                errors.len()
+            )));
+        }
+        if !codes.iter().chain(&errors).all(|value| value.is_finite()) {
+            return Err(invalid("test results hold a value that is not finite"));
+        }
+        self.forget_model_results();
+        (self.codes, self.errors) = (Some(codes), Some(errors));
+        Ok(())
     }
 
     /// Encodes the test set with the current model, unless that is done already.
@@ -78,6 +120,11 @@ impl Lab {
             self.codes = Some(explore::encode_dataset(self.model()?, self.test()?, &self.device).await?);
         }
         Ok(())
+    }
+
+    /// The latent map, once drawn.
+    pub(super) fn fitted_map(&self) -> Result<&LatentMap, JsError> {
+        self.map.as_ref().ok_or_else(|| invalid("draw the latent map first"))
     }
 
     /// The codes [`Lab::ensure_test_codes`] made.

@@ -18,11 +18,12 @@ impl Lab {
     /// `normal` classes (a model trained on them alone), of those classes' images, and the AUROC
     /// of telling the other classes' images from them.
     pub(super) async fn anomaly_histogram_reply(&mut self, bins: usize, normal: Option<Vec<u8>>) -> Result<JsValue, JsError> {
-        let scores = anomaly::reconstruction_errors(self.model()?, self.test()?, &self.device).await?;
+        self.ensure_test_errors().await?;
+        let scores = self.test_errors();
         let (reference, auroc) = match normal {
-            None => (scores, None),
+            None => (scores.to_vec(), None),
             Some(classes) => {
-                let (normal, anomalies) = anomaly::split_by_class(&scores, self.test()?.labels(), &classes)?;
+                let (normal, anomalies) = anomaly::split_by_class(scores, self.test()?.labels(), &classes)?;
                 // Every class normal leaves no anomaly to tell apart.
                 let auroc = if anomalies.is_empty() { None } else { Some(anomaly::auroc(&normal, &anomalies)?) };
                 (normal, auroc)
@@ -87,7 +88,8 @@ impl Lab {
         let components = self.model()?.config().code_size.clamp(2, PIXELS);
         let pca = Pca::fit(&train.take(fit_images), components)?;
         // Every test image's error (the anomaly histogram's may be some classes' only).
-        let scores = anomaly::reconstruction_errors(self.model()?, self.test()?, &self.device).await?;
+        self.ensure_test_errors().await?;
+        let scores = self.test_errors();
         let test = self.test()?;
         let pca_mse = pca.reconstruction_mse(test);
         let model_mse = scores.iter().map(|&s| s as f64).sum::<f64>() / scores.len() as f64;

@@ -64,10 +64,10 @@ export async function withStudio(use) {
 /**
  * Opens the studio page once for a test file: registers `before` and `after` hooks (pass
  * node:test's) that start a static server and Chromium, load the page (1200x900) and close both.
- * Returns `{page, problems}`: the page (usable once `before` has run), and the console errors and
+ * `query` (`?views=gpu`, say) follows the page's address. Returns `{page, problems}`: the page (usable once `before` has run), and the console errors and
  * page errors seen so far (a test ends by asserting there were none).
  */
-export function studioSession({ before, after }) {
+export function studioSession({ before, after, query = '' }) {
   const problems = [];
   let opened = null;
   let server;
@@ -78,7 +78,7 @@ export function studioSession({ before, after }) {
     opened = await browser.newPage({ viewport: { width: 1200, height: 900 } });
     opened.on('console', (msg) => { if (msg.type() === 'error') problems.push(msg.text()); });
     opened.on('pageerror', (err) => problems.push(err.message));
-    await openStudio(opened, server.url);
+    await openStudio(opened, `${server.url}${query}`);
   });
   after(async () => {
     await browser?.close();
