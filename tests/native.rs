@@ -1,5 +1,5 @@
 //! Native tests of the core: loss math against hand computations, model shapes, corruption
-//! statistics, training on real MNIST, weight files, PCA, and refusal of bad input.
+//! statistics, training on real MNIST, PCA, resuming and exploring, and refusal of bad input.
 //! Real data comes from `data/mnist` (`./build.sh data` fetches it).
 #![cfg(not(target_arch = "wasm32"))] // native: the browser tests are tests/web.rs
 
@@ -8,11 +8,9 @@ use std::path::PathBuf;
 use aestudio::AeError;
 use aestudio::backend::cpu_device;
 use aestudio::uses::explore;
-use aestudio::uses::probe;
 use aestudio::nn::loss::{bce_with_logits, kl_to_standard_normal, per_sample_sum, squared_error};
 use aestudio::data::datasets::{parse_images, verify_md5};
 use aestudio::data::{Dataset, DatasetFiles, MNIST, PIXELS, Splits};
-use aestudio::nn::mlp::{Activation, Mlp, MlpConfig};
 use aestudio::model::{Architecture, AutoencoderConfig, Likelihood, Objective, Preset};
 use aestudio::nn::noise::Corruption;
 use aestudio::uses::pca::Pca;
@@ -21,17 +19,7 @@ use aestudio::model::weights;
 use burn::prelude::*;
 
 mod common;
-use common::{Followers, mnist, tensor2};
-
-fn values<const D: usize>(tensor: Tensor<D>) -> Vec<f32> {
-    tensor.into_data().try_to_vec().unwrap()
-}
-
-
-fn assert_close(actual: f32, expected: f64, tolerance: f64) {
-    assert!((actual as f64 - expected).abs() <= tolerance, "{actual} is not within {tolerance} of {expected}");
-}
-
+use common::{Followers, assert_close, mnist, small_training, tensor2, values};
 
 // ---- loss terms against hand computations ----
 
@@ -189,10 +177,6 @@ fn a_corrupted_file_fails_its_checksum_with_a_clear_message() {
 
 // ---- training ----
 
-fn small_training(epochs: usize) -> TrainingConfig {
-    TrainingConfig::new().with_batch_size(64).with_epochs(epochs).with_readback_every(4).with_seed(11)
-}
-
 #[test]
 fn a_few_steps_on_real_mnist_lower_the_loss_of_every_kind() {
     let train = mnist().train.take(1024);
@@ -242,52 +226,6 @@ fn a_diverging_run_stops_and_keeps_the_last_good_weights() {
     assert!(out.iter().all(|p| p.is_finite()), "the restored model gives finite outputs");
 }
 
-// ---- weights ----
-
-#[test]
-fn weights_round_trip_and_refuse_bad_files() {
-    let device = cpu_device();
-    let config = AutoencoderConfig::new(8).with_architecture(Architecture::Mlp { hidden: vec![64] })
-        .with_likelihood(Likelihood::Gaussian).with_corruption(Corruption::Masking { keep_probability: 0.5 });
-    let model = config.init(&device).unwrap();
-    let bytes = pollster::block_on(weights::save(&model, "made by a test")).unwrap();
-    let loaded = weights::load(&bytes, &device).unwrap();
-    assert_eq!(loaded.model.config(), &config);
-    assert_eq!(loaded.provenance, "made by a test");
-    let input = mnist().test.batch(&[0, 1, 2], &device);
-    assert_eq!(values(model.reconstruct(input.clone())), values(loaded.model.reconstruct(input)));
-
-    // Any safetensors reader sees plain f32 tensors in burn's layout: a linear weight is [in, out].
-    let file = safetensors::SafeTensors::deserialize(&bytes).unwrap();
-    let first = file.tensor("encoder.Mlp.layers.0.weight").unwrap();
-    assert_eq!((first.dtype(), first.shape()), (safetensors::Dtype::F32, &[784usize, 64][..]));
-    assert_eq!(file.names().len(), 8, "4 linear layers, a weight and a bias each");
-
-    let refuse = |bytes: &[u8], needle: &str| {
-        let err = weights::load(bytes, &device).err().expect("refused").to_string();
-        assert!(err.contains(needle), "expected '{needle}' in: {err}");
-    };
-    refuse(b"not a weight file at all", "not a safetensors file");
-    refuse(&bytes[..bytes.len() / 2], "truncated");
-    refuse(&bytes[..20], "truncated");
-    let rewrite = |from: &str, to: &str| {
-        let header_len = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
-        let header = String::from_utf8(bytes[8..8 + header_len].to_vec()).unwrap();
-        assert!(header.contains(from), "{from} is in the header");
-        let header = header.replacen(from, to, 1);
-        [&(header.len() as u64).to_le_bytes()[..], header.as_bytes(), &bytes[8 + header_len..]].concat()
-    };
-    refuse(&rewrite("\"format_version\":\"2\"", "\"format_version\":\"9\""), "version 9");
-    refuse(&rewrite("\"format\":\"aestudio\"", "\"format\":\"pytorch!\""), "not an aestudio model");
-    // The configuration is a JSON string inside the JSON header, hence the escaped quotes.
-    refuse(&rewrite(r#"\"code_size\":8"#, r#"\"code_size\":0"#), "code size must be between");
-    refuse(&rewrite(r#"\"code_size\":8"#, r#"\"code_size\":9"#), "has shape [8, 64], but a");
-    refuse(&rewrite("\"F32\"", "\"I32\""), "only F32 and F16");
-    refuse(&rewrite("layers.0.weight", "layers.7.weight"), "does not belong");
-    // A model whose file would be a gigabyte is refused for the missing bytes, not by running out of memory.
-    refuse(&rewrite(r#"\"hidden\":[64]"#, r#"\"hidden\":[9999,9999,9999]"#), "has shape");
-}
-
 // ---- bad configurations ----
 
 #[test]
@@ -327,71 +265,6 @@ fn pca_reconstruction_error_falls_with_components_and_vanishes_at_full_rank() {
     assert!(full.reconstruction_mse(&train) < 1e-12);
     assert!(full.explained_variance.windows(2).all(|w| w[0] >= w[1]));
     assert!(Pca::fit(&train, 0).is_err() && Pca::fit(&Dataset::default(), 3).is_err());
-}
-
-// ---- drawings to MNIST inputs ----
-
-fn correlation(a: &[f32], b: &[f32]) -> f64 {
-    let mean = |x: &[f32]| x.iter().map(|v| *v as f64).sum::<f64>() / x.len() as f64;
-    let (ma, mb) = (mean(a), mean(b));
-    let (mut num, mut da, mut db) = (0.0, 0.0, 0.0);
-    for (x, y) in a.iter().zip(b) {
-        let (x, y) = (*x as f64 - ma, *y as f64 - mb);
-        num += x * y;
-        da += x * x;
-        db += y * y;
-    }
-    num / (da * db).sqrt()
-}
-
-#[test]
-fn a_drawing_is_boxed_to_20_pixels_and_centred_by_mass() {
-    use aestudio::data::preprocess::to_mnist;
-    // A 100x50 bar of ink somewhere on a 300x200 canvas.
-    let (width, height) = (300, 200);
-    let mut canvas = vec![0.0f32; width * height];
-    for y in 120..170 {
-        for x in 30..130 {
-            canvas[y * width + x] = 1.0;
-        }
-    }
-    let image = to_mnist(&canvas, width, height).unwrap();
-    let inked: Vec<(usize, usize)> = (0..784).filter(|&i| image[i] > 0.0).map(|i| (i % 28, i / 28)).collect();
-    let span = |f: fn(&(usize, usize)) -> usize| inked.iter().map(f).max().unwrap() - inked.iter().map(f).min().unwrap() + 1;
-    assert_eq!((span(|p| p.0), span(|p| p.1)), (20, 10), "the longer side becomes 20 pixels, aspect kept");
-    let mass: f64 = image.iter().map(|v| *v as f64).sum();
-    assert!((mass - 200.0).abs() < 1e-3, "area averaging keeps the ink: {mass}");
-    let centre = |axis: fn(usize) -> usize| image.iter().enumerate().map(|(i, v)| *v as f64 * axis(i) as f64).sum::<f64>() / mass;
-    assert!((centre(|i| i % 28) - 13.5).abs() <= 0.5 && (centre(|i| i / 28) - 13.5).abs() <= 0.5);
-    assert!(to_mnist(&vec![0.0; 64], 8, 8).unwrap().iter().all(|v| *v == 0.0), "no ink, empty image");
-    assert!(to_mnist(&[0.0; 10], 4, 4).unwrap_err().to_string().contains("16 pixels"));
-    assert!(to_mnist(&[], 0, 4).is_err());
-}
-
-#[test]
-fn preprocessing_ignores_where_and_how_large_a_digit_is_drawn() {
-    use aestudio::data::preprocess::to_mnist;
-    // Real digits drawn on a 400x300 canvas: at two places, and at two sizes.
-    let draw = |digit: &[f32], scale: usize, left: usize, top: usize| {
-        let (width, height) = (400, 300);
-        let mut canvas = vec![0.0f32; width * height];
-        for y in 0..28 * scale {
-            for x in 0..28 * scale {
-                canvas[(top + y) * width + left + x] = digit[(y / scale) * 28 + x / scale];
-            }
-        }
-        to_mnist(&canvas, width, height).unwrap()
-    };
-    let test = &mnist().test;
-    for index in 0..10 {
-        let digit: Vec<f32> = test.image(index).iter().map(|&p| p as f32 / 255.0).collect();
-        let here = draw(&digit, 5, 10, 20);
-        assert_eq!(here, draw(&digit, 5, 230, 140), "digit {index}: the place does not matter");
-        let larger = draw(&digit, 9, 100, 30);
-        let r = correlation(&here, &larger);
-        assert!(r > 0.95, "digit {index}: the size barely matters (correlation {r:.3})");
-        assert!(correlation(&digit, &here) > 0.3, "digit {index} still looks like itself");
-    }
 }
 
 // ---- resuming and exploring ----
@@ -491,289 +364,6 @@ fn a_briefly_trained_denoiser_raises_the_psnr_of_a_noisy_digit() {
     assert!(gains.iter().all(|&g| g > 1.0) && mean > 2.0, "PSNR gains in dB: {gains:?}");
 }
 
-// ---- sparse and contractive penalties ----
-
-#[test]
-fn sparsity_penalties_match_hand_computations() {
-    let code = tensor2(&[&[0.1, -0.5, 0.0], &[0.3, 0.2, -0.4]]);
-    assert_eq!(values(aestudio::nn::loss::l1_activity(code)), vec![0.6, 0.9]);
-    // Mean activations 0.2 and 0.4 against rho 0.1: Σ ρ ln(ρ/ρ̂) + (1-ρ) ln((1-ρ)/(1-ρ̂)).
-    let code = tensor2(&[&[0.1, 0.6], &[0.3, 0.2]]);
-    let expected: f64 = [0.2f64, 0.4].iter().map(|&m| 0.1 * (0.1 / m).ln() + 0.9 * (0.9 / (1.0 - m)).ln()).sum();
-    assert_close(values(aestudio::nn::loss::kl_sparsity(code.clone(), 0.1))[0], expected, 1e-6);
-    assert_close(values(aestudio::nn::loss::kl_sparsity(tensor2(&[&[0.25, 0.25]]), 0.25))[0], 0.0, 1e-6);
-}
-
-/// `‖∂h/∂x‖²_F` of `mlp` at `x` by central differences, one input coordinate at a time.
-fn finite_difference_jacobian_norm(mlp: &Mlp, x: &[f32], output_activation: Option<Activation>) -> f64 {
-    let device = cpu_device();
-    let n = x.len();
-    let step = 1e-2f32;
-    let mut rows = Vec::with_capacity(2 * n * n);
-    for sign in [1.0f32, -1.0] {
-        for i in 0..n {
-            let mut shifted = x.to_vec();
-            shifted[i] += sign * step;
-            rows.extend(shifted);
-        }
-    }
-    let (outputs, _) = mlp.forward_with_jacobian_norm(Tensor::from_data(TensorData::new(rows, [2 * n, n]), &device), output_activation);
-    let outputs = values(outputs);
-    let width = outputs.len() / (2 * n);
-    (0..n)
-        .flat_map(|i| (0..width).map(move |j| (i, j)))
-        .map(|(i, j)| {
-            let derivative = (outputs[i * width + j] - outputs[(n + i) * width + j]) as f64 / (2.0 * step as f64);
-            derivative * derivative
-        })
-        .sum()
-}
-
-#[test]
-fn the_contractive_penalty_matches_a_finite_difference_jacobian() {
-    let device = cpu_device();
-    device.seed(4);
-    let x: Vec<f32> = (0..12).map(|i| ((i * 7) % 11) as f32 / 11.0).collect();
-    let input = || Tensor::<2>::from_data(TensorData::new(x.clone(), [1, 12]), &device);
-    for (widths, activation, output) in [
-        (vec![12, 5], Activation::Sigmoid, Some(Activation::Sigmoid)), // the closed form, one layer
-        (vec![12, 5], Activation::Relu, None),
-        (vec![12, 8, 6, 3], Activation::Tanh, Some(Activation::Sigmoid)), // rows carried back
-        (vec![12, 8, 4], Activation::Sigmoid, None),
-    ] {
-        let mlp = MlpConfig::new(widths.clone()).with_activation(activation).init(&device);
-        let (_, analytic) = mlp.forward_with_jacobian_norm(input(), output);
-        let analytic = values(analytic)[0] as f64;
-        let numeric = finite_difference_jacobian_norm(&mlp, &x, output);
-        assert!((analytic - numeric).abs() <= 2e-3 * numeric.max(1e-3), "{widths:?} {activation:?}: {analytic} vs {numeric}");
-    }
-}
-
-#[test]
-fn penalties_refuse_impossible_settings() {
-    let device = cpu_device();
-    let refused = |config: AutoencoderConfig, needle: &str| {
-        let err = config.init(&device).err().expect("refused").to_string();
-        assert!(err.contains(needle), "expected '{needle}' in: {err}");
-    };
-    let sparse_kl = Preset::SparseKl.config();
-    refused(sparse_kl.clone().with_objective(Objective::SparseKl { rho: 0.0, lambda: 1.0 }), "rho must be in (0, 1)");
-    refused(sparse_kl.clone().with_objective(Objective::SparseKl { rho: 1.0, lambda: 1.0 }), "rho must be in (0, 1)");
-    refused(sparse_kl.clone().with_objective(Objective::SparseL1 { lambda: -1.0 }), "lambda must be finite and >= 0");
-    refused(sparse_kl.clone().with_objective(Objective::Contractive { lambda: f64::NAN }), "lambda must be finite");
-    refused(sparse_kl.clone().with_code_activation(Some(Activation::Relu)), "needs a sigmoid code activation");
-    refused(Preset::Cae.config().with_architecture(Architecture::Conv { channels: [8, 8] }), "dense encoder");
-    refused(Preset::Ae.config().with_objective(Objective::Adversarial { weight: 1.0, prior: aestudio::model::Prior::Gaussian }), "needs a critic network");
-    refused(Preset::Ae.config().with_critic(Some(aestudio::model::CriticConfig::default())), "only an adversarial objective");
-    let adversarial = Preset::Ae.config().with_objective(Objective::Adversarial { weight: 1.0, prior: aestudio::model::Prior::Gaussian }).with_critic(Some(aestudio::model::CriticConfig::default()));
-    refused(adversarial.clone().with_code_activation(Some(Activation::Sigmoid)), "takes no code activation");
-    refused(adversarial.with_critic(Some(aestudio::model::CriticConfig { steps: 0, ..Default::default() })), "critic steps");
-    refused(Preset::Vae.config().with_code_activation(Some(Activation::Sigmoid)), "takes no code activation");
-}
-
-// ---- linear probes ----
-
-#[test]
-fn probe_losses_match_hand_computations() {
-    let scores = tensor2(&[&[2.0, 0.5, -1.0], &[0.0, 0.2, 0.1]]);
-    let one_hot = tensor2(&[&[1.0, 0.0, 0.0], &[1.0, 0.0, 0.0]]);
-    // Sample 1: the true class leads by 1.5, so no hinge loss; sample 2: max(0, 0.2 - 0 + 1, 0.1 + 1) = 1.2.
-    let hinge = values(probe::multiclass_hinge(scores.clone(), one_hot.clone()));
-    assert!((hinge[0] - 0.0).abs() < 1e-6 && (hinge[1] - 1.2).abs() < 1e-6, "{hinge:?}");
-    let ce = values(probe::softmax_cross_entropy(scores, one_hot));
-    let expected = |s: [f64; 3]| -(s[0] - s.iter().map(|v| v.exp()).sum::<f64>().ln());
-    assert_close(ce[0], expected([2.0, 0.5, -1.0]), 1e-5);
-    assert_close(ce[1], expected([0.0, 0.2, 0.1]), 1e-5);
-}
-
-#[test]
-fn linear_probes_on_pixels_and_on_trained_codes_beat_chance_by_far() {
-    let device = cpu_device();
-    let (train, test) = (mnist().train.take(2000), mnist().test.take(1000));
-    let labels = |data: &Dataset| (0..data.len()).map(|i| data.label(i)).collect::<Vec<u8>>();
-    let pixels = |data: &Dataset| probe::Features {
-        values: (0..data.len()).flat_map(|i| data.image(i).iter().map(|&p| p as f32 / 255.0)).collect(),
-        width: PIXELS,
-    };
-    for loss in [probe::ProbeLoss::Softmax, probe::ProbeLoss::Hinge] {
-        let config = probe::ProbeConfig::new().with_loss(loss).with_epochs(15);
-        let fitted = pollster::block_on(probe::LinearProbe::fit(&pixels(&train), &labels(&train), &config, &device)).unwrap();
-        let accuracy = pollster::block_on(fitted.accuracy(&pixels(&test), &labels(&test), &device)).unwrap();
-        // Measured alone: softmax 0.840, hinge 0.825; flex's shared RNG moves the initialization a little.
-        assert!(accuracy > 0.75, "{loss:?} on raw pixels, 2,000 labels: {accuracy}");
-    }
-    // Codes of an autoencoder trained briefly on the same images.
-    let mut trainer = Trainer::new(&Preset::Ae.config(), small_training(3), &device, train.len()).unwrap();
-    while !trainer.is_finished() {
-        pollster::block_on(trainer.train_steps(&train, usize::MAX)).unwrap();
-    }
-    let model = trainer.model();
-    let codes = |data: &Dataset| probe::Features { values: pollster::block_on(explore::encode_dataset(&model, data, &device)).unwrap(), width: 32 };
-    let config = probe::ProbeConfig::new().with_epochs(30);
-    let fitted = pollster::block_on(probe::LinearProbe::fit(&codes(&train), &labels(&train), &config, &device)).unwrap();
-    let accuracy = pollster::block_on(fitted.accuracy(&codes(&test), &labels(&test), &device)).unwrap();
-    assert!(accuracy > 0.6, "softmax on 32-unit AE codes: {accuracy} (measured alone 0.729; chance 0.1)");
-
-    let bad = |config: probe::ProbeConfig, labels: &[u8], needle: &str| {
-        let err = pollster::block_on(probe::LinearProbe::fit(&pixels(&test.take(3)), labels, &config, &device)).err().unwrap().to_string();
-        assert!(err.contains(needle), "expected '{needle}' in: {err}");
-    };
-    bad(probe::ProbeConfig::new(), &[1, 2, 10], "labels must be below 10");
-    bad(probe::ProbeConfig::new(), &[1, 2], "3 feature rows for 2 labels");
-    bad(probe::ProbeConfig::new().with_l2(-1.0), &[1, 2, 3], "L2 weight must be finite and >= 0");
-}
-
-#[test]
-fn pca_coordinates_have_the_explained_variances() {
-    let data = mnist().train.take(1000);
-    let pca = Pca::fit(&data, 3).unwrap();
-    let coordinates = pca.project(&data);
-    assert_eq!(coordinates.len(), 3000);
-    for k in 0..3 {
-        let along: Vec<f64> = coordinates.iter().skip(k).step_by(3).map(|&c| c as f64).collect();
-        let mean = along.iter().sum::<f64>() / 1000.0;
-        let variance = along.iter().map(|c| (c - mean).powi(2)).sum::<f64>() / 1000.0;
-        assert!(mean.abs() < 1e-4, "component {k}: centred, mean {mean}");
-        assert!((variance - pca.explained_variance[k]).abs() < 1e-3 * pca.explained_variance[k], "component {k}: {variance} vs {}", pca.explained_variance[k]);
-    }
-}
-
-// ---- clustering ----
-
-#[test]
-fn cluster_scores_match_hand_cases_and_kmeans_finds_separated_blobs() {
-    use aestudio::uses::cluster::{cluster_accuracy, kmeans, normalized_mutual_information};
-    // A relabelling of the classes is a perfect clustering.
-    let labels = [0u8, 0, 1, 1, 2, 2];
-    assert_eq!(cluster_accuracy(&[2, 2, 0, 0, 1, 1], &labels).unwrap(), 1.0);
-    assert_close(normalized_mutual_information(&[2, 2, 0, 0, 1, 1], &labels).unwrap() as f32, 1.0, 1e-9);
-    // Two clusters for four classes: the best matching gets 2 of 4 right.
-    assert_eq!(cluster_accuracy(&[0, 0, 1, 1], &[0, 1, 2, 3]).unwrap(), 0.5);
-    // Clusters independent of the labels carry no information.
-    assert_close(normalized_mutual_information(&[0, 1, 0, 1], &[0, 0, 1, 1]).unwrap() as f32, 0.0, 1e-9);
-    // By hand: U = {0,0,1}, V = {0,1,1}: I = (1/3)ln(3/2) + (1/3)ln(3/4) + (1/3)ln(3/2), H(U) = H(V).
-    let h = -(2.0f64 / 3.0 * (2.0f64 / 3.0).ln() + 1.0 / 3.0 * (1.0f64 / 3.0).ln());
-    let i = (2.0 * (1.5f64).ln() + (0.75f64).ln()) / 3.0;
-    assert_close(normalized_mutual_information(&[0, 0, 1], &[0, 1, 1]).unwrap() as f32, i / h, 1e-6);
-
-    // Three tight blobs far apart: k-means++ with restarts recovers them exactly.
-    let centres = [[0.0f32, 0.0], [10.0, 0.0], [0.0, 10.0]];
-    let mut points = Vec::new();
-    let mut truth = Vec::new();
-    for (label, centre) in centres.iter().enumerate() {
-        for j in 0..20 {
-            points.extend([centre[0] + (j % 5) as f32 * 0.1, centre[1] + (j / 5) as f32 * 0.1]);
-            truth.push(label as u8);
-        }
-    }
-    let solution = kmeans(&points, 2, 3, 5, 100, 7).unwrap();
-    assert_eq!(cluster_accuracy(&solution.assignments, &truth).unwrap(), 1.0);
-    assert!(solution.inertia < 60.0 * 0.5, "inertia {}", solution.inertia);
-    assert!(kmeans(&points, 2, 61, 1, 10, 1).err().unwrap().to_string().contains("k must be 1 to the number of points (60)"));
-}
-
-// ---- anomaly detection, layer-wise training, the joint classifier ----
-
-#[test]
-fn auroc_matches_a_hand_count_of_ordered_pairs_with_ties_as_half() {
-    use aestudio::uses::anomaly::auroc;
-    // Pairs (anomaly > normal): 0.25 beats 2, 0.3 beats 2 and ties 1, 0.5 beats 3: 7.5 of 9.
-    assert!((auroc(&[0.1, 0.2, 0.3], &[0.25, 0.3, 0.5]).unwrap() - 7.5 / 9.0).abs() < 1e-12);
-    assert_eq!(auroc(&[0.1, 0.2], &[0.3, 0.4]).unwrap(), 1.0);
-    assert_eq!(auroc(&[0.3, 0.4], &[0.1, 0.2]).unwrap(), 0.0);
-    assert_eq!(auroc(&[0.5; 4], &[0.5; 3]).unwrap(), 0.5);
-    assert!(auroc(&[], &[0.1]).is_err());
-    assert!(auroc(&[0.1], &[f32::NAN]).unwrap_err().to_string().contains("finite"));
-
-    let histogram = aestudio::uses::anomaly::Histogram::of(&[0.0, 0.1, 0.2, 0.3, 0.4, 5.0], 4, 0.8).unwrap();
-    assert_eq!(histogram.upper, 0.4);
-    assert_eq!(histogram.counts, vec![1, 1, 1, 3], "the last bin takes everything at or above the upper end");
-    assert_eq!(aestudio::uses::anomaly::percentile_of(&[0.1, 0.2, 0.3, 0.4], 0.25), 0.5);
-}
-
-#[test]
-fn label_counts_outside_the_labelled_images_are_refused_with_the_reason() {
-    use aestudio::uses::probe::check_label_count;
-    assert!(check_label_count(1, 60_000).is_ok() && check_label_count(60_000, 60_000).is_ok());
-    for bad in [0, 60_001] {
-        let message = check_label_count(bad, 60_000).unwrap_err().to_string();
-        assert!(message.contains(&format!("label counts must be 1 to 60000, got {bad}")), "{message}");
-    }
-}
-
-#[test]
-fn filtering_labels_keeps_whole_images_of_the_chosen_classes() {
-    let test = mnist().test.take(500);
-    let without_ones = test.filter_labels(|label| label != 1);
-    let ones = test.filter_labels(|label| label == 1);
-    assert_eq!(without_ones.len() + ones.len(), 500);
-    assert!(ones.len() > 20 && (0..ones.len()).all(|i| ones.label(i) == 1));
-    let first_one = (0..500).find(|&i| test.label(i) == 1).unwrap();
-    assert_eq!(ones.image(0), test.image(first_one));
-}
-
-#[test]
-fn reconstruction_error_flags_fashion_images_as_out_of_distribution() {
-    let device = cpu_device();
-    let config = AutoencoderConfig::new(16).with_architecture(Architecture::Mlp { hidden: vec![128] });
-    let train = mnist().train.take(4096);
-    let model = pollster::block_on(aestudio::train::train_model(&config, &small_training(2), &train, &device)).unwrap();
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/fashion-mnist");
-    let fashion = Splits::load_dir(&aestudio::data::FASHION_MNIST, &dir).expect("Fashion-MNIST in data/fashion-mnist (./build.sh data)");
-    let digits = pollster::block_on(aestudio::uses::anomaly::reconstruction_errors(&model, &mnist().test.take(1000), &device)).unwrap();
-    let clothes = pollster::block_on(aestudio::uses::anomaly::reconstruction_errors(&model, &fashion.test.take(1000), &device)).unwrap();
-    // Each score is the image's own reconstruction error, by hand for the first digit.
-    let first = mnist().test.take(1);
-    let pixels: Vec<f32> = first.image(0).iter().map(|&p| p as f32 / 255.0).collect();
-    let output = values(model.reconstruct(first.batch(&[0], &device)));
-    assert_close(digits[0], explore::mse(&output, &pixels) as f64, 1e-6);
-    let auroc = aestudio::uses::anomaly::auroc(&digits, &clothes).unwrap();
-    assert!(auroc > 0.75, "Fashion-MNIST against MNIST digits: AUROC {auroc}");
-}
-
-#[test]
-fn layerwise_pretraining_stacks_layers_that_already_reconstruct() {
-    let device = cpu_device();
-    let config = AutoencoderConfig::new(16).with_architecture(Architecture::Mlp { hidden: vec![128, 64] });
-    let train = mnist().train.take(2048);
-    let test = mnist().test.take(500);
-    let (stacked, stages) = pollster::block_on(aestudio::train::layerwise::pretrain(&config, &small_training(2), &train, &device)).unwrap();
-    assert_eq!(stages.iter().map(|s| s.widths).collect::<Vec<_>>(), vec![[784, 128], [128, 64], [64, 16]]);
-    assert!(stages.iter().all(|s| s.final_loss.is_finite()));
-    let untrained = config.init(&device).unwrap();
-    let stacked_mse = pollster::block_on(evaluate(&stacked.valid(), &test, 500)).unwrap().mse_per_pixel;
-    let untrained_mse = pollster::block_on(evaluate(&untrained, &test, 500)).unwrap().mse_per_pixel;
-    assert!(stacked_mse < 0.6 * untrained_mse, "stacked {stacked_mse} against untrained {untrained_mse}");
-    // The stacked model fine-tunes like any other: the loss keeps falling.
-    let before = pollster::block_on(evaluate(&stacked.valid(), &test, 500)).unwrap().loss;
-    let mut trainer = Trainer::resume(stacked, small_training(1), &device, train.len(), 0).unwrap();
-    pollster::block_on(trainer.train_steps(&train, usize::MAX)).unwrap();
-    let after = pollster::block_on(evaluate(&trainer.model(), &test, 500)).unwrap().loss;
-    assert!(after < before, "fine-tuning went from {before} to {after}");
-    // A VAE or a conv model cannot be stacked.
-    for refused in [Preset::Vae.config(), Preset::ConvDae.config()] {
-        assert!(pollster::block_on(aestudio::train::layerwise::pretrain(&refused, &small_training(1), &train, &device)).is_err());
-    }
-}
-
-#[test]
-fn the_joint_classifier_learns_the_labels_and_its_decoder_reconstructs() {
-    use aestudio::train::semisupervised::{JointConfig, train_joint};
-    let device = cpu_device();
-    let config = AutoencoderConfig::new(16).with_architecture(Architecture::Mlp { hidden: vec![128] });
-    let unlabelled = mnist().train.take(2048);
-    let labelled = unlabelled.take(500);
-    let test = mnist().test.take(1000);
-    let joint = JointConfig::new(config.clone()).with_alpha(0.01).with_epochs(3).with_batch_size(64).with_seed(5);
-    let model = pollster::block_on(train_joint(&joint, &labelled, &unlabelled, &device)).unwrap();
-    let accuracy = pollster::block_on(model.accuracy(&test, &device)).unwrap();
-    assert!(accuracy > 0.6, "500 labels: test accuracy {accuracy} (chance 0.1)");
-    let mse = |model: &aestudio::model::Autoencoder| pollster::block_on(evaluate(model, &test, 500)).unwrap().mse_per_pixel;
-    let alone = pollster::block_on(train_joint(&joint.clone().with_alpha(0.0), &labelled, &unlabelled, &device)).unwrap();
-    assert!(mse(&model.autoencoder) < 0.5 * mse(&alone.autoencoder), "the reconstruction term trains the decoder");
-    assert!(pollster::block_on(train_joint(&joint.with_alpha(-1.0), &labelled, &unlabelled, &device)).unwrap_err().to_string().contains("alpha"));
-}
-
 #[test]
 fn flops_per_sample_match_hand_counts() {
     // VAE 784-400-(20+20)-400-784: the multiply-adds of a dense layer are its weights, so they are
@@ -841,24 +431,6 @@ fn data_parallel_replicas_stay_identical_and_train_as_one_trainer_does() {
 }
 
 #[test]
-fn version_one_weight_files_load_with_their_objective() {
-    let device = cpu_device();
-    let shipped = |name: &str| std::fs::read(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("www/models").join(name)).unwrap();
-    let vae = weights::load(&shipped("vae.safetensors"), &device).unwrap().model;
-    assert_eq!(vae.config().objective, Objective::Variational { beta: 1.0 });
-    assert!(vae.config().objective.has_prior());
-    let dae = weights::load(&shipped("dae-fashion.safetensors"), &device).unwrap().model;
-    assert_eq!(dae.config().objective, Objective::Reconstruction);
-    assert!(!dae.config().objective.has_prior());
-    // A version-1 configuration with a regularizer becomes the objective of the same name.
-    let legacy = r#"{"code_size":64,"architecture":{"kind":"mlp","hidden":[]},"activation":"relu","likelihood":"bernoulli",
-        "corruption":{"kind":"none"},"variational":false,"beta":1.0,"code_activation":"sigmoid",
-        "regularizer":{"kind":"sparse_kl","rho":0.05,"lambda":0.1}}"#;
-    let config = AutoencoderConfig::from_json(legacy).unwrap();
-    assert_eq!(config.objective, Objective::SparseKl { rho: 0.05, lambda: 0.1 });
-}
-
-#[test]
 fn evaluation_reports_the_full_objective_and_its_parts() {
     use pollster::block_on;
     let device = cpu_device();
@@ -878,17 +450,4 @@ fn evaluation_reports_the_full_objective_and_its_parts() {
             assert!((eval.reconstruction - eval.bce_per_pixel).abs() < 1e-5, "{}", preset.name());
         }
     }
-}
-
-#[test]
-fn a_weight_file_holding_a_nan_is_refused_with_the_tensor_name() {
-    let device = cpu_device();
-    let model = AutoencoderConfig::new(4).with_architecture(Architecture::Mlp { hidden: vec![8] }).init(&device).unwrap();
-    let mut bytes = pollster::block_on(weights::save(&model, "test")).unwrap();
-    // The last four bytes are the last value of the last tensor in the file's data.
-    let end = bytes.len();
-    bytes[end - 4..].copy_from_slice(&f32::NAN.to_le_bytes());
-    let err = weights::load(&bytes, &device).unwrap_err().to_string();
-    assert!(err.contains("holds NaN") && err.contains("every weight must be a finite number"), "{err}");
-    assert!(err.contains("tensor '"), "the error names the tensor: {err}");
 }

@@ -10,8 +10,23 @@ use std::sync::OnceLock;
 use aestudio::backend::cpu_device;
 use aestudio::data::{Dataset, MNIST, Splits};
 use aestudio::error::AeResult;
-use aestudio::train::{Replicas, Trainer};
+use aestudio::train::{Replicas, Trainer, TrainingConfig};
 use burn::prelude::*;
+
+/// A tensor's values, flat.
+pub fn values<const D: usize>(tensor: Tensor<D>) -> Vec<f32> {
+    tensor.into_data().try_to_vec().unwrap()
+}
+
+/// Asserts `actual` is within `tolerance` of `expected`.
+pub fn assert_close(actual: f32, expected: f64, tolerance: f64) {
+    assert!((actual as f64 - expected).abs() <= tolerance, "{actual} is not within {tolerance} of {expected}");
+}
+
+/// A short schedule for tests that train: batch 64, seed 11, a readback every 4 steps.
+pub fn small_training(epochs: usize) -> TrainingConfig {
+    TrainingConfig::new().with_batch_size(64).with_epochs(epochs).with_readback_every(4).with_seed(11)
+}
 
 /// Real MNIST from `data/mnist`, loaded once per test binary.
 pub fn mnist() -> &'static Splits {
