@@ -231,10 +231,7 @@ fn a_diverging_run_stops_and_keeps_the_last_good_weights() {
 #[test]
 fn impossible_configurations_are_refused_with_the_reason() {
     let device = cpu_device();
-    let refused = |config: AutoencoderConfig, needle: &str| {
-        let err = config.init(&device).err().expect("refused").to_string();
-        assert!(err.contains(needle), "expected '{needle}' in: {err}");
-    };
+    let refused = common::assert_refused;
     refused(AutoencoderConfig::new(0), "code size");
     refused(AutoencoderConfig::new(8).with_objective(Objective::Variational { beta: -1.0 }), "beta");
     refused(AutoencoderConfig::new(8).with_objective(Objective::Variational { beta: f64::NAN }), "beta");

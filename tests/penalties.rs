@@ -4,7 +4,7 @@
 
 use aestudio::backend::cpu_device;
 use aestudio::nn::mlp::{Activation, Mlp, MlpConfig};
-use aestudio::model::{Architecture, AutoencoderConfig, Objective, Preset};
+use aestudio::model::{Architecture, Objective, Preset};
 use burn::prelude::*;
 
 mod common;
@@ -69,11 +69,7 @@ fn the_contractive_penalty_matches_a_finite_difference_jacobian() {
 
 #[test]
 fn penalties_refuse_impossible_settings() {
-    let device = cpu_device();
-    let refused = |config: AutoencoderConfig, needle: &str| {
-        let err = config.init(&device).err().expect("refused").to_string();
-        assert!(err.contains(needle), "expected '{needle}' in: {err}");
-    };
+    let refused = common::assert_refused;
     let sparse_kl = Preset::SparseKl.config();
     refused(sparse_kl.clone().with_objective(Objective::SparseKl { rho: 0.0, lambda: 1.0 }), "rho must be in (0, 1)");
     refused(sparse_kl.clone().with_objective(Objective::SparseKl { rho: 1.0, lambda: 1.0 }), "rho must be in (0, 1)");

@@ -9,6 +9,7 @@ use std::sync::OnceLock;
 
 use aestudio::backend::cpu_device;
 use aestudio::data::{Dataset, MNIST, Splits};
+use aestudio::model::AutoencoderConfig;
 use aestudio::error::AeResult;
 use aestudio::train::{Replicas, Trainer, TrainingConfig};
 use burn::prelude::*;
@@ -21,6 +22,12 @@ pub fn values<const D: usize>(tensor: Tensor<D>) -> Vec<f32> {
 /// Asserts `actual` is within `tolerance` of `expected`.
 pub fn assert_close(actual: f32, expected: f64, tolerance: f64) {
     assert!((actual as f64 - expected).abs() <= tolerance, "{actual} is not within {tolerance} of {expected}");
+}
+
+/// Asserts that `config` is refused when its model is built, with `needle` in the reason.
+pub fn assert_refused(config: AutoencoderConfig, needle: &str) {
+    let err = config.init(&cpu_device()).err().expect("refused").to_string();
+    assert!(err.contains(needle), "expected '{needle}' in: {err}");
 }
 
 /// A short schedule for tests that train: batch 64, seed 11, a readback every 4 steps.
