@@ -115,6 +115,50 @@ fn cluster_scores_match_hand_cases_and_kmeans_finds_separated_blobs() {
 }
 
 #[test]
+fn spherical_kmeans_groups_codes_by_direction() {
+    use aestudio::uses::cluster::{cluster_accuracy, cluster_means, directions, kmeans};
+    // Two rays, each with short and long codes. Plain k-means's best split cuts one ray by length
+    // (inertia 87.58 by hand, against 106.38 for the rays); on the directions the rays are the clusters.
+    let lengths = [1.0f32, 1.5, 8.0, 9.0];
+    let mut points = Vec::new();
+    let mut ray = Vec::new();
+    for (label, direction) in [[1.0f32, 0.0], [0.0, 1.0]].iter().enumerate() {
+        for length in lengths {
+            points.extend([direction[0] * length, direction[1] * length]);
+            ray.push(label as u8);
+        }
+    }
+    let plain = kmeans(&points, 2, 2, 10, 100, 3).unwrap();
+    assert!(cluster_accuracy(&plain.assignments, &ray).unwrap() < 1.0);
+    assert_close(plain.inertia as f32, 87.583, 1e-3);
+    let spherical = kmeans(&directions(&points, 2), 2, 2, 10, 100, 3).unwrap();
+    assert_eq!(cluster_accuracy(&spherical.assignments, &ray).unwrap(), 1.0);
+    assert_eq!(directions(&[3.0, 4.0, 0.0, 0.0], 2), [0.6, 0.8, 0.0, 0.0]);
+    // The rays' mean codes, where IDEC's first centres go: (4.875, 0) and (0, 4.875).
+    let means = cluster_means(&points, 2, &[0, 0, 0, 0, 1, 1, 1, 1], 2);
+    assert_eq!(means, [4.875, 0.0, 0.0, 4.875]);
+}
+
+#[test]
+fn ward_merges_the_pair_that_adds_least_to_the_squared_distances() {
+    use aestudio::uses::cluster::ward_merge;
+    // Segment 0: ten points at 0; segment 1: one at 2; segment 2: one at 4.5 (on a line).
+    // Merging 0 and 1 adds 10·1/11 · 2² = 3.64; 1 and 2 add 1·1/2 · 2.5² = 3.125; 0 and 2, 18.4.
+    // Ward merges 1 and 2 although 1 lies nearer to 0.
+    let mut points = vec![0.0f32; 20];
+    points.extend([2.0, 0.0, 4.5, 0.0]);
+    let mut segments = vec![0usize; 10];
+    segments.extend([1, 2]);
+    let merged = ward_merge(&points, 2, &segments, 2);
+    let mut expected = vec![0usize; 10];
+    expected.extend([1, 1]);
+    assert_eq!(merged, expected);
+    // Down to one cluster, everything merges; already at k, nothing moves but the numbering.
+    assert!(ward_merge(&points, 2, &segments, 1).iter().all(|&c| c == 0));
+    assert_eq!(ward_merge(&points[..8], 2, &[2, 2, 0, 1], 3), [0, 0, 1, 2]);
+}
+
+#[test]
 fn auroc_matches_a_hand_count_of_ordered_pairs_with_ties_as_half() {
     use aestudio::uses::anomaly::auroc;
     // Pairs (anomaly > normal): 0.25 beats 2, 0.3 beats 2 and ties 1, 0.5 beats 3: 7.5 of 9.

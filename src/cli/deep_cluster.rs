@@ -9,10 +9,16 @@ use clap::{Args, ValueEnum};
 use aestudio::AeError;
 use aestudio::data::Dataset;
 use aestudio::uses::cluster::accuracy_and_nmi;
-use aestudio::uses::deep_clustering::{ClusteringMethod, DeepClusteringConfig, DeepClusteringRun};
+use aestudio::uses::deep_clustering::{ClusteringMethod, DeepClusteringConfig, DeepClusteringRun, KMeansStart};
 
 use super::args::DataArgs;
 use super::load_weights;
+
+#[derive(Clone, Copy, ValueEnum)]
+enum StartChoice {
+    Euclidean,
+    Spherical,
+}
 
 #[derive(Clone, Copy, ValueEnum)]
 enum MethodChoice {
@@ -47,6 +53,13 @@ pub struct DeepCluster {
     /// k-means restarts for the first centres.
     #[arg(long, default_value_t = 20)]
     restarts: usize,
+    /// k-means on the codes as they are (the papers'), or on their directions (spherical).
+    #[arg(long, value_enum, default_value = "spherical")]
+    start: StartChoice,
+    /// k-means cuts the codes into this many segments, then Ward's linkage merges them down to
+    /// the clusters; `--segments` equal to `--clusters` is k-means alone (the papers').
+    #[arg(long, default_value_t = 50)]
+    segments: usize,
     #[arg(long, default_value_t = 1)]
     seed: u64,
     /// Cluster the 10,000 test images only (the `cluster` command's protocol) instead of all
@@ -80,6 +93,11 @@ impl DeepCluster {
             .with_tolerance(self.tolerance)
             .with_max_steps(self.max_steps)
             .with_restarts(self.restarts)
+            .with_start(match self.start {
+                StartChoice::Euclidean => KMeansStart::Euclidean,
+                StartChoice::Spherical => KMeansStart::Spherical,
+            })
+            .with_segments(self.segments)
             .with_seed(self.seed)
     }
 
@@ -103,7 +121,7 @@ impl DeepCluster {
         let started = Instant::now();
         let mut run = DeepClusteringRun::start(model, &data, config.clone()).await?;
         let initial = scores(run.clusters(), data.labels(), test_from)?;
-        println!("k-means on the codes ({} restarts): accuracy {:.4}, NMI {:.4} (test images: {:.4}, {:.4})  {:.0} s", config.restarts, initial[0], initial[1], initial[2], initial[3], started.elapsed().as_secs_f64());
+        println!("{:?} k-means on the codes ({} restarts, {} segments merged): accuracy {:.4}, NMI {:.4} (test images: {:.4}, {:.4})  {:.0} s", config.start, config.restarts, config.segments, initial[0], initial[1], initial[2], initial[3], started.elapsed().as_secs_f64());
         let mut progress = run.train_steps(&data, 0).await?;
         while !progress.finished {
             progress = run.train_steps(&data, config.update_interval * 5).await?;
@@ -127,7 +145,7 @@ impl DeepCluster {
         println!("{verdict} after {} steps, {seconds:.0} s: accuracy {:.4}, NMI {:.4} on {} images; test images {:.4}, {:.4}", progress.step, last[0], last[1], data.len(), last[2], last[3]);
         let result = serde_json::json!({
             "command": "dec", "method": config.method, "images": data.len(), "clusters": config.clusters, "gamma": config.gamma,
-            "kmeans": { "accuracy": initial[0], "nmi": initial[1], "test_accuracy": initial[2], "test_nmi": initial[3] },
+            "kmeans": { "start": config.start, "segments": config.segments,  "accuracy": initial[0], "nmi": initial[1], "test_accuracy": initial[2], "test_nmi": initial[3] },
             "accuracy": last[0], "nmi": last[1], "test_accuracy": last[2], "test_nmi": last[3],
             "steps": progress.step, "converged": progress.converged, "seconds": seconds,
         });

@@ -94,6 +94,89 @@ pub fn kmeans(points: &[f32], width: usize, k: usize, restarts: usize, iteration
     Ok(best.expect("restarts >= 1"))
 }
 
+/// Each row of `points` scaled to unit length (a zero row stays zero): k-means on these is
+/// spherical k-means (Dhillon & Modha 2001), where a code's length (how strongly the encoder
+/// responds) does not decide its cluster.
+pub fn directions(points: &[f32], width: usize) -> Vec<f32> {
+    let mut directions = points.to_vec();
+    for row in directions.chunks_mut(width.max(1)) {
+        let length = row.iter().map(|v| v * v).sum::<f32>().sqrt();
+        if length > 0.0 {
+            row.iter_mut().for_each(|v| *v /= length);
+        }
+    }
+    directions
+}
+
+/// Merges the clusters of `assignments` (numbered `0..`) down to `k` by Ward's linkage: each time
+/// the two whose union adds the least to the squared distances to the means,
+/// `n_a·n_b / (n_a + n_b) · |mean_a − mean_b|²`. Returns each point's merged cluster, numbered
+/// `0..k` in order of first appearance.
+pub fn ward_merge(points: &[f32], width: usize, assignments: &[usize], k: usize) -> Vec<usize> {
+    let segments = assignments.iter().max().map_or(0, |m| m + 1);
+    let means = cluster_means(points, width, assignments, segments);
+    let mut counts = vec![0usize; segments];
+    assignments.iter().for_each(|&a| counts[a] += 1);
+    // Live groups: (count, mean, the segments merged into it).
+    let mut groups: Vec<(f64, Vec<f64>, Vec<usize>)> = (0..segments)
+        .filter(|&s| counts[s] > 0)
+        .map(|s| (counts[s] as f64, means[s * width..(s + 1) * width].to_vec(), vec![s]))
+        .collect();
+    while groups.len() > k.max(1) {
+        let mut best = (f64::INFINITY, 0, 1);
+        for a in 0..groups.len() {
+            for b in a + 1..groups.len() {
+                let distance: f64 = groups[a].1.iter().zip(&groups[b].1).map(|(x, y)| (x - y) * (x - y)).sum();
+                let cost = groups[a].0 * groups[b].0 / (groups[a].0 + groups[b].0) * distance;
+                if cost < best.0 {
+                    best = (cost, a, b);
+                }
+            }
+        }
+        let (count_b, mean_b, members_b) = groups.remove(best.2);
+        let (count_a, mean_a, members_a) = &mut groups[best.1];
+        for (x, y) in mean_a.iter_mut().zip(&mean_b) {
+            *x = (*x * *count_a + y * count_b) / (*count_a + count_b);
+        }
+        *count_a += count_b;
+        members_a.extend(members_b);
+    }
+    let mut merged_of = vec![0usize; segments];
+    for (group, (_, _, members)) in groups.iter().enumerate() {
+        members.iter().for_each(|&s| merged_of[s] = group);
+    }
+    let mut renumber = vec![usize::MAX; groups.len()];
+    let mut next = 0;
+    assignments
+        .iter()
+        .map(|&a| {
+            let group = merged_of[a];
+            if renumber[group] == usize::MAX {
+                renumber[group] = next;
+                next += 1;
+            }
+            renumber[group]
+        })
+        .collect()
+}
+
+/// The mean of each cluster's rows of `points` (`k × width`, row by row); an empty cluster's
+/// mean is zero.
+pub fn cluster_means(points: &[f32], width: usize, assignments: &[usize], k: usize) -> Vec<f64> {
+    let mut sums = vec![0.0; k * width];
+    let mut counts = vec![0usize; k];
+    for (row, &cluster) in points.chunks(width).zip(assignments) {
+        counts[cluster] += 1;
+        for (sum, &value) in sums[cluster * width..(cluster + 1) * width].iter_mut().zip(row) {
+            *sum += value as f64;
+        }
+    }
+    for (cluster, &count) in counts.iter().enumerate() {
+        sums[cluster * width..(cluster + 1) * width].iter_mut().for_each(|sum| *sum /= count.max(1) as f64);
+    }
+    sums
+}
+
 /// `contingency[c][l]`: how many points of cluster `c` carry label `l`.
 fn contingency(assignments: &[usize], labels: &[u8]) -> (Vec<Vec<usize>>, usize, usize) {
     let clusters = assignments.iter().max().map_or(0, |m| m + 1);
