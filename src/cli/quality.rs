@@ -10,7 +10,7 @@ use clap::Args;
 
 use aestudio::AeError;
 use aestudio::data::Dataset;
-use aestudio::model::{Autoencoder, Preset};
+use aestudio::model::{Autoencoder, AutoencoderConfig, Preset};
 use aestudio::train::{TrainingConfig, evaluate, train_model_with};
 use aestudio::uses::classifier::{self, ClassifierConfig};
 use aestudio::uses::explore;
@@ -80,8 +80,32 @@ pub struct Quality {
     /// (`likelihood --save DIR` writes them).
     #[arg(long, value_name = "DIR")]
     load: Option<PathBuf>,
+    /// Every model's code size, for a like-for-like comparison (the presets' own sizes differ:
+    /// the VAEs' 20, the AAE's and WAEs' 8). A model whose prior fixes its size (the ring AAEs)
+    /// is refused.
+    #[arg(long, conflicts_with = "load")]
+    code_size: Option<usize>,
     #[command(flatten)]
     data: DataArgs,
+}
+
+/// Each preset's config, with `code_size` where one is given, validated before anything runs.
+fn model_configs(presets: &[Preset], code_size: Option<usize>) -> Result<Vec<AutoencoderConfig>, AeError> {
+    presets
+        .iter()
+        .map(|preset| {
+            let mut config = preset.config();
+            if !config.objective.has_prior() {
+                return Err(AeError::InvalidConfig(format!("{} has no prior to sample from", preset.name())));
+            }
+            config.code_size = code_size.unwrap_or(config.code_size);
+            config.validate().map_err(|err| match err {
+                AeError::InvalidConfig(reason) => AeError::InvalidConfig(format!("{}: {reason}", preset.name())),
+                other => other,
+            })?;
+            Ok(config)
+        })
+        .collect()
 }
 
 /// One row of the table.
@@ -102,11 +126,9 @@ struct QualityRow {
 
 impl Quality {
     pub async fn run(self) -> Result<(), AeError> {
-        let Quality { models, epochs, samples, seed, classifier: path, referee, load, data } = self;
+        let Quality { models, epochs, samples, seed, classifier: path, referee, load, code_size, data } = self;
         let presets = models.iter().map(|name| Preset::from_name(name)).collect::<Result<Vec<_>, _>>()?;
-        if let Some(preset) = presets.iter().find(|preset| !preset.config().objective.has_prior()) {
-            return Err(AeError::InvalidConfig(format!("{} has no prior to sample from", preset.name())));
-        }
+        let configs = model_configs(&presets, code_size)?;
         let splits = data.splits()?;
         let device = aestudio::backend::cpu_device();
         let path = path.unwrap_or_else(|| super::shipped_classifier(&data.dataset));
@@ -135,15 +157,15 @@ impl Quality {
         let floor_referee = referee_fid(&floor_images).await?;
         let mut rows = vec![QualityRow { model: floor_name, fid: floor.0, referee_fid: floor_referee, coverage: floor.1, mse_per_pixel: None, class_kept: Some(ceiling), seconds: None }];
         let mut progress = Progress::new((presets.len() * epochs) as u64);
-        for preset in presets {
+        for (preset, config) in presets.into_iter().zip(configs) {
             let saved = load.as_ref().map(|dir| dir.join(format!("{}.safetensors", preset.name()))).filter(|path| path.exists());
             let started = Instant::now();
             let model = match &saved {
                 Some(path) => super::load_weights(path, &device)?,
                 None => {
                     progress.say(&format!("training {} ({epochs} epochs)", preset.name()));
-                    let network = super::feature_network_for(&preset.config(), &data.dataset, &device)?;
-                    train_model_with(&preset.config(), &TrainingConfig::new().with_epochs(epochs).with_seed(seed), &splits.train, &device, network).await?
+                    let network = super::feature_network_for(&config, &data.dataset, &device)?;
+                    train_model_with(&config, &TrainingConfig::new().with_epochs(epochs).with_seed(seed), &splits.train, &device, network).await?
                 }
             };
             let seconds = saved.is_none().then(|| started.elapsed().as_secs_f64());
