@@ -111,6 +111,7 @@ fn impossible_settings_are_refused_before_anything_runs() {
     assert!(base.clone().with_batch_size(2000).validate(1000).is_err());
     assert!(base.clone().with_segments(9).validate(1000).is_err(), "fewer segments than clusters");
     assert!(base.clone().with_segments(60).validate(50).is_err(), "more segments than images");
+    assert!(base.clone().with_segments(501).validate(70_000).is_err(), "more segments than Ward's merging can take");
     assert!(base.with_update_interval(0).validate(1000).is_err());
 }
 

@@ -145,7 +145,7 @@ impl DeepCluster {
         println!("{verdict} after {} steps, {seconds:.0} s: accuracy {:.4}, NMI {:.4} on {} images; test images {:.4}, {:.4}", progress.step, last[0], last[1], data.len(), last[2], last[3]);
         let result = serde_json::json!({
             "command": "dec", "method": config.method, "images": data.len(), "clusters": config.clusters, "gamma": config.gamma,
-            "kmeans": { "start": config.start, "segments": config.segments,  "accuracy": initial[0], "nmi": initial[1], "test_accuracy": initial[2], "test_nmi": initial[3] },
+            "kmeans": { "start": config.start, "segments": config.segments, "accuracy": initial[0], "nmi": initial[1], "test_accuracy": initial[2], "test_nmi": initial[3] },
             "accuracy": last[0], "nmi": last[1], "test_accuracy": last[2], "test_nmi": last[3],
             "steps": progress.step, "converged": progress.converged, "seconds": seconds,
         });

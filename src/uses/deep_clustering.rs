@@ -47,6 +47,9 @@ pub enum KMeansStart {
     Spherical,
 }
 
+/// Most k-means segments a start may merge.
+pub const MAX_SEGMENTS: usize = 500;
+
 /// Settings of a DEC or IDEC run. The defaults are the IDEC paper's for MNIST except the first
 /// clusters (`start`, `segments`), which the papers take from k-means on the codes as they are.
 #[derive(Config, Debug)]
@@ -74,6 +77,7 @@ pub struct DeepClusteringConfig {
     /// k-means restarts for the first centres.
     #[config(default = 20)]
     pub restarts: usize,
+    /// The geometry of the first k-means.
     #[config(default = "KMeansStart::Spherical")]
     pub start: KMeansStart,
     /// k-means first cuts the codes into this many segments, which Ward's linkage then merges
@@ -107,7 +111,11 @@ impl DeepClusteringConfig {
         ensure(self.gamma.is_finite() && self.gamma > 0.0, || format!("gamma must be > 0, got {}", self.gamma))?;
         ensure(self.batch_size >= 1 && self.batch_size <= images, || format!("the batch size must be 1 to {images}, got {}", self.batch_size))?;
         ensure(self.learning_rate.is_finite() && self.learning_rate > 0.0, || "the learning rate must be > 0".into())?;
-        ensure(self.segments >= self.clusters && self.segments <= images, || format!("segments must be {} (the clusters) to {images}, got {}", self.clusters, self.segments))?;
+        // Ward's merging costs segments³ steps: a cap keeps a mistyped setting from hanging the run.
+        let most_segments = MAX_SEGMENTS.min(images);
+        ensure(self.segments >= self.clusters && self.segments <= most_segments, || {
+            format!("segments must be {} (the clusters) to {most_segments}, got {}", self.clusters, self.segments)
+        })?;
         ensure(self.update_interval >= 1 && self.max_steps >= 1 && self.restarts >= 1, || "update interval, steps and restarts must be at least 1".into())?;
         ensure((0.0..1.0).contains(&self.tolerance), || format!("the tolerance is a share of the images, 0 to 1, got {}", self.tolerance))
     }
