@@ -3,6 +3,7 @@
 #![cfg(not(target_arch = "wasm32"))] // native: the browser tests are tests/web.rs
 
 use aestudio::backend::cpu_device;
+use aestudio::model::prior::{centre_pull, centred_logits};
 use aestudio::model::{Architecture, AutoencoderConfig, Objective, PenaltyInputs, Preset, Prior, weights};
 use aestudio::uses::cluster::{ClusterLabelling, categorical_assignments, cluster_classes, labelled_cluster_accuracy};
 use burn::prelude::*;
@@ -92,4 +93,55 @@ fn clusters_become_classes_by_the_most_confident_image_or_by_majority() {
     let assignments = [0, 0, 0, 1, 1, 2];
     assert!((labelled_cluster_accuracy(&assignments, &confident, &labels).unwrap() - 4.0 / 6.0).abs() < 1e-12);
     assert!((labelled_cluster_accuracy(&assignments, &majority, &labels).unwrap() - 5.0 / 6.0).abs() < 1e-12);
+}
+
+#[test]
+fn clustering_logits_are_centred_on_the_batch_while_training_and_on_the_tracked_centre_when_coding() {
+    let device = cpu_device();
+    let logits = || tensor2(&[&[1.0, 2.0], &[3.0, 6.0]]);
+    // Training (autodiff): less the batch mean [2, 4]; the stored centre is not used.
+    let training = centred_logits(Tensor::from_data(logits().into_data(), &device.clone().autodiff()), Some(Tensor::from_floats([9.0, 9.0], &device.clone().autodiff())));
+    assert_eq!(values(training), vec![-1.0, -2.0, 1.0, 2.0]);
+    // Coding: less the centre, whatever the batch.
+    assert_eq!(values(centred_logits(logits(), Some(Tensor::from_floats([1.0, 1.0], &device)))), vec![0.0, 1.0, 2.0, 5.0]);
+    // The pull is worth nothing and its gradient is centre - mean: [0.5 - 2, 5 - 4].
+    let centre = Tensor::<1>::from_floats([0.5, 5.0], &device.clone().autodiff()).require_grad();
+    let pull = centre_pull(centre.clone(), Tensor::from_data(logits().into_data(), &device.clone().autodiff()));
+    assert_eq!(values(pull.clone()), vec![0.0]);
+    let gradients = pull.backward();
+    assert_eq!(values(centre.grad(&gradients).unwrap()), vec![-1.5, 1.0]);
+}
+
+#[test]
+fn a_push_common_to_every_image_moves_no_clustering_logit_while_training() {
+    // The critic's push on near-uniform softmax outputs is nearly the same for every image; it
+    // drove every earlier run into one cluster. Centred, a common push cancels and the rest passes:
+    // the gradient is the push less its batch mean.
+    let device = cpu_device().autodiff();
+    let logits = Tensor::<2>::from_data(TensorData::new(vec![0.3f32, -1.0, 2.0, 0.5, 0.1, -0.2], [2, 3]), &device).require_grad();
+    let push = |rows: [[f32; 3]; 2]| Tensor::<2>::from_data(TensorData::new(rows.concat(), [2, 3]), &device);
+    let common = (centred_logits(logits.clone(), None) * push([[1.0, 2.0, 3.0], [1.0, 2.0, 3.0]])).sum().backward();
+    assert_eq!(values(logits.grad(&common).unwrap()), vec![0.0; 6]);
+    let own = (centred_logits(logits.clone(), None) * push([[1.0, 0.0, 0.0], [0.0, 0.0, 4.0]])).sum().backward();
+    assert_eq!(values(logits.grad(&own).unwrap()), vec![0.5, 0.0, -2.0, -0.5, 0.0, 2.0]);
+}
+
+#[test]
+fn the_clustering_centre_moves_a_tenth_of_the_way_to_the_batch_mean_logits_each_step() {
+    use aestudio::train::{Trainer, TrainingConfig};
+    let device = cpu_device();
+    let config = AutoencoderConfig { architecture: Architecture::Mlp { hidden: vec![32] }, ..Preset::AaeClusters.config() };
+    let data = mnist().train.take(100);
+    let mut trainer = Trainer::new(&config, TrainingConfig::new().with_batch_size(100).with_epochs(1), &device, data.len()).unwrap();
+    // The fresh model's centre is zero, so its codes' log-probabilities are the logits less each
+    // image's log-sum-exp: their batch mean is the logits' mean less one constant for every cluster.
+    let codes = values(trainer.model().valid().encode(data.batch(&(0..100).collect::<Vec<_>>(), &device)).mean);
+    let mean_log_probability: Vec<f64> = (0..16).map(|k| codes.chunks(24).map(|row| (row[k] as f64).ln()).sum::<f64>() / 100.0).collect();
+    block_on(trainer.train_steps(&data, 1)).unwrap();
+    let bytes = block_on(weights::save(&trainer.model(), "one step")).unwrap();
+    let file = safetensors::SafeTensors::deserialize(&bytes).unwrap();
+    let centre: Vec<f32> = file.tensor("cluster_centre").unwrap().data().chunks(4).map(|b| f32::from_le_bytes(b.try_into().unwrap())).collect();
+    let offsets: Vec<f64> = centre.iter().zip(&mean_log_probability).map(|(&c, &m)| c as f64 - 0.1 * m).collect();
+    assert!(offsets.iter().all(|&o| (o - offsets[0]).abs() < 1e-5), "centre {centre:?}, 0.1 x mean log-probabilities {mean_log_probability:?}");
+    assert!(centre.iter().any(|&c| c.abs() > 1e-3), "the centre moved: {centre:?}");
 }

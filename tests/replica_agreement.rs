@@ -102,7 +102,7 @@ fn a_batch_statistic_is_not_shared_and_replicas_train_as_one_trainer_does() {
     let data = mnist().train.take(96);
     let training = TrainingConfig::new().with_batch_size(32).with_epochs(2).with_readback_every(3).with_seed(11);
     let presets: Vec<Preset> = Preset::ALL.into_iter().filter(|preset| preset.config().objective.uses_batch_statistic()).collect();
-    assert_eq!(presets, [Preset::SparseKl, Preset::WaeMmd]);
+    assert_eq!(presets, [Preset::SparseKl, Preset::AaeClusters, Preset::WaeMmd]);
     for preset in presets {
         let config = narrow(preset);
         let replica = replicas_of(&config, &training, data.len());

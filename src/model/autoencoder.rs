@@ -1,7 +1,8 @@
 //! The autoencoder: an encoder, a decoder (and, for an adversarial objective, a critic), tied
 //! together by the [`crate::model::Objective`] of its configuration.
 
-use burn::module::ModuleVisitor;
+use burn::module::{ModuleVisitor, Param};
+use burn::optim::GradientsParams;
 use burn::prelude::*;
 use burn::tensor::Distribution;
 
@@ -57,6 +58,9 @@ pub struct Autoencoder {
     /// The DFC-VAE's fixed feature network (`feature_network.*` in its weight files only, so a
     /// file is whole); no network update ever changes it.
     feature_network: Option<Classifier>,
+    /// A clustering code's logit centre (`cluster_centre` in its weight files only; see
+    /// [`crate::model::prior::centred_logits`]), trained with the autoencoder.
+    cluster_centre: Option<Param<Tensor<1>>>,
     #[module(skip)]
     config: AutoencoderConfig,
 }
@@ -81,7 +85,10 @@ impl Autoencoder {
     /// Assembles a model from its networks (see [`AutoencoderConfig::init`]).
     pub(crate) fn from_parts(encoder: Encoder, decoder: Decoder, critics: (Option<Critic>, Option<ImageCritic>), feature_network: Option<Classifier>, config: AutoencoderConfig) -> Autoencoder {
         let (critic, discriminator) = critics;
-        Autoencoder { encoder, decoder, critic, discriminator, feature_network, config }
+        let device = encoder.devices().into_iter().next().expect("an encoder has parameters");
+        let clusters = config.objective.prior().and_then(|prior| prior.clusters());
+        let cluster_centre = clusters.map(|clusters| Param::from_tensor(Tensor::zeros([clusters], &device)));
+        Autoencoder { encoder, decoder, critic, discriminator, feature_network, cluster_centre, config }
     }
 
     /// Puts the trained `network` in place of a feature-consistent VAE's freshly initialized one
@@ -137,6 +144,7 @@ impl Autoencoder {
             Network::Autoencoder => {
                 self.encoder.visit(visitor);
                 self.decoder.visit(visitor);
+                self.cluster_centre.visit(visitor);
             }
             Network::Encoder => self.encoder.visit(visitor),
             Network::Decoder => self.decoder.visit(visitor),
@@ -239,11 +247,44 @@ impl Autoencoder {
     /// - input: `[batch, 784]`
     /// - output: `mean` (and `log_var`) `[batch, code]`
     pub fn encode(&self, input: Tensor<2>) -> Encoding {
-        let features = match &self.encoder {
+        self.encoding_of(self.encoder_outputs(input))
+    }
+
+    /// The encoder's raw outputs, before a code activation, a softmax or the split of a VAE's.
+    ///
+    /// # Shapes
+    /// - input: `[batch, 784]`
+    fn encoder_outputs(&self, input: Tensor<2>) -> Tensor<2> {
+        match &self.encoder {
             Encoder::Mlp(mlp) => mlp.forward(input),
             Encoder::Conv(conv) => conv.forward(input),
-        };
-        self.encoding_of(features)
+        }
+    }
+
+    /// Moves a clustering code's centre `rate` of the way to the batch's mean logits, taking
+    /// its gradient (`centre - mean`, from [`crate::model::prior::centre_pull`]) out of
+    /// `gradients`: the centre is an exponential moving average of the batches' means, as batch
+    /// normalization's running mean is. The optimizer never sees it: Adam moves a parameter
+    /// about one learning rate a step, and the mean of logits moves by many. Replicas average
+    /// their gradients first, so they move it by the whole batch's mean, alike.
+    pub fn follow_cluster_centre(mut self, mut gradients: GradientsParams, rate: f64) -> (Autoencoder, GradientsParams) {
+        if let Some(centre) = self.cluster_centre.take() {
+            let pull = gradients.remove::<1>(centre.id);
+            self.cluster_centre = Some(match pull {
+                Some(pull) => centre.map(|value| Tensor::from_inner(value.inner() - pull.mul_scalar(rate)).require_grad()),
+                None => centre,
+            });
+        }
+        (self, gradients)
+    }
+
+    /// The zero-valued loss that trains a clustering code's centre on a batch's raw encoder
+    /// `outputs` (see [`crate::model::prior::centre_pull`]); `None` for other models.
+    fn centre_pull(&self, outputs: &Tensor<2>) -> Option<Tensor<1>> {
+        let centre = self.cluster_centre.as_ref()?.val();
+        let [batch, _] = outputs.dims();
+        let [clusters] = centre.dims();
+        Some(crate::model::prior::centre_pull(centre, outputs.clone().slice([0..batch, 0..clusters])))
     }
 
     /// Splits a VAE's encoder output into mean and log-variance, or applies the code activation.
@@ -257,7 +298,7 @@ impl Autoencoder {
         } else {
             let code = match (self.config.code_activation, self.config.objective.prior()) {
                 (Some(activation), _) => activation.forward(features),
-                (None, Some(prior)) => prior.shape_code(features),
+                (None, Some(prior)) => prior.shape_code(features, self.cluster_centre.as_ref().map(|centre| centre.val())),
                 (None, None) => features,
             };
             Encoding { mean: code, log_var: None }
@@ -383,11 +424,13 @@ impl Autoencoder {
         let objective = self.config.objective;
         let input_for_pairs = input.clone();
         let clean_for_features = clean.clone();
-        let (encoding, jacobian_norm) = if objective.needs_jacobian() {
+        let (encoding, jacobian_norm, centre_pull) = if objective.needs_jacobian() {
             let (encoding, norm) = self.encode_with_jacobian_norm(input).expect("validated: a dense, non-variational encoder");
-            (encoding, Some(norm))
+            (encoding, Some(norm), None)
         } else {
-            (self.encode(input), None)
+            let outputs = self.encoder_outputs(input);
+            let pull = self.centre_pull(&outputs);
+            (self.encoding_of(outputs), None, pull)
         };
         let logits = self.decode_given(self.sample_code(&encoding), clean.clone());
         let reconstruction = self.reconstruction_loss(logits.clone(), clean);
@@ -411,7 +454,11 @@ impl Autoencoder {
             (None, None) => None,
         };
         let inputs = PenaltyInputs { code: encoding.mean, jacobian_norm, critic_logits, feature_distance };
-        (objective.terms(reconstruction, encoding.log_var, inputs), logits)
+        let mut terms = objective.terms(reconstruction, encoding.log_var, inputs);
+        if let Some(pull) = centre_pull {
+            terms.objective = terms.objective + pull;
+        }
+        (terms, logits)
     }
 
     /// The VAE-GAN decoder's loss on a batch: `gamma` x the feature distance of the

@@ -292,12 +292,12 @@ impl Objective {
         }
     }
 
-    /// Whether the penalty is a statistic of the whole batch rather than a mean over its samples
-    /// (the KL sparsity's mean activations, the MMD between the batch's codes and the prior's):
-    /// the sum of its shares' gradients is not its gradient, so data-parallel training does not
-    /// share such a batch.
+    /// Whether the loss uses a statistic of the whole batch rather than a mean over its samples
+    /// (the KL sparsity's mean activations, the MMD between the batch's codes and the prior's,
+    /// a clustering code's logits centred on the batch's mean): the sum of its shares' gradients
+    /// is not its gradient, so data-parallel training does not share such a batch.
     pub fn uses_batch_statistic(&self) -> bool {
-        matches!(self, Objective::SparseKl { .. } | Objective::Mmd { .. })
+        matches!(self, Objective::SparseKl { .. } | Objective::Mmd { .. } | Objective::Adversarial { prior: Prior::Clusters { .. }, .. })
     }
 
     /// Whether the penalty needs the encoder's Jacobian (computed alongside the code).

@@ -68,16 +68,18 @@ impl Prior {
     }
 
     /// The encoder's raw output made into a code of this prior's support: a clustering prior's
-    /// categorical part goes through a softmax (a distribution over clusters); otherwise as is.
+    /// categorical part goes through a softmax (a distribution over clusters) of its logits
+    /// less their `centre` (see [`centred_logits`]); otherwise as is.
     ///
     /// # Shapes
-    /// - features, output: `[batch, code]`
-    pub fn shape_code(&self, features: Tensor<2>) -> Tensor<2> {
+    /// - features, output: `[batch, code]`; centre: `[clusters]`
+    pub fn shape_code(&self, features: Tensor<2>, centre: Option<Tensor<1>>) -> Tensor<2> {
         match *self {
             Prior::Gaussian | Prior::Ring { .. } => features,
             Prior::Clusters { clusters } => {
                 let [batch, code_size] = features.dims();
-                let categorical = softmax(features.clone().slice([0..batch, 0..clusters]), 1);
+                let logits = centred_logits(features.clone().slice([0..batch, 0..clusters]), centre);
+                let categorical = softmax(logits, 1);
                 Tensor::cat(vec![categorical, features.slice([0..batch, clusters..code_size])], 1)
             }
         }
@@ -155,6 +157,38 @@ impl Prior {
             }
         }
     }
+}
+
+/// A clustering code's logits less their centre. While training (on an autodiff device) the
+/// centre is the batch's own mean: the critic's push on near-uniform softmax outputs is nearly
+/// the same for every image, Adam turns that common push into full-size steps of the output
+/// layer, and the whole batch drifts into one cluster and saturates there (every run did, before
+/// this). Less the batch mean, a common push cancels and only what tells images apart moves
+/// them. When coding, `centre` (the mean the model tracked while training; see
+/// [`centre_pull`]) takes the batch mean's place, so an image's cluster does not depend on the
+/// images beside it. This is batch normalization's centring, without its scaling.
+///
+/// # Shapes
+/// - logits, output: `[batch, clusters]`; centre: `[clusters]`
+pub fn centred_logits(logits: Tensor<2>, centre: Option<Tensor<1>>) -> Tensor<2> {
+    match centre {
+        _ if logits.device().is_autodiff() => logits.clone() - logits.mean_dim(0),
+        Some(centre) => logits - centre.unsqueeze_dim(0),
+        None => logits,
+    }
+}
+
+/// A loss of value zero whose gradient with respect to `centre` is `centre - mean`, the batch's
+/// mean logits (detached): the optimizer that trains the encoder moves the centre toward the
+/// logits' mean, as batch normalization's running mean follows it, and replicas that average
+/// their gradients keep one centre. The value is zero so the reported objective is unchanged.
+///
+/// # Shapes
+/// - centre: `[clusters]`; logits: `[batch, clusters]`; output: `[1]`
+pub fn centre_pull(centre: Tensor<1>, logits: Tensor<2>) -> Tensor<1> {
+    let mean = logits.mean_dim(0).squeeze_dim::<1>(0).detach();
+    let pull = (centre - mean).powi_scalar(2).sum().mul_scalar(0.5);
+    pull.clone() - pull.detach()
 }
 
 /// `[1, 10]`: 0, 1, …, 9.

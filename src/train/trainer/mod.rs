@@ -51,6 +51,10 @@ pub struct Progress {
     pub finished: bool,
 }
 
+/// How far a clustering code's centre moves toward each batch's mean logits (batch
+/// normalization's default momentum).
+const CENTRE_MOMENTUM: f64 = 0.1;
+
 /// Adam with PyTorch's defaults (burn's epsilon default is 1e-5, PyTorch's 1e-8) but for the
 /// first-moment decay `beta1`, which the objective chooses.
 fn adam(beta1: f32) -> ModuleOptimizer {
@@ -375,7 +379,8 @@ impl Trainer {
 
     fn apply(&mut self, network: Network, gradients: GradientsParams) {
         let slot = self.optimizers.iter_mut().find(|slot| slot.network == network).expect("an optimizer for every network");
-        self.model = slot.optimizer.step(slot.learning_rate, self.model.clone(), gradients);
+        let (model, gradients) = self.model.clone().follow_cluster_centre(gradients, CENTRE_MOMENTUM);
+        self.model = slot.optimizer.step(slot.learning_rate, model, gradients);
     }
 
     fn apply_flat(&mut self, network: Network, sum: &[f32]) -> AeResult<()> {
