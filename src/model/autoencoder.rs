@@ -59,7 +59,8 @@ pub struct Autoencoder {
     /// file is whole); no network update ever changes it.
     feature_network: Option<Classifier>,
     /// A clustering code's logit centre (`cluster_centre` in its weight files only; see
-    /// [`crate::model::prior::centred_logits`]), trained with the autoencoder.
+    /// [`crate::model::prior::centred_logits`]), an average of the batches' mean logits that
+    /// [`Autoencoder::follow_cluster_centre`] updates at every autoencoder step.
     cluster_centre: Option<Param<Tensor<1>>>,
     #[module(skip)]
     config: AutoencoderConfig,
@@ -265,8 +266,8 @@ impl Autoencoder {
     /// its gradient (`centre - mean`, from [`crate::model::prior::centre_pull`]) out of
     /// `gradients`: the centre is an exponential moving average of the batches' means, as batch
     /// normalization's running mean is. The optimizer never sees it: Adam moves a parameter
-    /// about one learning rate a step, and the mean of logits moves by many. Replicas average
-    /// their gradients first, so they move it by the whole batch's mean, alike.
+    /// about one learning rate a step, and the mean of logits moves by many. Replicas apply the
+    /// leader's gradients of the whole batch, so they move it alike.
     pub fn follow_cluster_centre(mut self, mut gradients: GradientsParams, rate: f64) -> (Autoencoder, GradientsParams) {
         if let Some(centre) = self.cluster_centre.take() {
             let pull = gradients.remove::<1>(centre.id);

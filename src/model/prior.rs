@@ -179,9 +179,10 @@ pub fn centred_logits(logits: Tensor<2>, centre: Option<Tensor<1>>) -> Tensor<2>
 }
 
 /// A loss of value zero whose gradient with respect to `centre` is `centre - mean`, the batch's
-/// mean logits (detached): the optimizer that trains the encoder moves the centre toward the
-/// logits' mean, as batch normalization's running mean follows it, and replicas that average
-/// their gradients keep one centre. The value is zero so the reported objective is unchanged.
+/// mean logits (detached): the trainer takes that gradient out of the optimizer's and moves the
+/// centre a fixed part of the way to the mean (see
+/// [`crate::model::Autoencoder::follow_cluster_centre`]), so every replica that applies the same
+/// gradients keeps the same centre. The value is zero so the reported objective is unchanged.
 ///
 /// # Shapes
 /// - centre: `[clusters]`; logits: `[batch, clusters]`; output: `[1]`
