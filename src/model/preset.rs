@@ -160,16 +160,15 @@ impl Preset {
                 .with_architecture(Architecture::Mlp { hidden: vec![] })
                 .with_code_activation(Some(Activation::Sigmoid))
                 .with_objective(Objective::Contractive { lambda: 0.01 }),
-            Preset::Aae => adversarial(8, Prior::Gaussian),
-            Preset::AaeRing => adversarial(2, RING),
-            Preset::AaeLabelled => adversarial(2, Prior::Ring { radius: 4.0, std: 0.5, labelled: true }),
+            Preset::Aae => adversarial(8, Prior::Gaussian, FOOLING_WEIGHT),
+            Preset::AaeRing => adversarial(2, RING, FOOLING_WEIGHT),
+            Preset::AaeLabelled => adversarial(2, Prior::Ring { radius: 4.0, std: 0.5, labelled: true }, FOOLING_WEIGHT),
             // A fooling weight of 0.01, not 0.05: clusters form in the first epochs and stay, and
             // at 0.01 they split the digits better (README, "Unsupervised clustering").
-            Preset::AaeClusters => adversarial(CLUSTERS + 8, Prior::Clusters { clusters: CLUSTERS })
-                .with_architecture(Architecture::Mlp { hidden: vec![1000, 1000] })
-                .with_objective(Objective::Adversarial { weight: CLUSTERS_WEIGHT, prior: Prior::Clusters { clusters: CLUSTERS } }),
+            Preset::AaeClusters => adversarial(CLUSTERS + 8, Prior::Clusters { clusters: CLUSTERS }, CLUSTERS_WEIGHT)
+                .with_architecture(Architecture::Mlp { hidden: vec![1000, 1000] }),
             Preset::WaeMmd => AutoencoderConfig::new(8).with_likelihood(Likelihood::Gaussian).with_objective(Objective::Mmd { lambda: 10.0 }),
-            Preset::WaeGan => adversarial(8, Prior::Gaussian).with_likelihood(Likelihood::Gaussian),
+            Preset::WaeGan => adversarial(8, Prior::Gaussian, FOOLING_WEIGHT).with_likelihood(Likelihood::Gaussian),
             // Donahue et al.'s MNIST code has 50 dimensions (uniform there, N(0, I) here).
             Preset::Bigan => AutoencoderConfig::new(50)
                 .with_architecture(Architecture::Conv { channels: [32, 64] })
@@ -196,15 +195,19 @@ impl Preset {
 /// The number of clusters of Makhzani et al.'s first MNIST clustering result (90.45% accuracy).
 const CLUSTERS: usize = 16;
 
-/// The clustering AAE's fooling weight (the other adversarial presets' is 0.05).
+/// The weight of the encoder's fooling term in the adversarial presets.
+const FOOLING_WEIGHT: f64 = 0.05;
+
+/// The clustering AAE's fooling weight.
 const CLUSTERS_WEIGHT: f64 = 0.01;
 
 /// Makhzani et al.'s ring: ten components of std 0.5 on a circle of radius 4.
 const RING: Prior = Prior::Ring { radius: 4.0, std: 0.5, labelled: false };
 
-/// An adversarial autoencoder 784-400-`code` with the default critic (256-256, learning rate 2e-4).
-fn adversarial(code: usize, prior: Prior) -> AutoencoderConfig {
+/// An adversarial autoencoder 784-400-`code` whose encoder fools the critic with `weight`, with
+/// the default critic (256-256, learning rate 2e-4).
+fn adversarial(code: usize, prior: Prior, weight: f64) -> AutoencoderConfig {
     AutoencoderConfig::new(code)
-        .with_objective(Objective::Adversarial { weight: 0.05, prior })
+        .with_objective(Objective::Adversarial { weight, prior })
         .with_critic(Some(CriticConfig::default()))
 }
