@@ -4,6 +4,7 @@
 
 pub mod density;
 pub mod evaluate;
+pub mod fused_adam;
 pub mod gradients;
 pub mod layerwise;
 pub mod likelihood;

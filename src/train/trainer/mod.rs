@@ -8,7 +8,7 @@
 
 use std::ops::Range;
 
-use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -20,6 +20,7 @@ use crate::model::prior::CLASSES;
 use crate::model::{Autoencoder, AutoencoderConfig, CriticTerms, Network, Objective};
 use crate::nn::classifier::Classifier;
 use crate::nn::random;
+use crate::train::fused_adam::FusedAdam;
 use crate::train::gradients;
 use crate::train::readback::{CollapseWatch, CriticReport, Pending, Readback};
 use crate::train::replicas::{NoReplicas, Replicas, share_of};
@@ -56,9 +57,9 @@ pub struct Progress {
 const CENTRE_MOMENTUM: f64 = 0.1;
 
 /// Adam with PyTorch's defaults (burn's epsilon default is 1e-5, PyTorch's 1e-8) but for the
-/// first-moment decay `beta1`, which the objective chooses.
+/// first-moment decay `beta1`, which the objective chooses; fused into one pass on the CPU.
 fn adam(beta1: f32) -> ModuleOptimizer {
-    AdamConfig::new().with_epsilon(1e-8).with_beta_1(beta1).init()
+    ModuleOptimizer::from(FusedAdam::new(beta1, 0.999, 1e-8))
 }
 
 /// What a network update adds to the figures read back.
