@@ -7,6 +7,7 @@ use burn::nn::{Linear, LinearConfig, PaddingConfig2d};
 use burn::prelude::*;
 
 use crate::data::IMAGE_SIDE;
+use crate::nn::conv_gemm::conv2d;
 use crate::model::critic::{CriticConfig, CriticTerms, critic_loss};
 use crate::nn::mlp::Activation;
 
@@ -53,8 +54,8 @@ impl ImageCritic {
     pub fn features(&self, images: Tensor<2>) -> Tensor<2> {
         let [batch, _] = images.dims();
         let x = images.reshape([batch, 1, IMAGE_SIDE, IMAGE_SIDE]);
-        let x = Activation::LeakyRelu.forward(self.conv1.forward(x));
-        let features: Tensor<2> = Activation::LeakyRelu.forward(self.conv2.forward(x)).flatten(1, 3);
+        let x = Activation::LeakyRelu.forward(conv2d(&self.conv1, x));
+        let features: Tensor<2> = Activation::LeakyRelu.forward(conv2d(&self.conv2, x)).flatten(1, 3);
         let (variance, mean) = features.clone().var_mean_bias(1);
         (features - mean) / variance.add_scalar(1e-5).sqrt()
     }

@@ -7,6 +7,7 @@ use burn::nn::{Linear, LinearConfig};
 use burn::prelude::*;
 
 use crate::data::IMAGE_SIDE;
+use crate::nn::conv_gemm::{conv2d, conv_transpose2d};
 use crate::nn::mlp::Activation;
 
 /// Side of the feature maps after the two stride-2 convolutions.
@@ -69,8 +70,8 @@ impl ConvEncoder {
     pub fn forward_maps(&self, input: Tensor<2>) -> [Tensor<4>; 2] {
         let [batch, _] = input.dims();
         let x = input.reshape([batch, 1, IMAGE_SIDE, IMAGE_SIDE]);
-        let first = self.activation.forward(self.conv1.forward(x));
-        let second = self.activation.forward(self.conv2.forward(first.clone()));
+        let first = self.activation.forward(conv2d(&self.conv1, x));
+        let second = self.activation.forward(conv2d(&self.conv2, first.clone()));
         [first, second]
     }
 }
@@ -139,7 +140,7 @@ impl ConvDecoder {
         let [batch, _] = code.dims();
         let x = self.activation.forward(self.linear.forward(code));
         let x = x.reshape([batch, self.channels, BOTTOM_SIDE, BOTTOM_SIDE]);
-        let x = self.activation.forward(self.deconv1.forward(x));
-        self.deconv2.forward(x)
+        let x = self.activation.forward(conv_transpose2d(&self.deconv1, x));
+        conv_transpose2d(&self.deconv2, x)
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod classifier;
 pub mod conv;
+pub mod conv_gemm;
 pub mod loss;
 pub mod mlp;
 pub mod noise;

@@ -11,12 +11,12 @@ use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::PaddingConfig2d;
 use burn::prelude::*;
 use burn::tensor::activation::{relu, sigmoid};
-use burn::tensor::module::conv2d;
 use burn::tensor::ops::ConvOptions;
 use burn::tensor::Distribution;
 
 use crate::data::{IMAGE_SIDE, PIXELS};
 use crate::nn::conv::{ConvDecoder, ConvDecoderConfig};
+use crate::nn::conv_gemm::{conv2d, conv2d_with};
 
 /// The first layer's kernel side (van den Oord et al.'s 7x7).
 const FIRST_KERNEL: usize = 7;
@@ -72,7 +72,7 @@ impl MaskedConv2d {
         let weight = self.conv.weight.val() * mask;
         let pad = side / 2;
         let options = ConvOptions::new([1, 1], [pad, pad], [1, 1], 1);
-        conv2d(input, weight, self.conv.bias.as_ref().map(|bias| bias.val()), options)
+        conv2d_with(input, weight, self.conv.bias.as_ref().map(|bias| bias.val()), options)
     }
 }
 
@@ -132,7 +132,7 @@ impl PixelCnn {
     pub fn forward(&self, images: Tensor<2>, condition: Option<Tensor<4>>) -> Tensor<2> {
         let [batch, _] = images.dims();
         let conditioning = |layer: usize, x: Tensor<4>| match (&condition, self.conditions.get(layer)) {
-            (Some(maps), Some(projection)) => x + projection.forward(maps.clone()),
+            (Some(maps), Some(projection)) => x + conv2d(projection, maps.clone()),
             _ => x,
         };
         let x = images.reshape([batch, 1, IMAGE_SIDE, IMAGE_SIDE]);
@@ -140,8 +140,8 @@ impl PixelCnn {
         for (index, block) in self.blocks.iter().enumerate() {
             x = x.clone() + relu(conditioning(index + 1, block.forward(x)));
         }
-        let x = relu(conditioning(self.blocks.len() + 1, self.head.forward(x)));
-        self.output.forward(x).reshape([batch, PIXELS])
+        let x = relu(conditioning(self.blocks.len() + 1, conv2d(&self.head, x)));
+        conv2d(&self.output, x).reshape([batch, PIXELS])
     }
 
     /// Draws pixels `pixels` of `images` in raster order, each from its Bernoulli given the

@@ -1,0 +1,97 @@
+//! The convolutions whose weight gradient is one matrix product (`src/nn/conv_gemm`): by hand, and
+//! against burn's own convolution modules, outputs and all three gradients.
+#![cfg(not(target_arch = "wasm32"))] // native: the browser tests are tests/web.rs
+
+use aestudio::backend::cpu_device;
+use aestudio::nn::conv_gemm::{conv2d, conv_transpose2d, host_weight_gradients};
+use burn::nn::PaddingConfig2d;
+use burn::nn::conv::{Conv2dConfig, ConvTranspose2dConfig};
+use burn::prelude::*;
+use burn::tensor::Distribution;
+
+fn values<const D: usize>(tensor: Tensor<D>) -> Vec<f32> {
+    tensor.into_data().try_to_vec::<f32>().unwrap()
+}
+
+fn assert_close(name: &str, ours: Vec<f32>, burns: Vec<f32>, tolerance: f32) {
+    assert_eq!(ours.len(), burns.len(), "{name}: lengths");
+    let scale = burns.iter().fold(1.0f32, |m, v| m.max(v.abs()));
+    let worst = ours.iter().zip(&burns).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
+    assert!(worst <= tolerance * scale, "{name}: differs from burn's by {worst} (scale {scale})");
+}
+
+#[test]
+fn the_weight_gradient_of_a_two_by_two_kernel_is_the_sum_of_its_patches_by_hand() {
+    let device = cpu_device().autodiff();
+    let conv = Conv2dConfig::new([1, 1], [2, 2]).with_bias(false).init(&device);
+    let x = Tensor::<1>::from_floats([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0], &device).reshape([1, 1, 3, 3]);
+    let before = host_weight_gradients();
+    let gradients = conv2d(&conv, x).sum().backward();
+    // With a gradient of one at each of the four outputs, each tap's gradient sums the four pixels
+    // it saw: 1+2+4+5, 2+3+5+6, 4+5+7+8, 5+6+8+9.
+    let weight_grad = values(conv.weight.val().grad(&gradients).unwrap());
+    assert_eq!(weight_grad, vec![12.0, 16.0, 24.0, 28.0]);
+    assert!(host_weight_gradients() > before, "the weight gradient took the gemm path");
+}
+
+/// Runs our convolution and burn's module on the same input, with the same gradient flowing back.
+fn compare_conv(batch: usize, channels: [usize; 2], side: [usize; 2], config: Conv2dConfig) {
+    let device = cpu_device().autodiff();
+    let conv = config.init(&device);
+    let x = Tensor::<4>::random([batch, channels[0], side[0], side[1]], Distribution::Normal(0.0, 1.0), &device).require_grad();
+    let theirs = conv.forward(x.clone());
+    let upstream = Tensor::<4>::random(theirs.dims(), Distribution::Normal(0.0, 1.0), &device);
+    let burn_grads = (theirs.clone() * upstream.clone()).sum().backward();
+    let before = host_weight_gradients();
+    let ours = conv2d(&conv, x.clone());
+    let our_grads = (ours.clone() * upstream).sum().backward();
+    assert!(host_weight_gradients() > before, "the weight gradient took the gemm path");
+    assert_close("output", values(ours), values(theirs), 1e-5);
+    assert_close("input gradient", values(x.grad(&our_grads).unwrap()), values(x.grad(&burn_grads).unwrap()), 1e-4);
+    assert_close("weight gradient", values(conv.weight.val().grad(&our_grads).unwrap()), values(conv.weight.val().grad(&burn_grads).unwrap()), 1e-4);
+    let bias = conv.bias.as_ref().unwrap().val();
+    assert_close("bias gradient", values(bias.grad(&our_grads).unwrap()), values(bias.grad(&burn_grads).unwrap()), 1e-4);
+}
+
+#[test]
+fn convolutions_match_burns_outputs_and_gradients() {
+    // The conv DAE's two layers, then odd shapes: uneven padding, dilation, a wide kernel, Same.
+    compare_conv(16, [1, 16], [28, 28], Conv2dConfig::new([1, 16], [3, 3]).with_stride([2, 2]).with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1)));
+    compare_conv(16, [16, 32], [14, 14], Conv2dConfig::new([16, 32], [3, 3]).with_stride([2, 2]).with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1)));
+    compare_conv(3, [2, 5], [9, 7], Conv2dConfig::new([2, 5], [3, 2]).with_stride([2, 1]).with_padding(PaddingConfig2d::Explicit(2, 0, 1, 1)));
+    compare_conv(2, [3, 4], [11, 10], Conv2dConfig::new([3, 4], [3, 3]).with_dilation([2, 2]).with_padding(PaddingConfig2d::Valid));
+    compare_conv(2, [3, 4], [9, 10], Conv2dConfig::new([3, 4], [4, 3]).with_stride([2, 2]).with_padding(PaddingConfig2d::Same));
+}
+
+#[test]
+fn a_batch_too_large_for_one_patch_matrix_is_summed_in_chunks() {
+    // 32 channels, 3x3, 28x28: 225,792 patch values a sample, so 40 samples take two chunks.
+    compare_conv(40, [32, 32], [28, 28], Conv2dConfig::new([32, 32], [3, 3]).with_padding(PaddingConfig2d::Same));
+}
+
+fn compare_transposed(batch: usize, channels: [usize; 2], side: [usize; 2], config: ConvTranspose2dConfig) {
+    let device = cpu_device().autodiff();
+    let conv = config.init(&device);
+    let x = Tensor::<4>::random([batch, channels[0], side[0], side[1]], Distribution::Normal(0.0, 1.0), &device).require_grad();
+    let theirs = conv.forward(x.clone());
+    let upstream = Tensor::<4>::random(theirs.dims(), Distribution::Normal(0.0, 1.0), &device);
+    let burn_grads = (theirs.clone() * upstream.clone()).sum().backward();
+    let before = host_weight_gradients();
+    let ours = conv_transpose2d(&conv, x.clone());
+    let our_grads = (ours.clone() * upstream).sum().backward();
+    assert!(host_weight_gradients() > before, "the weight gradient took the gemm path");
+    assert_close("output", values(ours), values(theirs), 1e-5);
+    assert_close("input gradient", values(x.grad(&our_grads).unwrap()), values(x.grad(&burn_grads).unwrap()), 1e-4);
+    assert_close("weight gradient", values(conv.weight.val().grad(&our_grads).unwrap()), values(conv.weight.val().grad(&burn_grads).unwrap()), 1e-4);
+    let bias = conv.bias.as_ref().unwrap().val();
+    assert_close("bias gradient", values(bias.grad(&our_grads).unwrap()), values(bias.grad(&burn_grads).unwrap()), 1e-4);
+}
+
+#[test]
+fn transposed_convolutions_match_burns_outputs_and_gradients() {
+    // The conv DAE's decoder layers, then a dilated one with uneven sides and no output padding.
+    let up = |from, to| ConvTranspose2dConfig::new([from, to], [3, 3]).with_stride([2, 2]).with_padding([1, 1]).with_padding_out([1, 1]);
+    compare_transposed(16, [32, 16], [7, 7], up(32, 16));
+    compare_transposed(16, [16, 1], [14, 14], up(16, 1));
+    compare_transposed(3, [4, 3], [5, 6], ConvTranspose2dConfig::new([4, 3], [2, 3]).with_stride([3, 2]).with_padding([1, 0]).with_dilation([2, 1]));
+}
