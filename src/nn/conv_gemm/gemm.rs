@@ -43,6 +43,12 @@ impl<'a> View<'a> {
     }
 }
 
+/// One thread, as the rest of a step; `--features threads` lets `gemm` use rayon as `flex` does.
+#[cfg(feature = "threads")]
+const PARALLELISM: gemm::Parallelism = gemm::Parallelism::Rayon(0);
+#[cfg(not(feature = "threads"))]
+const PARALLELISM: gemm::Parallelism = gemm::Parallelism::None;
+
 /// `out = a · b`, or `out += a · b` when `accumulate`, with `out` row-major `[rows of a, columns of b]`:
 /// the `gemm` crate `flex` multiplies with (SIMD in wasm too), called on our buffers so that no
 /// product goes through a tensor's allocation.
@@ -59,7 +65,7 @@ fn multiply(out: &mut [f32], a: View, b: View, accumulate: bool) {
             a.values.as_ptr(), a_cs, a_rs,
             b.values.as_ptr(), b_cs, b_rs,
             1.0, 1.0, false, false, false,
-            gemm::Parallelism::None,
+            PARALLELISM,
         );
     }
 }
