@@ -5,7 +5,7 @@
 use aestudio::backend::cpu_device;
 use aestudio::nn::conv_gemm::{conv2d, conv_transpose2d, host_weight_gradients};
 use burn::nn::PaddingConfig2d;
-use burn::nn::conv::{Conv2dConfig, ConvTranspose2dConfig};
+use burn::nn::conv::{Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfig};
 use burn::prelude::*;
 use burn::tensor::Distribution;
 
@@ -34,23 +34,35 @@ fn the_weight_gradient_of_a_two_by_two_kernel_is_the_sum_of_its_patches_by_hand(
     assert!(host_weight_gradients() > before, "the weight gradient took the gemm path");
 }
 
-/// Runs our convolution and burn's module on the same input, with the same gradient flowing back.
-fn compare_conv(batch: usize, channels: [usize; 2], side: [usize; 2], config: Conv2dConfig) {
+/// Runs burn's module and ours on the same input, with the same gradient flowing back, and
+/// compares the outputs and the gradients of the input, the weight and the bias.
+fn compare<M>(module: &M, input: [usize; 4], weight: impl Fn(&M) -> Tensor<4>, bias: impl Fn(&M) -> Tensor<1>, burns: impl Fn(&M, Tensor<4>) -> Tensor<4>, ours: impl Fn(&M, Tensor<4>) -> Tensor<4>) {
     let device = cpu_device().autodiff();
-    let conv = config.init(&device);
-    let x = Tensor::<4>::random([batch, channels[0], side[0], side[1]], Distribution::Normal(0.0, 1.0), &device).require_grad();
-    let theirs = conv.forward(x.clone());
+    let x = Tensor::<4>::random(input, Distribution::Normal(0.0, 1.0), &device).require_grad();
+    let theirs = burns(module, x.clone());
     let upstream = Tensor::<4>::random(theirs.dims(), Distribution::Normal(0.0, 1.0), &device);
     let burn_grads = (theirs.clone() * upstream.clone()).sum().backward();
     let before = host_weight_gradients();
-    let ours = conv2d(&conv, x.clone());
-    let our_grads = (ours.clone() * upstream).sum().backward();
+    let output = ours(module, x.clone());
+    let our_grads = (output.clone() * upstream).sum().backward();
     assert!(host_weight_gradients() > before, "the weight gradient took the gemm path");
-    assert_close("output", values(ours), values(theirs), 1e-5);
+    assert_close("output", values(output), values(theirs), 1e-5);
     assert_close("input gradient", values(x.grad(&our_grads).unwrap()), values(x.grad(&burn_grads).unwrap()), 1e-4);
-    assert_close("weight gradient", values(conv.weight.val().grad(&our_grads).unwrap()), values(conv.weight.val().grad(&burn_grads).unwrap()), 1e-4);
-    let bias = conv.bias.as_ref().unwrap().val();
-    assert_close("bias gradient", values(bias.grad(&our_grads).unwrap()), values(bias.grad(&burn_grads).unwrap()), 1e-4);
+    assert_close("weight gradient", values(weight(module).grad(&our_grads).unwrap()), values(weight(module).grad(&burn_grads).unwrap()), 1e-4);
+    assert_close("bias gradient", values(bias(module).grad(&our_grads).unwrap()), values(bias(module).grad(&burn_grads).unwrap()), 1e-4);
+}
+
+fn compare_conv(batch: usize, channels: [usize; 2], side: [usize; 2], config: Conv2dConfig) {
+    let conv = config.init(&cpu_device().autodiff());
+    let input = [batch, channels[0], side[0], side[1]];
+    compare(&conv, input, |c: &Conv2d| c.weight.val(), |c| c.bias.as_ref().unwrap().val(), |c, x| c.forward(x), |c, x| conv2d(c, x));
+}
+
+fn compare_transposed(batch: usize, channels: [usize; 2], side: [usize; 2], config: ConvTranspose2dConfig) {
+    let conv = config.init(&cpu_device().autodiff());
+    let input = [batch, channels[0], side[0], side[1]];
+    let weight = |c: &ConvTranspose2d| c.weight.val();
+    compare(&conv, input, weight, |c| c.bias.as_ref().unwrap().val(), |c, x| c.forward(x), |c, x| conv_transpose2d(c, x));
 }
 
 #[test]
@@ -67,24 +79,6 @@ fn convolutions_match_burns_outputs_and_gradients() {
 fn a_batch_too_large_for_one_patch_matrix_is_summed_in_chunks() {
     // 32 channels, 3x3, 28x28: 225,792 patch values a sample, so 40 samples take two chunks.
     compare_conv(40, [32, 32], [28, 28], Conv2dConfig::new([32, 32], [3, 3]).with_padding(PaddingConfig2d::Same));
-}
-
-fn compare_transposed(batch: usize, channels: [usize; 2], side: [usize; 2], config: ConvTranspose2dConfig) {
-    let device = cpu_device().autodiff();
-    let conv = config.init(&device);
-    let x = Tensor::<4>::random([batch, channels[0], side[0], side[1]], Distribution::Normal(0.0, 1.0), &device).require_grad();
-    let theirs = conv.forward(x.clone());
-    let upstream = Tensor::<4>::random(theirs.dims(), Distribution::Normal(0.0, 1.0), &device);
-    let burn_grads = (theirs.clone() * upstream.clone()).sum().backward();
-    let before = host_weight_gradients();
-    let ours = conv_transpose2d(&conv, x.clone());
-    let our_grads = (ours.clone() * upstream).sum().backward();
-    assert!(host_weight_gradients() > before, "the weight gradient took the gemm path");
-    assert_close("output", values(ours), values(theirs), 1e-5);
-    assert_close("input gradient", values(x.grad(&our_grads).unwrap()), values(x.grad(&burn_grads).unwrap()), 1e-4);
-    assert_close("weight gradient", values(conv.weight.val().grad(&our_grads).unwrap()), values(conv.weight.val().grad(&burn_grads).unwrap()), 1e-4);
-    let bias = conv.bias.as_ref().unwrap().val();
-    assert_close("bias gradient", values(bias.grad(&our_grads).unwrap()), values(bias.grad(&burn_grads).unwrap()), 1e-4);
 }
 
 #[test]
