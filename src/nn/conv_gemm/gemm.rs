@@ -74,7 +74,7 @@ fn multiply(out: &mut [f32], a: View, b: View, accumulate: bool) {
 const MAX_PATCH_VALUES: usize = 1 << 23;
 
 /// The batch in chunks of samples whose patch matrix stays under [`MAX_PATCH_VALUES`].
-pub fn chunks(batch: usize, positions: usize, patch_len: usize) -> impl Iterator<Item = Range<usize>> {
+fn chunks(batch: usize, positions: usize, patch_len: usize) -> impl Iterator<Item = Range<usize>> {
     let size = (MAX_PATCH_VALUES / (positions * patch_len).max(1)).max(1);
     (0..batch).step_by(size).map(move |start| start..(start + size).min(batch))
 }

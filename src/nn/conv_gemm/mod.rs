@@ -15,7 +15,7 @@
 mod autodiff;
 mod flex;
 mod gemm;
-pub mod patches;
+mod patches;
 
 use burn::backend::{Backend, Dispatch, backend_extension, tensor::FloatTensor};
 use burn::nn::PaddingConfig2d;
@@ -25,10 +25,10 @@ use burn::tensor::ops::{ConvOptions, ConvTransposeOptions};
 
 pub use flex::host_weight_gradients;
 
-/// A convolution with no bias, and the weight gradients a backward pass asks of it.
+/// A convolution with no bias, and the gradients its backward pass asks for.
 ///
-/// The default bodies are burn's own operations; `flex` overrides the weight gradients, and the
-/// autodiff backend (`autodiff.rs`) routes its backward pass through them.
+/// The default bodies are burn's own operations (the GPU keeps them); `flex` overrides all six
+/// (`flex.rs`), and the autodiff backend (`autodiff.rs`) routes its backward pass through them.
 #[backend_extension(Flex, Cube: cfg(any(feature = "gpu", feature = "webgpu")), Autodiff)]
 pub trait ConvGemmOps: Backend {
     /// A 2-D convolution without bias.
