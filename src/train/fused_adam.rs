@@ -4,8 +4,9 @@
 //! square root, a division, the scaled subtraction...), each a pass over memory that allocates
 //! its output. Every step runs it over all weights (653k for the VAE), on every data-parallel
 //! worker alike, whatever the batch. On the CPU this optimizer reads the parameter, its gradient
-//! and both moments once and writes them back in the same loop; `flex` hands over a tensor's
-//! buffer without a copy when nothing else holds it. In the page that made a VAE step 4-7%
+//! and both moments once and writes them back in the same loop. The weight and the moments come
+//! back without a copy (their buffers are the f32 vectors this loop wrote); the gradient, a `flex`
+//! output in a realigned allocation, is copied once. In the page that made a VAE step 4-7%
 //! faster (README, "Ten times TensorFlow.js").
 //! Elsewhere (WebGPU) it is burn's Adam. The state is burn's [`AdamState`], so either one can
 //! take over the other's state.
@@ -76,7 +77,8 @@ impl Optimizer for FusedAdam {
     }
 }
 
-/// A CPU tensor's values; without a copy when nothing else holds its buffer.
+/// A CPU tensor's values: without a copy when nothing else holds its buffer and it was allocated as
+/// f32 values (burn refuses to hand over `flex`'s over-aligned op outputs, and copies those).
 fn host_values<const D: usize>(tensor: Tensor<D>) -> Vec<f32> {
     // `flex` reads are ready at once, so a synchronous read never blocks, in wasm too.
     tensor.into_data().try_into_vec::<f32>().expect("a float parameter of f32")
