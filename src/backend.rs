@@ -17,6 +17,15 @@ pub enum BackendKind {
     Gpu,
 }
 
+/// A `flex` tensor's f32 values, read in place when they are one contiguous run of its buffer
+/// (a slice view included), else copied into `scratch` first.
+pub(crate) fn flex_values<'a>(tensor: &'a burn::backend::flex::FlexTensor, scratch: &'a mut Option<burn::backend::flex::FlexTensor>) -> &'a [f32] {
+    if let Some(values) = tensor.as_slice::<f32>() {
+        return values;
+    }
+    scratch.insert(tensor.to_contiguous()).as_slice::<f32>().expect("a contiguous copy of an f32 tensor")
+}
+
 /// The CPU device.
 pub fn cpu_device() -> Device {
     Device::flex()

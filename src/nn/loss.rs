@@ -12,9 +12,9 @@ use burn::prelude::*;
 /// # Shapes
 /// - logits, targets: `[batch, features]`
 /// - output: `[batch, features]`
+/// One fused operation on the CPU ([`crate::nn::fused_bce`]).
 pub fn bce_with_logits(logits: Tensor<2>, targets: Tensor<2>) -> Tensor<2> {
-    let softplus_of_negative_magnitude = logits.clone().abs().neg().exp().log1p();
-    logits.clone().clamp_min(0.0) - logits * targets + softplus_of_negative_magnitude
+    crate::nn::fused_bce::bce_with_logits(logits, targets)
 }
 
 /// Squared error per element, `(prediction - target)²`.

@@ -4,6 +4,7 @@
 pub mod classifier;
 pub mod conv;
 pub mod conv_gemm;
+pub mod fused_bce;
 pub mod loss;
 pub mod mlp;
 pub mod noise;
