@@ -259,8 +259,8 @@ impl Replica {
         Ok(gradient_into(&self.share_gradients().await?, reuse))
     }
 
-    /// Applies the leader's summed gradient.
-    pub fn apply(&mut self, sum: &[f32]) -> Result<(), JsError> {
+    /// Applies the leader's summed gradient (copied into wasm memory once, then used in place).
+    pub fn apply(&mut self, sum: Vec<f32>) -> Result<(), JsError> {
         self.apply_sum(sum)
     }
 }

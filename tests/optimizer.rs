@@ -43,6 +43,14 @@ fn the_first_steps_move_each_weight_by_the_learning_rate_as_adam_does_by_hand() 
     model = optimizer.step(0.1, model, gradients);
     let after_two = values(model.value.val());
     assert!((after_two[0] - (0.9 - 0.091778)).abs() < 1e-5, "{after_two:?}");
+    // The update writes in place only into buffers nothing else holds: a copy kept before a step
+    // keeps its values.
+    let kept = model.clone();
+    let loss = (model.value.val() * Tensor::from_data([1.0f32, 1.0], &device)).sum();
+    let gradients = GradientsParams::from_grads(loss.backward(), &model);
+    model = optimizer.step(0.1, model, gradients);
+    assert_eq!(values(kept.value.val()), after_two);
+    assert_ne!(values(model.value.val()), after_two);
 }
 
 #[test]

@@ -155,7 +155,7 @@ impl aestudio::train::Replicas for AutoRecFollowers {
         Ok(shares)
     }
     fn apply(&mut self, sum: &[f32]) {
-        self.0.iter_mut().for_each(|trainer| trainer.apply_gradients(sum).unwrap());
+        self.0.iter_mut().for_each(|trainer| trainer.apply_gradients(sum.to_vec()).unwrap());
     }
 }
 

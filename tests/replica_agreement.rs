@@ -90,8 +90,8 @@ fn every_presets_shared_batch_sums_to_the_whole_batchs_gradient() {
                 }
                 let difference = relative_difference(&expected, &sum);
                 assert!(difference < 1e-4, "{}: update {update} shared by {parts} differs from the whole batch's by {difference:e}", preset.name());
-                whole.apply_gradients(&expected).unwrap();
-                shares.iter_mut().for_each(|trainer| trainer.apply_gradients(&expected).unwrap());
+                whole.apply_gradients(expected.clone()).unwrap();
+                shares.iter_mut().for_each(|trainer| trainer.apply_gradients(expected.clone()).unwrap());
             }
         }
     }

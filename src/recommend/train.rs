@@ -235,18 +235,18 @@ impl AutoRecTrainer {
             replicas.start_shares();
             let parts = replicas.count() + 1;
             let own = self.gradients_of(share_of(batch, 0, parts), true);
-            let mut sum = flatten_module(&self.model, &own).await?;
+            let mut sum = flatten_module(&self.model, own).await?;
             for share in replicas.collect().await? {
                 accumulate(&mut sum, &share)?;
             }
             replicas.apply(&sum);
-            self.apply_sum(&sum)?;
+            self.apply_sum(sum)?;
         }
         self.advance();
         Ok(())
     }
 
-    fn apply_sum(&mut self, sum: &[f32]) -> AeResult<()> {
+    fn apply_sum(&mut self, sum: Vec<f32>) -> AeResult<()> {
         let gradients = unflatten_module(&self.model, sum, &self.device.clone().inner())?;
         self.apply(gradients);
         Ok(())
@@ -293,11 +293,11 @@ impl AutoRecTrainer {
     pub async fn share_gradients(&mut self, part: usize, parts: usize) -> AeResult<Vec<f32>> {
         ensure(part < parts, || format!("share {part} of {parts} does not exist"))?;
         let own = self.gradients_of(share_of(self.next_batch(), part, parts), false);
-        flatten_module(&self.model, &own).await
+        flatten_module(&self.model, own).await
     }
 
     /// A follower's update with the leader's summed gradient.
-    pub fn apply_gradients(&mut self, sum: &[f32]) -> AeResult<()> {
+    pub fn apply_gradients(&mut self, sum: Vec<f32>) -> AeResult<()> {
         self.apply_sum(sum)?;
         self.advance();
         Ok(())

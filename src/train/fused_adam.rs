@@ -3,16 +3,19 @@
 //! burn's Adam is a chain of a dozen tensor ops per parameter (two moment updates, a square, a
 //! square root, a division, the scaled subtraction...), each a pass over memory that allocates
 //! its output. Every step runs it over all weights (653k for the VAE), on every data-parallel
-//! worker alike, whatever the batch. On the CPU this optimizer reads the parameter, its gradient
-//! and both moments once and writes them back in the same loop. The weight and the moments come
-//! back without a copy (their buffers are the f32 vectors this loop wrote); the gradient, a `flex`
-//! output in a realigned allocation, is copied once. In the page that made a VAE step 4-7%
-//! faster (README, "Ten times TensorFlow.js").
+//! worker alike, whatever the batch. On the CPU this optimizer reads the gradient where it lies
+//! (a slice of a data-parallel run's flat sum too) and updates both moments, and the parameter
+//! when nothing else holds it, in place, in one loop ([`FusedAdamOps`], a `flex` extension).
+//! In the page that made a VAE step 4-7% faster (README, "Ten times TensorFlow.js").
 //! Elsewhere (WebGPU) it is burn's Adam. The state is burn's [`AdamState`], so either one can
 //! take over the other's state.
 
+use burn::backend::{Backend, Dispatch, Flex, backend_extension, flex::FlexTensor, tensor::FloatTensor};
 use burn::optim::{Adam, AdamConfig, AdamState, AdaptiveMomentumState, LearningRate, Optimizer};
 use burn::prelude::*;
+use burn::tensor::{DType, TensorData};
+
+use crate::backend::flex_values;
 
 /// Adam (no weight decay, no AMSGrad), fused on the CPU.
 #[derive(Clone)]
@@ -42,33 +45,28 @@ impl Optimizer for FusedAdam {
 
     fn step<const D: usize>(&self, lr: LearningRate, tensor: Tensor<D>, grad: Tensor<D>, state: Option<AdamState<D>>) -> (Tensor<D>, Option<AdamState<D>>) {
         let device = tensor.device();
-        if !Self::fuses_on(&device) {
+        if !Self::fuses_on(&device) || tensor.dtype() != DType::F32 || grad.dtype() != DType::F32 {
             return self.elsewhere.step(lr, tensor, grad, state);
         }
-        let shape = tensor.shape();
-        let (time, moments) = match state {
-            Some(state) => (state.momentum.time, Some((state.momentum.moment_1, state.momentum.moment_2))),
-            None => (0, None),
+        let (time, moment_1, moment_2) = match state {
+            Some(state) => (state.momentum.time, state.momentum.moment_1, state.momentum.moment_2),
+            None => (0, tensor.zeros_like(), tensor.zeros_like()),
         };
         let time = time + 1;
-        let mut parameter = host_values(tensor);
-        let gradient = host_values(grad);
-        let (mut moment_1, mut moment_2) = match moments {
-            Some((first, second)) => (host_values(first), host_values(second)),
-            None => (vec![0.0; parameter.len()], vec![0.0; parameter.len()]),
-        };
+        // The bias corrections folded into the step size and epsilon, as burn's Adam does.
         let correction_2 = (1.0 - self.beta_2.powi(time as i32)).sqrt();
         let step_size = lr as f32 * correction_2 / (1.0 - self.beta_1.powi(time as i32));
-        let epsilon = self.epsilon * correction_2;
-        let (beta_1, beta_2) = (self.beta_1, self.beta_2);
-        for (((p, &g), m), v) in parameter.iter_mut().zip(&gradient).zip(&mut moment_1).zip(&mut moment_2) {
-            *m = beta_1 * *m + (1.0 - beta_1) * g;
-            *v = beta_2 * *v + (1.0 - beta_2) * g * g;
-            *p -= step_size * *m / (v.sqrt() + epsilon);
-        }
-        let on_device = |values: Vec<f32>| Tensor::<D>::from_data(TensorData::new(values, shape.clone()), &device);
-        let momentum = AdaptiveMomentumState::new(time, on_device(moment_1), on_device(moment_2));
-        (on_device(parameter), Some(AdamState::new(momentum)))
+        let decays_and_epsilon = [self.beta_1, self.beta_2, self.epsilon * correction_2];
+        let (parameter, moment_1, moment_2) = <Dispatch as FusedAdamOps>::adam_update(
+            tensor.into_dispatch(),
+            grad.into_dispatch(),
+            moment_1.into_dispatch(),
+            moment_2.into_dispatch(),
+            step_size,
+            decays_and_epsilon,
+        );
+        let momentum = AdaptiveMomentumState::new(time, Tensor::from_dispatch(moment_1), Tensor::from_dispatch(moment_2));
+        (Tensor::from_dispatch(parameter), Some(AdamState::new(momentum)))
     }
 
     fn to_device<const D: usize>(mut state: AdamState<D>, device: &Device) -> AdamState<D> {
@@ -77,9 +75,52 @@ impl Optimizer for FusedAdam {
     }
 }
 
-/// A CPU tensor's values: without a copy when nothing else holds its buffer and it was allocated as
-/// f32 values (burn refuses to hand over `flex`'s over-aligned op outputs, and copies those).
-fn host_values<const D: usize>(tensor: Tensor<D>) -> Vec<f32> {
-    // `flex` reads are ready at once, so a synchronous read never blocks, in wasm too.
-    tensor.into_data().try_into_vec::<f32>().expect("a float parameter of f32")
+/// One Adam update of a parameter: `(parameter, moment_1, moment_2)` after a step with `grad`.
+/// `decays_and_epsilon` is `[beta_1, beta_2, epsilon]`, the latter bias-corrected like
+/// `step_size`. Only `flex` has it (the optimizer asks for it only on the CPU).
+#[backend_extension(Flex)]
+pub trait FusedAdamOps: Backend {
+    fn adam_update(
+        parameter: FloatTensor<Self>,
+        grad: FloatTensor<Self>,
+        moment_1: FloatTensor<Self>,
+        moment_2: FloatTensor<Self>,
+        step_size: f32,
+        decays_and_epsilon: [f32; 3],
+    ) -> (FloatTensor<Self>, FloatTensor<Self>, FloatTensor<Self>);
+}
+
+impl FusedAdamOps for Flex {
+    fn adam_update(parameter: FlexTensor, grad: FlexTensor, moment_1: FlexTensor, moment_2: FlexTensor, step_size: f32, decays_and_epsilon: [f32; 3]) -> (FlexTensor, FlexTensor, FlexTensor) {
+        let [beta_1, beta_2, epsilon] = decays_and_epsilon;
+        let mut scratch = None;
+        let g = flex_values(&grad, &mut scratch);
+        // The moments are the optimizer's own, so they are updated in place; the parameter is
+        // too once nothing else holds it (else it is copied once, as a new buffer would be).
+        let (mut parameter, mut moment_1, mut moment_2) = (owned(parameter), owned(moment_1), owned(moment_2));
+        let (p, m, v) = (storage(&mut parameter), storage(&mut moment_1), storage(&mut moment_2));
+        assert!(g.len() == p.len() && m.len() == p.len() && v.len() == p.len(), "a parameter, its gradient and its moments have one shape");
+        for (((p, &g), m), v) in p.iter_mut().zip(g).zip(m.iter_mut()).zip(v.iter_mut()) {
+            *m = beta_1 * *m + (1.0 - beta_1) * g;
+            *v = beta_2 * *v + (1.0 - beta_2) * g * g;
+            *p -= step_size * *m / (v.sqrt() + epsilon);
+        }
+        (parameter, moment_1, moment_2)
+    }
+}
+
+/// `tensor` as the sole owner of a buffer of exactly its values, in order (copied if not).
+fn owned(mut tensor: FlexTensor) -> FlexTensor {
+    let count = tensor.layout().num_elements();
+    let whole_buffer = tensor.layout().contiguous_offsets() == Some((0, count));
+    if whole_buffer && tensor.try_storage_mut::<f32>().is_some_and(|values| values.len() == count) {
+        return tensor;
+    }
+    let shape = burn::backend::TensorMetadata::shape(&tensor);
+    let mut scratch = None;
+    FlexTensor::from_data(TensorData::new(flex_values(&tensor, &mut scratch).to_vec(), shape))
+}
+
+fn storage(tensor: &mut FlexTensor) -> &mut [f32] {
+    tensor.try_storage_mut::<f32>().expect("an owned tensor")
 }

@@ -44,56 +44,73 @@ pub fn network_len(model: &Autoencoder, network: Network) -> usize {
 }
 
 /// The gradients of `network`'s parameters in visiting order, concatenated; a parameter without
-/// a gradient counts as zeros, so that every replica's vector lines up.
+/// a gradient counts as zeros, so that every replica's vector lines up. The gradients are taken
+/// out of `gradients`: a buffer nothing else holds is read in place.
 ///
 /// # Shapes
 /// - output: `[network_len(model, network)]`
-pub async fn flatten(model: &Autoencoder, network: Network, gradients: &GradientsParams) -> AeResult<Vec<f32>> {
+pub async fn flatten(model: &Autoencoder, network: Network, gradients: GradientsParams) -> AeResult<Vec<f32>> {
     let device = crate::backend::device_of(model)?.inner();
     flatten_visited(gradients, device, |collect| model.visit_network(network, collect)).await
 }
 
 /// [`flatten`] for every parameter of any module (a model with a single network).
-pub async fn flatten_module<M: Module>(module: &M, gradients: &GradientsParams) -> AeResult<Vec<f32>> {
+pub async fn flatten_module<M: Module>(module: &M, gradients: GradientsParams) -> AeResult<Vec<f32>> {
     let device = module.devices().first().cloned().ok_or_else(|| AeError::Backend("module has no device".into()))?.inner();
     flatten_visited(gradients, device, |collect| module.visit(collect)).await
 }
 
 /// Collects the gradients of the parameters that `visit` walks, in its order.
-pub struct Collect<'a> {
-    gradients: &'a GradientsParams,
+pub struct Collect {
+    gradients: GradientsParams,
     device: Device,
     pieces: Vec<Tensor<1>>,
 }
 
-impl ModuleVisitor for Collect<'_> {
+impl ModuleVisitor for Collect {
     fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
-        let piece = self.gradients.get::<D>(param.id).unwrap_or_else(|| Tensor::zeros(param.val().dims(), &self.device));
+        let piece = self.gradients.remove::<D>(param.id).unwrap_or_else(|| Tensor::zeros(param.val().dims(), &self.device));
         let length = piece.shape().num_elements();
         self.pieces.push(piece.reshape([length]));
     }
 }
 
-async fn flatten_visited(gradients: &GradientsParams, device: Device, visit: impl FnOnce(&mut Collect<'_>)) -> AeResult<Vec<f32>> {
+async fn flatten_visited(gradients: GradientsParams, device: Device, visit: impl FnOnce(&mut Collect)) -> AeResult<Vec<f32>> {
+    let on_host = device == crate::backend::cpu_device();
     let mut collect = Collect { gradients, device, pieces: Vec::new() };
     visit(&mut collect);
-    if collect.pieces.is_empty() {
-        return Ok(Vec::new());
+    if !on_host {
+        // One readback from a GPU, of all pieces at once.
+        if collect.pieces.is_empty() {
+            return Ok(Vec::new());
+        }
+        let flat = Tensor::cat(collect.pieces, 0).into_data_async().await.map_err(backend_error)?;
+        return flat.try_into_vec::<f32>().map_err(backend_error);
     }
-    let flat = Tensor::cat(collect.pieces, 0).into_data_async().await.map_err(|err| AeError::Backend(format!("{err:?}")))?;
-    flat.try_into_vec::<f32>().map_err(|err| AeError::Backend(format!("{err:?}")))
+    // On the CPU each piece is copied once, straight into the flat vector.
+    let mut flat = Vec::with_capacity(collect.pieces.iter().map(|piece| piece.dims()[0]).sum());
+    for piece in collect.pieces {
+        let data = piece.into_data_async().await.map_err(backend_error)?;
+        flat.extend_from_slice(data.as_slice::<f32>().map_err(backend_error)?);
+    }
+    Ok(flat)
+}
+
+fn backend_error(err: impl std::fmt::Debug) -> AeError {
+    AeError::Backend(format!("{err:?}"))
 }
 
 /// The inverse of [`flatten`]: `flat` cut into `network`'s parameter shapes, on `device` (the
-/// device the gradients live on: the model's, without autodiff).
-pub fn unflatten(model: &Autoencoder, network: Network, flat: &[f32], device: &Device) -> AeResult<GradientsParams> {
+/// device the gradients live on: the model's, without autodiff). The pieces are views of `flat`'s
+/// own buffer (no copy on the CPU).
+pub fn unflatten(model: &Autoencoder, network: Network, flat: Vec<f32>, device: &Device) -> AeResult<GradientsParams> {
     let expected = network_len(model, network);
     ensure(flat.len() == expected, || format!("a flat gradient of this network has {expected} values, got {}", flat.len()))?;
     Ok(unflatten_visited(flat, device, |split| model.visit_network(network, split)))
 }
 
 /// [`unflatten`] for every parameter of any module.
-pub fn unflatten_module<M: Module>(module: &M, flat: &[f32], device: &Device) -> AeResult<GradientsParams> {
+pub fn unflatten_module<M: Module>(module: &M, flat: Vec<f32>, device: &Device) -> AeResult<GradientsParams> {
     let expected = module.num_params();
     ensure(flat.len() == expected, || format!("a flat gradient of this model has {expected} values, got {}", flat.len()))?;
     Ok(unflatten_visited(flat, device, |split| module.visit(split)))
@@ -116,8 +133,9 @@ impl ModuleVisitor for Split {
     }
 }
 
-fn unflatten_visited(flat: &[f32], device: &Device, visit: impl FnOnce(&mut Split)) -> GradientsParams {
-    let flat = Tensor::<1>::from_data(TensorData::new(flat.to_vec(), [flat.len()]), device);
+fn unflatten_visited(flat: Vec<f32>, device: &Device, visit: impl FnOnce(&mut Split)) -> GradientsParams {
+    let length = flat.len();
+    let flat = Tensor::<1>::from_data(TensorData::new(flat, [length]), device);
     let mut split = Split { flat, offset: 0, gradients: GradientsParams::new() };
     visit(&mut split);
     split.gradients

@@ -134,7 +134,7 @@ impl Replica {
     }
 
     /// Applies the leader's summed gradient.
-    pub(super) fn apply_sum(&mut self, sum: &[f32]) -> Result<(), JsError> {
+    pub(super) fn apply_sum(&mut self, sum: Vec<f32>) -> Result<(), JsError> {
         if let Some(run) = self.movie_run.as_mut() {
             return Ok(run.trainer.apply_gradients(sum)?);
         }

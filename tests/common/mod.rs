@@ -72,6 +72,6 @@ impl Replicas for Followers<'_> {
         Ok(shares)
     }
     fn apply(&mut self, sum: &[f32]) {
-        self.trainers.iter_mut().for_each(|trainer| trainer.apply_gradients(sum).unwrap());
+        self.trainers.iter_mut().for_each(|trainer| trainer.apply_gradients(sum.to_vec()).unwrap());
     }
 }

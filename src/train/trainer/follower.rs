@@ -22,12 +22,12 @@ impl Trainer {
         let batch = self.take_batch();
         let network = self.schedule[self.phase];
         let own = self.gradients_of((network, self.phase), data, batch.clone(), share_of(batch, part, parts), false);
-        gradients::flatten(&self.model, network, &own).await
+        gradients::flatten(&self.model, network, own).await
     }
 
     /// A follower's update with a summed flat gradient (the last part of each network update of
     /// a data-parallel step); after the schedule's last update the step is done.
-    pub fn apply_gradients(&mut self, sum: &[f32]) -> AeResult<()> {
+    pub fn apply_gradients(&mut self, sum: Vec<f32>) -> AeResult<()> {
         // A batch the leader did not share (see `step_with`) is taken here.
         self.take_batch();
         let network = self.schedule[self.phase];

@@ -384,7 +384,7 @@ impl Trainer {
         self.model = slot.optimizer.step(slot.learning_rate, model, gradients);
     }
 
-    fn apply_flat(&mut self, network: Network, sum: &[f32]) -> AeResult<()> {
+    fn apply_flat(&mut self, network: Network, sum: Vec<f32>) -> AeResult<()> {
         let gradients = gradients::unflatten(&self.model, network, sum, &self.device.clone().inner())?;
         self.apply(network, gradients);
         Ok(())
@@ -411,7 +411,7 @@ impl Trainer {
             }
             let own_share = if shared { share_of(batch.clone(), 0, parts) } else { batch.clone() };
             let own = self.gradients_of((network, phase), data, batch.clone(), own_share, true);
-            let mut sum = gradients::flatten(&self.model, network, &own).await?;
+            let mut sum = gradients::flatten(&self.model, network, own).await?;
             if shared {
                 for other in replicas.collect().await? {
                     gradients::accumulate(&mut sum, &other)?;
@@ -419,7 +419,7 @@ impl Trainer {
             }
             // The replicas first: their next share waits on this, the leader's does not.
             replicas.apply(&sum);
-            self.apply_flat(network, &sum)?;
+            self.apply_flat(network, sum)?;
         }
         Ok(())
     }
