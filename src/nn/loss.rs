@@ -9,10 +9,11 @@ use burn::prelude::*;
 /// `max(x, 0) - x·z + ln(1 + e^(-|x|))`, which equals `-(z·ln σ(x) + (1-z)·ln(1-σ(x)))`
 /// without ever taking the log of a probability that rounded to 0.
 ///
+/// On the CPU it is one fused operation each way ([`crate::nn::fused_bce`]).
+///
 /// # Shapes
 /// - logits, targets: `[batch, features]`
 /// - output: `[batch, features]`
-/// One fused operation on the CPU ([`crate::nn::fused_bce`]).
 pub fn bce_with_logits(logits: Tensor<2>, targets: Tensor<2>) -> Tensor<2> {
     crate::nn::fused_bce::bce_with_logits(logits, targets)
 }

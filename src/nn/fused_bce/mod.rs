@@ -49,7 +49,7 @@ fn composed_logits_gradient<B: Backend>(logits: FloatTensor<B>, targets: FloatTe
 }
 
 /// [`crate::nn::loss::bce_with_logits`] through [`FusedBceOps`]; targets of another shape are
-/// broadcast by burn's ops instead.
+/// expanded to the logits' first (a broadcast view, made contiguous by the fused pass).
 ///
 /// # Shapes
 /// - logits, targets: `[batch, features]`
