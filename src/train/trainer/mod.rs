@@ -380,7 +380,11 @@ impl Trainer {
 
     fn apply(&mut self, network: Network, gradients: GradientsParams) {
         let slot = self.optimizers.iter_mut().find(|slot| slot.network == network).expect("an optimizer for every network");
-        let (model, gradients) = self.model.clone().follow_cluster_centre(gradients, CENTRE_MOMENTUM);
+        // Moved, not cloned, into the step (the placeholder holds the last readback's weights,
+        // which the step does not touch): the fused Adam updates a weight nothing else holds in
+        // place, where a clone would make it copy every weight at every step.
+        let model = std::mem::replace(&mut self.model, self.last_good.clone());
+        let (model, gradients) = model.follow_cluster_centre(gradients, CENTRE_MOMENTUM);
         self.model = slot.optimizer.step(slot.learning_rate, model, gradients);
     }
 
