@@ -5,6 +5,8 @@ use burn::prelude::*;
 use burn::tensor::activation;
 use serde::{Deserialize, Serialize};
 
+use super::dense::dense;
+
 /// The non-linearity between layers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
@@ -94,8 +96,10 @@ impl Mlp {
     pub fn forward(&self, input: Tensor<2>) -> Tensor<2> {
         let last = self.layers.len() - 1;
         self.layers.iter().enumerate().fold(input, |x, (index, layer)| {
-            let y = layer.forward(x);
-            if index < last { self.activation.forward(y) } else { y }
+            // A ReLU goes into the layer's one operation; other activations follow it.
+            let fused_relu = index < last && self.activation == Activation::Relu;
+            let y = dense(layer, x, fused_relu);
+            if index < last && !fused_relu { self.activation.forward(y) } else { y }
         })
     }
 }

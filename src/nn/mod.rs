@@ -4,8 +4,10 @@
 pub mod classifier;
 pub mod conv;
 pub mod conv_gemm;
+pub mod dense;
 pub mod fused_bce;
 pub mod loss;
+pub(crate) mod matrix;
 pub mod mlp;
 pub mod noise;
 pub mod pixelcnn;
