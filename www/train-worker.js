@@ -111,7 +111,7 @@ class ReplicaPool {
   constructor(dataset, workers) {
     this.dataset = dataset;
     this.workers = workers;
-    this.shares = [];
+    this.shares = null; // the shares asked for and not yet collected
     this.failure = null; // an `apply` that failed, reported at the next `collect`
   }
 
@@ -122,17 +122,24 @@ class ReplicaPool {
   /** Every replica joins the run at `step` from the leader's weights and training config. */
   async join(weights, training, step) {
     const parts = this.count + 1;
+    // A share asked for by a run that ended is not this run's.
+    this.shares?.forEach((share) => share.catch(() => {}));
+    this.shares = null;
     await Promise.all(this.workers.map((worker, i) => worker.call('start', { weights, training, step, part: i + 1, parts })));
   }
 
+  /** Asks for the next shares, unless they were asked for already (see `Replicas::start_shares`). */
   startShares() {
-    this.shares = this.workers.map((worker) => worker.call('share'));
+    this.shares ??= this.workers.map((worker) => worker.call('share'));
   }
 
   async collect() {
     if (this.failure) throw this.failure;
+    const shares = this.shares;
+    this.shares = null;
+    if (!shares) throw new Error('the replicas were not asked for their shares');
     try {
-      return await Promise.all(this.shares);
+      return await Promise.all(shares);
     } catch (err) {
       throw new Error(`a replica worker failed: ${err.message}`);
     }

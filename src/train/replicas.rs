@@ -13,7 +13,9 @@ use crate::error::AeResult;
 pub trait Replicas {
     /// How many replicas there are besides the leader.
     fn count(&self) -> usize;
-    /// Asks every replica to compute its share of the current phase (replica `i` takes share `i`).
+    /// Asks every replica to compute its share of the current network update (replica `i` takes
+    /// share `i`), unless they were already asked: the leader asks as soon as it has handed over
+    /// the last sum, and again when the update begins.
     fn start_shares(&mut self);
     /// Their shares' flat gradients.
     async fn collect(&mut self) -> AeResult<Vec<Vec<f32>>>;
@@ -40,11 +42,12 @@ impl Replicas for NoReplicas {
     fn apply(&mut self, _sum: &[f32]) {}
 }
 
-/// The leader's share of a batch against each replica's: a replica's step also waits on the
-/// messages to and from its worker and applies the sum before its next share, so the leader
-/// takes a little more of the batch (measured in the page: 5:4 evens out their waits).
-const LEADER_WEIGHT: usize = 5;
-const REPLICA_WEIGHT: usize = 4;
+/// The leader's share of a batch against each replica's. A replica waits on the message that
+/// brings the sum and on the one that takes its share back; the leader sums and copies the sum
+/// out. Since a replica is asked for its next share as soon as the sum is sent, equal shares do
+/// as well as any (in the page, 4 alternating rounds: 0.98-1.10x the 5:4 split used before).
+const LEADER_WEIGHT: usize = 1;
+const REPLICA_WEIGHT: usize = 1;
 
 /// Share `part` of `parts` of a batch, contiguous: part 0 (the leader) weighs `LEADER_WEIGHT`,
 /// the others `REPLICA_WEIGHT`.
