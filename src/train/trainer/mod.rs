@@ -423,8 +423,9 @@ impl Trainer {
             }
             // The replicas first: their next share waits on this, the leader's does not. They
             // are asked for that share at once (unless the visitor draws), so that they go on
-            // to it without waiting for the leader's update and a message from it; a run that
-            // ends here leaves it unasked-for, and the next run's join discards it.
+            // to it without waiting for the leader's update and a message from it. A call that
+            // ends after this step leaves that share to the next call; a run that ends leaves it
+            // uncollected, and the next run's join discards it.
             replicas.apply(&sum);
             if shared && !replicas.yield_now() {
                 replicas.start_shares();
