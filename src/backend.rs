@@ -26,6 +26,12 @@ pub(crate) fn flex_values<'a>(tensor: &'a burn::backend::flex::FlexTensor, scrat
     scratch.insert(tensor.to_contiguous()).as_slice::<f32>().expect("a contiguous copy of an f32 tensor")
 }
 
+/// Whether every one of these `flex` tensors holds f32 values: the CPU extensions' fast paths
+/// take only those, and hand anything else to burn's own ops.
+pub(crate) fn all_f32(tensors: &[&burn::backend::flex::FlexTensor]) -> bool {
+    tensors.iter().all(|tensor| burn::backend::TensorMetadata::dtype(*tensor) == burn::tensor::DType::F32)
+}
+
 /// The CPU device.
 pub fn cpu_device() -> Device {
     Device::flex()

@@ -5,9 +5,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use burn::backend::ops::ModuleOps;
 use burn::backend::{Flex, TensorMetadata, flex::FlexTensor};
 use burn::tensor::ops::{ConvOptions, ConvTransposeOptions};
-use burn::tensor::{DType, TensorData};
+use burn::tensor::TensorData;
 
 use super::ConvGemmOps;
+use crate::backend::all_f32;
 use super::gemm::{convolve, convolve_transposed, weight_gradient};
 use super::patches::Window;
 
@@ -124,7 +125,7 @@ fn transposed_window(weight: &FlexTensor, options: &ConvTransposeOptions<2>) -> 
 
 /// Ungrouped f32 convolutions take the `gemm` path; anything else keeps burn's.
 fn takes_gemm_path<const N: usize>(tensors: [&FlexTensor; N], groups: usize) -> bool {
-    groups == 1 && tensors.iter().all(|tensor| tensor.dtype() == DType::F32)
+    groups == 1 && all_f32(&tensors)
 }
 
 fn dims(tensor: &FlexTensor) -> [usize; 4] {

@@ -1,10 +1,10 @@
 //! The dense layer on `flex`: one `gemm` per product, into buffers of our own.
 
 use burn::backend::{Flex, TensorMetadata, flex::FlexTensor};
-use burn::tensor::{DType, TensorData};
+use burn::tensor::TensorData;
 
 use super::{DenseOps, composed};
-use crate::backend::flex_values;
+use crate::backend::{all_f32, flex_values};
 use crate::nn::matrix::{View, multiply};
 
 impl DenseOps for Flex {
@@ -76,10 +76,6 @@ impl DenseOps for Flex {
         }
         FlexTensor::from_data(TensorData::new(sums, [outputs]))
     }
-}
-
-fn all_f32(tensors: &[&FlexTensor]) -> bool {
-    tensors.iter().all(|tensor| tensor.dtype() == DType::F32)
 }
 
 fn dims(tensor: &FlexTensor) -> [usize; 2] {

@@ -1,9 +1,9 @@
 //! The fused loss on `flex`: one pass over contiguous f32 values each way.
 
 use burn::backend::{Flex, TensorMetadata, flex::FlexTensor};
-use burn::tensor::{DType, TensorData};
+use burn::tensor::TensorData;
 
-use crate::backend::flex_values;
+use crate::backend::{all_f32, flex_values};
 
 use super::kernels::{bce_logits_gradient, bce_with_logits};
 use super::{FusedBceOps, composed_bce, composed_logits_gradient};
@@ -30,10 +30,6 @@ impl FusedBceOps for Flex {
         let gradient: Vec<f32> = logits.iter().zip(targets).zip(output_grad).map(|((&x, &z), &g)| bce_logits_gradient(x, z, g)).collect();
         FlexTensor::from_data(TensorData::new(gradient, shape))
     }
-}
-
-fn all_f32(tensors: &[&FlexTensor]) -> bool {
-    tensors.iter().all(|tensor| tensor.dtype() == DType::F32)
 }
 
 /// `f` of each pair, in a new vector (a plain loop, so the compiler vectorizes it).
