@@ -2,7 +2,7 @@
 #![cfg(not(target_arch = "wasm32"))] // native: the browser tests are tests/web.rs
 
 use aestudio::backend::cpu_device;
-use aestudio::train::fused_adam::FusedAdam;
+use aestudio::train::fused_adam::{FusedAdam, step_moved};
 use burn::module::{Module, Param};
 use burn::nn::{Linear, LinearConfig};
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
@@ -76,4 +76,26 @@ fn it_trains_a_layer_as_burns_adam_does() {
     for (a, b) in fused.iter().zip(&burns) {
         assert!((a - b).abs() < 1e-5, "fused {a} against burn's {b}");
     }
+}
+
+#[test]
+fn a_moved_step_trains_as_a_cloned_one_and_leaves_no_stand_in_behind() {
+    let device = cpu_device().autodiff();
+    device.seed(5);
+    let start = LinearConfig::new(5, 4).init(&device);
+    let inputs = Tensor::<2>::random([8, 5], burn::tensor::Distribution::Normal(0.0, 1.0), &device);
+    let loss_of = |layer: &Linear| (layer.forward(inputs.clone()) - 1.0).powi_scalar(2).mean();
+    let (mut moved, mut cloned) = (start.clone(), start.clone());
+    let (mut moved_adam, mut cloned_adam) = (ModuleOptimizer::from(FusedAdam::new(0.9, 0.999, 1e-8)), ModuleOptimizer::from(FusedAdam::new(0.9, 0.999, 1e-8)));
+    for _ in 0..5 {
+        let gradients = GradientsParams::from_grads(loss_of(&moved).backward(), &moved);
+        step_moved(&mut moved_adam, 0.01, &mut moved, gradients);
+        let gradients = GradientsParams::from_grads(loss_of(&cloned).backward(), &cloned);
+        cloned = cloned_adam.step(0.01, cloned.clone(), gradients);
+    }
+    // The stand-in's one-element parameters would show as a changed shape.
+    assert_eq!(moved.weight.val().dims(), [5, 4]);
+    assert_eq!(values(moved.weight.val()), values(cloned.weight.val()));
+    assert_eq!(values(moved.bias.unwrap().val()), values(cloned.bias.unwrap().val()));
+    assert_ne!(values(moved.weight.val()), values(start.weight.val()), "five steps moved the weights");
 }

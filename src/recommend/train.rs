@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::ops::Range;
 
-use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -17,6 +17,7 @@ use crate::recommend::fold_in::with_item_codes;
 use crate::recommend::weights::{AutoRecHeader, save};
 use crate::recommend::rows::{DEFAULT_RATING, RatingRows, clip_rating, rmse};
 use crate::train::gradients::{accumulate, flatten_module, unflatten_module};
+use crate::train::fused_adam::{FusedAdam, step_moved};
 use crate::train::replicas::share_of;
 use crate::train::{NoReplicas, Replicas};
 use crate::uses::explore::read_floats;
@@ -121,7 +122,7 @@ impl AutoRecTrainer {
         order.shuffle(&mut rng);
         let mut trainer = AutoRecTrainer {
             model,
-            optimizer: AdamConfig::new().with_epsilon(1e-8).init(),
+            optimizer: ModuleOptimizer::from(FusedAdam::new(0.9, 0.999, 1e-8)),
             rows,
             config,
             device: device.clone().autodiff(),
@@ -211,7 +212,7 @@ impl AutoRecTrainer {
 
     fn apply(&mut self, gradients: GradientsParams) {
         let learning_rate = self.config.learning_rate * self.config.learning_rate_decay.powi(self.epoch as i32);
-        self.model = self.optimizer.step(learning_rate, self.model.clone(), gradients);
+        step_moved(&mut self.optimizer, learning_rate, &mut self.model, gradients);
     }
 
     /// Moves past the batch just applied; at the end of the order, on to a new epoch.

@@ -11,7 +11,8 @@
 //! take over the other's state.
 
 use burn::backend::{Backend, Dispatch, Flex, backend_extension, flex::FlexTensor, tensor::FloatTensor};
-use burn::optim::{Adam, AdamConfig, AdamState, AdaptiveMomentumState, LearningRate, Optimizer};
+use burn::module::{ModuleMapper, Param};
+use burn::optim::{Adam, AdamConfig, AdamState, AdaptiveMomentumState, GradientsParams, LearningRate, ModuleOptimizer, Optimizer};
 use burn::prelude::*;
 use burn::tensor::{DType, TensorData};
 
@@ -72,6 +73,28 @@ impl Optimizer for FusedAdam {
     fn to_device<const D: usize>(mut state: AdamState<D>, device: &Device) -> AdamState<D> {
         state.momentum = state.momentum.to_device(device);
         state
+    }
+}
+
+/// One optimizer step of `model`, moved into the step rather than cloned: a clone shares every
+/// weight, and the fused Adam then copies each before updating it (2.2% of a native VAE step
+/// before the autoencoders' trainer moved its model). Meanwhile `model` holds a hollow stand-in,
+/// every parameter one zero, which the stepped model replaces.
+pub fn step_moved<M: Module>(optimizer: &mut ModuleOptimizer, learning_rate: f64, model: &mut M, gradients: GradientsParams) {
+    let stand_in = model.clone().map(&mut Hollow);
+    let moved = std::mem::replace(model, stand_in);
+    *model = optimizer.step(learning_rate, moved, gradients);
+}
+
+/// Replaces every float parameter by a one-element zero (keeping its id), so that the module
+/// holds none of the original's buffers.
+struct Hollow;
+
+impl ModuleMapper for Hollow {
+    fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+        let (id, tensor, _) = param.consume();
+        let device = tensor.device();
+        Param::initialized(id, Tensor::zeros([1; D], &device))
     }
 }
 

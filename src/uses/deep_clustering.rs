@@ -11,7 +11,7 @@
 //! target updates. No label is seen: the caller scores the clusters against them.
 
 use burn::module::Param;
-use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -23,6 +23,7 @@ use crate::data::PIXELS;
 use crate::error::{AeError, AeResult, ensure};
 use crate::model::Autoencoder;
 use crate::nn::loss::{clustering_divergence, sharpened_targets, student_t_assignments};
+use crate::train::fused_adam::{FusedAdam, step_moved};
 use crate::uses::cluster::{cluster_means, directions, kmeans, ward_merge};
 use crate::uses::explore::{encode_dataset, read_floats};
 
@@ -216,7 +217,7 @@ impl DeepClusteringRun {
         order.shuffle(&mut rng);
         let mut run = DeepClusteringRun {
             model: DeepClustering { autoencoder, centres: Param::from_tensor(centres) },
-            optimizer: AdamConfig::new().with_epsilon(1e-8).init(),
+            optimizer: ModuleOptimizer::from(FusedAdam::new(0.9, 0.999, 1e-8)),
             config,
             device,
             rng,
@@ -308,7 +309,7 @@ impl DeepClusteringRun {
             }
         };
         let gradients = GradientsParams::from_grads(loss.backward(), &self.model);
-        self.model = self.optimizer.step(self.config.learning_rate, self.model.clone(), gradients);
+        step_moved(&mut self.optimizer, self.config.learning_rate, &mut self.model, gradients);
         (divergence.detach(), reconstruction.map(Tensor::detach))
     }
 
