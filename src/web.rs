@@ -203,6 +203,8 @@ extern "C" {
     #[wasm_bindgen(method)] fn collect(this: &ReplicaPool) -> js_sys::Promise;
     /// Sends each replica the summed gradient, in the buffer its share came in (`Float32Array`s).
     #[wasm_bindgen(method)] fn apply(this: &ReplicaPool, sums: js_sys::Array);
+    /// Sends the one replica the leader's own share, to complete the sum with its own.
+    #[wasm_bindgen(method)] fn complete(this: &ReplicaPool, leader_share: Float32Array);
     /// Whether the run should hand the cores back before its next step (the visitor draws).
     #[wasm_bindgen(method, getter)] fn yielding(this: &ReplicaPool) -> bool;
 }
@@ -219,13 +221,14 @@ pub struct Replica {
     movie_run: Option<MovieRun>,
     part: usize,
     parts: usize,
+    last_share: Option<Vec<f32>>, // until the leader's own share completes the sum
 }
 
 #[wasm_bindgen]
 impl Replica {
     #[wasm_bindgen(constructor)]
     pub fn new() -> Replica {
-        Replica { device: cpu_device(), train: None, trainer: None, movies: None, movie_run: None, part: 0, parts: 1 }
+        Replica { device: cpu_device(), train: None, trainer: None, movies: None, movie_run: None, part: 0, parts: 1, last_share: None }
     }
 
     /// Loads the training split of dataset `name`, checksums verified; returns its size.
@@ -242,26 +245,26 @@ impl Replica {
     }
 
     /// Joins a run as share `part` of `parts`, from the leader's weights at `step` and its
-    /// training config (JSON), so that both walk the same shuffled order. With ratings loaded,
-    /// the run is a recommender's.
+    /// training config (JSON), so that both walk the same shuffled order.
     pub fn start(&mut self, weights: &[u8], training_json: &str, step: usize, part: usize, parts: usize) -> Result<(), JsError> {
-        if part == 0 || part >= parts {
-            return Err(invalid(format!("a replica is share 1 to {} of {parts}, got {part}", parts.saturating_sub(1))));
-        }
-        self.join(weights, training_json, step)?;
-        (self.part, self.parts) = (part, parts);
-        Ok(())
+        self.join(weights, training_json, step, [part, parts])
     }
 
     /// This replica's share of the next batch: its flat gradient, written into `reuse` when that
     /// has the right length (the buffer the last sum came in), else into a new array.
     pub async fn share(&mut self, reuse: Option<Float32Array>) -> Result<Float32Array, JsError> {
-        Ok(gradient_into(&self.share_gradients().await?, reuse))
+        let gradient = self.share_gradients().await?;
+        Ok(gradient_into(self.last_share.insert(gradient), reuse))
     }
 
     /// Applies the leader's summed gradient (copied into wasm memory once, then used in place).
     pub fn apply(&mut self, sum: Vec<f32>) -> Result<(), JsError> {
         self.apply_sum(sum)
+    }
+
+    /// Applies the leader's own share plus the share this replica computed last: the leader's sum.
+    pub fn complete(&mut self, leader_share: Vec<f32>) -> Result<(), JsError> {
+        self.complete_sum(leader_share)
     }
 }
 
@@ -302,8 +305,7 @@ impl Lab {
         Ok(js_sys::Array::of2(&Lab { device, ..Lab::new() }.into(), &to_js(&backend)?))
     }
 
-    /// Loads the test split of dataset `name` ("mnist" or "fashion-mnist") from its two
-    /// uncompressed IDX files (checksums verified).
+    /// Loads the test split of dataset `name` ("mnist" or "fashion-mnist"), checksums verified.
     #[wasm_bindgen(js_name = loadTestSet)]
     pub fn load_test_set(&mut self, name: &str, images: &[u8], labels: &[u8]) -> Result<usize, JsError> {
         self.replace_test_set(name, images, labels)
@@ -337,8 +339,7 @@ impl Lab {
         Ok(weights::save(self.model()?, &self.provenance).await?)
     }
 
-    /// Turns a drawing's alpha channel (`width × height` bytes, ink opaque) into an MNIST-like
-    /// 28x28 input (784 values in [0, 1]).
+    /// A drawing's alpha channel (`width × height` bytes, ink opaque) as an MNIST-like 28x28 input.
     #[wasm_bindgen(js_name = prepareDrawing)]
     pub fn prepare_drawing(&self, alpha: &[u8], width: usize, height: usize) -> Result<Float32Array, JsError> {
         let ink: Vec<f32> = alpha.iter().map(|&a| a as f32 / 255.0).collect();

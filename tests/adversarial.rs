@@ -161,7 +161,7 @@ fn every_new_model_trains_data_parallel_with_identical_replicas() {
         let start = block_on(weights::save(&Trainer::new(&config, training.clone(), &device, data.len()).unwrap().model(), "start")).unwrap();
         let replica = || Trainer::resume(weights::load(&start, &device.clone().autodiff()).unwrap().model, training.clone(), &device, data.len(), 0).unwrap();
         let mut leader = replica();
-        let mut follower = Followers { trainers: vec![replica()], data: &data };
+        let mut follower = Followers::new(vec![replica()], &data);
         // 12 steps: across the end of the first epoch (8 steps).
         for _ in 0..3 {
             block_on(leader.train_steps_with(&data, 4, &mut follower)).unwrap();

@@ -395,7 +395,7 @@ fn data_parallel_replicas_stay_identical_and_train_as_one_trainer_does() {
         Trainer::resume(model, config.clone(), &device, data.len(), 0).unwrap()
     };
     let mut leader = replica();
-    let mut replicas = Followers { trainers: vec![replica()], data: &data };
+    let mut replicas = Followers::new(vec![replica()], &data);
     let before = block_on(evaluate(&alone.model(), &test, 500)).unwrap().loss;
     // 15 steps: across an epoch's end, where both replicas reshuffle.
     for _ in 0..3 {

@@ -35,7 +35,7 @@ fn a_run_on_some_classes_sees_only_their_images_on_every_replica() {
     // The leader with a follower, both restricted alike, walk the same order to the epoch's end.
     let mut follower = Trainer::new(&config, training.clone(), &device, data.len()).unwrap();
     follower.restrict_to_classes(&data).unwrap();
-    let mut replicas = common::Followers { trainers: vec![follower], data: &data };
+    let mut replicas = common::Followers::new(vec![follower], &data);
     let progress = block_on(trainer.train_steps_with(&data, 1000, &mut replicas)).unwrap();
     assert!(progress.finished && trainer.step() == wanted.div_ceil(20));
     assert_eq!(replicas.trainers[0].step(), trainer.step());

@@ -138,8 +138,9 @@ fn a_small_i_autorec_on_movielens_100k_beats_the_item_biases() {
     assert!(autorec < item_biases - 0.05, "I-AutoRec {autorec} against item biases {item_biases}");
 }
 
-/// Followers of a data-parallel AutoRec run, in the same process.
-struct AutoRecFollowers(Vec<AutoRecTrainer>);
+/// Followers of a data-parallel AutoRec run, in the same process, and the leader's own share when
+/// a single follower completes the sum (as the page's replica does).
+struct AutoRecFollowers(Vec<AutoRecTrainer>, Option<Vec<f32>>);
 
 impl aestudio::train::Replicas for AutoRecFollowers {
     fn count(&self) -> usize {
@@ -150,9 +151,18 @@ impl aestudio::train::Replicas for AutoRecFollowers {
         let parts = self.0.len() + 1;
         let mut shares = Vec::new();
         for (index, trainer) in self.0.iter_mut().enumerate() {
-            shares.push(trainer.share_gradients(index + 1, parts).await?);
+            let share = trainer.share_gradients(index + 1, parts).await?;
+            if let Some(mut sum) = self.1.take() {
+                aestudio::train::gradients::accumulate(&mut sum, &share)?;
+                trainer.apply_gradients(sum)?;
+            }
+            shares.push(share);
         }
         Ok(shares)
+    }
+    fn offer_own(&mut self, own: &[f32]) -> bool {
+        self.1 = (self.0.len() == 1).then(|| own.to_vec());
+        self.1.is_some()
     }
     fn apply(&mut self, sum: &[f32]) {
         self.0.iter_mut().for_each(|trainer| trainer.apply_gradients(sum.to_vec()).unwrap());
@@ -188,7 +198,7 @@ fn one_two_and_three_replicas_train_the_same_autorec() {
         block_on(alone.train_steps_with(3, &mut aestudio::train::NoReplicas)).unwrap();
         for followers in [1, 2] {
             let mut leader = trainer();
-            let mut others = AutoRecFollowers((0..followers).map(|_| trainer()).collect());
+            let mut others = AutoRecFollowers((0..followers).map(|_| trainer()).collect(), None);
             let first = block_on(leader.train_steps_with(usize::MAX, &mut others)).unwrap();
             assert!(first.epoch_finished && first.epoch_objective.is_some());
             block_on(leader.train_steps_with(3, &mut others)).unwrap();

@@ -114,7 +114,7 @@ fn a_batch_statistic_is_not_shared_and_replicas_train_as_one_trainer_does() {
         let lone = parameters(&alone);
         for followers in [1, 2] {
             let mut leader = replica();
-            let mut others = Followers { trainers: (0..followers).map(|_| replica()).collect(), data: &data };
+            let mut others = Followers::new((0..followers).map(|_| replica()).collect(), &data);
             while leader.step() < 5 {
                 block_on(leader.train_steps_with(&data, 5 - leader.step(), &mut others)).unwrap();
             }
@@ -136,28 +136,29 @@ fn a_run_asked_to_yield_ends_its_call_before_the_next_step_and_resumes_in_step()
     // same run never asked to yield, bit for bit, with the followers in step).
     let data = mnist().train.take(96);
     let training = TrainingConfig::new().with_batch_size(32).with_epochs(2).with_readback_every(3).with_seed(11);
-    for preset in [Preset::Dae, Preset::Aae] {
+    // One follower completes each sum itself (`Replicas::offer_own`), two are sent the sum.
+    for (preset, followers) in [Preset::Dae, Preset::Aae].into_iter().flat_map(|preset| [(preset, 1), (preset, 2)]) {
         let config = narrow(preset);
         let replica = replicas_of(&config, &training, data.len());
         let mut reference = replica();
-        let mut never_yielding = Followers { trainers: vec![replica(), replica()], data: &data };
+        let mut never_yielding = Followers::new((0..followers).map(|_| replica()).collect(), &data);
         while reference.step() < 5 {
             block_on(reference.train_steps_with(&data, 5 - reference.step(), &mut never_yielding)).unwrap();
         }
         let mut leader = replica();
-        let mut others = Yielding { followers: Followers { trainers: vec![replica(), replica()], data: &data }, after: Cell::new(2) };
+        let mut others = Yielding { followers: Followers::new((0..followers).map(|_| replica()).collect(), &data), after: Cell::new(2) };
         block_on(leader.train_steps_with(&data, 5, &mut others)).unwrap();
-        assert_eq!(leader.step(), 2, "{}: the call ended when asked to yield", preset.name());
+        assert_eq!(leader.step(), 2, "{} with {followers}: the call ended when asked to yield", preset.name());
         let progress = block_on(leader.train_steps_with(&data, 5, &mut others)).unwrap();
         assert_eq!(progress.step, 2, "{}: no step while the pool yields", preset.name());
         others.after.set(usize::MAX);
         while leader.step() < 5 {
             block_on(leader.train_steps_with(&data, 5 - leader.step(), &mut others)).unwrap();
         }
-        assert!(parameters(&leader) == parameters(&reference), "{}: the run went on as one run", preset.name());
+        assert!(parameters(&leader) == parameters(&reference), "{} with {followers}: the run went on as one run", preset.name());
         for follower in &others.followers.trainers {
             assert_eq!(follower.step(), 5);
-            assert!(parameters(follower) == parameters(&leader), "{}: a follower left the leader's weights", preset.name());
+            assert!(parameters(follower) == parameters(&leader), "{} with {followers}: a follower left the leader's weights", preset.name());
         }
     }
 }
@@ -179,6 +180,9 @@ impl Replicas for Yielding<'_> {
     }
     fn apply(&mut self, sum: &[f32]) {
         self.followers.apply(sum);
+    }
+    fn offer_own(&mut self, own: &[f32]) -> bool {
+        self.followers.offer_own(own)
     }
     fn yield_now(&self) -> bool {
         self.followers.trainers[0].step() >= self.after.get()

@@ -43,7 +43,7 @@ fn two_networks_train_with_their_own_optimizers_and_replicas_stay_identical() {
     let before = block_on(evaluate(&fresh.model(), &test, 300)).unwrap();
     for followers in [1, 2] {
         let mut leader = replica();
-        let mut replicas = Followers { trainers: (0..followers).map(|_| replica()).collect(), data: &data };
+        let mut replicas = Followers::new((0..followers).map(|_| replica()).collect(), &data);
         let mut critic_losses = Vec::new();
         // 14 steps: across the end of the first epoch (10 steps), where every replica reshuffles.
         for _ in 0..4 {

@@ -1,7 +1,7 @@
 // A replica of a data-parallel run on the CPU: the training worker starts one per extra core. It
 // holds the same training set and weights as the training worker, computes the gradient of its
 // share of every network update, and applies the sum the training worker sends back.
-// Protocol (protocol.js): commands load, start, share, apply, one at a time.
+// Protocol (protocol.js): commands load, start, share, apply or complete, one at a time.
 import init, { Replica } from './pkg/aestudio.js';
 import { fetchGunzipped, MOVIELENS, TRAIN_FILES } from './data.js';
 import { serve, transferring } from './protocol.js';
@@ -32,5 +32,10 @@ serve({
   apply({ sum }) {
     replica.apply(sum);
     spare = sum;
+  },
+  // The leader's own share: this replica adds the share it computed last, as the leader adds it.
+  complete({ own }) {
+    replica.complete(own);
+    spare = own;
   },
 }, { serial: true });

@@ -97,8 +97,8 @@ async function start({ backend, dataset: name, testHooks }) {
 /**
  * The replica workers of a data-parallel run on the CPU, one per extra core (see
  * replica-worker.js), none for a run on one. The wasm leader (`Studio.trainStepsShared`) drives
- * them through `count`, `startShares`, `collect` and `apply`, once per network update of a step,
- * and asks `yielding` before each step.
+ * them through `count`, `startShares`, `collect` and `apply` (or `complete`), once per network
+ * update of a step, and asks `yielding` before each step.
  */
 class ReplicaPool {
   static async open(dataset, count) {
@@ -147,9 +147,17 @@ class ReplicaPool {
 
   /** `sums[i]` (the buffer replica i's share came in, now holding the sum) goes back to it. */
   apply(sums) {
-    this.workers.forEach((worker, i) => {
-      worker.call('apply', { sum: sums[i] }, [sums[i].buffer]).catch((err) => { this.failure = new Error(`a replica worker failed: ${err.message}`); });
-    });
+    this.workers.forEach((worker, i) => this.#send(worker, 'apply', { sum: sums[i] }, sums[i]));
+  }
+
+  /** The one replica adds its share to the leader's `own` and applies that (`Replicas::offer_own`). */
+  complete(own) {
+    this.#send(this.workers[0], 'complete', { own }, own);
+  }
+
+  // A failure is reported at the next `collect`.
+  #send(worker, command, args, array) {
+    worker.call(command, args, [array.buffer]).catch((err) => { this.failure = new Error(`a replica worker failed: ${err.message}`); });
   }
 
   close() { for (const worker of this.workers) worker.terminate(); }

@@ -237,10 +237,13 @@ impl AutoRecTrainer {
             let parts = replicas.count() + 1;
             let own = self.gradients_of(share_of(batch, 0, parts), true);
             let mut sum = flatten_module(&self.model, own).await?;
+            let completed_there = replicas.offer_own(&sum);
             for share in replicas.collect().await? {
                 accumulate(&mut sum, &share)?;
             }
-            replicas.apply(&sum);
+            if !completed_there {
+                replicas.apply(&sum);
+            }
             self.apply_sum(sum)?;
         }
         self.advance();

@@ -21,6 +21,14 @@ pub trait Replicas {
     async fn collect(&mut self) -> AeResult<Vec<Vec<f32>>>;
     /// Hands them the summed gradient to apply.
     fn apply(&mut self, sum: &[f32]);
+    /// With a single replica, hands it the leader's own share before the leader collects the
+    /// replica's, and returns true: the replica adds its share to the leader's as the leader adds
+    /// it to its own (`a + b` is `b + a`, bit for bit), so both apply the same sum at the same
+    /// time, one message sooner than `apply` would bring it, and no `apply` follows. With more
+    /// replicas (each would need every share) it sends nothing and returns false.
+    fn offer_own(&mut self, _own: &[f32]) -> bool {
+        false
+    }
     /// Whether the run should end its call before the next step and hand its cores back (in the
     /// page, the visitor draws and the live view wants them); asked before every step.
     fn yield_now(&self) -> bool {

@@ -107,19 +107,23 @@ impl Studio {
 }
 
 impl Replica {
-    /// Joins the leader's run at `step` from its weight file: a recommender's when ratings are
-    /// loaded, else an image model's.
-    pub(super) fn join(&mut self, bytes: &[u8], training_json: &str, step: usize) -> Result<(), JsError> {
+    /// Joins the leader's run at `step` from its weight file, as share `part` of `parts` of every
+    /// batch: a recommender's run when ratings are loaded, else an image model's.
+    pub(super) fn join(&mut self, bytes: &[u8], training_json: &str, step: usize, [part, parts]: [usize; 2]) -> Result<(), JsError> {
+        if part == 0 || part >= parts {
+            return Err(invalid(format!("a replica is share 1 to {} of {parts}, got {part}", parts.saturating_sub(1))));
+        }
         if let Some(movies) = &self.movies {
             self.movie_run = Some(MovieRun::join(movies, bytes, training_json, step, &self.device)?);
-            return Ok(());
+        } else {
+            let training = training_config(training_json)?;
+            let train = self.train.as_ref().ok_or_else(|| invalid("load the training set before starting a replica"))?;
+            let loaded = weights::load(bytes, &self.device.clone().autodiff())?;
+            let mut trainer = Trainer::resume(loaded.model, training, &self.device, train.len(), step)?;
+            trainer.restrict_to_classes(train)?;
+            self.trainer = Some(trainer);
         }
-        let training = training_config(training_json)?;
-        let train = self.train.as_ref().ok_or_else(|| invalid("load the training set before starting a replica"))?;
-        let loaded = weights::load(bytes, &self.device.clone().autodiff())?;
-        let mut trainer = Trainer::resume(loaded.model, training, &self.device, train.len(), step)?;
-        trainer.restrict_to_classes(train)?;
-        self.trainer = Some(trainer);
+        (self.part, self.parts, self.last_share) = (part, parts, None);
         Ok(())
     }
 
@@ -133,8 +137,17 @@ impl Replica {
         Ok(trainer.share_gradients(train, self.part, self.parts).await?)
     }
 
+    /// Completes the sum as the leader does, `leader + own` (`a + b` is `b + a` bit for bit, so
+    /// both apply the same weights), and applies it.
+    pub(super) fn complete_sum(&mut self, mut sum: Vec<f32>) -> Result<(), JsError> {
+        let own = self.last_share.take().ok_or_else(|| invalid("the leader completed a share this replica did not compute"))?;
+        crate::train::gradients::accumulate(&mut sum, &own)?;
+        self.apply_sum(sum)
+    }
+
     /// Applies the leader's summed gradient.
     pub(super) fn apply_sum(&mut self, sum: Vec<f32>) -> Result<(), JsError> {
+        self.last_share = None;
         if let Some(run) = self.movie_run.as_mut() {
             return Ok(run.trainer.apply_gradients(sum)?);
         }

@@ -52,10 +52,19 @@ pub fn tensor2(rows: &[&[f32]]) -> Tensor<2> {
 
 
 /// Followers of a data-parallel run, in the same process (the page runs each in a worker): follower
-/// `i` computes share `i + 1` of each network update.
+/// `i` computes share `i + 1` of each network update. A single follower completes the sum itself
+/// from the leader's own share, as the page's replica does (see `Replicas::offer_own`).
 pub struct Followers<'a> {
     pub trainers: Vec<Trainer>,
     pub data: &'a Dataset,
+    /// The leader's share, offered before `collect`, when there is one follower.
+    pub leader_share: Option<Vec<f32>>,
+}
+
+impl<'a> Followers<'a> {
+    pub fn new(trainers: Vec<Trainer>, data: &'a Dataset) -> Self {
+        Followers { trainers, data, leader_share: None }
+    }
 }
 
 impl Replicas for Followers<'_> {
@@ -67,9 +76,18 @@ impl Replicas for Followers<'_> {
         let parts = self.trainers.len() + 1;
         let mut shares = Vec::new();
         for (index, trainer) in self.trainers.iter_mut().enumerate() {
-            shares.push(trainer.share_gradients(self.data, index + 1, parts).await?);
+            let share = trainer.share_gradients(self.data, index + 1, parts).await?;
+            if let Some(mut sum) = self.leader_share.take() {
+                aestudio::train::gradients::accumulate(&mut sum, &share)?;
+                trainer.apply_gradients(sum)?;
+            }
+            shares.push(share);
         }
         Ok(shares)
+    }
+    fn offer_own(&mut self, own: &[f32]) -> bool {
+        self.leader_share = (self.trainers.len() == 1).then(|| own.to_vec());
+        self.leader_share.is_some()
     }
     fn apply(&mut self, sum: &[f32]) {
         self.trainers.iter_mut().for_each(|trainer| trainer.apply_gradients(sum.to_vec()).unwrap());

@@ -416,6 +416,7 @@ impl Trainer {
             let own_share = if shared { share_of(batch.clone(), 0, parts) } else { batch.clone() };
             let own = self.gradients_of((network, phase), data, batch.clone(), own_share, true);
             let mut sum = gradients::flatten(&self.model, network, own).await?;
+            let completed_there = shared && replicas.offer_own(&sum);
             if shared {
                 for other in replicas.collect().await? {
                     gradients::accumulate(&mut sum, &other)?;
@@ -426,7 +427,9 @@ impl Trainer {
             // to it without waiting for the leader's update and a message from it. A call that
             // ends after this step leaves that share to the next call; a run that ends leaves it
             // uncollected, and the next run's join discards it.
-            replicas.apply(&sum);
+            if !completed_there {
+                replicas.apply(&sum);
+            }
             if shared && !replicas.yield_now() {
                 replicas.start_shares();
             }
