@@ -52,23 +52,32 @@ test('burn on Dawn: a VAE step\'s gradient, the test-set evaluation and reconstr
   const weights = await cpu.exportWeights('dawn test', false);
 
   // One data-parallel step from the same weights, this session leading and a CPU replica taking
-  // the other half of the batch: the sum minus the replica's share is the leader's own gradient.
+  // the other half of the batch: with one replica the leader hands over its own gradient for the
+  // replica to complete the sum with its share (as the worker does, once its share is done).
   // Its draws (the VAE's noise) are seeded by row, so both leaders compute the same function.
   const leaderGradient = async (studio) => {
     studio.resume(weights, training, 0);
     const replica = new wasm.Replica();
     replica.loadTrainSet('mnist', mnist.trainImages, mnist.trainLabels);
     replica.start(weights, training, 0, 1, 2);
-    let share, sum, pending;
+    let own = null;
+    let pending;
+    let completed;
     const pool = {
       count: 1,
       yielding: false,
       startShares() { pending = replica.share(undefined); },
-      async collect() { share = await pending; return [share.slice()]; },
-      apply(sums) { sum = sums[0].slice(); },
+      async collect() { return [(await pending).slice()]; },
+      complete(leaderShare) {
+        own = leaderShare.slice();
+        completed = pending.then(() => replica.complete(leaderShare));
+      },
+      apply() { throw new Error('one replica completes the sum itself'); },
     };
     const progress = await studio.trainStepsShared(1, pool);
-    return { gradient: sum.map((value, i) => value - share[i]), loss: progress.trainLoss };
+    await completed;
+    assert.ok(own, 'the leader handed over its own share');
+    return { gradient: own, loss: progress.trainLoss };
   };
   const onCpu = await leaderGradient(cpu);
   const onGpu = await leaderGradient(gpu);
