@@ -152,9 +152,8 @@ impl aestudio::train::Replicas for AutoRecFollowers {
         let mut shares = Vec::new();
         for (index, trainer) in self.0.iter_mut().enumerate() {
             let share = trainer.share_gradients(index + 1, parts).await?;
-            if let Some(mut sum) = self.1.take() {
-                aestudio::train::gradients::accumulate(&mut sum, &share)?;
-                trainer.apply_gradients(sum)?;
+            if let Some(leader_share) = self.1.take() {
+                trainer.apply_gradients(aestudio::train::replicas::completed_sum(leader_share, &share)?)?;
             }
             shares.push(share);
         }

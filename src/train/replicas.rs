@@ -36,6 +36,14 @@ pub trait Replicas {
     }
 }
 
+/// The sum a single replica completes from the leader's own share (see [`Replicas::offer_own`]):
+/// the leader's values plus the replica's, element by element, as the leader adds the replica's
+/// share to its own, so both hold the same bits.
+pub fn completed_sum(mut leader_share: Vec<f32>, own: &[f32]) -> AeResult<Vec<f32>> {
+    crate::train::gradients::accumulate(&mut leader_share, own)?;
+    Ok(leader_share)
+}
+
 /// No replicas: a trainer alone.
 pub struct NoReplicas;
 

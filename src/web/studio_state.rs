@@ -137,12 +137,10 @@ impl Replica {
         Ok(trainer.share_gradients(train, self.part, self.parts).await?)
     }
 
-    /// Completes the sum as the leader does, `leader + own` (`a + b` is `b + a` bit for bit, so
-    /// both apply the same weights), and applies it.
-    pub(super) fn complete_sum(&mut self, mut sum: Vec<f32>) -> Result<(), JsError> {
+    /// Completes the leader's sum from its own share and this replica's last, and applies it.
+    pub(super) fn complete_sum(&mut self, leader_share: Vec<f32>) -> Result<(), JsError> {
         let own = self.last_share.take().ok_or_else(|| invalid("the leader completed a share this replica did not compute"))?;
-        crate::train::gradients::accumulate(&mut sum, &own)?;
-        self.apply_sum(sum)
+        self.apply_sum(crate::train::replicas::completed_sum(leader_share, &own)?)
     }
 
     /// Applies the leader's summed gradient.

@@ -77,9 +77,8 @@ impl Replicas for Followers<'_> {
         let mut shares = Vec::new();
         for (index, trainer) in self.trainers.iter_mut().enumerate() {
             let share = trainer.share_gradients(self.data, index + 1, parts).await?;
-            if let Some(mut sum) = self.leader_share.take() {
-                aestudio::train::gradients::accumulate(&mut sum, &share)?;
-                trainer.apply_gradients(sum)?;
+            if let Some(leader_share) = self.leader_share.take() {
+                trainer.apply_gradients(aestudio::train::replicas::completed_sum(leader_share, &share)?)?;
             }
             shares.push(share);
         }
