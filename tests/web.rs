@@ -40,6 +40,37 @@ async fn cpu_backend_trains_on_real_mnist_and_the_loss_falls() {
     assert!(last < 0.7 * first, "loss went from {first} to {last}");
 }
 
+/// The first layer's product and weight gradient in wasm, where the input's zeros are skipped
+/// (`src/nn/sparse.rs`, with narrower panels than natively), against f64 sums by hand.
+#[wasm_bindgen_test]
+async fn dense_layer_on_mostly_blank_digits_matches_the_hand_computation() {
+    let (batch, outputs) = (6, 61); // 61 columns: panels of 16, one of 8 and 5 single columns
+    let device = cpu_device().autodiff();
+    let data = mnist_slice();
+    let x: Vec<f32> = (0..batch).flat_map(|i| data.image(i).iter().map(|&p| p as f32 / 255.0).collect::<Vec<_>>()).collect();
+    let weight: Vec<f32> = (0..PIXELS * outputs).map(|k| ((k * 37 % 23) as f32 - 11.0) / 7.0).collect();
+    let upstream: Vec<f32> = (0..batch * outputs).map(|k| ((k * 11 % 13) as f32 - 6.0) / 5.0).collect();
+    let mut layer = burn::nn::LinearConfig::new(PIXELS, outputs).init(&device);
+    layer.weight = burn::module::Param::from_tensor(Tensor::<1>::from_floats(weight.as_slice(), &device).reshape([PIXELS, outputs]));
+    let input = Tensor::<1>::from_floats(x.as_slice(), &device).reshape([batch, PIXELS]);
+    let output = aestudio::nn::dense::dense(&layer, input, false);
+    let bias: Vec<f32> = layer.bias.as_ref().unwrap().val().into_data_async().await.unwrap().to_vec().unwrap();
+    let gradients = (output.clone() * Tensor::<1>::from_floats(upstream.as_slice(), &device).reshape([batch, outputs])).sum().backward();
+    let got: Vec<f32> = output.into_data_async().await.unwrap().to_vec().unwrap();
+    let weight_grad: Vec<f32> = layer.weight.grad(&gradients).unwrap().into_data_async().await.unwrap().to_vec().unwrap();
+    let close = |got: f32, expected: f64| (got as f64 - expected).abs() <= 1e-4 * expected.abs().max(1.0);
+    for (k, &value) in got.iter().enumerate() {
+        let (n, o) = (k / outputs, k % outputs);
+        let expected = bias[o] as f64 + (0..PIXELS).map(|i| x[n * PIXELS + i] as f64 * weight[i * outputs + o] as f64).sum::<f64>();
+        assert!(close(value, expected), "output ({n}, {o}): {value} against {expected}");
+    }
+    for (k, &value) in weight_grad.iter().enumerate() {
+        let (i, o) = (k / outputs, k % outputs);
+        let expected: f64 = (0..batch).map(|n| x[n * PIXELS + i] as f64 * upstream[n * outputs + o] as f64).sum();
+        assert!(close(value, expected), "weight gradient ({i}, {o}): {value} against {expected}");
+    }
+}
+
 /// Objective and input gradient of a small VAE, computed deterministically (decoding the
 /// posterior mean) so that two devices can be compared. Returns (objective, d objective / d input).
 async fn forward_backward(bytes: &[u8], input: &[f32], device: &Device) -> (f32, Vec<f32>) {

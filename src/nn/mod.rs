@@ -12,3 +12,4 @@ pub mod mlp;
 pub mod noise;
 pub mod pixelcnn;
 pub mod random;
+pub(crate) mod sparse;

@@ -6,6 +6,7 @@ use burn::tensor::TensorData;
 use super::{DenseOps, composed};
 use crate::backend::{all_f32, flex_values};
 use crate::nn::matrix::{View, multiply};
+use crate::nn::sparse::{SparseRows, multiply_sparse};
 
 impl DenseOps for Flex {
     fn dense_forward(x: FlexTensor, weight: FlexTensor, bias: FlexTensor, relu: bool) -> FlexTensor {
@@ -17,7 +18,11 @@ impl DenseOps for Flex {
         let (x, weight, bias) = (flex_values(&x, &mut s0), flex_values(&weight, &mut s1), flex_values(&bias, &mut s2));
         // Every row starts as the bias, and the product is added to it.
         let mut output = bias.repeat(batch);
-        multiply(&mut output, View::new(x, [batch, inputs]), View::new(weight, [inputs, outputs]), true);
+        if let Some(sparse) = SparseRows::if_sparse(x, [batch, inputs]) {
+            multiply_sparse(&mut output, &sparse, weight, outputs);
+        } else {
+            multiply(&mut output, View::new(x, [batch, inputs]), View::new(weight, [inputs, outputs]), true);
+        }
         if relu {
             // `< 0`, not `max`: a NaN stays NaN, so that a diverging run is seen as one. A select
             // on every value, not a conditional store, so that the loop is vectorized.
@@ -60,7 +65,11 @@ impl DenseOps for Flex {
         let (mut s0, mut s1) = (None, None);
         let (x, grad) = (flex_values(&x, &mut s0), flex_values(&grad, &mut s1));
         let mut gradient = vec![0.0; inputs * outputs];
-        multiply(&mut gradient, View::transposed(x, [batch, inputs]), View::new(grad, [batch, outputs]), false);
+        if let Some(sparse) = SparseRows::if_sparse(x, [batch, inputs]) {
+            multiply_sparse(&mut gradient, &sparse.transposed(), grad, outputs);
+        } else {
+            multiply(&mut gradient, View::transposed(x, [batch, inputs]), View::new(grad, [batch, outputs]), false);
+        }
         tensor(gradient, [inputs, outputs])
     }
 
