@@ -53,8 +53,8 @@ impl SparseRows {
         Some(SparseRows { starts, width: columns, columns: indices, values: kept })
     }
 
-    /// The nonzeros of the transpose: one row per column of the matrix this holds, which has
-    /// in the order of its rows (a counting sort of the nonzeros).
+    /// The nonzeros of the transpose: one row per column of this matrix, each listing that
+    /// column's nonzeros in the order of the rows (a counting sort of the nonzeros).
     pub(crate) fn transposed(&self) -> Self {
         let columns = self.width;
         let mut starts = vec![0; columns + 1];
