@@ -14,7 +14,6 @@ fn values<const D: usize>(tensor: Tensor<D>) -> Vec<f32> {
     tensor.into_data().try_to_vec::<f32>().unwrap()
 }
 
-
 /// Deterministic values of both signs, so that about half the pre-activations are negative.
 fn pattern(count: usize, seed: usize) -> Vec<f32> {
     (0..count).map(|i| (((i * 37 + seed * 11) % 23) as f32 - 11.0) / 7.0).collect()

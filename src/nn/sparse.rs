@@ -10,7 +10,7 @@
 /// (an MNIST batch has 19%); natively, against `gemm`'s AVX2 kernels, only up to about 18% (a
 /// MovieLens row has under 5%). A NaN counts as nonzero, so that a diverging input still poisons
 /// the output.
-pub(crate) const SPARSE_BELOW: f64 = if cfg!(target_arch = "wasm32") { 0.5 } else { 0.15 };
+const SPARSE_BELOW: f64 = if cfg!(target_arch = "wasm32") { 0.5 } else { 0.15 };
 
 /// The widest panel of output columns summed in registers: 16 floats (four 128-bit registers)
 /// in wasm, where V8 spilled the sums of wider panels (16 ran 1.2-1.3x faster than 32 or 64);
