@@ -14,8 +14,8 @@ use std::ops::Range;
 use super::patches::{Window, add_patch_columns, channels_first, patch_columns, scatter_samples};
 use crate::nn::matrix::{View, multiply};
 
-/// Most values a chunk's patch matrix may hold (32 MiB).
-const MAX_PATCH_VALUES: usize = 1 << 23;
+/// Most values a chunk's patch matrix may hold (4 MiB).
+const MAX_PATCH_VALUES: usize = 1 << 20;
 
 /// The batch in chunks of samples whose patch matrix stays under [`MAX_PATCH_VALUES`].
 fn chunks(batch: usize, positions: usize, patch_len: usize) -> impl Iterator<Item = Range<usize>> {
