@@ -76,8 +76,9 @@ fn convolutions_match_burns_outputs_and_gradients() {
 }
 
 #[test]
-fn a_batch_too_large_for_one_patch_matrix_is_summed_in_chunks() {
-    // 32 channels, 3x3, 28x28: 225,792 patch values a sample, so 40 samples take two chunks.
+fn a_wide_layer_sums_the_weight_gradient_over_every_sample() {
+    // Each sample is its own product: 40 samples of 225,792 patch values each (32 channels, 3x3,
+    // 28x28), whose weight gradients add up.
     compare_conv(40, [32, 32], [28, 28], Conv2dConfig::new([32, 32], [3, 3]).with_padding(PaddingConfig2d::Same));
 }
 

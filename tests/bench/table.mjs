@@ -61,10 +61,24 @@ const ratios = peerRounds.map((round) => round.ratio);
 const peerRatio = ratios.length ? `**${number(median(ratios), 2)}x** (${number(Math.min(...ratios), 2)}-${number(Math.max(...ratios), 2)}x, ${ratios.length} rounds)` : '-';
 const webgpu = results.find((r) => r.kind === 'train' && r.backend?.startsWith('webgpu'))?.backend ?? 'webgpu';
 const torch = find({ backend: 'pytorch' }).length > 0;
+
+// burn against PyTorch natively: `./build.sh bench native` alternates the two, so the i-th result of
+// each is round i. `better` turns a pair into "how many times faster burn was" (a rate over a
+// rate, or a time over a time); the cell gives the median and range of the per-round ratios.
+function nativeRatio(kind, model, better) {
+  const ours = find({ where: 'native', kind, backend: 'flex', model }).map((r) => r.median);
+  const theirs = find({ where: 'native', kind, backend: 'pytorch', model }).map((r) => r.median);
+  const ratios = ours.slice(0, theirs.length).map((value, round) => better(value, theirs[round]));
+  if (!ratios.length) return '-';
+  return `**${number(median(ratios), 2)}x** (${number(Math.min(...ratios), 2)}-${number(Math.max(...ratios), 2)}x, ${ratios.length} rounds)`;
+}
+const faster = (rate, peerRate) => rate / peerRate;
+const sooner = (time, peerTime) => peerTime / time;
 const rows = [
   ['**Training**, samples/s, batch 128', 'VAE 784-400-20-400-784', 'conv DAE'],
   ['native CPU, burn `flex`, 1 thread', training({ where: 'native', backend: 'flex', model: 'vae' }), training({ where: 'native', backend: 'flex', model: 'conv-dae' })],
-  ...(torch ? [['native CPU, PyTorch, 1 thread (same run)', training({ where: 'native', backend: 'pytorch', model: 'vae' }), training({ where: 'native', backend: 'pytorch', model: 'conv-dae' })]] : []),
+  ...(torch ? [['native CPU, PyTorch, 1 thread (same run)', training({ where: 'native', backend: 'pytorch', model: 'vae' }), training({ where: 'native', backend: 'pytorch', model: 'conv-dae' })],
+    ['burn / PyTorch natively, per round, alternating', nativeRatio('train', 'vae', faster), nativeRatio('train', 'conv-dae', faster)]] : []),
   ['browser, CPU (wasm SIMD, `flex`)', training({ where: 'browser', backend: 'flex', model: 'vae' }), training({ where: 'browser', backend: 'flex', model: 'conv-dae' })],
   [`browser, ${webgpu}`, training({ where: 'browser', backend: webgpu, model: 'vae' }), training({ where: 'browser', backend: webgpu, model: 'conv-dae' })],
   ['the page, CPU, 1 worker (status line: readbacks, refreshes, snapshots included)', training({ where: 'page', model: 'vae', workers: 1 }), '-'],
@@ -73,7 +87,8 @@ const rows = [
   ['the page\'s best / TensorFlow.js\'s best, per round, alternating', peerRatio, '-'],
   ['**Evaluation**, 10,000 test images', 'VAE', 'DAE 784-256-32 / conv DAE'],
   ['native CPU, burn `flex`', ms({ where: 'native', kind: 'evaluate', backend: 'flex', model: 'vae' }), ms({ where: 'native', kind: 'evaluate', backend: 'flex', model: 'conv-dae' })],
-  ...(torch ? [['native CPU, PyTorch', ms({ where: 'native', kind: 'evaluate', backend: 'pytorch', model: 'vae' }), ms({ where: 'native', kind: 'evaluate', backend: 'pytorch', model: 'conv-dae' })]] : []),
+  ...(torch ? [['native CPU, PyTorch', ms({ where: 'native', kind: 'evaluate', backend: 'pytorch', model: 'vae' }), ms({ where: 'native', kind: 'evaluate', backend: 'pytorch', model: 'conv-dae' })],
+    ['PyTorch\'s time / burn\'s, per round, alternating', nativeRatio('evaluate', 'vae', sooner), nativeRatio('evaluate', 'conv-dae', sooner)]] : []),
   ['browser, CPU', '-', `${ms({ where: 'browser', kind: 'evaluate', model: 'dae' })} (dense DAE)`],
   ['**Live denoise**, one 28x28 digit', 'median', 'p95'],
   ['browser worker: noise + forward pass', ms({ kind: 'denoise' }), ms({ kind: 'denoise' }, 'p95')],

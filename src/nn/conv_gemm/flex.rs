@@ -1,4 +1,4 @@
-//! The convolutions on `flex`: patches written once on the host, one `gemm` per chunk of samples.
+//! The convolutions on `flex`: each sample's patches gathered on the host, then one `gemm` per sample.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 

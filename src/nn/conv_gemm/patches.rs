@@ -1,7 +1,4 @@
-//! Moving images to and from the layouts a matrix multiply wants: a convolution's patches as the
-//! rows of a matrix (im2col) and back (col2im), and the channel axis first or the sample axis first.
-
-use std::ops::Range;
+//! A convolution's patches of one sample as the rows of a matrix (im2col), and back (col2im).
 
 /// The sliding window of a 2-D convolution; the padding is the one before the first row and column
 /// (a window hanging past the end reads zeros either way).
@@ -13,49 +10,54 @@ pub struct Window {
     pub dilation: [usize; 2],
 }
 
-/// The patches of `samples` of `source` (`[batch, channels, height, width]`) as columns: one row per
-/// channel and kernel tap, one column per sample and window position (`positions`, row-major).
-///
-/// # Shapes
-/// - output: `[channels · kernel[0] · kernel[1], samples.len() · positions[0] · positions[1]]`
-pub fn patch_columns(source: &[f32], dims: [usize; 4], samples: Range<usize>, positions: [usize; 2], window: &Window) -> Vec<f32> {
-    let [_, channels, height, width] = dims;
-    let (plane_len, taps, position_count) = (height * width, window.kernel[0] * window.kernel[1], positions[0] * positions[1]);
-    let reads = window.reads(positions, [height, width]);
-    let row_len = samples.len() * position_count;
-    let mut columns = vec![0.0; channels * taps * row_len];
-    // One plane at a time, with a zero after it that the padding reads.
-    let mut plane = vec![0.0; plane_len + 1];
-    for (chunk_index, sample) in samples.enumerate() {
-        for channel in 0..channels {
-            plane[..plane_len].copy_from_slice(&source[(sample * channels + channel) * plane_len..][..plane_len]);
-            for (tap, reads) in reads.chunks_exact(position_count).enumerate() {
-                let out = &mut columns[(channel * taps + tap) * row_len + chunk_index * position_count..][..position_count];
-                out.iter_mut().zip(reads).for_each(|(value, &at)| *value = plane[at as usize]);
-            }
-        }
-    }
-    columns
+/// Where a convolution's patches read one sample: built once per operation, then used for every
+/// sample of the batch.
+pub struct Patches {
+    /// For each kernel tap and window position (both row-major), the pixel of a plane it reads, or
+    /// `plane_len` (one past the plane) where it reads padding.
+    reads: Vec<u32>,
+    channels: usize,
+    plane_len: usize,
+    position_count: usize,
 }
 
-/// The adjoint of [`patch_columns`] (col2im): adds each column value back where its patch read it,
-/// so overlapping windows sum, into `target` (`[batch, channels, height, width]`) at `samples`.
-pub fn add_patch_columns(columns: &[f32], dims: [usize; 4], samples: Range<usize>, positions: [usize; 2], window: &Window, target: &mut [f32]) {
-    let [_, channels, height, width] = dims;
-    let (plane_len, taps, position_count) = (height * width, window.kernel[0] * window.kernel[1], positions[0] * positions[1]);
-    let reads = window.reads(positions, [height, width]);
-    let row_len = samples.len() * position_count;
-    // The slot after the plane collects what falls in the padding, and is dropped.
-    let mut plane = vec![0.0; plane_len + 1];
-    for (chunk_index, sample) in samples.enumerate() {
-        for channel in 0..channels {
-            let target = &mut target[(sample * channels + channel) * plane_len..][..plane_len];
-            plane[..plane_len].copy_from_slice(target);
-            for (tap, reads) in reads.chunks_exact(position_count).enumerate() {
-                let values = &columns[(channel * taps + tap) * row_len + chunk_index * position_count..][..position_count];
-                values.iter().zip(reads).for_each(|(&value, &at)| plane[at as usize] += value);
-            }
-            target.copy_from_slice(&plane[..plane_len]);
+impl Patches {
+    /// The patches of `[channels, height, width]` samples (`dims` is `[batch, channels, height,
+    /// width]`) at `positions` of `window`.
+    pub fn new(dims: [usize; 4], positions: [usize; 2], window: &Window) -> Self {
+        let [_, channels, height, width] = dims;
+        Patches { reads: window.reads(positions, [height, width]), channels, plane_len: height * width, position_count: positions[0] * positions[1] }
+    }
+
+    /// Rows of a sample's patch matrix: one per channel and kernel tap.
+    pub fn rows(&self) -> usize {
+        self.reads.len() / self.position_count * self.channels
+    }
+
+    /// One sample's patches (im2col) into `columns`, `[channels · taps, positions]`, using `plane`
+    /// as scratch: each channel's plane is copied there with a zero after it, which the padding reads.
+    pub fn gather(&self, sample: &[f32], columns: &mut [f32], plane: &mut Vec<f32>) {
+        plane.resize(self.plane_len + 1, 0.0);
+        plane[self.plane_len] = 0.0;
+        let per_channel = self.reads.len();
+        for (channel, source) in sample.chunks_exact(self.plane_len).take(self.channels).enumerate() {
+            plane[..self.plane_len].copy_from_slice(source);
+            let out = &mut columns[channel * per_channel..][..per_channel];
+            out.iter_mut().zip(&self.reads).for_each(|(value, &at)| *value = plane[at as usize]);
+        }
+    }
+
+    /// The adjoint of [`Patches::gather`] (col2im): writes into `sample` the sum, at each pixel, of
+    /// the column values whose patches read it. The slot after `plane` collects what falls in the
+    /// padding, and is dropped.
+    pub fn scatter(&self, columns: &[f32], sample: &mut [f32], plane: &mut Vec<f32>) {
+        plane.resize(self.plane_len + 1, 0.0);
+        let per_channel = self.reads.len();
+        for (channel, target) in sample.chunks_exact_mut(self.plane_len).take(self.channels).enumerate() {
+            plane.fill(0.0);
+            let values = &columns[channel * per_channel..][..per_channel];
+            values.iter().zip(&self.reads).for_each(|(&value, &at)| plane[at as usize] += value);
+            target.copy_from_slice(&plane[..self.plane_len]);
         }
     }
 }
@@ -81,30 +83,5 @@ impl Window {
             }
         }
         reads
-    }
-}
-
-/// `samples` of `source` (`[batch, channels, len]`) with the channel first: `[channels, samples · len]`.
-pub fn channels_first(source: &[f32], [_, channels, len]: [usize; 3], samples: Range<usize>) -> Vec<f32> {
-    let count = samples.len();
-    let mut out = vec![0.0; channels * count * len];
-    for (chunk_index, sample) in samples.enumerate() {
-        for channel in 0..channels {
-            let from = &source[(sample * channels + channel) * len..][..len];
-            out[(channel * count + chunk_index) * len..][..len].copy_from_slice(from);
-        }
-    }
-    out
-}
-
-/// The inverse of [`channels_first`] for one chunk: `chunk` (`[channels, samples · len]`) written
-/// into `target` (`[batch, channels, len]`) at `samples`.
-pub fn scatter_samples(chunk: &[f32], [_, channels, len]: [usize; 3], samples: Range<usize>, target: &mut [f32]) {
-    let count = samples.len();
-    for (chunk_index, sample) in samples.enumerate() {
-        for channel in 0..channels {
-            let from = &chunk[(channel * count + chunk_index) * len..][..len];
-            target[(sample * channels + channel) * len..][..len].copy_from_slice(from);
-        }
     }
 }
