@@ -244,7 +244,7 @@ run_tests() {
 # Each part keeps its `bench-result` lines in target/bench/PART.log; `table` (run after any part)
 # joins every part's latest figures into one Markdown table.
 #   native   training samples/s and test-set evaluation, burn natively and PyTorch (when
-#            installed: PYTHON=path/to/python with torch), in alternating rounds
+#            installed: PYTHON=path/to/python with torch), in ROUNDS alternating rounds (3)
 #   browser  in headless Chromium: training on the CPU backend and on WebGPU, the wasm SIMD
 #            matmul peak, evaluation time and one denoise's latency
 #   page     the page's own training rate (its status line), 1 and 2 CPU workers
@@ -259,10 +259,10 @@ bench() {
   part() { [ "$1" != memory ] && [ "$which" = all ] || [ "$which" = "$1" ]; }
   setup_build; setup_test; data
   if part native; then
-    say "native training throughput and evaluation time: burn, then PyTorch, two rounds"
-    local python=${PYTHON:-python3} round
+    local python=${PYTHON:-python3} rounds=${ROUNDS:-3} round
+    say "native training throughput and evaluation time: burn, then PyTorch, $rounds rounds"
     : > "$logs/native.log"
-    for round in 1 2; do
+    for round in $(seq "$rounds"); do
       cargo run --release -- bench | tee -a "$logs/native.log"
       if "$python" -c 'import torch' 2>/dev/null; then
         (cd tests/reference && "$python" pytorch_bench.py --data ../../data/mnist) | tee -a "$logs/native.log"
