@@ -5,7 +5,7 @@
 //! gradient, dilated by the stride, as its kernel. `flex` runs that through its direct loops, and
 //! for the conv DAE it cost three to twenty times the forward pass (README, "Speed"). Here the
 //! convolution is a backend extension ([`ConvGemmOps`]) with its own backward pass. On `flex`, the
-//! forward passes and both gradients are patches (im2col, `patches.rs`) and one `gemm` each
+//! forward passes and both gradients are, per sample, patches (im2col, `patches.rs`) and a `gemm`
 //! (`gemm.rs`): the weight's gradient is the output gradient times the input's patches, and the
 //! input's is the transposed convolution. `flex`'s own direct loops ran the small-channel layers of
 //! the conv DAE at 1-2 GFLOP/s. On a GPU (the `Cube` backends) everything is burn's own, as before.
