@@ -57,8 +57,11 @@ function size(pkg) {
 const peerRounds = find({ kind: 'peer' });
 const tfjsBest = (round) => Math.max(...Object.entries(round.rates).filter(([key]) => key.startsWith('tfjs-')).map(([, rate]) => rate));
 const peerRate = peerRounds.length ? number(median(peerRounds.map(tfjsBest))) : '-';
-const ratios = peerRounds.map((round) => round.ratio);
-const peerRatio = ratios.length ? `**${number(median(ratios), 2)}x** (${number(Math.min(...ratios), 2)}-${number(Math.max(...ratios), 2)}x, ${ratios.length} rounds)` : '-';
+/** The median of per-round ratios, with their range and count. */
+const ratioCell = (ratios) => (ratios.length
+  ? `**${number(median(ratios), 2)}x** (${number(Math.min(...ratios), 2)}-${number(Math.max(...ratios), 2)}x, ${ratios.length} rounds)`
+  : '-');
+const peerRatio = ratioCell(peerRounds.map((round) => round.ratio));
 const webgpu = results.find((r) => r.kind === 'train' && r.backend?.startsWith('webgpu'))?.backend ?? 'webgpu';
 const torch = find({ backend: 'pytorch' }).length > 0;
 
@@ -68,9 +71,7 @@ const torch = find({ backend: 'pytorch' }).length > 0;
 function nativeRatio(kind, model, better) {
   const ours = find({ where: 'native', kind, backend: 'flex', model }).map((r) => r.median);
   const theirs = find({ where: 'native', kind, backend: 'pytorch', model }).map((r) => r.median);
-  const ratios = ours.slice(0, theirs.length).map((value, round) => better(value, theirs[round]));
-  if (!ratios.length) return '-';
-  return `**${number(median(ratios), 2)}x** (${number(Math.min(...ratios), 2)}-${number(Math.max(...ratios), 2)}x, ${ratios.length} rounds)`;
+  return ratioCell(ours.slice(0, theirs.length).map((value, round) => better(value, theirs[round])));
 }
 const faster = (rate, peerRate) => rate / peerRate;
 const sooner = (time, peerTime) => peerTime / time;
