@@ -21,7 +21,7 @@ fn the_clustering_prior_draws_one_hot_clusters_evenly_beside_a_normal_style() {
     let device = cpu_device();
     device.seed(3);
     let (count, clusters, code_size) = (16_000, 16, 24);
-    let samples = values(Prior::Clusters { clusters }.sample(count, code_size, 1.0, None, &device));
+    let samples = values(Prior::Clusters { clusters, consistency: 0.0 }.sample(count, code_size, 1.0, None, &device));
     let mut per_cluster = vec![0usize; clusters];
     let mut style = Vec::new();
     for row in samples.chunks(code_size) {
@@ -35,8 +35,8 @@ fn the_clustering_prior_draws_one_hot_clusters_evenly_beside_a_normal_style() {
     let mean = style.iter().map(|&v| v as f64).sum::<f64>() / style.len() as f64;
     let var = style.iter().map(|&v| (v as f64 - mean).powi(2)).sum::<f64>() / style.len() as f64;
     assert!(mean.abs() < 0.02 && (var - 1.0).abs() < 0.03, "style mean {mean}, variance {var}");
-    assert!(Prior::Clusters { clusters: 16 }.validate(16).is_err(), "a code of clusters alone has no style");
-    assert!(Prior::Clusters { clusters: 1 }.validate(8).is_err(), "one cluster is no clustering");
+    assert!(Prior::Clusters { clusters: 16, consistency: 0.0 }.validate(16).is_err(), "a code of clusters alone has no style");
+    assert!(Prior::Clusters { clusters: 1, consistency: 0.0 }.validate(8).is_err(), "one cluster is no clustering");
 }
 
 #[test]
@@ -63,9 +63,9 @@ fn a_clustering_code_is_a_softmax_and_each_part_has_its_own_critic() {
 fn the_encoder_fools_every_part_of_the_critic_at_once() {
     // Fooling is -ln σ(logit) per part, averaged over the batch and summed over the parts:
     // logits 0 and 0 cost ln 2; logits ln 3 and ln 3 cost ln(4/3).
-    let objective = Objective::Adversarial { weight: 1.0, prior: Prior::Clusters { clusters: 2 } };
+    let objective = Objective::Adversarial { weight: 1.0, prior: Prior::Clusters { clusters: 2, consistency: 0.0 } };
     let logits = vec![tensor2(&[&[0.0], &[0.0]]), tensor2(&[&[3f32.ln()], &[3f32.ln()]])];
-    let inputs = PenaltyInputs { code: tensor2(&[&[1.0, 0.0, 0.5], &[0.0, 1.0, -0.5]]), jacobian_norm: None, critic_logits: Some(logits), feature_distance: None };
+    let inputs = PenaltyInputs { code: tensor2(&[&[1.0, 0.0, 0.5], &[0.0, 1.0, -0.5]]), jacobian_norm: None, critic_logits: Some(logits), feature_distance: None, view_consistency: None };
     let penalty = values(objective.penalty(inputs).unwrap())[0] as f64;
     let expected = 2f64.ln() + (4.0f64 / 3.0).ln();
     assert!((penalty - expected).abs() < 1e-6, "{penalty} against {expected}");

@@ -16,7 +16,7 @@ use super::load_dataset;
 #[derive(Args, Clone)]
 pub(crate) struct ModelArgs {
     /// A preset: ae, dae, vae, beta-vae, dvae, conv-dae, sparse-l1, sparse-kl, cae, aae, aae-ring,
-    /// aae-labelled, aae-clusters (experimental), wae-mmd, wae-gan, bigan, vae-gan or linear-ae.
+    /// aae-labelled, aae-clusters, wae-mmd, wae-gan, bigan, vae-gan or linear-ae.
     #[arg(long, default_value = "vae")]
     pub(crate) model: String,
     /// Code size (overrides the preset's).
@@ -47,6 +47,9 @@ pub(crate) struct ModelArgs {
     /// Number of clusters of a clustering AAE (aae-clusters); the style code keeps its size.
     #[arg(long)]
     pub(crate) clusters: Option<usize>,
+    /// Weight of a clustering AAE's views' consistency (aae-clusters; 0: none).
+    #[arg(long)]
+    pub(crate) consistency: Option<f64>,
     /// The critic's learning rate (adversarial presets).
     #[arg(long)]
     pub(crate) critic_lr: Option<f64>,
@@ -147,11 +150,17 @@ impl ModelArgs {
     /// The changes to an adversarial preset: its clusters and its critic.
     fn apply_adversarial(&self, config: &mut AutoencoderConfig) -> Result<(), AeError> {
         if let Some(clusters) = self.clusters {
-            let Objective::Adversarial { weight, prior: Prior::Clusters { clusters: before } } = config.objective else {
+            let Objective::Adversarial { weight, prior: Prior::Clusters { clusters: before, consistency } } = config.objective else {
                 return Err(AeError::InvalidConfig(format!("--clusters sets a clustering AAE's categorical code; {} is not one", self.model)));
             };
             config.code_size = config.code_size - before + clusters;
-            config.objective = Objective::Adversarial { weight, prior: Prior::Clusters { clusters } };
+            config.objective = Objective::Adversarial { weight, prior: Prior::Clusters { clusters, consistency } };
+        }
+        if let Some(weight) = self.consistency {
+            let Objective::Adversarial { prior: Prior::Clusters { consistency, .. }, .. } = &mut config.objective else {
+                return Err(AeError::InvalidConfig(format!("--consistency weights a clustering AAE's views; {} is not one", self.model)));
+            };
+            *consistency = weight;
         }
         if self.critic_lr.is_some() || self.critic_hidden.is_some() || self.critic_steps.is_some() || self.critic_dropout.is_some() {
             let Some(critic) = config.critic.as_mut() else {

@@ -146,6 +146,9 @@ pub struct PenaltyInputs {
     pub jacobian_norm: Option<Tensor<1>>,
     pub critic_logits: Option<Vec<Tensor<2>>>,
     pub feature_distance: Option<Tensor<1>>,
+    /// `[batch]`: how far each image's view is from its cluster assignment (a clustering code
+    /// with a views' consistency, while training; see [`crate::model::prior::view_consistency`]).
+    pub view_consistency: Option<Tensor<1>>,
 }
 
 impl Objective {
@@ -462,10 +465,15 @@ impl Objective {
             }
             _ => {
                 let scaled = reconstruction.clone().mean().div_scalar(self.scale().divisor());
+                let consistency = self.prior().and_then(|prior| prior.consistency()).zip(inputs.view_consistency.clone());
                 let penalty = self.penalty(inputs);
                 let objective = match (&penalty, self.penalty_weight()) {
                     (Some(penalty), Some(lambda)) => scaled + penalty.clone().mul_scalar(lambda),
                     _ => scaled,
+                };
+                let objective = match consistency {
+                    Some((weight, per_image)) => objective + per_image.mean().mul_scalar(weight),
+                    None => objective,
                 };
                 LossTerms { objective, reconstruction, kl: None, penalty }
             }

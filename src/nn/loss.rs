@@ -204,3 +204,34 @@ pub fn clustering_divergence(targets: Tensor<2>, assignments: Tensor<2>) -> Tens
     let log_ratio = targets.clone().clamp_min(1e-12).log() - assignments.clamp_min(1e-12).log();
     (targets * log_ratio).sum_dim(1).mean()
 }
+
+/// Assignments made equal in size over the batch: the Sinkhorn-Knopp scaling SeLa and SwAV
+/// apply to their targets. Each round scales every cluster's column to the same total and then
+/// every row back to 1, so the rows stay distributions while the clusters even out; a batch
+/// whose images all lean to one cluster gets targets that spread them.
+///
+/// # Shapes
+/// - assignments, output: `[batch, clusters]`, rows summing to 1
+pub fn balanced_assignments(assignments: Tensor<2>, rounds: usize) -> Tensor<2> {
+    let [_, clusters] = assignments.dims();
+    let mut balanced = assignments;
+    for _ in 0..rounds {
+        balanced = balanced.clone() / balanced.clone().sum_dim(0).mul_scalar(clusters as f64);
+        balanced = balanced.clone() / balanced.clone().sum_dim(1);
+    }
+    balanced
+}
+
+/// How far each view's cluster assignment is from its image's target: `KL(p_i ‖ softmax(v_i))`,
+/// with the targets `p` held fixed (as UDA's and SwAV's consistency terms hold theirs), so the
+/// view is pulled to the image's target and not the image to a distortion of itself.
+///
+/// # Shapes
+/// - targets: `[batch, clusters]`, rows summing to 1; view_logits: `[batch, clusters]`
+/// - output: `[batch]`
+pub fn assignment_consistency(targets: Tensor<2>, view_logits: Tensor<2>) -> Tensor<1> {
+    let targets = targets.detach();
+    let view_log_probabilities = burn::tensor::activation::log_softmax(view_logits, 1);
+    let log_ratio = targets.clone().clamp_min(1e-12).log() - view_log_probabilities;
+    per_sample_sum(targets * log_ratio)
+}

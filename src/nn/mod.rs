@@ -1,6 +1,7 @@
 //! The building blocks: dense and convolutional networks, input corruption, and the loss terms
 //! as small pure functions.
 
+pub mod augment;
 pub mod classifier;
 pub mod conv;
 pub mod conv_gemm;

@@ -1,8 +1,9 @@
 //! The autoencoder: an encoder, a decoder (and, for an adversarial objective, a critic), tied
 //! together by the [`crate::model::Objective`] of its configuration.
 
+mod clustering;
+
 use burn::module::{ModuleVisitor, Param};
-use burn::optim::GradientsParams;
 use burn::prelude::*;
 use burn::tensor::Distribution;
 
@@ -262,32 +263,6 @@ impl Autoencoder {
         }
     }
 
-    /// Moves a clustering code's centre `rate` of the way to the batch's mean logits, taking
-    /// its gradient (`centre - mean`, from [`crate::model::prior::centre_pull`]) out of
-    /// `gradients`: the centre is an exponential moving average of the batches' means, as batch
-    /// normalization's running mean is. The optimizer never sees it: Adam moves a parameter
-    /// about one learning rate a step, and the mean of logits moves by many. Replicas apply the
-    /// leader's gradients of the whole batch, so they move it alike.
-    pub fn follow_cluster_centre(mut self, mut gradients: GradientsParams, rate: f64) -> (Autoencoder, GradientsParams) {
-        if let Some(centre) = self.cluster_centre.take() {
-            let pull = gradients.remove::<1>(centre.id);
-            self.cluster_centre = Some(match pull {
-                Some(pull) => centre.map(|value| Tensor::from_inner(value.inner() - pull.mul_scalar(rate)).require_grad()),
-                None => centre,
-            });
-        }
-        (self, gradients)
-    }
-
-    /// The zero-valued loss that trains a clustering code's centre on a batch's raw encoder
-    /// `outputs` (see [`crate::model::prior::centre_pull`]); `None` for other models.
-    fn centre_pull(&self, outputs: &Tensor<2>) -> Option<Tensor<1>> {
-        let centre = self.cluster_centre.as_ref()?.val();
-        let [batch, _] = outputs.dims();
-        let [clusters] = centre.dims();
-        Some(crate::model::prior::centre_pull(centre, outputs.clone().slice([0..batch, 0..clusters])))
-    }
-
     /// Splits a VAE's encoder output into mean and log-variance, or applies the code activation.
     fn encoding_of(&self, features: Tensor<2>) -> Encoding {
         if self.config.objective.is_variational() {
@@ -425,13 +400,13 @@ impl Autoencoder {
         let objective = self.config.objective;
         let input_for_pairs = input.clone();
         let clean_for_features = clean.clone();
-        let (encoding, jacobian_norm, centre_pull) = if objective.needs_jacobian() {
+        let (encoding, jacobian_norm, centre_pull, view_consistency) = if objective.needs_jacobian() {
             let (encoding, norm) = self.encode_with_jacobian_norm(input).expect("validated: a dense, non-variational encoder");
-            (encoding, Some(norm), None)
+            (encoding, Some(norm), None, None)
         } else {
-            let outputs = self.encoder_outputs(input);
+            let (outputs, consistency) = self.outputs_and_view_consistency(input);
             let pull = self.centre_pull(&outputs);
-            (self.encoding_of(outputs), None, pull)
+            (self.encoding_of(outputs), None, pull, consistency)
         };
         let logits = self.decode_given(self.sample_code(&encoding), clean.clone());
         let reconstruction = self.reconstruction_loss(logits.clone(), clean);
@@ -454,7 +429,7 @@ impl Autoencoder {
             (None, Some(network)) => Some(Self::feature_map_distance(network, clean_for_features, reconstructed())),
             (None, None) => None,
         };
-        let inputs = PenaltyInputs { code: encoding.mean, jacobian_norm, critic_logits, feature_distance };
+        let inputs = PenaltyInputs { code: encoding.mean, jacobian_norm, critic_logits, feature_distance, view_consistency };
         let mut terms = objective.terms(reconstruction, encoding.log_var, inputs);
         if let Some(pull) = centre_pull {
             terms.objective = terms.objective + pull;
