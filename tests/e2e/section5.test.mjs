@@ -69,3 +69,28 @@ test('the models with a GAN inside (BiGAN, VAE-GAN) train in the page, stop, and
   }
   assert.deepEqual(problems, [], 'no console errors');
 });
+
+test('the clustering AAE trains in the page and its samples span its clusters', async () => {
+  await openMoreSettings();
+  // Its batch is one statistic (the centred logits), so it trains on one worker whatever the menu
+  // says: one epoch of its 1000-1000 encoder (twice: images and views).
+  await page.selectOption('#preset', 'aae-clusters');
+  await page.fill('input[name=epochs]', '1');
+  await page.waitForFunction(() => !document.getElementById('train').disabled, null, { timeout: 30_000 });
+  await page.click('#train');
+  await page.waitForFunction(() => document.getElementById('train-form').dataset.state === 'idle'
+    && / finished$/.test(document.getElementById('status').textContent), null, { timeout: 600_000 });
+  assert.equal(await page.isHidden('#error'), true, `no error (${await page.textContent('#error')})`);
+  await page.waitForFunction(() => window.aestudio.model?.config?.objective?.prior?.kind === 'clusters' && window.aestudio.model?.hasPrior && !window.aestudio.busy,
+    null, { timeout: 60_000 });
+  const prior = await page.evaluate(() => window.aestudio.model.config.objective.prior);
+  assert.ok(prior.clusters === 16 && prior.consistency > 0, `the preset's prior, views included: ${JSON.stringify(prior)}`);
+  const samples = await readGrid('samples', 8);
+  for (const [i, sample] of samples.entries()) assert.ok(sum(sample) > 15, `sample ${i} is not blank (ink ${sum(sample).toFixed(1)})`);
+  // Each sample is a cluster drawn uniformly and a style from N(0, I): a decoder that ignored the
+  // style would draw 16 images at most (after 100 steps this one still did).
+  const distinct = samples.filter((sample, i) => samples.slice(0, i).every((earlier) => mse(sample, earlier) >= 1e-3)).length;
+  assert.ok(distinct >= 48, `${distinct} of 64 samples are distinct`);
+  assert.deepEqual(problems, [], 'no console errors');
+});
+
