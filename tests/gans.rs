@@ -23,7 +23,7 @@ fn the_bidirectional_loss_swaps_the_critics_labels_by_hand() {
     // costs (ln 2 + ln(4/3)) / 2.
     let encoded = tensor2(&[&[0.0], &[3f32.ln()]]);
     let generated = tensor2(&[&[0.0], &[-(3f32.ln())]]);
-    let inputs = PenaltyInputs { code: tensor2(&[&[0.0], &[1.0]]), jacobian_norm: None, critic_logits: Some(vec![encoded, generated]), feature_distance: None };
+    let inputs = PenaltyInputs { code: tensor2(&[&[0.0], &[1.0]]), jacobian_norm: None, critic_logits: Some(vec![encoded, generated]), feature_distance: None, view_consistency: None };
     let penalty = values(Objective::Bidirectional.penalty(inputs).unwrap())[0] as f64;
     let expected = 2f64.ln() + (4.0f64 / 3.0).ln();
     assert!((penalty - expected).abs() < 1e-6, "{penalty} against {expected}");

@@ -163,15 +163,11 @@ impl Representation {
     /// images, each cluster given a class from the training images under both labellings; prints
     /// the test accuracies and NMI, and their `result` line.
     pub(crate) fn categorical_scores(&self, splits: &Splits, clusters: usize) -> Result<(), AeError> {
-        let (train_labels, test_labels) = (splits.train.labels(), splits.test.labels());
-        let assignments = cluster::categorical_assignments(&self.test.values, self.test.width, clusters)?;
-        let used = assignments.iter().collect::<std::collections::BTreeSet<_>>().len();
-        let mut accuracies = Vec::new();
-        for labelling in [ClusterLabelling::MostConfident, ClusterLabelling::Majority] {
-            let classes = cluster::cluster_classes(&self.train.values, self.train.width, clusters, train_labels, labelling)?;
-            accuracies.push(cluster::labelled_cluster_accuracy(&assignments, &classes, test_labels)?);
-        }
-        let nmi = cluster::normalized_mutual_information(&assignments, test_labels)?;
+        let labelled = (self.train.values.as_slice(), splits.train.labels());
+        let test = (self.test.values.as_slice(), splits.test.labels());
+        let score = |labelling| cluster::categorical_scores(labelled, test, self.test.width, clusters, labelling);
+        let (confident, majority) = (score(ClusterLabelling::MostConfident)?, score(ClusterLabelling::Majority)?);
+        let (used, nmi, accuracies) = (confident.used, confident.nmi, [confident.accuracy, majority.accuracy]);
         println!(
             "the model's {clusters} clusters ({used} used) on the test images: accuracy {:.4} (each cluster labelled by its most confident training image, Makhzani et al.'s protocol), {:.4} (by its training images' majority), NMI {nmi:.4}",
             accuracies[0], accuracies[1]

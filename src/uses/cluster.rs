@@ -285,3 +285,26 @@ pub fn labelled_cluster_accuracy(assignments: &[usize], classes: &[u8], labels: 
     let right = assignments.iter().zip(labels).filter(|&(&c, &l)| classes[c] == l).count();
     Ok(right as f64 / labels.len() as f64)
 }
+
+/// A clustering model's own clusters (the argmax of the categorical code) scored as a
+/// classifier: how many clusters the `test` codes use, their accuracy with each cluster given a
+/// class from the `labelled` codes under `labelling`, and their NMI. Codes are rows of `width`
+/// with the categorical part first.
+pub fn categorical_scores(labelled: (&[f32], &[u8]), test: (&[f32], &[u8]), width: usize, clusters: usize, labelling: ClusterLabelling) -> AeResult<CategoricalScores> {
+    let (test_codes, test_labels) = test;
+    let assignments = categorical_assignments(test_codes, width, clusters)?;
+    let used = assignments.iter().collect::<std::collections::BTreeSet<_>>().len();
+    let classes = cluster_classes(labelled.0, width, clusters, labelled.1, labelling)?;
+    let accuracy = labelled_cluster_accuracy(&assignments, &classes, test_labels)?;
+    Ok(CategoricalScores { used, accuracy, nmi: normalized_mutual_information(&assignments, test_labels)? })
+}
+
+/// What [`categorical_scores`] finds.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
+pub struct CategoricalScores {
+    /// Clusters holding at least one test image.
+    pub used: usize,
+    pub accuracy: f64,
+    pub nmi: f64,
+}
+

@@ -103,10 +103,18 @@ impl Lab {
     pub(super) async fn cluster_reply(&mut self, restarts: usize) -> Result<JsValue, JsError> {
         self.ensure_test_codes().await?;
         let test = self.test()?;
-        let solution = cluster::kmeans(self.test_codes(), self.model()?.config().code_size, 10, restarts, 300, 1)?;
+        let config = self.model()?.config();
+        let (width, clusters) = (config.code_size, config.objective.prior().and_then(|prior| prior.clusters()));
+        let solution = cluster::kmeans(self.test_codes(), width, 10, restarts, 300, 1)?;
+        // A clustering model's own clusters too, each labelled by its test images' majority (the
+        // page has no training codes; the command line labels them from the training images).
+        let codes = (self.test_codes(), test.labels());
+        let own = clusters.map(|clusters| cluster::categorical_scores(codes, codes, width, clusters, cluster::ClusterLabelling::Majority)).transpose()?;
         to_js(&serde_json::json!({
             "accuracy": cluster::cluster_accuracy(&solution.assignments, test.labels())?,
             "nmi": cluster::normalized_mutual_information(&solution.assignments, test.labels())?,
+            "clusters": clusters,
+            "own": own,
         }))
     }
 }

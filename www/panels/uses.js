@@ -94,7 +94,11 @@ async function probe() {
 async function cluster() {
   $('cluster-result').textContent = 'Clustering the test codes…';
   const result = debug.cluster = await ask('cluster', { restarts: 3 });
-  $('cluster-result').textContent = `k-means on the codes: ${(100 * result.accuracy).toFixed(1)}% matched accuracy, NMI ${result.nmi.toFixed(3)}.`;
+  const own = result.own
+    ? ` Its own ${result.clusters} clusters (the categorical code's argmax): ${result.own.used} in use, ${(100 * result.own.accuracy).toFixed(1)}%`
+      + ` accuracy with each labelled by its test images' majority, NMI ${result.own.nmi.toFixed(3)}.`
+    : '';
+  $('cluster-result').textContent = `k-means on the codes: ${(100 * result.accuracy).toFixed(1)}% matched accuracy, NMI ${result.nmi.toFixed(3)}.${own}`;
 }
 
 async function comparePca() {
