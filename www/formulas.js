@@ -21,7 +21,7 @@ const KL = String.raw`\mathrm{KL}\big(q(z\mid x)\,\|\,\mathcal N(0, I)\big)`;
 const LOSS = String.raw`\ell\big(x, g(f(\tilde x))\big)`;
 
 /** Each objective kind (Rust's `Objective`, serde names): what it is, and what it minimizes. */
-export const OBJECTIVES = {
+const OBJECTIVES = {
   reconstruction: {
     idea: 'An encoder f and a decoder g learn to give the input back through a narrow code; a denoising one sees a corrupted x̃ and must give back the clean x.',
     tex: String.raw`\min_{f,g}\ ${LOSS}`,
@@ -63,6 +63,20 @@ export const OBJECTIVES = {
     tex: String.raw`\tfrac12 \sum_l \big\|\Phi_l(x) - \Phi_l(\hat x)\big\|^2 + \beta\,${KL}`,
   },
 };
+
+/**
+ * The idea and the equation of `objective` (Rust's, with its settings): its kind's, and for a
+ * clustering AAE trained with views, the views' consistency term too.
+ */
+export function objectiveAccount(objective) {
+  const account = OBJECTIVES[objective?.kind];
+  const consistency = objective?.prior?.kind === 'clusters' ? objective.prior.consistency ?? 0 : 0;
+  if (!account || !(consistency > 0)) return account ?? null;
+  return {
+    idea: `${account.idea} Its code is a cluster y (a softmax q(y|x)) beside a style; while training, a view t(x) of each image (turned, zoomed and shifted a little) is pulled into the image's cluster, the batch's assignments first evened out over the clusters.`,
+    tex: String.raw`${LOSS} + w\,ig(-\log D(f(x))ig) + c\,\mathrm{KL}ig(\mathrm{even}(q(y\mid x))\,\|\,q(y\mid t(x))ig)`,
+  };
+}
 
 const PENALTY_NAMES = { sparse_l1: String.raw`\textstyle\sum_j |h_j|`, sparse_kl: String.raw`\textstyle\sum_j \mathrm{KL}(\rho\|\hat\rho_j)`, contractive: String.raw`\|J_f\|_F^2`, adversarial: String.raw`-\log D`, mmd: String.raw`\mathrm{MMD}` };
 

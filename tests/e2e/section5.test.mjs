@@ -75,6 +75,8 @@ test('the clustering AAE trains in the page and its samples span its clusters', 
   // Its batch is one statistic (the centred logits), so it trains on one worker whatever the menu
   // says: one epoch of its 1000-1000 encoder (twice: images and views).
   await page.selectOption('#preset', 'aae-clusters');
+  // The form's account of the objective has the views' term, which the plain AAE's lacks.
+  await page.waitForFunction(() => /a view t\(x\)/.test(document.getElementById('train-idea').textContent), null, { timeout: 10_000 });
   await page.fill('input[name=epochs]', '1');
   await page.waitForFunction(() => !document.getElementById('train').disabled, null, { timeout: 30_000 });
   await page.click('#train');

@@ -4,7 +4,7 @@ import { DrawingPad } from '../draw.js';
 import { paintDigit, paintGrid } from '../digits.js';
 import { DATASETS } from '../data.js';
 import { $, quantile } from '../dom.js';
-import { OBJECTIVES, filledObjective, typeset } from '../formulas.js';
+import { filledObjective, objectiveAccount, typeset } from '../formulas.js';
 import { ask, current, debug } from '../live.js';
 
 let pad = null;
@@ -51,7 +51,7 @@ function updateNoiseLabel() {
 
 /** The Draw panel's account of what the model in use minimizes (`model`: the live worker's info). */
 export function showObjective(model) {
-  const { idea, tex } = OBJECTIVES[model.config.objective.kind] ?? { idea: '', tex: '' };
+  const { idea, tex } = objectiveAccount(model.config.objective) ?? { idea: '', tex: '' };
   $('objective-idea').textContent = `${model.description}. ${idea}`;
   typeset($('objective-tex'), tex, true);
 }

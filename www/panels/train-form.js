@@ -2,7 +2,7 @@
 // rules as the training code. Its objective menu and each objective's settings come from Rust
 // (`Studio.objectives`), so a new objective appears here without a table in this file.
 import { $ } from '../dom.js';
-import { OBJECTIVES, typeset } from '../formulas.js';
+import { objectiveAccount, typeset } from '../formulas.js';
 import { ask } from '../live.js';
 
 const form = () => $('train-form');
@@ -83,14 +83,15 @@ export function updateFormFields() {
   showObjective(fields.objective.value);
 }
 
-let shownObjective = null;
+let shownAccount = null;
 
-/** The idea and the equation of the objective in the form, above it. */
+/** The idea and the equation of the objective in the form (with the preset's prior), above it. */
 function showObjective(kind) {
-  if (kind === shownObjective || !OBJECTIVES[kind]) return;
-  shownObjective = kind;
-  $('train-idea').textContent = OBJECTIVES[kind].idea;
-  typeset($('train-tex'), OBJECTIVES[kind].tex, true);
+  const account = objectiveAccount(presetObjective?.kind === kind ? presetObjective : { kind });
+  if (!account || account.tex === shownAccount) return;
+  shownAccount = account.tex;
+  $('train-idea').textContent = account.idea;
+  typeset($('train-tex'), account.tex, true);
 }
 
 /** The run the form describes, or throws with what is wrong in it. */
