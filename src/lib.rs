@@ -10,6 +10,7 @@
 //! - [`data`]: IDX datasets checked against their checksums, the image size, drawings as inputs;
 //! - [`uses`]: what a code is good for (exploring a model, probes, k-means, anomaly scores, PCA);
 //! - [`recommend`]: AutoRec on MovieLens ratings, with its baselines;
+//! - `record` (native only): result records and the docs' tables rendered from them;
 //! - [`backend`]: choosing the device (WebGPU on a real adapter, else the CPU);
 //! - the two interfaces: `web` (wasm only, the one `#[wasm_bindgen]` file) and the command line
 //!   (`src/cli/`, in the binary).
@@ -20,6 +21,8 @@ pub mod error;
 pub mod model;
 pub mod nn;
 pub mod recommend;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod record;
 pub mod train;
 pub mod uses;
 

@@ -63,9 +63,9 @@ impl Probe {
                 accuracies[0][row], accuracies[1][row], accuracies[2][row]
             );
             let result = serde_json::json!({
-                "command": "probe", "loss": format!("{loss:?}"), "labels": n, "codes": accuracies[0][row], "pca": accuracies[1][row], "pixels": accuracies[2][row],
+                "command": "probe", "weights": path, "loss": format!("{loss:?}"), "labels": n, "codes": accuracies[0][row], "pca": accuracies[1][row], "pixels": accuracies[2][row],
             });
-            println!("result {result}");
+            super::report::result(result);
         }
         Ok(())
     }
@@ -93,7 +93,7 @@ impl Cluster {
         let code_size = model.config().code_size;
         let codes = Representation::codes(&model, &splits, &device).await?;
         if let Some(clusters) = model.config().objective.prior().and_then(|prior| prior.clusters()) {
-            codes.categorical_scores(&splits, clusters)?;
+            codes.categorical_scores(&splits, clusters, &path)?;
         }
         println!("model: {}; k-means, k {k}, {restarts} restarts (k-means++), seed 1, on the {} test images", model.config().describe(), splits.test.len());
         for representation in [
@@ -104,7 +104,7 @@ impl Cluster {
             let started = Instant::now();
             let (accuracy, nmi) = representation.kmeans_scores(&splits.test, k, restarts)?;
             println!("{:>12}: accuracy {accuracy:.4}, NMI {nmi:.4}  ({:.1} s)", representation.name, started.elapsed().as_secs_f64());
-            println!("result {}", serde_json::json!({ "command": "cluster", "k": k, "features": representation.name, "accuracy": accuracy, "nmi": nmi }));
+            super::report::result(serde_json::json!({ "command": "cluster", "weights": path, "k": k, "features": representation.name, "accuracy": accuracy, "nmi": nmi }));
         }
         Ok(())
     }
@@ -162,7 +162,7 @@ impl Representation {
     /// A clustering model's own clusters (the argmax of the categorical code) on the test
     /// images, each cluster given a class from the training images under both labellings; prints
     /// the test accuracies and NMI, and their `result` line.
-    pub(crate) fn categorical_scores(&self, splits: &Splits, clusters: usize) -> Result<(), AeError> {
+    pub(crate) fn categorical_scores(&self, splits: &Splits, clusters: usize, weights: &std::path::Path) -> Result<(), AeError> {
         let labelled = (self.train.values.as_slice(), splits.train.labels());
         let test = (self.test.values.as_slice(), splits.test.labels());
         let score = |labelling| cluster::categorical_scores(labelled, test, self.test.width, clusters, labelling);
@@ -172,8 +172,8 @@ impl Representation {
             "the model's {clusters} clusters ({used} used) on the test images: accuracy {:.4} (each cluster labelled by its most confident training image, Makhzani et al.'s protocol), {:.4} (by its training images' majority), NMI {nmi:.4}",
             accuracies[0], accuracies[1]
         );
-        let result = serde_json::json!({ "command": "cluster", "features": "categorical code", "clusters": clusters, "used": used, "accuracy_most_confident": accuracies[0], "accuracy_majority": accuracies[1], "nmi": nmi });
-        println!("result {result}");
+        let result = serde_json::json!({ "command": "cluster", "weights": weights, "features": "categorical code", "clusters": clusters, "used": used, "accuracy_most_confident": accuracies[0], "accuracy_majority": accuracies[1], "nmi": nmi });
+        super::report::result(result);
         Ok(())
     }
 

@@ -149,7 +149,7 @@ impl DeepCluster {
             "accuracy": last[0], "nmi": last[1], "test_accuracy": last[2], "test_nmi": last[3],
             "steps": progress.step, "converged": progress.converged, "seconds": seconds,
         });
-        println!("result {result}");
+        super::report::result(result);
         Ok(())
     }
 }

@@ -1,4 +1,4 @@
-//! SVG figures the command line writes for the README: a line plot of errors against code size,
+//! SVG figures the command line writes for docs/results: a line plot of errors against code size,
 //! and a scatter of 2-D embeddings coloured by class. Drawn with `plotters`' SVG backend.
 
 use std::path::Path;

@@ -263,12 +263,9 @@ impl Likelihood {
                 row.score_seconds,
                 anchor(&row.model).unwrap_or("-")
             );
-            println!(
-                "result {}",
-                serde_json::json!({ "command": "likelihood", "model": row.model, "description": row.description, "nll": row.nll, "elbo": row.elbo,
+            super::report::result(serde_json::json!({ "command": "likelihood", "model": row.model, "description": row.description, "nll": row.nll, "elbo": row.elbo,
                     "factors": row.factors, "fid": row.fid, "fid_samples": self.fid_samples, "epochs": self.epochs, "train_seconds": row.train_seconds, "score_seconds": row.score_seconds,
-                    "learning_rate": self.lr, "batch_size": self.batch_size, "training_images": self.limit.unwrap_or(60_000), "test_images": images, "anchor": anchor(&row.model) })
-            );
+                    "learning_rate": self.lr, "batch_size": self.batch_size, "training_images": self.limit.unwrap_or(60_000), "test_images": images, "anchor": anchor(&row.model) }));
         }
     }
 }

@@ -21,6 +21,7 @@ mod likelihood;
 mod progress;
 mod quality;
 mod recommend;
+mod report;
 mod results;
 mod studies;
 mod train;
@@ -28,6 +29,10 @@ mod train;
 #[derive(Parser)]
 #[command(name = "aestudio", about = "Train and evaluate autoencoders on MNIST and Fashion-MNIST (and AutoRec on MovieLens), natively")]
 struct Cli {
+    /// Append every `result` line, with the command line, commit, date and machine, to this
+    /// JSON-lines file (the records under docs/records/ that `report` renders the docs from).
+    #[arg(long, global = true, value_name = "FILE")]
+    record: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -93,10 +98,15 @@ enum Command {
     /// PixelCNN), beside the published figures; each VAE's KL per unit, active units and total
     /// correlation alongside.
     Likelihood(likelihood::Likelihood),
+    /// Render the tables of README.md and docs/ from the records in docs/records/ (`--check`
+    /// only compares).
+    Report(report::Report),
 }
 
 pub fn main() -> ExitCode {
-    match pollster::block_on(run(Cli::parse())) {
+    let cli = Cli::parse();
+    report::keep_records_in(cli.record.clone());
+    match pollster::block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("error: {err}");
@@ -170,5 +180,6 @@ async fn run(cli: Cli) -> Result<(), AeError> {
         Command::Quality(command) => command.run().await,
         Command::Autorec(command) => command.run().await,
         Command::Likelihood(command) => command.run().await,
+        Command::Report(command) => command.run().await,
     }
 }

@@ -48,7 +48,7 @@ impl Classifier {
         let out = out.unwrap_or_else(|| PathBuf::from(format!("www/models/classifier-{}.safetensors", data.dataset)));
         std::fs::write(&out, classifier::save_classifier(&trained, &config, &provenance).await?).map_err(|err| AeError::Weights(format!("{}: {err}", out.display())))?;
         println!("saved {}", out.display());
-        println!("result {}", serde_json::json!({ "command": "classifier", "dataset": data.dataset, "epochs": epochs, "accuracy": accuracy, "seconds": seconds }));
+        super::report::result(serde_json::json!({ "command": "classifier", "dataset": data.dataset, "epochs": epochs, "accuracy": accuracy, "seconds": seconds }));
         Ok(())
     }
 }
@@ -112,6 +112,8 @@ fn model_configs(presets: &[Preset], code_size: Option<usize>) -> Result<Vec<Aut
 #[derive(serde::Serialize)]
 struct QualityRow {
     model: String,
+    /// The preset's name; none for the floor's row.
+    preset: Option<String>,
     fid: f64,
     /// The FID in the referee classifier's features, when one is given.
     referee_fid: Option<f64>,
@@ -155,7 +157,7 @@ impl Quality {
         let ceiling = judge.accuracy(&splits.test, &device).await?;
         let floor_name = format!("training images ({}, the floor)", samples.min(splits.train.len()));
         let floor_referee = referee_fid(&floor_images).await?;
-        let mut rows = vec![QualityRow { model: floor_name, fid: floor.0, referee_fid: floor_referee, coverage: floor.1, mse_per_pixel: None, class_kept: Some(ceiling), seconds: None }];
+        let mut rows = vec![QualityRow { model: floor_name, preset: None, fid: floor.0, referee_fid: floor_referee, coverage: floor.1, mse_per_pixel: None, class_kept: Some(ceiling), seconds: None }];
         let mut progress = Progress::new((presets.len() * epochs) as u64);
         for (preset, config) in presets.into_iter().zip(configs) {
             let saved = load.as_ref().map(|dir| dir.join(format!("{}.safetensors", preset.name()))).filter(|path| path.exists());
@@ -183,7 +185,7 @@ impl Quality {
                 false => Some(reconstruction_class_accuracy(&model, &judge, &splits.test, &device).await?),
             };
             let name = format!("`{}` {}", preset.name(), model.config().describe());
-            rows.push(QualityRow { model: name, fid, referee_fid, coverage, mse_per_pixel: Some(mse), class_kept, seconds });
+            rows.push(QualityRow { model: name, preset: Some(preset.name().to_string()), fid, referee_fid, coverage, mse_per_pixel: Some(mse), class_kept, seconds });
         }
         progress.finish();
         print_quality(&rows, &data.dataset, epochs, samples, splits.test.len());
@@ -258,6 +260,6 @@ fn print_quality(rows: &[QualityRow], dataset: &str, epochs: usize, samples: usi
         );
     }
     for row in rows {
-        println!("result {}", serde_json::json!({ "command": "quality", "dataset": dataset, "epochs": epochs, "samples": samples, "row": row }));
+        super::report::result(serde_json::json!({ "command": "quality", "dataset": dataset, "epochs": epochs, "samples": samples, "row": row }));
     }
 }

@@ -19,7 +19,7 @@ use aestudio::recommend::{AutoRec, AutoRecConfig, AutoRecTrainer, AutoRecTrainin
 use super::progress::Progress;
 
 /// U-AutoRec's default weight decay, epochs and first averaged epoch, chosen on a validation
-/// split (README); I-AutoRec's are 300, 80 and none.
+/// split (docs/results/recommendation.md); I-AutoRec's are 300, 80 and none.
 const LAMBDA_USER: f64 = 300.0;
 const EPOCHS_USER: usize = 35;
 const AVERAGE_FROM_USER: usize = 20;
@@ -262,11 +262,8 @@ impl AutoRecCommand {
                 serde_json::json!({ "epochs": self.epochs(o), "average_from": self.average_from(o), "lambda": self.lambda(o), "hidden": self.hidden,
                     "learning_rate": self.lr, "learning_rate_decay": self.lr_decay, "batch_size": self.batch_size })
             });
-            println!(
-                "result {}",
-                serde_json::json!({ "command": "autorec", "dataset": dataset, "model": name, "mean_rmse": mean, "rmse": values,
-                    "seconds_per_split": seconds / values.len() as f64, "settings": settings, "validation": self.validation })
-            );
+            super::report::result(serde_json::json!({ "command": "autorec", "dataset": dataset, "model": name, "mean_rmse": mean, "rmse": values,
+                    "seconds_per_split": seconds / values.len() as f64, "settings": settings, "validation": self.validation }));
         }
     }
 }

@@ -160,7 +160,7 @@ fn print_table(rows: &[ResultRow], labels: &[usize]) {
         );
     }
     for row in rows {
-        println!("result {}", serde_json::json!({ "command": "results", "labels": labels, "row": row }));
+        super::report::result(serde_json::json!({ "command": "results", "labels": labels, "row": row }));
     }
 }
 

@@ -55,7 +55,7 @@ impl Anomaly {
     pub async fn run(self) -> Result<(), AeError> {
         let Anomaly { model, run, classes, protocol } = self;
         let protocol = Protocol::from(protocol);
-        let (_, config) = model.config()?;
+        let (preset, config) = model.config()?;
         let splits = run.splits()?;
         if let Some(&bad) = classes.iter().find(|&&c| c > 9) {
             return Err(AeError::InvalidConfig(format!("classes are 0 to 9, got {bad}")));
@@ -65,6 +65,7 @@ impl Anomaly {
         println!("model: {}; {} epochs per model, seed {}, {}", config.describe(), run.epochs, run.seed, run.data.dataset);
         println!("score: reconstruction MSE per pixel; PCA({}) fitted on the same images alongside", config.code_size);
         let (mut model_aurocs, mut pca_aurocs) = (Vec::new(), Vec::new());
+        let started_all = Instant::now();
         let mut bar = Progress::new(classes.len() as u64 + u64::from(protocol == Protocol::HeldOut));
         for &class in &classes {
             let started = Instant::now();
@@ -84,11 +85,11 @@ impl Anomaly {
         println!("mean AUROC over {} classes ({protocol:?} protocol): {:.4}, PCA {:.4}", classes.len(), mean(&model_aurocs), mean(&pca_aurocs));
         if protocol == Protocol::OneClass {
             let result = serde_json::json!({
-                "command": "anomaly", "protocol": protocol, "config": config, "dataset": run.data.dataset, "classes": classes,
-                "epochs": run.epochs, "auroc": model_aurocs, "mean_auroc": mean(&model_aurocs), "pca_auroc": pca_aurocs, "pca_mean_auroc": mean(&pca_aurocs),
+                "command": "anomaly", "protocol": protocol, "model": preset.name(), "description": config.describe(), "config": config,
+                "dataset": run.data.dataset, "seed": run.seed, "classes": classes, "epochs": run.epochs, "seconds": started_all.elapsed().as_secs_f64(), "auroc": model_aurocs, "mean_auroc": mean(&model_aurocs), "pca_auroc": pca_aurocs, "pca_mean_auroc": mean(&pca_aurocs),
             });
             bar.finish();
-            println!("result {result}");
+            super::report::result(result);
             return Ok(());
         }
         let other = if run.data.dataset == "mnist" { "fashion-mnist" } else { "mnist" };
@@ -102,10 +103,10 @@ impl Anomaly {
         bar.finish();
         println!("{other} test images as out-of-distribution inputs to a model of all {} classes: AUROC {ood:.4}, PCA {pca_ood:.4}", run.data.dataset);
         let result = serde_json::json!({
-            "command": "anomaly", "protocol": protocol, "config": config, "dataset": run.data.dataset, "classes": classes,
-            "auroc": model_aurocs, "pca_auroc": pca_aurocs, "ood_dataset": other, "ood_auroc": ood, "pca_ood_auroc": pca_ood,
+            "command": "anomaly", "protocol": protocol, "model": preset.name(), "description": config.describe(), "config": config,
+            "dataset": run.data.dataset, "seed": run.seed, "classes": classes, "epochs": run.epochs, "auroc": model_aurocs, "pca_auroc": pca_aurocs, "ood_dataset": other, "ood_auroc": ood, "pca_ood_auroc": pca_ood,
         });
-        println!("result {result}");
+        super::report::result(result);
         Ok(())
     }
 }
@@ -147,7 +148,7 @@ impl Semi {
             let alone = semisupervised::train_joint(&joint(0.0), &labelled, &splits.train, &device).await?.accuracy(&splits.test, &device).await?;
             let together = semisupervised::train_joint(&joint(alpha), &labelled, &splits.train, &device).await?.accuracy(&splits.test, &device).await?;
             println!("{n:>6} labels: classifier alone {alone:.4}, with the decoder (alpha {alpha}) {together:.4} test accuracy");
-            println!("result {}", serde_json::json!({ "command": "semi", "config": config, "labels": n, "alpha": alpha, "alone": alone, "joint": together }));
+            super::report::result(serde_json::json!({ "command": "semi", "config": config, "labels": n, "alpha": alpha, "alone": alone, "joint": together }));
         }
         Ok(())
     }
@@ -191,7 +192,7 @@ impl Reduce {
             let trained = train_model(&config, &run.training(), &splits.train, &device).await?;
             let model_mse = evaluate(&trained, &splits.test, 1000).await?.mse_per_pixel;
             bar.println(&format!("code {k:>3}: PCA test mse/px {pca_mse:.5}, autoencoder {model_mse:.5} ({:.0}% of PCA's)", 100.0 * model_mse / pca_mse));
-            bar.println(&format!("result {}", serde_json::json!({ "command": "reduce", "dataset": run.data.dataset, "code_size": k, "pca_mse": pca_mse, "model_mse": model_mse })));
+            bar.println(&super::report::result_line(serde_json::json!({ "command": "reduce", "dataset": run.data.dataset, "code_size": k, "pca_mse": pca_mse, "model_mse": model_mse })));
             bar.advance(1);
             pca_points.push((k as f64, pca_mse));
             model_points.push((k as f64, model_mse));
@@ -243,7 +244,7 @@ impl Pca {
             let pca = pca::Pca::fit(&splits.train, k)?;
             let mse = pca.reconstruction_mse(&splits.test);
             println!("PCA k={k:>3}: test mse/px {mse:.5}  ({:.1} s)", started.elapsed().as_secs_f64());
-            println!("result {}", serde_json::json!({ "command": "pca", "dataset": data.dataset, "components": k, "mse": mse }));
+            super::report::result(serde_json::json!({ "command": "pca", "dataset": data.dataset, "components": k, "mse": mse }));
         }
         Ok(())
     }

@@ -127,13 +127,18 @@ impl Train {
             started.elapsed().as_secs_f64()
         );
         let seconds = started.elapsed().as_secs_f64();
-        println!("result {}", serde_json::json!({ "command": "train", "model": preset.name(), "config": config, "epochs": epochs, "evaluation": eval, "seconds": seconds }));
-        if compare_pca {
-            let pca = Pca::fit(&train, config.code_size)?;
-            let pca_mse = pca.reconstruction_mse(&splits.test);
+        let pca_mse = if compare_pca {
+            let pca_mse = Pca::fit(&train, config.code_size)?.reconstruction_mse(&splits.test);
             let verdict = if eval.mse_per_pixel < pca_mse { "beats" } else { "does not beat" };
             println!("PCA with {} components: test mse/px {pca_mse:.5}; the autoencoder {verdict} it", config.code_size);
-        }
+            Some(pca_mse)
+        } else {
+            None
+        };
+        super::report::result(serde_json::json!({
+            "command": "train", "model": preset.name(), "description": config.describe(), "dataset": dataset, "seed": seed, "config": config, "epochs": epochs,
+            "evaluation": eval, "pca_mse": pca_mse, "seconds": seconds,
+        }));
         let out = out.unwrap_or_else(|| PathBuf::from(format!("weights/{}.safetensors", preset.name())));
         if let Some(dir) = out.parent() {
             std::fs::create_dir_all(dir).map_err(|err| AeError::Weights(format!("{}: {err}", dir.display())))?;
@@ -174,7 +179,7 @@ impl Eval {
         let eval = evaluate(&model, &splits.test, 1000).await?;
         println!("model: {}", model.config().describe());
         println!("{}", serde_json::to_string_pretty(&eval).expect("evaluation serializes"));
-        println!("result {}", serde_json::json!({ "command": "eval", "config": model.config(), "evaluation": eval }));
+        super::report::result(serde_json::json!({ "command": "eval", "config": model.config(), "evaluation": eval }));
         // What a sparse code does: each unit's mean activation over the test set, against rho.
         if let Some(activation) = model.config().code_activation {
             let codes = explore::encode_dataset(&model, &splits.test, &aestudio::backend::cpu_device()).await?;

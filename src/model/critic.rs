@@ -32,7 +32,7 @@ pub struct CriticConfig {
 
 impl Default for CriticConfig {
     /// Makhzani et al.'s MNIST discriminator shape (two hidden layers), narrowed to 256 units, at
-    /// the learning rate that matched the ring prior best in a short sweep (README).
+    /// the learning rate that matched the ring prior best in a short sweep (docs/results/generation.md).
     fn default() -> Self {
         CriticConfig { hidden: vec![256, 256], learning_rate: 2e-4, steps: 1, dropout: 0.0 }
     }

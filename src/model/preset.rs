@@ -158,7 +158,7 @@ impl Preset {
             Preset::AaeRing => adversarial(2, RING, FOOLING_WEIGHT),
             Preset::AaeLabelled => adversarial(2, Prior::Ring { radius: 4.0, std: 0.5, labelled: true }, FOOLING_WEIGHT),
             // A fooling weight of 0.01, not 0.05: clusters form in the first epochs and stay, and
-            // at 0.01 they split the digits better (README, "Unsupervised clustering").
+            // at 0.01 they split the digits better (docs/results/codes.md, the clustering AAE).
             Preset::AaeClusters => adversarial(CLUSTERS + 8, Prior::Clusters { clusters: CLUSTERS, consistency: CLUSTERS_CONSISTENCY }, CLUSTERS_WEIGHT)
                 .with_architecture(Architecture::Mlp { hidden: vec![1000, 1000] }),
             Preset::WaeMmd => AutoencoderConfig::new(8).with_likelihood(Likelihood::Gaussian).with_objective(Objective::Mmd { lambda: 10.0 }),
@@ -196,7 +196,7 @@ const FOOLING_WEIGHT: f64 = 0.05;
 const CLUSTERS_WEIGHT: f64 = 0.01;
 
 /// The weight of the clustering AAE's views' consistency: at 0.01 the clusters split the digits
-/// less well, at 0.1 the views outweigh the critic (5 epochs, README).
+/// less well, at 0.1 the views outweigh the critic (5 epochs, docs/results/codes.md).
 const CLUSTERS_CONSISTENCY: f64 = 0.03;
 
 /// Makhzani et al.'s ring: ten components of std 0.5 on a circle of radius 4.

@@ -221,7 +221,7 @@ const BALANCING_ROUNDS: usize = 3;
 /// ([`balanced_assignments`]), and the views' centred logits are pulled to them
 /// ([`assignment_consistency`]). Without the balancing, a code that puts every image in the
 /// same few clusters is the most consistent one, and it is where training went (7 clusters in
-/// use after 5 epochs at weight 0.01, 2 at 0.1; README).
+/// use after 5 epochs at weight 0.01, 2 at 0.1; docs/results/codes.md).
 ///
 /// # Shapes
 /// - image_logits, view_logits: `[batch, clusters]`

@@ -6,7 +6,7 @@
 //! takes this path only when its batch falls under the threshold.
 
 /// Below this share of nonzeros the sparse product is used. Where it beats `gemm` was measured on
-/// the VAE's first layer (64 x 784 by 784 x 400, README, Speed): in wasm up to more than 50% nonzeros
+/// the VAE's first layer (64 x 784 by 784 x 400, docs/benchmarks.md): in wasm up to more than 50% nonzeros
 /// (an MNIST batch has 19%); natively, against `gemm`'s AVX2 kernels, only up to about 18% (a
 /// MovieLens row has under 5%). `gemm`'s AVX-512 kernels, enabled since, move that point lower on
 /// processors that have them; it was not measured again. A NaN counts as nonzero, so that a

@@ -6,7 +6,7 @@
 //! worker alike, whatever the batch. On the CPU this optimizer reads the gradient where it lies
 //! (a slice of a data-parallel run's flat sum too) and updates both moments, and the parameter
 //! when nothing else holds it, in place, in one loop ([`FusedAdamOps`], a `flex` extension).
-//! In the page that made a VAE step 4-7% faster (README, "Ten times TensorFlow.js").
+//! In the page that made a VAE step 4-7% faster (docs/benchmarks.md, against TensorFlow.js).
 //! Elsewhere (WebGPU) it is burn's Adam. The state is burn's [`AdamState`], so either one can
 //! take over the other's state.
 

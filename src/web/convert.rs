@@ -21,7 +21,7 @@ impl From<AeError> for JsValue {
 
 /// Plain JS objects built value by value with `serde-wasm-bindgen` (JSON-compatible: a `None` is
 /// `null`, a map an object): faster than a JSON text and `JSON.parse` for the replies measured
-/// (`tests/web_bench.rs`, README). Pixel arrays cross as typed arrays instead (see
+/// (`tests/web_bench.rs`, docs/benchmarks.md). Pixel arrays cross as typed arrays instead (see
 /// [`with_arrays`]); the forms' inputs still cross as JSON text, which measured faster.
 pub(super) fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
     value.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(|err| JsError::new(&format!("cannot build a reply: {err}")))

@@ -13,7 +13,7 @@
 //! place, and a sample's patches (28 KB for the conv DAE's widest) stay in cache between their
 //! gathering and their product. One product over the whole batch needed the channel axis moved to
 //! the front and back, and a patch matrix of megabytes; the per-sample products trained the conv
-//! DAE 0.99-1.35x as fast in four alternating rounds (README, "Speed").
+//! DAE 0.99-1.35x as fast in four alternating rounds (docs/benchmarks.md).
 
 use super::patches::{Patches, Window};
 use crate::nn::matrix::{View, multiply};

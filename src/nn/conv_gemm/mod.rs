@@ -3,7 +3,7 @@
 //! burn 0.22's autodiff takes a convolution's weight gradient from `burn-backend`'s generic
 //! `conv2d_weight_backward`: a convolution with the batch as its channels and the output's
 //! gradient, dilated by the stride, as its kernel. `flex` runs that through its direct loops, and
-//! for the conv DAE it cost three to twenty times the forward pass (README, "Speed"). Here the
+//! for the conv DAE it cost three to twenty times the forward pass (docs/benchmarks.md). Here the
 //! convolution is a backend extension ([`ConvGemmOps`]) with its own backward pass. On `flex`, the
 //! forward passes and both gradients are, per sample, patches (im2col, `patches.rs`) and a `gemm`
 //! (`gemm.rs`): the weight's gradient is the output gradient times the input's patches, and the
