@@ -41,7 +41,7 @@ impl Record {
     pub fn now(result: serde_json::Value) -> Record {
         let mut args = std::env::args();
         let program = args.next().map(|_| "aestudio".to_string()).unwrap_or_default();
-        let command = std::iter::once(program).chain(args.map(|arg| shell_word(&arg))).collect::<Vec<_>>().join(" ");
+        let command = std::iter::once(program).chain(without_record_flag(args).map(|arg| shell_word(&arg))).collect::<Vec<_>>().join(" ");
         Record { command, commit: commit(), date: today(), machine: machine(), transcribed: None, result }
     }
 
@@ -68,6 +68,16 @@ pub fn read_records(path: &Path) -> Result<Vec<serde_json::Value>, AeError> {
             serde_json::from_str(line).map_err(|err| AeError::Data(format!("{}, line {}: not a record: {err}", path.display(), index + 1)))
         })
         .collect()
+}
+
+/// The arguments less `--record FILE`: where a figure is kept is not how it was measured.
+fn without_record_flag(args: impl Iterator<Item = String>) -> impl Iterator<Item = String> {
+    let mut skip_next = false;
+    args.filter(move |arg| {
+        let skip = skip_next || arg.starts_with("--record=");
+        skip_next = arg == "--record";
+        !skip && !skip_next
+    })
 }
 
 /// Quotes an argument that a shell would split or expand, so the command can be pasted back.
