@@ -129,8 +129,15 @@ impl Renderer {
         let mut out = String::with_capacity(text.len());
         let mut changed = Vec::new();
         let mut lines = text.split_inclusive('\n');
+        let mut fenced = false;
         while let Some(line) = lines.next() {
             out.push_str(line);
+            if line.trim_start().starts_with("```") {
+                fenced = !fenced;
+            }
+            if fenced {
+                continue;
+            }
             let Some(name) = line.trim().strip_prefix(START).and_then(|rest| rest.strip_suffix("-->")) else { continue };
             let name = name.trim();
             let mut old = String::new();
@@ -233,21 +240,37 @@ fn provenance(sources: &BTreeMap<String, Vec<Value>>) -> String {
     if sources.is_empty() {
         return "<sub>No measured figures: the text of this table is its definition's.</sub>".into();
     }
+    let text = |record: &Value, key: &str| record.get(key).and_then(Value::as_str).unwrap_or("?").to_string();
+    let (mut transcribed_from, mut transcribed_dates) = (BTreeSet::new(), BTreeSet::new());
     let files: Vec<String> = sources
         .iter()
         .map(|(file, records)| {
-            let mut runs: BTreeMap<String, usize> = BTreeMap::new();
+            let mut runs = BTreeSet::new();
+            let mut transcribed = 0;
             for record in records {
-                let text = |key: &str| record.get(key).and_then(Value::as_str).unwrap_or("?").to_string();
-                let run = match record.get("transcribed").and_then(Value::as_str) {
-                    Some(from) => format!("transcribed from {from}, a run of {} whose own result line was not kept", text("date")),
-                    None => format!("run on {} at {}, {}", text("date"), text("commit"), text("machine")),
-                };
-                *runs.entry(run).or_default() += 1;
+                match record.get("transcribed").and_then(Value::as_str) {
+                    Some(from) => {
+                        transcribed += 1;
+                        transcribed_from.insert(from.to_string());
+                        transcribed_dates.insert(text(record, "date"));
+                    }
+                    None => {
+                        runs.insert(format!("run on {} at {} ({})", text(record, "date"), text(record, "commit"), text(record, "machine")));
+                    }
+                }
             }
-            let runs: Vec<String> = runs.into_iter().map(|(run, count)| format!("{run} ({count} {})", if count == 1 { "record" } else { "records" })).collect();
-            format!("`{RECORDS_DIR}/{file}`: {}", runs.join("; "))
+            let mut parts: Vec<String> = runs.into_iter().collect();
+            if transcribed > 0 {
+                parts.push(format!("{transcribed} transcribed†"));
+            }
+            format!("`{file}` ({})", parts.join("; "))
         })
         .collect();
-    format!("<sub>Rendered by `./build.sh report` from {}.</sub>", files.join("; "))
+    let mut line = format!("<sub>Rendered by `./build.sh report` from {RECORDS_DIR}/: {}.", files.join(", "));
+    if let (Some(first), Some(last)) = (transcribed_dates.first(), transcribed_dates.last()) {
+        let dates = if first == last { first.clone() } else { format!("{first} to {last}") };
+        let from: Vec<String> = transcribed_from.into_iter().collect();
+        line += &format!(" † Transcribed from {}: runs of {dates} whose own result lines were not kept.", from.join(", "));
+    }
+    line + "</sub>"
 }
