@@ -20,7 +20,7 @@ pub(crate) fn keep_records_in(file: Option<PathBuf>) {
 pub(crate) fn result_line(value: serde_json::Value) -> String {
     let line = format!("result {value}");
     if let Some(Some(file)) = RECORD_FILE.get()
-        && let Err(err) = Record::now(value).append_to(file)
+        && let Err(err) = Record::now(value, env!("AESTUDIO_BUILD_COMMIT")).append_to(file)
     {
         // The figures are still printed: a record that cannot be written must not lose the run.
         eprintln!("warning: {err}");

@@ -3,7 +3,7 @@
 //!
 //! A record is one JSON line of a file under `docs/records/`:
 //! `{"command": "aestudio train --model vae", "commit": "fe24c5d", "date": "2026-12-07",
-//! "machine": "AMD EPYC 7B13, 2 cores", "result": {...}}`, where `result` is what the command
+//! "machine": "AMD EPYC, 2 cores", "result": {...}}`, where `result` is what the command
 //! printed after `result `. A record copied from an older document rather than from a run's own
 //! line says so in `transcribed`, and the rendered tables say it too.
 
@@ -12,7 +12,6 @@ pub mod template;
 
 use std::io::Write;
 use std::path::Path;
-use std::process::Command;
 
 use serde::{Deserialize, Serialize};
 
@@ -23,7 +22,7 @@ use crate::AeError;
 pub struct Record {
     /// The command line that printed it, with the program named `aestudio`.
     pub command: String,
-    /// The commit it was built from (short hash), `+dirty` when the tree had changes.
+    /// The commit its binary was built from (short hash), `+dirty` when the code differed from it.
     pub commit: String,
     /// The day it ran (UTC, `YYYY-MM-DD`).
     pub date: String,
@@ -37,12 +36,13 @@ pub struct Record {
 }
 
 impl Record {
-    /// A record of `result`, printed now by this process.
-    pub fn now(result: serde_json::Value) -> Record {
+    /// A record of `result`, printed now by this process, built from `commit` (the binary's
+    /// `AESTUDIO_BUILD_COMMIT`, which `build.rs` sets).
+    pub fn now(result: serde_json::Value, commit: &str) -> Record {
         let mut args = std::env::args();
         let program = args.next().map(|_| "aestudio".to_string()).unwrap_or_default();
         let command = std::iter::once(program).chain(without_record_flag(args).map(|arg| shell_word(&arg))).collect::<Vec<_>>().join(" ");
-        Record { command, commit: commit(), date: today(), machine: machine(), transcribed: None, result }
+        Record { command, commit: commit.to_string(), date: today(), machine: machine(), transcribed: None, result }
     }
 
     /// Appends this record as one line to `path` (created with its folder when missing).
@@ -84,18 +84,6 @@ fn without_record_flag(args: impl Iterator<Item = String>) -> impl Iterator<Item
 fn shell_word(arg: &str) -> String {
     let plain = !arg.is_empty() && arg.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=,:+@%".contains(c));
     if plain { arg.to_string() } else { format!("'{}'", arg.replace('\'', r"'\''")) }
-}
-
-/// The short hash of HEAD, with `+dirty` when the code (not the docs) differs from it; `unknown`
-/// outside git.
-fn commit() -> String {
-    let git = |args: &[&str]| Command::new("git").args(args).output().ok().filter(|out| out.status.success());
-    let Some(head) = git(&["rev-parse", "--short=7", "HEAD"]) else { return "unknown".into() };
-    let hash = String::from_utf8_lossy(&head.stdout).trim().to_string();
-    // What the binary is built from; a record appended while the docs are edited stays clean.
-    let code = ["--", "src", "Cargo.toml", "Cargo.lock"];
-    let dirty = git(&[&["status", "--porcelain", "--untracked-files=no"][..], &code].concat()).is_some_and(|out| !out.stdout.is_empty());
-    if dirty { format!("{hash}+dirty") } else { hash }
 }
 
 /// The processor's model name and the cores this process may use.
