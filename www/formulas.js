@@ -74,7 +74,7 @@ export function objectiveAccount(objective) {
   if (!account || !(consistency > 0)) return account ?? null;
   return {
     idea: `${account.idea} Its code is a cluster y (a softmax q(y|x)) beside a style; while training, a view t(x) of each image (turned, zoomed and shifted a little) is pulled into the image's cluster, the batch's assignments first evened out over the clusters.`,
-    tex: String.raw`${LOSS} + w\,ig(-\log D(f(x))ig) + c\,\mathrm{KL}ig(\mathrm{even}(q(y\mid x))\,\|\,q(y\mid t(x))ig)`,
+    tex: String.raw`${LOSS} + w\,\big(-\log D(f(x))\big) + c\,\mathrm{KL}\big(\mathrm{even}(q(y\mid x))\,\|\,q(y\mid t(x))\big)`,
   };
 }
 

@@ -2,7 +2,9 @@
 // has content without a click (no all-black or all-white canvas), samples and an interpolation
 // show, the header's links reach each section, axe-core finds no serious or critical violation,
 // the formulas are typeset and fill in with the drawn digit's terms, and on the phone a finger
-// draws and denoises without scrolling the page. Writes the README's two first-view screenshots.
+// draws and denoises without scrolling the page; no equation fails to typeset and nothing is
+// logged as an error, at arrival, with each pretrained model in use, and with each preset in the
+// training form. Writes the README's two first-view screenshots.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync } from 'node:fs';
@@ -79,6 +81,9 @@ async function assertAccessible(page, kind) {
   await page.$eval('#more-settings', (details) => { details.open = false; });
 }
 
+/** The TeX of every equation KaTeX could not typeset (it shows those as `.katex-error`). */
+const katexErrors = (page) => page.$$eval('.katex-error', (errors) => errors.map((e) => e.getAttribute('title') || e.textContent));
+
 async function assertHeaderLinksReachSections(page, kind) {
   const links = await page.$$eval('header nav a', (anchors) => anchors.map((a) => a.getAttribute('href')));
   assert.ok(links.length >= 7, `${kind}: the header links every section (${links})`);
@@ -133,6 +138,27 @@ test('desktop: everything works on arrival, is reachable and passes axe-core', a
 
   await assertHeaderLinksReachSections(page, 'desktop');
   await assertAccessible(page, 'desktop');
+  assert.deepEqual(problems, [], 'no console errors');
+  await context.close();
+});
+
+test('every equation typesets, and nothing logs an error, with each pretrained model and preset', async () => {
+  const { context, page, problems } = await arrive('desktop');
+  assert.deepEqual(await katexErrors(page), [], 'no KaTeX error at arrival');
+  const models = await page.$$eval('#pretrained option', (options) => options.map((o) => o.value).filter(Boolean));
+  assert.ok(models.length >= 6, `the header offers the pretrained models (${models})`);
+  for (const name of models) {
+    await page.selectOption('#pretrained', name);
+    await page.waitForFunction((n) => document.getElementById('model-name').textContent.endsWith(`pretrained ${n}`) && !window.aestudio.busy,
+      name, { timeout: 60_000 });
+    assert.deepEqual(await katexErrors(page), [], `no KaTeX error with ${name} in use`);
+  }
+  const presets = await page.$$eval('#preset option', (options) => options.map((o) => o.value));
+  assert.ok(presets.includes('aae-clusters'), `the training form offers the clustering AAE (${presets})`);
+  for (const preset of presets) {
+    await page.selectOption('#preset', preset);
+    assert.deepEqual(await katexErrors(page), [], `no KaTeX error in the training form for ${preset}`);
+  }
   assert.deepEqual(problems, [], 'no console errors');
   await context.close();
 });
