@@ -3,8 +3,8 @@
 #   ./build.sh serve   installs what the build needs, fetches MNIST, builds the wasm, serves www/
 #   ./build.sh test    installs what the tests need, then runs every test (native, browser, page)
 # Other steps: data (fetch and check MNIST, Fashion-MNIST, MovieLens), wasm (build the page's package), bench (print
-# figures: one table of throughput, latency, load time and sizes), fuzz (fuzz the weight loader). Each step installs only
-# what it uses.
+# figures: one table of throughput, latency, load time and sizes), report (render the tables of README.md and docs/
+# from the result records in docs/records/), fuzz (fuzz the weight loader). Each step installs only what it uses.
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=$PWD
@@ -324,5 +324,6 @@ case "${1:-help}" in
   wasm) setup_build; data; wasm ;;
   bench) bench "${2:-all}" ;;
   fuzz) fuzz "${2:-600}" ;;
-  *) sed -n '2,6p' "$0"; exit 1 ;;
+  report) cargo run --release -- report ;;
+  *) sed -n '2,7p' "$0"; exit 1 ;;
 esac

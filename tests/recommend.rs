@@ -331,7 +331,7 @@ fn i_autorec_folds_in_users_it_never_saw_better_than_item_biases() {
     let ranked: Vec<f32> = top.iter().map(|r| raw[index(r.movie_id)]).collect();
     assert!(ranked.windows(2).all(|pair| pair[0] >= pair[1]), "ranked by the unclipped prediction: {ranked:?}");
     let own_mean = rmse(&own_means, &asked);
-    // The figures the README quotes (`--nocapture`).
+    // The figures docs/results/recommendation.md quotes (`--nocapture`).
     println!("new users: {} asked ratings, RMSE folded in {folded:.4}, item biases {item_biases:.4}, own mean {own_mean:.4}", asked.len());
     assert!(folded < item_biases - 0.05 && folded < own_mean - 0.05, "folded in {folded}, item biases {item_biases}, own mean {own_mean}");
 }

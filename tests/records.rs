@@ -95,7 +95,7 @@ fn each_value_gets_one_row_and_a_later_run_replaces_an_earlier_one() {
     // Seed 1's later run (0.9) replaces its first; the order is the seeds' first appearance; the
     // median of 0.9 and 0.7 is 0.8; the train record is not a cluster record.
     assert_eq!(&lines[..5], ["| seed | accuracy |", "|---|---|", "| 1 | 0.90 |", "| 2 | 0.70 |", "| median | 0.80 |"]);
-    assert!(lines[6].contains("run on 2026-12-01 at 1111111, m, 2 cores (2 records)") && lines[6].contains("run on 2026-12-02 at 2222222"), "{}", lines[6]);
+    assert!(lines[6].contains("`runs.jsonl` (run on 2026-12-01 at 1111111 (m, 2 cores); run on 2026-12-02 at 2222222 (m, 2 cores))"), "{}", lines[6]);
     std::fs::remove_dir_all(root).unwrap();
 }
 
@@ -103,14 +103,16 @@ fn each_value_gets_one_row_and_a_later_run_replaces_an_earlier_one() {
 fn a_document_edited_by_hand_is_found_and_rendered_back() {
     let records = [r#"{"command": "a", "commit": "1111111", "date": "2026-12-01", "machine": "m", "result": {"command": "cluster", "seed": 1, "accuracy": 0.5}}"#];
     let root = scratch_root("edited", SEEDS_TABLE, &records);
-    let document = "# Doc\n\n<!-- table seeds -->\n<!-- end table -->\n\nText after.\n";
-    std::fs::write(root.join("README.md"), document).unwrap();
+    let example = "```\n<!-- table seeds -->\n<!-- end table -->\n```\n";
+    let document = format!("# Doc\n\n{example}\n<!-- table seeds -->\n<!-- end table -->\n\nText after.\n");
+    std::fs::write(root.join("README.md"), &document).unwrap();
     let stale = stale_documents(&root).unwrap();
     assert_eq!(stale.len(), 1, "an empty table block differs from its render");
     std::fs::write(root.join("README.md"), &stale[0].rendered).unwrap();
     assert!(stale_documents(&root).unwrap().is_empty(), "the rendered document matches its records");
     let rendered = std::fs::read_to_string(root.join("README.md")).unwrap();
-    assert!(rendered.starts_with("# Doc\n\n<!-- table seeds -->\n| seed | accuracy |\n") && rendered.ends_with("<!-- end table -->\n\nText after.\n"), "{rendered}");
+    assert!(rendered.starts_with(&format!("# Doc\n\n{example}\n<!-- table seeds -->\n| seed | accuracy |\n")), "a marker in a code block is an example: {rendered}");
+    assert!(rendered.ends_with("<!-- end table -->\n\nText after.\n"), "{rendered}");
     std::fs::write(root.join("README.md"), rendered.replace("| 1 | 0.50 |", "| 1 | 0.51 |")).unwrap();
     let stale = stale_documents(&root).unwrap();
     assert_eq!(stale.iter().map(|s| s.tables.clone()).collect::<Vec<_>>(), [vec!["seeds".to_string()]], "a figure typed over is caught");
@@ -137,8 +139,8 @@ fn mistakes_in_tables_and_records_are_named() {
 fn a_record_is_appended_as_one_line_with_its_provenance() {
     let root = std::env::temp_dir().join(format!("aestudio-append-{}", std::process::id()));
     let file = root.join("nested/runs.jsonl");
-    Record::now(json!({ "command": "train", "loss": 1.5 })).append_to(&file).unwrap();
-    Record::now(json!({ "command": "train", "loss": 0.5 })).append_to(&file).unwrap();
+    Record::now(json!({ "command": "train", "loss": 1.5 }), "abc1234").append_to(&file).unwrap();
+    Record::now(json!({ "command": "train", "loss": 0.5 }), "abc1234").append_to(&file).unwrap();
     let records = read_records(&file).unwrap();
     assert_eq!(records.len(), 2);
     assert_eq!(records[1]["result"]["loss"], 0.5);
@@ -146,6 +148,16 @@ fn a_record_is_appended_as_one_line_with_its_provenance() {
     assert!(date.len() == 10 && date.starts_with("20"), "{date}");
     assert!(records[0]["command"].as_str().unwrap().starts_with("aestudio"));
     assert!(records[0]["machine"].as_str().unwrap().contains("cores"));
-    assert!(!records[0]["commit"].as_str().unwrap().is_empty());
+    assert_eq!(records[0]["commit"], "abc1234");
     std::fs::remove_dir_all(root).unwrap();
+}
+
+/// The committed README.md and docs/ are exactly what their records render: no figure in a
+/// rendered table was typed (`./build.sh report` rewrites them after new records).
+#[test]
+fn the_committed_docs_match_their_records() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let stale = stale_documents(root).unwrap();
+    let listed: Vec<String> = stale.iter().map(|s| format!("{}: {}", s.path.display(), s.tables.join(", "))).collect();
+    assert!(listed.is_empty(), "tables that differ from their records (run ./build.sh report):\n{}", listed.join("\n"));
 }

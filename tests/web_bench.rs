@@ -181,7 +181,7 @@ fn per_call_alternating(calls: usize, mut first: impl FnMut(), mut second: impl 
 /// A structured value crossing into JavaScript and back both ways: as JSON text (`serde_json`
 /// and `JSON.parse` / `JSON.stringify`) and value by value with `serde-wasm-bindgen`. Replies: a
 /// training progress and an evaluation; input: a model's configuration, as the page's forms send
-/// it. The page uses whichever was faster here (README).
+/// it. The page uses whichever was faster here (docs/benchmarks.md).
 #[wasm_bindgen_test]
 fn boundary_crossing() {
     use aestudio::model::{AutoencoderConfig, Scale};

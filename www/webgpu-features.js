@@ -3,7 +3,7 @@
 // cubecl-wgpu 0.11 (burn 0.22) picks how it would time kernels when it opens a device: with
 // timestamp queries where the adapter has `timestamp-query`, else with the CPU clock, which it
 // cannot block on in a browser, so it aborts there (the worker dies with "unreachable"). It times
-// kernels only to autotune them, and this crate builds burn without autotune (see the README), so
+// kernels only to autotune them, and this crate builds burn without autotune (see docs/architecture.md), so
 // no timestamp is ever queried: an adapter without the feature (Dawn's OpenGL ES adapter, some
 // browsers' adapters) can run burn if burn is told it has one. tests/dawn checks that no query set
 // is created on such an adapter while a model trains, evaluates and reconstructs.

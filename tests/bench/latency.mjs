@@ -67,7 +67,7 @@ async function scenario(page, name, moves, key) {
 
 
 await withStudio(async (page) => {
-  // The DAE, as the README's figures were measured (the page opens with the denoising VAE).
+  // The DAE, as the figures of docs/benchmarks.md were measured (the page opens with the denoising VAE).
   await page.selectOption('#pretrained', 'dae');
   await page.waitForFunction(() => /pretrained dae$/.test(document.getElementById('model-name').textContent) && !window.aestudio.busy,
     null, { timeout: 60_000 });
