@@ -86,7 +86,8 @@ impl Anomaly {
         if protocol == Protocol::OneClass {
             let result = serde_json::json!({
                 "command": "anomaly", "protocol": protocol, "model": preset.name(), "description": config.describe(), "config": config,
-                "dataset": run.data.dataset, "seed": run.seed, "classes": classes, "epochs": run.epochs, "seconds": started_all.elapsed().as_secs_f64(), "auroc": model_aurocs, "mean_auroc": mean(&model_aurocs), "pca_auroc": pca_aurocs, "pca_mean_auroc": mean(&pca_aurocs),
+                "dataset": run.data.dataset, "seed": run.seed, "classes": classes, "epochs": run.epochs, "seconds": started_all.elapsed().as_secs_f64(),
+                "auroc": model_aurocs, "mean_auroc": mean(&model_aurocs), "pca_auroc": pca_aurocs, "pca_mean_auroc": mean(&pca_aurocs),
             });
             bar.finish();
             super::report::result(result);
@@ -130,7 +131,7 @@ pub struct Semi {
 impl Semi {
     pub async fn run(self) -> Result<(), AeError> {
         let Semi { model, run, labels, alpha } = self;
-        let (_, config) = model.config()?;
+        let (preset, config) = model.config()?;
         let splits = run.splits()?;
         check_label_counts(&labels, &splits)?;
         let device = aestudio::backend::cpu_device();
@@ -148,7 +149,10 @@ impl Semi {
             let alone = semisupervised::train_joint(&joint(0.0), &labelled, &splits.train, &device).await?.accuracy(&splits.test, &device).await?;
             let together = semisupervised::train_joint(&joint(alpha), &labelled, &splits.train, &device).await?.accuracy(&splits.test, &device).await?;
             println!("{n:>6} labels: classifier alone {alone:.4}, with the decoder (alpha {alpha}) {together:.4} test accuracy");
-            super::report::result(serde_json::json!({ "command": "semi", "config": config, "labels": n, "alpha": alpha, "alone": alone, "joint": together }));
+            super::report::result(serde_json::json!({
+                "command": "semi", "model": preset.name(), "description": config.describe(), "config": config, "epochs": run.epochs, "seed": run.seed,
+                "labels": n, "alpha": alpha, "alone": alone, "joint": together,
+            }));
         }
         Ok(())
     }
