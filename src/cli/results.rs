@@ -101,7 +101,8 @@ impl Results {
         println!(
             "{dataset}, seed {seed}: models trained {epochs} epochs (batch 128, Adam 1e-3); softmax probes {probe_epochs} epochs on the first N training labels; k-means k 10, {restarts} restarts on the 10,000 test images; AUROC: mean over the ten held-out classes, each model trained {anomaly_epochs} epochs without it\n"
         );
-        print_table(&rows, &labels);
+        let context = serde_json::json!({ "dataset": dataset, "epochs": epochs, "seed": seed, "anomaly_epochs": anomaly_epochs, "probe_epochs": probe_epochs, "restarts": restarts });
+        print_table(&rows, &labels, &context);
         Ok(())
     }
 }
@@ -146,8 +147,8 @@ impl Scoring<'_> {
     }
 }
 
-/// Prints the Markdown table, then each row as a `result {json}` line for scripts.
-fn print_table(rows: &[ResultRow], labels: &[usize]) {
+/// Prints the Markdown table, then each row as a `result {json}` line with the run's settings.
+fn print_table(rows: &[ResultRow], labels: &[usize], context: &serde_json::Value) {
     let probe_headers: String = labels.iter().map(|n| format!(" probe {n} |")).collect();
     println!("| model | code | test loss | test MSE/px |{probe_headers} k-means acc | NMI | mean AUROC |");
     println!("|---|---|---|---|{}---|---|---|", "---|".repeat(labels.len()));
@@ -160,7 +161,7 @@ fn print_table(rows: &[ResultRow], labels: &[usize]) {
         );
     }
     for row in rows {
-        super::report::result(serde_json::json!({ "command": "results", "labels": labels, "row": row }));
+        super::report::result(serde_json::json!({ "command": "results", "labels": labels, "settings": context, "row": row }));
     }
 }
 
