@@ -74,6 +74,7 @@ impl Results {
             let principal = Representation::pca(&splits, k)?;
             let aurocs = (0..10u8).map(|class| anomaly::class_pca_auroc(&splits, class, Protocol::HeldOut, k)).collect::<Result<Vec<_>, _>>()?;
             rows.push(ResultRow {
+                kind: "pca",
                 name: format!("PCA, {k} components"),
                 code: k.to_string(),
                 loss: "-".into(),
@@ -87,6 +88,7 @@ impl Results {
         progress.say("raw pixels");
         let pixels = Representation::pixels(&splits);
         rows.push(ResultRow {
+            kind: "pixels",
             name: "raw pixels".into(),
             code: "784".into(),
             loss: "-".into(),
@@ -136,6 +138,7 @@ impl Scoring<'_> {
             progress.advance(self.anomaly_training.epochs as u64);
         }
         Ok(ResultRow {
+            kind: "model",
             name: format!("`{}` {}", preset.name(), config.describe()),
             code: config.code_size.to_string(),
             loss: config.objective.scale().format(eval.loss),
@@ -168,6 +171,8 @@ fn print_table(rows: &[ResultRow], labels: &[usize], context: &serde_json::Value
 /// One line of the results table.
 #[derive(serde::Serialize)]
 struct ResultRow {
+    /// `model`, `pca` or `pixels`: which rows a table groups.
+    kind: &'static str,
     name: String,
     code: String,
     loss: String,
