@@ -1,5 +1,6 @@
 //! Result records and the tables rendered from them: the cell templates against hand-written
 //! values, the renderer's choice of records, and the committed docs against their records.
+#![cfg(not(target_arch = "wasm32"))] // native: the browser tests are tests/web.rs
 
 use std::path::{Path, PathBuf};
 
