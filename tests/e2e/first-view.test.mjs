@@ -155,6 +155,12 @@ test('every equation typesets, and nothing logs an error, with each pretrained m
   }
   const presets = await page.$$eval('#preset option', (options) => options.map((o) => o.value));
   assert.ok(presets.includes('aae-clusters'), `the training form offers the clustering AAE (${presets})`);
+  // A switch of dataset restarts the trainer: a preset picked meanwhile waits for its offer (it
+  // once threw, with nothing to fill the form from).
+  await page.selectOption('#dataset-choice', 'mnist');
+  await page.waitForFunction(() => document.getElementById('backend').dataset.kind === 'loading', null, { timeout: 30_000 });
+  for (const preset of presets) await page.selectOption('#preset', preset);
+  await page.waitForFunction(() => document.getElementById('backend').dataset.kind !== 'loading', null, { timeout: 120_000 });
   for (const preset of presets) {
     await page.selectOption('#preset', preset);
     assert.deepEqual(await katexErrors(page), [], `no KaTeX error in the training form for ${preset}`);

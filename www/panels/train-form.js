@@ -29,6 +29,18 @@ export function withdrawOffer() {
   presets = {};
 }
 
+// A preset picked while the trainer restarts (a switch of dataset or backend) has no offer to
+// fill the form from yet; the next offer fills it.
+let presetAwaitingOffer = null;
+
+/** Fills the form from the picked preset, or once the restarting trainer offers it. */
+function pickPreset(name) {
+  presetAwaitingOffer = presets[name] ? null : name;
+  if (presetAwaitingOffer) return;
+  fillForm(presets[name]);
+  checkForm();
+}
+
 /** Takes the trainer's presets and objectives; fills the menus the first time. */
 export function takeOffer(offered, objectives) {
   presets = offered;
@@ -42,6 +54,8 @@ export function takeOffer(offered, objectives) {
     select.replaceChildren(...Object.keys(presets).map((name) => new Option(name, name)));
     select.value = presets.vae ? 'vae' : Object.keys(presets)[0];
     fillForm(presets[select.value]);
+  } else if (presetAwaitingOffer) {
+    pickPreset(presetAwaitingOffer);
   }
 }
 
@@ -167,5 +181,5 @@ export async function checkForm() {
 export function initTrainForm(checked) {
   onChecked = checked;
   form().addEventListener('input', () => { updateFormFields(); checkForm(); });
-  $('preset').addEventListener('change', () => { fillForm(presets[$('preset').value]); checkForm(); });
+  $('preset').addEventListener('change', () => pickPreset($('preset').value));
 }
