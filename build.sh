@@ -239,24 +239,26 @@ run_tests() {
   say "all tests passed in $((SECONDS - started)) s"
 }
 
-# Figures, not tests (`./build.sh bench [native|browser|page|latency|load|memory|table]`; by
-# default every part but memory, which takes minutes and is not in the table).
-# Each part keeps its `bench-result` lines in target/bench/PART.log; `table` (run after any part)
-# joins every part's latest figures into one Markdown table.
+# Figures, not tests (`./build.sh bench [native|browser|page|latency|load|peer|memory]`; by
+# default every part but memory, which takes minutes and is not in the docs).
+# Each part keeps its log in target/bench/PART.log and appends one record of its figures to
+# RECORD (docs/records/benchmarks.jsonl unless set; tests/bench/record.mjs), then the docs'
+# tables are rendered again from the records (`git diff docs` shows what moved).
 #   native   training samples/s and test-set evaluation, burn natively and PyTorch (when
 #            installed: PYTHON=path/to/python with torch), in ROUNDS alternating rounds (3)
 #   browser  in headless Chromium: training on the CPU backend and on WebGPU, the wasm SIMD
-#            matmul peak, evaluation time and one denoise's latency
+#            matmul peak, evaluation time, one denoise's latency, values crossing the JS boundary
 #   page     the page's own training rate (its status line), 1 and 2 CPU workers
 #   latency  pointer event to painted output while drawing, idle and while the VAE trains
 #   load     navigation to the first denoised digit (empty cache, reload), the wasm sizes
 #   peer     TensorFlow.js 4.22 (every backend this Chromium offers) against the page, the same VAE
-#            in the same run, alternating rounds; the ratios come from those rounds only
-#   memory   both workers' wasm memory and Chromium's RSS over 5,000 training steps (not in the table)
+#            in the same run, in ROUNDS alternating rounds; the ratios come from those rounds only
+#   memory   both workers' wasm memory and Chromium's RSS over 5,000 training steps (not recorded)
 bench() {
-  local which=${1:-all} logs="$CARGO_TARGET_DIR/bench"
+  local which=${1:-all} logs="$CARGO_TARGET_DIR/bench" record=${RECORD:-docs/records/benchmarks.jsonl}
   mkdir -p "$logs"
   part() { [ "$1" != memory ] && [ "$which" = all ] || [ "$which" = "$1" ]; }
+  keep() { node tests/bench/record.mjs "$1" "$logs/$1.log" "$record"; }
   setup_build; setup_test; data
   if part native; then
     local python=${PYTHON:-python3} rounds=${ROUNDS:-3} round
@@ -270,12 +272,14 @@ bench() {
         echo "(no PyTorch for $python: set PYTHON to a python with torch for the side-by-side rows)"
       fi
     done
+    keep native
   fi
   if part browser; then
     say "training, evaluation and denoising in headless Chromium (CPU and WebGPU)"
     WASM_BINDGEN_TEST_TIMEOUT=900 CHROMEDRIVER=$(command -v chromedriver) \
       cargo test --release --target wasm32-unknown-unknown --features webgpu --test web_bench -- --nocapture \
       | tee "$logs/browser.log"
+    keep browser
   fi
   if part page || part latency || part memory || part load || part peer; then
     wasm
@@ -283,27 +287,31 @@ bench() {
   if part page; then
     say "training in the page: 1 and 2 CPU workers"
     node tests/bench/page-training.mjs | tee "$logs/page.log"
+    keep page
   fi
   if part latency; then
     say "live denoising latency in the page"
     node tests/bench/latency.mjs | tee "$logs/latency.log"
+    keep latency
   fi
   if part peer; then
     say "TensorFlow.js against the page, alternating rounds"
     [ tests/bench/node_modules/.package-lock.json -nt tests/bench/package-lock.json ] \
       || (cd tests/bench && npm ci --no-audit --no-fund)
-    node tests/bench/tfjs.mjs | tee "$logs/peer.log"
+    node tests/bench/tfjs.mjs "${ROUNDS:-3}" | tee "$logs/peer.log"
+    keep peer
   fi
   if part load; then
     say "page load to the first denoised digit"
     node tests/bench/load.mjs | tee "$logs/load.log"
+    keep load
   fi
   if part memory; then
     say "memory over a long training run in the page"
     node tests/bench/memory.mjs
   fi
-  say "the benchmark table (latest figures of each part, from $logs)"
-  node tests/bench/table.mjs "$logs"/*.log
+  say "the docs' tables, rendered again from the records"
+  cargo run --release -- report
 }
 
 # Fuzzing the weight-file loader (cargo-fuzz, libFuzzer, nightly): `./build.sh fuzz [seconds]`.

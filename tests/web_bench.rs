@@ -2,7 +2,7 @@
 //! of the canonical VAE and the convolutional DAE (batch 128) on the CPU backend and on WebGPU,
 //! the single-thread wasm matmul peak the CPU figures are measured against, the test set's
 //! evaluation time and one denoise's latency. Each figure is printed as a `bench-result` JSON line
-//! for `tests/bench/table.mjs`. Medians over repeated runs after a warm-up.
+//! for `tests/bench/record.mjs`. Medians over repeated runs after a warm-up.
 #![cfg(target_arch = "wasm32")]
 
 use aestudio::backend::{cpu_backends, cpu_device};

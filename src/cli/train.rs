@@ -269,20 +269,15 @@ impl Bench {
                 "| `{name}` | {} | {rate:.0} ({rate_low:.0}-{rate_high:.0}) | {eval:.0} ms ({eval_low:.0}-{eval_high:.0}) |",
                 trainer.model().num_params()
             );
-            // The same figures for `tests/bench/table.mjs`, which joins them with the browser's.
+            // The same figures as `result` lines: `tests/bench/record.mjs` folds a run's rounds
+            // (with PyTorch's, alternating) into one record of docs/records/benchmarks.jsonl.
             let backend = match device_choice {
                 DeviceChoice::Cpu => "flex",
                 DeviceChoice::Gpu => "wgpu",
             };
             let flops = config.flops_per_sample().training;
-            println!(
-                "bench-result {}",
-                serde_json::json!({ "where": "native", "kind": "train", "backend": backend, "model": name, "batch": batch_size, "median": rate, "min": rate_low, "max": rate_high, "flops": flops })
-            );
-            println!(
-                "bench-result {}",
-                serde_json::json!({ "where": "native", "kind": "evaluate", "backend": backend, "model": name, "images": splits.test.len(), "median": eval, "min": eval_low, "max": eval_high })
-            );
+            super::report::result(serde_json::json!({ "command": "bench", "where": "native", "kind": "train", "backend": backend, "model": name, "batch": batch_size, "median": rate, "min": rate_low, "max": rate_high, "flops": flops }));
+            super::report::result(serde_json::json!({ "command": "bench", "where": "native", "kind": "evaluate", "backend": backend, "model": name, "images": splits.test.len(), "median": eval, "min": eval_low, "max": eval_high }));
         }
         Ok(())
     }

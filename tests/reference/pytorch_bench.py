@@ -1,7 +1,7 @@
 """Reference throughput: PyTorch on one CPU thread, timed exactly as `aestudio bench` times burn
 (batch 128, a warm-up of STEPS steps, then REPEATS timed runs of STEPS steps; the test set in
 batches of 1,000 with the same figures summed: objective, BCE, squared error, KL), for the canonical VAE and the convolutional DAE. Prints `bench-result` JSON
-lines for tests/bench/table.mjs.
+lines for tests/bench/record.mjs.
 
 Not a test: `./build.sh bench native` runs it beside the Rust figures when PyTorch is installed
 (`python3 -m pip install torch numpy`). Usage: python3 tests/reference/pytorch_bench.py [--data data/mnist]
