@@ -101,6 +101,33 @@ fn each_value_gets_one_row_and_a_later_run_replaces_an_earlier_one() {
 }
 
 #[test]
+fn a_row_can_require_a_field_to_be_absent_or_null() {
+    // A field added to a command's line later (`code_size`) is absent from the older records:
+    // `absent` keeps the runs without it, where TOML cannot say null.
+    let table = r#"
+[plain]
+columns = ["seed", "accuracy"]
+records = "runs.jsonl"
+where = { "/result/command" = "quality" }
+absent = ["/result/code_size"]
+
+[[plain.rows]]
+each = "/result/seed"
+cells = ["{/result/seed}", "{/result/accuracy|.2}"]
+"#;
+    let records = [
+        r#"{"command": "a", "commit": "1", "date": "2026-12-01", "machine": "m", "result": {"command": "quality", "seed": 1, "accuracy": 0.5}}"#,
+        r#"{"command": "a", "commit": "1", "date": "2026-12-01", "machine": "m", "result": {"command": "quality", "seed": 2, "code_size": null, "accuracy": 0.6}}"#,
+        r#"{"command": "a", "commit": "1", "date": "2026-12-01", "machine": "m", "result": {"command": "quality", "seed": 1, "code_size": 8, "accuracy": 0.9}}"#,
+    ];
+    let root = scratch_root("absent", table, &records);
+    let rendered = Renderer::open(&root).unwrap().render_table("plain").unwrap();
+    let lines: Vec<&str> = rendered.lines().collect();
+    assert_eq!(&lines[2..4], ["| 1 | 0.50 |", "| 2 | 0.60 |"], "the code-size run (0.90) is left out");
+    std::fs::remove_dir_all(root).unwrap();
+}
+
+#[test]
 fn a_document_edited_by_hand_is_found_and_rendered_back() {
     let records = [r#"{"command": "a", "commit": "1111111", "date": "2026-12-01", "machine": "m", "result": {"command": "cluster", "seed": 1, "accuracy": 0.5}}"#];
     let root = scratch_root("edited", SEEDS_TABLE, &records);

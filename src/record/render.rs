@@ -32,6 +32,9 @@ struct TableSpec {
     /// Fields every row's record must have (JSON pointer to value), merged into each row's.
     #[serde(default, rename = "where")]
     filter: BTreeMap<String, Value>,
+    /// Fields every row's record must lack or hold null (JSON pointers): TOML has no null.
+    #[serde(default)]
+    absent: Vec<String>,
     rows: Vec<RowSpec>,
 }
 
@@ -45,6 +48,8 @@ struct RowSpec {
     records: Option<String>,
     #[serde(default, rename = "where")]
     filter: BTreeMap<String, Value>,
+    #[serde(default)]
+    absent: Vec<String>,
     #[serde(default)]
     each: Option<String>,
     #[serde(default)]
@@ -173,11 +178,12 @@ impl Renderer {
             }
             let file = row.records.as_ref().or(spec.records.as_ref());
             let filter: BTreeMap<_, _> = spec.filter.iter().chain(&row.filter).collect();
+            let absent: Vec<&String> = spec.absent.iter().chain(&row.absent).collect();
             let grouping = row.each.as_deref().or(row.across.as_deref());
             let records = match file {
-                Some(file) if !filter.is_empty() || grouping.is_some() => {
+                Some(file) if !filter.is_empty() || !absent.is_empty() || grouping.is_some() => {
                     let all = load(&mut self.records, &self.records_dir, file)?;
-                    let chosen = choose(all, &filter, grouping);
+                    let chosen = choose(all, (&filter, &absent), grouping);
                     if chosen.is_empty() {
                         return Err(format!("row {}: no record in {file} has {}", index + 1, describe(&filter)));
                     }
@@ -206,10 +212,13 @@ fn load<'a>(cache: &'a mut HashMap<String, Vec<Value>>, dir: &Path, file: &str) 
     Ok(&cache[file])
 }
 
-/// The records matching `filter`: the latest one, or with `each` the latest of each distinct value
-/// of that field, in the order the values first appear.
-fn choose(records: &[Value], filter: &BTreeMap<&String, &Value>, each: Option<&str>) -> Vec<Value> {
-    let matching = records.iter().filter(|record| filter.iter().all(|(pointer, want)| record.pointer(pointer) == Some(*want)));
+/// The records matching `filter` and lacking every `absent` field (or holding null there: a field
+/// added to a command's line later is absent from the older records): the latest one, or with
+/// `each` the latest of each distinct value of that field, in the order the values first appear.
+fn choose(records: &[Value], (filter, absent): (&BTreeMap<&String, &Value>, &[&String]), each: Option<&str>) -> Vec<Value> {
+    let matching = records.iter().filter(|record| {
+        filter.iter().all(|(pointer, want)| record.pointer(pointer) == Some(*want)) && absent.iter().all(|pointer| record.pointer(pointer).is_none_or(Value::is_null))
+    });
     match each {
         None => matching.last().cloned().into_iter().collect(),
         Some(pointer) => {

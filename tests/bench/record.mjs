@@ -108,7 +108,7 @@ function wasmSizes() {
 }
 
 const run = (command, args) => {
-  try { return execFileSync(command, args, { cwd: root, encoding: 'utf8' }).trim(); } catch { return null; }
+  try { return execFileSync(command, args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim(); } catch { return null; }
 };
 
 function commit() {
@@ -147,7 +147,9 @@ if (part === 'native') {
 }
 if (part === 'load') result.wasm = wasmSizes();
 
-const settings = ['ROUNDS', 'PYTHON'].filter((name) => process.env[name]).map((name) => `${name}=${process.env[name]}`);
+// The settings a part reads: the rounds (native, peer) and PyTorch's Python (native).
+const READS = { native: ['ROUNDS', 'PYTHON'], peer: ['ROUNDS'] };
+const settings = (READS[part] ?? []).filter((name) => process.env[name]).map((name) => `${name}=${process.env[name]}`);
 const record = {
   command: [...settings, `./build.sh bench ${part}`].join(' '),
   commit: commit(),
