@@ -7,7 +7,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::backend::cpu_device;
 use crate::data::preprocess::to_mnist;
-use crate::data::{Dataset, DatasetFiles, Splits};
+use crate::data::{Dataset, DatasetFiles, DatasetTag, Splits};
 use crate::model::{Autoencoder, Objective, weights};
 use crate::recommend::{self, weights::LoadedAutoRec};
 use crate::train::{NoReplicas, Trainer};
@@ -20,6 +20,7 @@ mod convert;
 mod lab_state;
 mod lab_uses;
 mod movies;
+mod page;
 mod replicas;
 mod sampler;
 mod startup;
@@ -28,31 +29,18 @@ mod studio_state;
 pub use adapter::probe_adapter;
 use adapter::{BackendInfo, choose_backend};
 use convert::{floats, invalid, model_config, pixels_of, to_js, training_config, with_arrays};
-use lab_state::ModelInfo;
+use lab_state::{ModelInfo, ModelOrigin};
 use movies::{MovieData, MovieRun};
 use replicas::{JsReplicas, gradient_into};
+pub use page::{model_dataset, probe_webgpu, validate_run};
 pub use startup::run_static_constructors;
 
-// ---- the page as a whole: start-up, the adapter probe, the form's check ----
+// ---- the page as a whole: start-up (the probe, the form's check and a file's data set: page.rs) ----
 
 #[wasm_bindgen(start)]
 fn start() {
     run_static_constructors();
     console_error_panic_hook::set_once(); // a panic is a bug: readable in the console, not "unreachable"
-}
-
-/// The browser's WebGPU adapter and whether to use it (`{api_present, adapter_found, is_fallback,
-/// vendor, architecture, description, real_gpu}`), asked of the CPU build before the WebGPU one.
-#[wasm_bindgen(js_name = probeWebGpu)]
-pub async fn probe_webgpu() -> Result<JsValue, JsError> {
-    to_js(&adapter::probe_reply().await)
-}
-
-/// Checks the form's run (`AutoencoderConfig` and `TrainingConfig` JSON) for `train_len` images:
-/// the model's description and parameter count, or an `Error` with the reason.
-#[wasm_bindgen(js_name = validateRun)]
-pub fn validate_run(model_json: &str, training_json: &str, train_len: usize) -> Result<JsValue, JsError> {
-    to_js(&convert::validated_run(model_json, training_json, train_len)?)
 }
 
 // ---- the training worker (www/train-worker.js): Studio ----
@@ -63,6 +51,8 @@ pub struct Studio {
     device: Device,
     backend: BackendInfo,
     data: Option<Splits>,
+    /// What a model trained on `data` records in its weight file.
+    tag: Option<DatasetTag>,
     trainer: Option<Trainer>,
     /// The latest good weights for inference; kept when a run diverges.
     model: Option<Autoencoder>,
@@ -80,7 +70,7 @@ impl Studio {
     pub async fn create(prefer: String) -> Result<Studio, JsError> {
         run_static_constructors();
         let (device, backend) = choose_backend(&prefer).await?;
-        Ok(Studio { device, backend, data: None, trainer: None, model: None, movies: None, movie_run: None, clustering: None })
+        Ok(Studio { device, backend, data: None, tag: None, trainer: None, model: None, movies: None, movie_run: None, clustering: None })
     }
 
     /// `{kind: "cpu"|"gpu", reason, adapter: {...}}`.
@@ -104,7 +94,8 @@ impl Studio {
     /// any checksum differs.
     #[wasm_bindgen(js_name = loadDataset)]
     pub fn load_dataset(&mut self, name: &str, train_images: &[u8], train_labels: &[u8], test_images: &[u8], test_labels: &[u8]) -> Result<(), JsError> {
-        self.data = Some(Splits::from_idx_bytes(&DatasetFiles::by_name(name)?, train_images, train_labels, test_images, test_labels)?);
+        let data = self.data.insert(Splits::from_idx_bytes(&DatasetFiles::by_name(name)?, train_images, train_labels, test_images, test_labels)?);
+        self.tag = Some(DatasetTag::of(name, &data.test));
         Ok(())
     }
 
@@ -276,8 +267,9 @@ impl Replica {
 pub struct Lab {
     device: Device,
     model: Option<Autoencoder>,
-    provenance: String,
+    origin: ModelOrigin,
     test: Option<Dataset>,
+    test_tag: Option<DatasetTag>,
     train: Option<Dataset>,
     /// Computed on demand for the current model: the latent map of the test set, the anomaly
     /// histogram's reference scores, every test image's code (row by row) and reconstruction error.
@@ -296,7 +288,7 @@ impl Lab {
     #[wasm_bindgen(constructor)]
     pub fn new() -> Lab {
         run_static_constructors();
-        Lab { device: cpu_device(), model: None, provenance: String::new(), test: None, train: None, map: None, scores: None, codes: None, errors: None, recommender: None, sampling: None, compared: Vec::new() }
+        Lab { device: cpu_device(), model: None, origin: ModelOrigin::default(), test: None, test_tag: None, train: None, map: None, scores: None, codes: None, errors: None, recommender: None, sampling: None, compared: Vec::new() }
     }
 
     /// `[lab, {kind, reason, adapter}]`: a Lab on `prefer`'s backend (as [`Studio::create`]).
@@ -317,26 +309,25 @@ impl Lab {
         Ok(self.train.insert(DatasetFiles::by_name(name)?.train_split(images, labels)?).len())
     }
 
-    /// Replaces the model by the one in a weight file, or refuses the file and keeps the current one.
+    /// Replaces the model by the one in a weight file, or refuses the file (one that learned
+    /// another data set than the test set loaded here, say) and keeps the current one.
     #[wasm_bindgen(js_name = loadModel)]
     pub fn load_model(&mut self, bytes: &[u8]) -> Result<JsValue, JsError> {
-        let loaded = weights::load(bytes, &self.device)?;
-        self.model = Some(loaded.model);
-        self.provenance = loaded.provenance;
-        self.forget_model_results();
+        self.adopt_model(bytes)?;
         self.model_info()
     }
 
-    /// `{description, config, provenance, parameters, hasPrior, scale, codeSize}` of the current model.
+    /// `{description, config, provenance, dataset, parameters, hasPrior, scale, codeSize}` of
+    /// the current model.
     #[wasm_bindgen(js_name = modelInfo)]
     pub fn model_info(&self) -> Result<JsValue, JsError> {
-        to_js(&ModelInfo::of(self.model()?, &self.provenance))
+        to_js(&ModelInfo::of(self.model()?, &self.origin))
     }
 
-    /// The current model as a safetensors weight file.
+    /// The current model as a safetensors weight file, with the data set it learned.
     #[wasm_bindgen(js_name = saveModel)]
     pub async fn save_model(&self) -> Result<Vec<u8>, JsError> {
-        Ok(weights::save(self.model()?, &self.provenance).await?)
+        Ok(weights::save_with_dataset(self.model()?, &self.origin.provenance, self.origin.dataset.as_ref()).await?)
     }
 
     /// A drawing's alpha channel (`width × height` bytes, ink opaque) as an MNIST-like 28x28 input.

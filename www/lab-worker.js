@@ -40,6 +40,7 @@ const commands = {
     trainLoaded = false;
     return { testImages, gallery: firstOfEachClass(labels) };
   },
+  modelDataset: ({ bytes }) => cpuBuild.modelDataset(bytes),
   loadModel: ({ bytes }) => lab.loadModel(bytes),
   modelInfo: () => lab.modelInfo(),
   saveModel: () => lab.saveModel(),

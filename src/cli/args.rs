@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use aestudio::AeError;
-use aestudio::data::Splits;
+use aestudio::data::{DatasetTag, Splits};
 use aestudio::model::{Architecture, AutoencoderConfig, Likelihood, Objective, Preset, Prior};
 use aestudio::nn::noise::Corruption;
 use aestudio::train::TrainingConfig;
@@ -188,8 +188,15 @@ impl RunArgs {
 impl DataArgs {
     /// The dataset's splits, from `--data` or `data/<dataset>`, checksums verified.
     pub(crate) fn splits(&self) -> Result<Splits, AeError> {
+        Ok(self.splits_with_tag()?.0)
+    }
+
+    /// [`DataArgs::splits`] and the tag a model trained on them records: the test set's
+    /// fingerprint is the published images' (binarized or not, the page shows those).
+    pub(crate) fn splits_with_tag(&self) -> Result<(Splits, DatasetTag), AeError> {
         let splits = load_dataset(&self.dataset, self.data.clone())?;
-        Ok(if self.binarize { splits.binarized() } else { splits })
+        let tag = DatasetTag::of(&self.dataset, &splits.test);
+        Ok((if self.binarize { splits.binarized() } else { splits }, tag))
     }
 }
 

@@ -18,6 +18,7 @@ mod codes;
 mod deep_cluster;
 mod figures;
 mod likelihood;
+mod migrate;
 mod progress;
 mod quality;
 mod recommend;
@@ -51,6 +52,8 @@ enum Command {
     Train(train::Train),
     /// Evaluate saved weights on the test set.
     Eval(train::Eval),
+    /// Rewrite weight files in the current format, recording the data set each learned (`--dataset`).
+    Migrate(migrate::Migrate),
     /// Linear-probe test accuracy of a saved encoder's codes, of PCA features of the same size and
     /// of raw pixels, with the first N training labels for each N given.
     Probe(codes::Probe),
@@ -167,6 +170,7 @@ async fn run(cli: Cli) -> Result<(), AeError> {
     match cli.command {
         Command::Train(command) => command.run().await,
         Command::Eval(command) => command.run().await,
+        Command::Migrate(command) => command.run().await,
         Command::Probe(command) => command.run().await,
         Command::Cluster(command) => command.run().await,
         Command::Dec(command) => command.run().await,

@@ -68,7 +68,7 @@ impl Train {
         let (preset, config) = model.config()?;
         let training = run.training();
         let RunArgs { epochs, batch_size, lr, seed, data: DataArgs { ref dataset, .. } } = run;
-        let splits = run.splits()?;
+        let (splits, tag) = run.data.splits_with_tag()?;
         let train = match limit {
             Some(n) => splits.train.take(n),
             None if all_images => splits.all_images(),
@@ -155,7 +155,7 @@ impl Train {
             eval.loss,
             eval.mse_per_pixel
         );
-        std::fs::write(&out, weights::save(&trainer.model(), &provenance).await?).map_err(|err| AeError::Weights(format!("{}: {err}", out.display())))?;
+        std::fs::write(&out, weights::save_with_dataset(&trainer.model(), &provenance, Some(&tag)).await?).map_err(|err| AeError::Weights(format!("{}: {err}", out.display())))?;
         println!("saved {}", out.display());
         Ok(())
     }
@@ -173,8 +173,13 @@ impl Eval {
     pub async fn run(self) -> Result<(), AeError> {
         let Eval { weights: path, data } = self;
         let bytes = std::fs::read(&path).map_err(|err| AeError::Weights(format!("{}: {err}", path.display())))?;
-        let weights::LoadedModel { model, provenance } = weights::load(&bytes, &aestudio::backend::cpu_device())?;
+        let weights::LoadedModel { model, provenance, dataset } = weights::load(&bytes, &aestudio::backend::cpu_device())?;
         println!("provenance: {provenance}");
+        if let Some(tag) = &dataset
+            && tag.name != data.dataset
+        {
+            return Err(AeError::InvalidConfig(format!("{} learned {}: evaluate it with --dataset {}", path.display(), tag.name, tag.name)));
+        }
         let splits = data.splits()?;
         let eval = evaluate(&model, &splits.test, 1000).await?;
         println!("model: {}", model.config().describe());

@@ -292,6 +292,11 @@ impl Dataset {
         &self.labels
     }
 
+    /// Every image's pixel bytes, image after image.
+    pub fn pixel_bytes(&self) -> &[u8] {
+        &self.images
+    }
+
     /// Every image's pixels scaled to [0, 1], row by row (`len() × 784` values).
     pub fn scaled_pixels(&self) -> Vec<f32> {
         self.images.iter().map(|&p| p as f32 / 255.0).collect()

@@ -3,8 +3,10 @@
 //! Values are f32 (f16 in a file saved for shipping, see [`Precision`]; both are read).
 //!
 //! Metadata keys: `format` = `"aestudio"`, `format_version` = [`FORMAT_VERSION`], `config` = the
-//! [`AutoencoderConfig`] as JSON, `provenance` = free text (how the weights were trained), and
-//! `producer`. Tensors are little-endian f32, named by their module path
+//! [`AutoencoderConfig`] as JSON, `provenance` = free text (how the weights were trained),
+//! `producer`, and `dataset` = the [`DatasetTag`] as JSON (the data set the model learned, its
+//! image shape and its test set's fingerprint; absent in files written before it existed and in
+//! a run's intermediate files). Tensors are little-endian f32, named by their module path
 //! (`encoder.Mlp.layers.0.weight`) in burn's layout: a linear weight is `[in, out]`, the transpose
 //! of PyTorch's. Any safetensors reader opens the file (`safetensors.torch.load_file` in PyTorch).
 //!
@@ -20,6 +22,7 @@ use burn::module::{Module, ModuleMapper, ModuleVisitor, Param};
 use burn::prelude::*;
 use safetensors::{Dtype, SafeTensors, tensor::TensorView};
 
+use crate::data::DatasetTag;
 use crate::error::{AeError, AeResult};
 use crate::model::{Autoencoder, AutoencoderConfig};
 
@@ -33,17 +36,29 @@ pub const READABLE_VERSIONS: [&str; 2] = ["1", "2"];
 /// Largest file accepted: ample for any model the page can train (the default VAE is 2.6 MB).
 pub const MAX_FILE_BYTES: usize = 512 * 1024 * 1024;
 
-/// A model read from a weight file, with the text saying how it was trained.
+/// A model read from a weight file, with the text saying how it was trained and, where the file
+/// records it, the data set it learned.
 #[derive(Debug)]
 pub struct LoadedModel {
     pub model: Autoencoder,
     pub provenance: String,
+    pub dataset: Option<DatasetTag>,
 }
 
-/// Serializes `model`: its configuration, `provenance` (free text) and every parameter.
+/// Serializes `model`: its configuration, `provenance` (free text) and every parameter, without
+/// a data set (a run's intermediate file; see [`save_with_dataset`]).
 pub async fn save(model: &Autoencoder, provenance: &str) -> AeResult<Vec<u8>> {
+    save_with_dataset(model, provenance, None).await
+}
+
+/// [`save`], recording the data set the model learned when there is one.
+pub async fn save_with_dataset(model: &Autoencoder, provenance: &str, dataset: Option<&DatasetTag>) -> AeResult<Vec<u8>> {
     let config = serde_json::to_string(model.config()).map_err(|err| AeError::Weights(err.to_string()))?;
-    save_module(model, FORMAT, FORMAT_VERSION, config, provenance).await
+    let mut extra = Vec::new();
+    if let Some(tag) = dataset {
+        extra.push(("dataset".to_string(), serde_json::to_string(tag).map_err(|err| AeError::Weights(err.to_string()))?));
+    }
+    save_module_as(model, FORMAT, FORMAT_VERSION, config, provenance, Precision::F32, extra).await
 }
 
 /// How the values of a weight file are stored: f32, or f16 for a shipped file that should be half
@@ -57,11 +72,19 @@ pub enum Precision {
 /// Serializes any module with the metadata of this format: `format`, `format_version`, the
 /// configuration as JSON, `provenance` and the producer.
 pub(crate) async fn save_module<M: Module>(module: &M, format: &str, version: u32, config: String, provenance: &str) -> AeResult<Vec<u8>> {
-    save_module_as(module, format, version, config, provenance, Precision::F32).await
+    save_module_as(module, format, version, config, provenance, Precision::F32, Vec::new()).await
 }
 
-/// [`save_module`] with the values stored at `precision`.
-pub(crate) async fn save_module_as<M: Module>(module: &M, format: &str, version: u32, config: String, provenance: &str, precision: Precision) -> AeResult<Vec<u8>> {
+/// [`save_module`] with the values stored at `precision` and `extra` metadata entries.
+pub(crate) async fn save_module_as<M: Module>(
+    module: &M,
+    format: &str,
+    version: u32,
+    config: String,
+    provenance: &str,
+    precision: Precision,
+    extra: Vec<(String, String)>,
+) -> AeResult<Vec<u8>> {
     let mut collector = ParameterCollector { with_values: true, ..Default::default() };
     module.visit(&mut collector);
     let mut tensors = Vec::with_capacity(collector.values.len());
@@ -91,19 +114,39 @@ pub(crate) async fn save_module_as<M: Module>(module: &M, format: &str, version:
         ("producer".to_string(), format!("aestudio {}", env!("CARGO_PKG_VERSION"))),
     ];
     // `collect` builds whichever map type the safetensors build uses (hashbrown without std).
-    safetensors::serialize(views, Some(metadata.into_iter().collect())).map_err(|err| AeError::Weights(err.to_string()))
+    let metadata = metadata.into_iter().chain(extra).collect();
+    safetensors::serialize(views, Some(metadata)).map_err(|err| AeError::Weights(err.to_string()))
 }
 
-/// Reads the configuration and provenance of a weight file without building the model.
-pub fn read_header(bytes: &[u8]) -> AeResult<(AutoencoderConfig, String)> {
-    let (config, provenance) = read_metadata(bytes, FORMAT, &READABLE_VERSIONS)?;
-    let config = AutoencoderConfig::from_json(&config).map_err(|err| AeError::Weights(format!("the stored configuration is not valid: {err}")))?;
+/// What a weight file says of its model, read without building it.
+#[derive(Debug)]
+pub struct Header {
+    pub config: AutoencoderConfig,
+    pub provenance: String,
+    pub dataset: Option<DatasetTag>,
+}
+
+/// Reads the configuration, provenance and data set of a weight file without building the model.
+pub fn read_header(bytes: &[u8]) -> AeResult<Header> {
+    let metadata = read_metadata(bytes, FORMAT, &READABLE_VERSIONS)?;
+    let config = AutoencoderConfig::from_json(&metadata.config).map_err(|err| AeError::Weights(format!("the stored configuration is not valid: {err}")))?;
     config.validate().map_err(|err| AeError::Weights(format!("the stored configuration is refused: {err}")))?;
-    Ok((config, provenance))
+    let dataset = metadata
+        .dataset
+        .map(|json| serde_json::from_str(&json).map_err(|err| AeError::Weights(format!("the recorded data set is not valid: {err}"))))
+        .transpose()?;
+    Ok(Header { config, provenance: metadata.provenance, dataset })
 }
 
-/// The configuration (JSON) and provenance of a file of `format`, in one of `versions`.
-pub(crate) fn read_metadata(bytes: &[u8], format: &str, versions: &[&str]) -> AeResult<(String, String)> {
+/// The metadata entries a file of this format's family holds, as text.
+pub(crate) struct Metadata {
+    pub config: String,
+    pub provenance: String,
+    pub dataset: Option<String>,
+}
+
+/// The metadata of a file of `format`, in one of `versions`.
+pub(crate) fn read_metadata(bytes: &[u8], format: &str, versions: &[&str]) -> AeResult<Metadata> {
     let bad = |why: String| AeError::Weights(why);
     if bytes.len() > MAX_FILE_BYTES {
         return Err(bad(format!("the file is {} bytes, more than the {MAX_FILE_BYTES} accepted", bytes.len())));
@@ -119,15 +162,19 @@ pub(crate) fn read_metadata(bytes: &[u8], format: &str, versions: &[&str]) -> Ae
         return Err(bad(format!("format version {version} is not supported (this build reads versions {})", versions.join(" and "))));
     }
     let config = metadata.get("config").ok_or_else(|| bad("the metadata has no model configuration".into()))?;
-    Ok((config.clone(), metadata.get("provenance").cloned().unwrap_or_default()))
+    Ok(Metadata {
+        config: config.clone(),
+        provenance: metadata.get("provenance").cloned().unwrap_or_default(),
+        dataset: metadata.get("dataset").cloned(),
+    })
 }
 
 /// Rebuilds the model stored in `bytes` on `device`, or says why the file is refused.
 pub fn load(bytes: &[u8], device: &Device) -> AeResult<LoadedModel> {
-    let (config, provenance) = read_header(bytes)?;
+    let Header { config, provenance, dataset } = read_header(bytes)?;
     // Parameters are lazy: this allocates nothing until a value is read or replaced.
     let model = load_module(bytes, config.init(device)?, &config.describe(), device)?;
-    Ok(LoadedModel { model, provenance })
+    Ok(LoadedModel { model, provenance, dataset })
 }
 
 /// Fills `template`'s parameters (lazy, freshly initialized) from `bytes`, after checking that

@@ -99,12 +99,13 @@ pub async fn save_as(model: &AutoRec, header: &AutoRecHeader, provenance: &str, 
         return Err(AeError::Weights("an I-AutoRec's file holds its movies' codes exactly when its header gives their weight decay".into()));
     }
     let config = serde_json::to_string(header).map_err(|err| AeError::Weights(err.to_string()))?;
-    save_module_as(model, FORMAT, FORMAT_VERSION, config, provenance, precision).await
+    save_module_as(model, FORMAT, FORMAT_VERSION, config, provenance, precision, Vec::new()).await
 }
 
 /// Rebuilds the AutoRec stored in `bytes` on `device`, or says why the file is refused.
 pub fn load(bytes: &[u8], device: &Device) -> AeResult<LoadedAutoRec> {
-    let (config, provenance) = read_metadata(bytes, FORMAT, &["1"])?;
+    let metadata = read_metadata(bytes, FORMAT, &["1"])?;
+    let (config, provenance) = (metadata.config, metadata.provenance);
     let header: AutoRecHeader =
         serde_json::from_str(&config).map_err(|err| AeError::Weights(format!("the stored configuration is not valid: {err}")))?;
     header.validate().map_err(|err| AeError::Weights(format!("the stored configuration is refused: {err}")))?;

@@ -79,7 +79,8 @@ pub async fn save_classifier(classifier: &Classifier, config: &ClassifierConfig,
 /// Rebuilds a classifier from its weight file (checked as an autoencoder's is), with its
 /// provenance.
 pub fn load_classifier(bytes: &[u8], device: &Device) -> AeResult<(Classifier, String)> {
-    let (json, provenance) = crate::model::weights::read_metadata(bytes, CLASSIFIER_FORMAT, &["1"])?;
+    let metadata = crate::model::weights::read_metadata(bytes, CLASSIFIER_FORMAT, &["1"])?;
+    let (json, provenance) = (metadata.config, metadata.provenance);
     let config: ClassifierConfig = serde_json::from_str(&json).map_err(|err| crate::AeError::Weights(format!("the stored configuration is not valid: {err}")))?;
     let classifier = crate::model::weights::load_module(bytes, config.init(device)?, "classifier", device)?;
     Ok((classifier, provenance))

@@ -8,11 +8,19 @@ use super::convert::{invalid, to_js, with_arrays, with_labels};
 use burn::module::Module;
 
 use crate::data::datasets::verify_md5;
-use crate::data::{Dataset, DatasetFiles};
-use crate::model::{Autoencoder, AutoencoderConfig, Scale};
+use crate::data::{Dataset, DatasetFiles, DatasetTag};
+use crate::model::{Autoencoder, AutoencoderConfig, Scale, weights};
 use crate::nn::noise::Corruption;
 use crate::uses::anomaly;
 use crate::uses::explore::{self, LatentMap};
+
+/// Where the model in use came from, as its weight file says.
+#[derive(Default)]
+pub(super) struct ModelOrigin {
+    pub(super) provenance: String,
+    /// The data set it learned; `None` for a file written before files recorded it.
+    pub(super) dataset: Option<DatasetTag>,
+}
 
 /// What the page shows about the model in use.
 #[derive(Serialize)]
@@ -21,6 +29,7 @@ pub(super) struct ModelInfo {
     pub(super) description: String,
     pub(super) config: AutoencoderConfig,
     pub(super) provenance: String,
+    pub(super) dataset: Option<DatasetTag>,
     pub(super) parameters: usize,
     /// Whether samples of the prior decode to images (sampling, the manifold, prior traversals).
     pub(super) has_prior: bool,
@@ -30,11 +39,12 @@ pub(super) struct ModelInfo {
 }
 
 impl ModelInfo {
-    pub(super) fn of(model: &Autoencoder, provenance: &str) -> ModelInfo {
+    pub(super) fn of(model: &Autoencoder, origin: &ModelOrigin) -> ModelInfo {
         let config = model.config().clone();
         ModelInfo {
             description: config.describe(),
-            provenance: provenance.to_string(),
+            provenance: origin.provenance.clone(),
+            dataset: origin.dataset.clone(),
             parameters: model.num_params(),
             has_prior: config.objective.has_prior(),
             scale: config.objective.scale(),
@@ -51,10 +61,25 @@ impl Lab {
         let files = DatasetFiles::by_name(name)?;
         verify_md5(files.test_images, images)?;
         verify_md5(files.test_labels, labels)?;
-        let test = self.test.insert(Dataset::from_idx(images, labels)?).len();
+        let test = self.test.insert(Dataset::from_idx(images, labels)?);
+        self.test_tag = Some(DatasetTag::of(name, test));
+        let count = test.len();
         self.train = None;
         self.forget_model_results();
-        Ok(test)
+        Ok(count)
+    }
+
+    /// Puts the model of a weight file in use, unless it learned another data set than the test
+    /// set loaded here (its figures would be another's); a file that records none is taken.
+    pub(super) fn adopt_model(&mut self, bytes: &[u8]) -> Result<(), JsError> {
+        let loaded = weights::load(bytes, &self.device)?;
+        if let (Some(learned), Some(shown)) = (&loaded.dataset, &self.test_tag) {
+            learned.check_same(shown, "this model")?;
+        }
+        self.model = Some(loaded.model);
+        self.origin = ModelOrigin { provenance: loaded.provenance, dataset: loaded.dataset };
+        self.forget_model_results();
+        Ok(())
     }
 
     pub(super) fn model(&self) -> Result<&Autoencoder, JsError> {

@@ -97,7 +97,7 @@ impl Studio {
         }
         let verified = self.trainer.as_ref().map(Trainer::verified_model);
         let model = verified.as_ref().or(self.model.as_ref()).ok_or_else(|| invalid("no model"))?;
-        Ok(weights::save(model, provenance).await?)
+        Ok(weights::save_with_dataset(model, provenance, self.tag.as_ref()).await?)
     }
 
     /// The latest good weights, for inference.

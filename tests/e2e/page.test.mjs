@@ -472,5 +472,13 @@ test('Fashion-MNIST: the page switches its test set, classes and trainer; each p
   await page.waitForFunction(() => document.getElementById('dataset-choice').value === 'mnist'
     && document.getElementById('gallery-note').textContent.startsWith('MNIST'), null, { timeout: 60_000 });
   assert.deepEqual((await readGrid('gallery', 10)).map(sum).map(Math.round), mnistGallery.map(sum).map(Math.round));
+
+  // A Fashion-MNIST model file loaded from disk says which data set it learned: the page shows
+  // Fashion-MNIST's test set with it, not the MNIST one it was showing.
+  await page.setInputFiles('#load', `${root}/www/models/dae-fashion.safetensors`);
+  await page.waitForFunction(() => /loaded from dae-fashion/.test(document.getElementById('model-info').textContent)
+    && document.getElementById('gallery-note').textContent.startsWith('Fashion-MNIST'), null, { timeout: 60_000 });
+  assert.equal(await page.inputValue('#dataset-choice'), 'fashion-mnist');
+  assert.deepEqual((await readGrid('gallery', 10)).map(sum).map(Math.round), clothes.map(sum).map(Math.round), 'the clothes are back');
   assert.deepEqual(problems, [], 'no console errors');
 });

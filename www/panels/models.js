@@ -9,9 +9,6 @@ import { drawInterpolation, drawSamples } from './generate.js';
 import { drawLatentMap, drawLegend, drawTraversal, forgetLatentMap } from './latent.js';
 import { clearModelResults, deferAnomalyScores, drawAnomalyHistogram, drawUnits, showClassPicks } from './uses.js';
 
-/** The dataset each model in www/models/ learned. */
-const PRETRAINED_DATASET = { dvae: 'mnist', dae: 'mnist', vae: 'mnist', 'vae-2d': 'mnist', 'aae-ring': 'mnist', 'dae-fashion': 'fashion-mnist' };
-
 // What this panel needs of the training panel (set by `initModels`).
 let training = { idle: () => true, restart: () => {} };
 
@@ -20,6 +17,7 @@ let training = { idle: () => true, restart: () => {} };
 export async function useModel(bytes, name, { keep = true, refresh = 'all' } = {}) {
   let info;
   try {
+    await showDatasetOf(bytes);
     info = await ask('loadModel', { bytes });
   } catch (err) {
     show('model-error', `${err.message}. The model in use was kept.`);
@@ -39,13 +37,19 @@ export async function useModel(bytes, name, { keep = true, refresh = 'all' } = {
   return true;
 }
 
-/** One of the models shipped in www/models/, on the dataset it learned. */
+/** Switches the page to the data set a weight file says its model learned (its own test set,
+ * classes and anomaly scores), or refuses the file with the reason; a file that says none (an
+ * older one) is shown on the current data set. */
+async function showDatasetOf(bytes) {
+  const learned = await ask('modelDataset', { bytes });
+  if (!learned || learned.name === current.dataset) return;
+  if (!DATASETS[learned.name]) throw new Error(`That model learned ${learned.name}, a data set this page does not have`);
+  if (!training.idle()) throw new Error(`That is a ${DATASETS[learned.name].label} model: stop the ${DATASETS[current.dataset].label} run first`);
+  await switchDataset(learned.name, { redraw: false });
+}
+
+/** One of the models shipped in www/models/ (each file says which data set it learned). */
 export async function usePretrained(name) {
-  const learned = PRETRAINED_DATASET[name];
-  if (current.dataset !== learned) { // the model's own test set, classes and anomaly scores
-    if (!training.idle()) throw new Error(`That is a ${DATASETS[learned].label} model: stop the ${DATASETS[current.dataset].label} run first.`);
-    await switchDataset(learned, { redraw: false });
-  }
   current.normalClasses = null; // a model of every class
   const response = await fetch(`models/${name}.safetensors`);
   if (!response.ok) throw new Error(`cannot fetch models/${name}.safetensors (HTTP ${response.status})`);

@@ -1,0 +1,29 @@
+//! Exports for the page as a whole, outside any worker's session: the adapter probe, the
+//! training form's check, and what a weight file says before it is loaded.
+
+use wasm_bindgen::prelude::*;
+
+use super::adapter;
+use super::convert::{self, to_js};
+use crate::model::weights;
+
+/// The browser's WebGPU adapter and whether to use it (`{api_present, adapter_found, is_fallback,
+/// vendor, architecture, description, real_gpu}`), asked of the CPU build before the WebGPU one.
+#[wasm_bindgen(js_name = probeWebGpu)]
+pub async fn probe_webgpu() -> Result<JsValue, JsError> {
+    to_js(&adapter::probe_reply().await)
+}
+
+/// Checks the form's run (`AutoencoderConfig` and `TrainingConfig` JSON) for `train_len` images:
+/// the model's description and parameter count, or an `Error` with the reason.
+#[wasm_bindgen(js_name = validateRun)]
+pub fn validate_run(model_json: &str, training_json: &str, train_len: usize) -> Result<JsValue, JsError> {
+    to_js(&convert::validated_run(model_json, training_json, train_len)?)
+}
+
+/// The data set a weight file records (`{name, shape, test_fingerprint}`), or null for a file
+/// that records none; read from its header alone, so the page can switch before loading it.
+#[wasm_bindgen(js_name = modelDataset)]
+pub fn model_dataset(bytes: &[u8]) -> Result<JsValue, JsError> {
+    to_js(&weights::read_header(bytes)?.dataset)
+}
