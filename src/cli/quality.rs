@@ -192,7 +192,7 @@ impl Quality {
             rows.push(QualityRow { model: name, preset: Some(preset.name().to_string()), fid, referee_fid, coverage, mse_per_pixel: Some(mse), class_kept, seconds });
         }
         progress.finish();
-        print_quality(&rows, &data.dataset, (epochs, samples, code_size), splits.test.len());
+        print_quality(&rows, &data.dataset, (epochs, samples, code_size, data.binarize), splits.test.len());
         Ok(())
     }
 }
@@ -241,8 +241,9 @@ pub(crate) async fn score(judge: &classifier::Classifier, images: &[f32], test: 
     Ok((frechet_distance(&features, test)?, coverage))
 }
 
-/// The table, then a `result` line per row; `code_size` is the one every model was given, if any.
-fn print_quality(rows: &[QualityRow], dataset: &str, (epochs, samples, code_size): (usize, usize, Option<usize>), test_images: usize) {
+/// The table, then a `result` line per row; `code_size` is the one every model was given, if any,
+/// and `binarized` says whether pixels were binary (the line says so only then).
+fn print_quality(rows: &[QualityRow], dataset: &str, (epochs, samples, code_size, binarized): (usize, usize, Option<usize>, bool), test_images: usize) {
     println!(
         "{dataset}: each model trained {epochs} epochs (batch 128, Adam 1e-3; no training time: loaded with --load); {samples} samples from its prior against the {} test images, in the classifier's {}-D penultimate features\n",
         test_images,
@@ -265,6 +266,6 @@ fn print_quality(rows: &[QualityRow], dataset: &str, (epochs, samples, code_size
         );
     }
     for row in rows {
-        super::report::result(serde_json::json!({ "command": "quality", "dataset": dataset, "epochs": epochs, "samples": samples, "code_size": code_size, "row": row }));
+        super::report::result(serde_json::json!({ "command": "quality", "dataset": dataset, "epochs": epochs, "samples": samples, "code_size": code_size, "binarize": binarized.then_some(true), "row": row }));
     }
 }
