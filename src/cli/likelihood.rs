@@ -264,8 +264,18 @@ impl Likelihood {
                 anchor(&row.model).unwrap_or("-")
             );
             super::report::result(serde_json::json!({ "command": "likelihood", "model": row.model, "description": row.description, "nll": row.nll, "elbo": row.elbo,
-                    "factors": row.factors, "fid": row.fid, "fid_samples": self.fid_samples, "epochs": self.epochs, "train_seconds": row.train_seconds, "score_seconds": row.score_seconds,
+                    "factors": row.factors.as_ref().map(factors_record), "fid": row.fid, "fid_samples": self.fid_samples, "epochs": self.epochs, "train_seconds": row.train_seconds, "score_seconds": row.score_seconds,
                     "learning_rate": self.lr, "batch_size": self.batch_size, "training_images": self.limit.unwrap_or(60_000), "test_images": images, "anchor": anchor(&row.model) }));
         }
     }
+}
+
+/// The figures of a posterior that the record keeps: the per-unit KL and its sum, the active
+/// units, the mean correlation between them and the total correlation (the full correlation
+/// matrix stays out: it is `code x code` numbers no table reads).
+fn factors_record(factors: &PosteriorFactors) -> serde_json::Value {
+    serde_json::json!({
+        "kl": factors.unit_kl.iter().sum::<f64>(), "unit_kl": factors.unit_kl, "active_units": factors.active_units, "code": factors.unit_kl.len(),
+        "mean_abs_correlation": factors.mean_abs_correlation(), "total_correlation": factors.total_correlation, "images": factors.images,
+    })
 }
