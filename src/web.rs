@@ -7,7 +7,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::backend::cpu_device;
 use crate::data::preprocess::to_mnist;
-use crate::data::{Dataset, DatasetFiles, DatasetTag, Splits};
+use crate::data::{Dataset, DatasetFacts, DatasetFiles, DatasetTag, Splits};
 use crate::model::{Autoencoder, Objective, weights};
 use crate::recommend::{self, weights::LoadedAutoRec};
 use crate::train::{NoReplicas, Trainer};
@@ -91,12 +91,13 @@ impl Studio {
     }
 
     /// Loads a dataset ("mnist" or "fashion-mnist") from its four uncompressed IDX files; fails if
-    /// any checksum differs.
+    /// any checksum differs. `{name, label, items, classes, testImages, trainImages, gallery}`.
     #[wasm_bindgen(js_name = loadDataset)]
-    pub fn load_dataset(&mut self, name: &str, train_images: &[u8], train_labels: &[u8], test_images: &[u8], test_labels: &[u8]) -> Result<(), JsError> {
-        let data = self.data.insert(Splits::from_idx_bytes(&DatasetFiles::by_name(name)?, train_images, train_labels, test_images, test_labels)?);
+    pub fn load_dataset(&mut self, name: &str, train_images: &[u8], train_labels: &[u8], test_images: &[u8], test_labels: &[u8]) -> Result<JsValue, JsError> {
+        let files = DatasetFiles::by_name(name)?;
+        let data = self.data.insert(Splits::from_idx_bytes(&files, train_images, train_labels, test_images, test_labels)?);
         self.tag = Some(DatasetTag::of(name, &data.test));
-        Ok(())
+        to_js(&DatasetFacts::of(&files, &data.test, Some(&data.train)))
     }
 
     /// Starts a fresh run from JSON configs (an `AutoencoderConfig` and a `TrainingConfig`);
@@ -297,10 +298,11 @@ impl Lab {
         Ok(js_sys::Array::of2(&Lab { device, ..Lab::new() }.into(), &to_js(&backend)?))
     }
 
-    /// Loads the test split of dataset `name` ("mnist" or "fashion-mnist"), checksums verified.
+    /// Loads the test split of dataset `name` ("mnist" or "fashion-mnist"), checksums verified:
+    /// `{name, label, items, classes, testImages, gallery}`.
     #[wasm_bindgen(js_name = loadTestSet)]
-    pub fn load_test_set(&mut self, name: &str, images: &[u8], labels: &[u8]) -> Result<usize, JsError> {
-        self.replace_test_set(name, images, labels)
+    pub fn load_test_set(&mut self, name: &str, images: &[u8], labels: &[u8]) -> Result<JsValue, JsError> {
+        to_js(&self.replace_test_set(name, images, labels)?)
     }
 
     /// Loads the training split of dataset `name` (for linear probes), checksums verified.

@@ -10,7 +10,7 @@ use aestudio::backend::cpu_device;
 use aestudio::uses::explore;
 use aestudio::nn::loss::{bce_with_logits, kl_to_standard_normal, per_sample_sum, squared_error};
 use aestudio::data::datasets::{parse_images, verify_md5};
-use aestudio::data::{Dataset, DatasetFiles, MNIST, PIXELS, Splits};
+use aestudio::data::{Dataset, DatasetFacts, DatasetFiles, FASHION_MNIST, MNIST, PIXELS, Splits};
 use aestudio::model::{Architecture, AutoencoderConfig, Likelihood, Objective, Preset};
 use aestudio::nn::noise::Corruption;
 use aestudio::uses::pca::Pca;
@@ -144,6 +144,29 @@ fn real_mnist_has_the_published_shape_and_statistics() {
     let mut counts = [0usize; 10];
     (0..data.train.len()).for_each(|i| counts[data.train.label(i) as usize] += 1);
     assert_eq!(counts, [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]);
+}
+
+#[test]
+fn the_page_learns_a_data_sets_facts_from_the_core() {
+    let data = mnist();
+    let facts = DatasetFacts::of(&MNIST, &data.test, Some(&data.train));
+    // MNIST's test labels begin 7 2 1 0 4 1 4 9 5 9 0 6 9 0 1 5 9 7 3 4 ... and its first 8 is
+    // image 61 (read off t10k-labels-idx1-ubyte).
+    assert_eq!(facts.gallery, [3, 2, 1, 18, 4, 8, 11, 0, 61, 7]);
+    assert_eq!((facts.test_images, facts.train_images), (10_000, Some(60_000)));
+    let json = serde_json::to_value(&facts).unwrap();
+    assert_eq!(json["label"], "MNIST");
+    assert_eq!(json["items"], "digits");
+    assert_eq!(json["testImages"], 10_000);
+    assert_eq!(json["classes"][9], "9");
+    // The live Lab loads no training split: no count is made up for it.
+    let live = serde_json::to_value(DatasetFacts::of(&MNIST, &data.test, None)).unwrap();
+    assert!(live.get("trainImages").is_none(), "{live}");
+    // A label with no image is marked, not pointed at image 0.
+    let three_classes = Dataset::new(vec![0; 3 * 784], vec![2, 0, 2]).unwrap();
+    assert_eq!(three_classes.first_of_each_class(3), [1, u32::MAX, 0]);
+    assert_eq!(FASHION_MNIST.class_names[9], "Ankle boot");
+    assert_eq!((FASHION_MNIST.label, FASHION_MNIST.items), ("Fashion-MNIST", "clothes"));
 }
 
 #[test]

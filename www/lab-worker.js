@@ -4,7 +4,7 @@
 // Started with a `backend`, a second copy runs a Lab on WebGPU for the batch views (views.js).
 import * as cpuBuild from './pkg/aestudio.js';
 import { declareTimestampQuery } from './webgpu-features.js';
-import { fetchGunzipped, firstOfEachClass, TEST_FILES, TRAIN_FILES } from './data.js';
+import { fetchGunzipped, TEST_FILES, TRAIN_FILES } from './data.js';
 import { serve, transferring } from './protocol.js';
 
 let lab = null;
@@ -13,7 +13,8 @@ let dataset = null;
 let trainLoaded = false;
 
 const commands = {
-  /** `backend` ("gpu" or "auto"): the WebGPU build's Lab on that backend, reported as `backend`. */
+  /** `backend` ("gpu" or "auto"): the WebGPU build's Lab on that backend, reported as `backend`;
+   * `dataset` is the test set's facts (see `useDataset`). */
   async start({ dataset: name, backend }) {
     let build = cpuBuild;
     let info = null;
@@ -24,7 +25,7 @@ const commands = {
     wasm = await build.default();
     if (backend) [lab, info] = await build.Lab.create(backend);
     else lab = new build.Lab();
-    return { ...(await commands.useDataset({ dataset: name })), backend: info };
+    return { dataset: await commands.useDataset({ dataset: name }), backend: info };
   },
   probeWebGpu: () => cpuBuild.probeWebGpu(),
   async testResults() {
@@ -32,13 +33,14 @@ const commands = {
     return transferring([codes, errors], [codes.buffer, errors.buffer]);
   },
   adoptTestResults: ({ codes, errors }) => lab.adoptTestResults(codes, errors),
-  /** Switches the test set (gallery, latent map, anomaly scores) to another dataset. */
+  /** Switches the test set (gallery, latent map, anomaly scores) to another dataset; the
+   * reply is the core's `DatasetFacts` (`{name, label, items, classes, testImages, gallery}`). */
   async useDataset({ dataset: name }) {
     const [images, labels] = await Promise.all(TEST_FILES.map((file) => fetchGunzipped(name, file)));
-    const testImages = lab.loadTestSet(name, images, labels);
+    const facts = lab.loadTestSet(name, images, labels);
     dataset = name;
     trainLoaded = false;
-    return { testImages, gallery: firstOfEachClass(labels) };
+    return facts;
   },
   modelDataset: ({ bytes }) => cpuBuild.modelDataset(bytes),
   loadModel: ({ bytes }) => lab.loadModel(bytes),

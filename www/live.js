@@ -13,6 +13,9 @@ export const current = {
   model: null,
   /** 'mnist' or 'fashion-mnist': the test images, the gallery and training. */
   dataset: 'mnist',
+  /** What the core says of that data set once the live worker has loaded it (`DatasetFacts`):
+   * `{name, label, items, classes, testImages, gallery}`. */
+  datasetFacts: null,
   /** Counts model changes, so that answers about a replaced model are dropped. */
   generation: 0,
   /** The current 784-pixel input, and where it came from ('drawing' or 'test'). */

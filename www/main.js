@@ -3,7 +3,6 @@
 // answers the live views at once; train-worker.js trains (WebGPU or CPU) and sends its weights
 // over as it learns. Each panel is a module of panels/ with its state inside it; this file wires
 // them together and starts the page.
-import { DATASETS } from './data.js';
 import { $, show } from './dom.js';
 import { ask, current, debug, liveWaiting } from './live.js';
 import { latestModel } from './store.js';
@@ -13,7 +12,7 @@ import { initDeepCluster } from './panels/deep-cluster.js';
 import { initGenerate, setInterpolationEnds } from './panels/generate.js';
 import { typesetPage } from './formulas.js';
 import { initLatent, latentMapReady } from './panels/latent.js';
-import { initModels, showDatasetGallery, useModel, usePretrained } from './panels/models.js';
+import { initModels, offeredDataset, showDatasetGallery, useModel, usePretrained } from './panels/models.js';
 import { initMovies } from './panels/movies.js';
 import { initPixelSample } from './panels/pixel-sample.js';
 import { initTraining, startTrainer, trainerIdle, visitorDraws } from './panels/train.js';
@@ -42,10 +41,11 @@ initModels({ idle: trainerIdle, restart: () => startTrainer($('backend-choice').
 async function start() {
   try {
     const kept = await latestModel().catch(() => undefined);
-    current.dataset = DATASETS[kept?.dataset] ? kept.dataset : 'mnist';
+    current.dataset = offeredDataset(kept?.dataset) ? kept.dataset : 'mnist';
     $('dataset-choice').value = current.dataset;
     startTrainer($('backend-choice').value);
-    await showDatasetGallery((await ask('start', { dataset: current.dataset })).gallery);
+    current.datasetFacts = (await ask('start', { dataset: current.dataset })).dataset;
+    await showDatasetGallery(current.datasetFacts.gallery);
     // Something to look at in every view from the first paint: a test digit in, and an
     // interpolation between two others (a 3 and an 8 on MNIST) once the model is in.
     await useTestDigit(galleryIndices()[0]);

@@ -7,7 +7,7 @@
 // images, trainMovies trains a recommender through the same loop (no digits; the evaluation is
 // the test RMSE, also before the first step).
 import * as cpuBuild from './pkg/aestudio.js';
-import { DATASETS, fetchGunzipped, firstOfEachClass, MOVIELENS, TEST_FILES, TRAIN_FILES } from './data.js';
+import { fetchGunzipped, MOVIELENS, TEST_FILES, TRAIN_FILES } from './data.js';
 import { emit, serve, WorkerClient } from './protocol.js';
 import { declareTimestampQuery } from './webgpu-features.js';
 
@@ -84,14 +84,15 @@ async function startMovies({ backend }) {
 async function start({ backend, dataset: name, testHooks }) {
   if (testHooks && self.GPUAdapter) keepDevices();
   await openStudio(backend);
-  emit('loading', { message: `Fetching ${DATASETS[name].label} for training…` });
+  emit('loading', { message: 'Fetching the training set…' });
   const files = await Promise.all([...TRAIN_FILES, ...TEST_FILES].map((file) => fetchGunzipped(name, file)));
-  studio.loadDataset(name, ...files);
-  shownDigits = Uint32Array.from([...firstOfEachClass(files[3]), 10, 12]);
+  const facts = studio.loadDataset(name, ...files);
+  // One test image of each class, then two more (a second 0 and 1 on MNIST).
+  shownDigits = Uint32Array.from([...facts.gallery, 10, 12]);
   dataset = name;
-  datasetLabel = DATASETS[name].label;
+  datasetLabel = facts.label;
   emit('digits', { images: studio.testImages(shownDigits), reconstructions: null });
-  return { backend: studio.backend(), presets: Studio.presets(), objectives: Studio.objectives(), dataset };
+  return { backend: studio.backend(), presets: Studio.presets(), objectives: Studio.objectives(), dataset: facts };
 }
 
 /**

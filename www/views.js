@@ -29,7 +29,7 @@ export async function startGpuViews() {
     const cpuMs = await denoiseMs(cpuLab, image);
     const gpuMs = await denoiseMs(worker, image);
     const digitOnGpu = gpuMs < cpuMs;
-    Object.assign(gpuViews, { worker, everything: digitOnGpu, adopting: null, testImages: started.testImages });
+    Object.assign(gpuViews, { worker, everything: digitOnGpu, adopting: null, testImages: started.dataset.testImages });
     // A model or dataset that changed during the start reached the CPU Lab only.
     if (current.dataset !== dataset) await worker.call('useDataset', { dataset: current.dataset });
     if (current.generation !== generation || current.dataset !== dataset) await mirrorModel(worker);

@@ -28,6 +28,9 @@ pub struct DataFile {
 #[derive(Clone, Copy, Debug)]
 pub struct DatasetFiles {
     pub name: &'static str,
+    /// The name a person reads ("Fashion-MNIST"), and what its images show ("clothes").
+    pub label: &'static str,
+    pub items: &'static str,
     /// What each label stands for.
     pub class_names: [&'static str; 10],
     pub train_images: DataFile,
@@ -39,6 +42,8 @@ pub struct DatasetFiles {
 /// MNIST (LeCun, Cortes and Burges; CC BY-SA 3.0), the original IDX files.
 pub const MNIST: DatasetFiles = DatasetFiles {
     name: "mnist",
+    label: "MNIST",
+    items: "digits",
     class_names: ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"],
     train_images: DataFile { name: "train-images-idx3-ubyte", md5: "6bbc9ace898e44ae57da46a324031adb" },
     train_labels: DataFile { name: "train-labels-idx1-ubyte", md5: "a25bea736e30d166cdddb491f175f624" },
@@ -50,6 +55,8 @@ pub const MNIST: DatasetFiles = DatasetFiles {
 /// `dataset-fashion-mnist` ships them (gzip'd there; the checksums are of the uncompressed files).
 pub const FASHION_MNIST: DatasetFiles = DatasetFiles {
     name: "fashion-mnist",
+    label: "Fashion-MNIST",
+    items: "clothes",
     class_names: ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"],
     train_images: DataFile { name: "train-images-idx3-ubyte", md5: "f4a8712d7a061bf5bd6d2ca38dc4d50a" },
     train_labels: DataFile { name: "train-labels-idx1-ubyte", md5: "9018921c3c673c538a1fc5bad174d6f9" },
@@ -290,6 +297,12 @@ impl Dataset {
     /// Every label, in image order.
     pub fn labels(&self) -> &[u8] {
         &self.labels
+    }
+
+    /// The index of the first image of each label `0..classes` (`u32::MAX` for a label with none):
+    /// a gallery with one image per class.
+    pub fn first_of_each_class(&self, classes: usize) -> Vec<u32> {
+        (0..classes).map(|class| self.labels.iter().position(|&label| usize::from(label) == class).map_or(u32::MAX, |i| i as u32)).collect()
     }
 
     /// Every image's pixel bytes, image after image.

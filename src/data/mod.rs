@@ -8,7 +8,7 @@ pub mod ratings;
 pub mod tag;
 
 pub use datasets::{BINARIZED_TEST_SEED, DataFile, Dataset, DatasetFiles, FASHION_MNIST, MNIST, Splits};
-pub use tag::DatasetTag;
+pub use tag::{DatasetFacts, DatasetTag};
 
 /// Side of the square images (28 for MNIST and Fashion-MNIST).
 pub const IMAGE_SIDE: usize = 28;

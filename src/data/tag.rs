@@ -6,7 +6,7 @@
 use md5::{Digest, Md5};
 use serde::{Deserialize, Serialize};
 
-use crate::data::{Dataset, IMAGE_SIDE};
+use crate::data::{Dataset, DatasetFiles, IMAGE_SIDE};
 use crate::error::{AeError, AeResult};
 
 /// The data set a model was trained on.
@@ -53,4 +53,37 @@ pub fn fingerprint(test: &Dataset) -> String {
     digest.update(test.pixel_bytes());
     digest.update(test.labels());
     digest.finalize().iter().take(8).map(|byte| format!("{byte:02x}")).collect()
+}
+
+/// What the page shows of a data set: its names, its classes, its test set's size and a gallery
+/// of one test image per class.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DatasetFacts {
+    pub name: &'static str,
+    pub label: &'static str,
+    pub items: &'static str,
+    pub classes: Vec<&'static str>,
+    pub test_images: usize,
+    /// The training split's size, where it is loaded (the trainer's facts; the live Lab has none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub train_images: Option<usize>,
+    /// Test-set indices, one of each class in label order.
+    pub gallery: Vec<u32>,
+}
+
+impl DatasetFacts {
+    /// The facts of `files`' data set whose test split is `test` (and training split `train`,
+    /// where it is loaded).
+    pub fn of(files: &DatasetFiles, test: &Dataset, train: Option<&Dataset>) -> DatasetFacts {
+        DatasetFacts {
+            name: files.name,
+            label: files.label,
+            items: files.items,
+            classes: files.class_names.to_vec(),
+            test_images: test.len(),
+            train_images: train.map(Dataset::len),
+            gallery: test.first_of_each_class(files.class_names.len()),
+        }
+    }
 }

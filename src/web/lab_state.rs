@@ -8,7 +8,7 @@ use super::convert::{invalid, to_js, with_arrays, with_labels};
 use burn::module::Module;
 
 use crate::data::datasets::verify_md5;
-use crate::data::{Dataset, DatasetFiles, DatasetTag};
+use crate::data::{Dataset, DatasetFacts, DatasetFiles, DatasetTag};
 use crate::model::{Autoencoder, AutoencoderConfig, Scale, weights};
 use crate::nn::noise::Corruption;
 use crate::uses::anomaly;
@@ -57,16 +57,16 @@ impl ModelInfo {
 impl Lab {
     /// Replaces the test set by dataset `name`'s (checksums verified); the training set and
     /// whatever was computed on the old test set go.
-    pub(super) fn replace_test_set(&mut self, name: &str, images: &[u8], labels: &[u8]) -> Result<usize, JsError> {
+    pub(super) fn replace_test_set(&mut self, name: &str, images: &[u8], labels: &[u8]) -> Result<DatasetFacts, JsError> {
         let files = DatasetFiles::by_name(name)?;
         verify_md5(files.test_images, images)?;
         verify_md5(files.test_labels, labels)?;
         let test = self.test.insert(Dataset::from_idx(images, labels)?);
         self.test_tag = Some(DatasetTag::of(name, test));
-        let count = test.len();
+        let facts = DatasetFacts::of(&files, test, None);
         self.train = None;
         self.forget_model_results();
-        Ok(count)
+        Ok(facts)
     }
 
     /// Puts the model of a weight file in use, unless it learned another data set than the test

@@ -2,7 +2,6 @@
 // the gallery of test digits. Every other panel that follows the input listens to `onDenoised`.
 import { DrawingPad } from '../draw.js';
 import { paintDigit, paintGrid } from '../digits.js';
-import { DATASETS } from '../data.js';
 import { $, quantile } from '../dom.js';
 import { filledObjective, objectiveAccount, typeset } from '../formulas.js';
 import { ask, current, debug } from '../live.js';
@@ -149,7 +148,7 @@ export async function showGallery(indices) {
   const images = await ask('testImages', { indices });
   gallery = [...indices];
   paintGrid($('gallery'), images, gallery.length);
-  $('gallery-note').textContent = `${DATASETS[current.dataset].label} test ${DATASETS[current.dataset].items}: click one to put it in.`;
+  $('gallery-note').textContent = `${current.datasetFacts.label} test ${current.datasetFacts.items}: click one to put it in.`;
 }
 
 export function initDenoise() {

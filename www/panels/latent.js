@@ -3,7 +3,6 @@
 // code, one row per dimension.
 import { paintDigit, paintGrid } from '../digits.js';
 import { LABEL_COLOURS, LatentScatter } from '../scatter.js';
-import { DATASETS } from '../data.js';
 import { $ } from '../dom.js';
 import { ask, current, debug, drawView } from '../live.js';
 import { drawing, onDenoised, requestDenoise } from './denoise.js';
@@ -23,7 +22,7 @@ let stepped = 0; // the test image the arrow keys are at
 /** Test image `index` beside the map, with its class. */
 async function showTestImage(index) {
   paintDigit($('hovered'), await ask('testImages', { indices: [index] }));
-  $('hovered-label').textContent = `test image #${index}: ${DATASETS[current.dataset].classes[scatter.labels[index]]}`;
+  $('hovered-label').textContent = `test image #${index}: ${current.datasetFacts.classes[scatter.labels[index]]}`;
 }
 
 /** The side of the map for test image `index`: the image, and its point on the map decoded. */
@@ -50,19 +49,19 @@ export function drawLegend() {
   $('legend').replaceChildren(...LABEL_COLOURS.map((colour, label) => {
     const item = document.createElement('li');
     item.style.setProperty('--colour', colour);
-    item.textContent = DATASETS[current.dataset].classes[label];
+    item.textContent = current.datasetFacts.classes[label];
     return item;
   }));
 }
 
 /** The map of the first `limit` test codes (0: all), and the manifold for a 2-D code. */
 export async function drawLatentMap(limit) {
-  const { model, dataset } = current;
+  const { model, datasetFacts: facts } = current;
   const map = debug.map = await ask('latentMap', { limit });
   scatter.setData(map.points, map.labels);
   mapReady = true;
   const share = (v) => `${Math.round(100 * v)}%`;
-  const what = `${map.labels.length.toLocaleString('en')} ${DATASETS[dataset].label} test ${DATASETS[dataset].items}`;
+  const what = `${map.labels.length.toLocaleString('en')} ${facts.label} test ${facts.items}`;
   $('map-note').textContent = map.axes === 'code'
     ? `Codes of the ${what} (the ${model.codeSize}-D code itself). Hover for the digit, click to decode that point.`
     : `Codes of the ${what} on the first two principal directions of the ${model.codeSize}-D code `

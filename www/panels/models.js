@@ -1,6 +1,5 @@
 // The Models panel and the model in use: pretrained models, save and load, the copy kept in
 // IndexedDB, the dataset, and redrawing every view when the model changes.
-import { DATASETS } from '../data.js';
 import { $, show } from '../dom.js';
 import { ask, current, debug, drawView } from '../live.js';
 import { keepModel } from '../store.js';
@@ -43,8 +42,9 @@ export async function useModel(bytes, name, { keep = true, refresh = 'all' } = {
 async function showDatasetOf(bytes) {
   const learned = await ask('modelDataset', { bytes });
   if (!learned || learned.name === current.dataset) return;
-  if (!DATASETS[learned.name]) throw new Error(`That model learned ${learned.name}, a data set this page does not have`);
-  if (!training.idle()) throw new Error(`That is a ${DATASETS[learned.name].label} model: stop the ${DATASETS[current.dataset].label} run first`);
+  const offered = offeredDataset(learned.name);
+  if (!offered) throw new Error(`That model learned ${learned.name}, a data set this page does not have`);
+  if (!training.idle()) throw new Error(`That is a ${offered.textContent} model: stop the ${current.datasetFacts.label} run first`);
   await switchDataset(learned.name, { redraw: false });
 }
 
@@ -70,12 +70,17 @@ async function refreshModelViews(mapLimit) {
 /** Switches the test set, the gallery and the trainer to `name`; the model in use stays, and its
  * views are redrawn unless a new model follows at once (`redraw: false`). */
 export async function switchDataset(name, { redraw = true } = {}) {
-  const reply = await ask('useDataset', { dataset: name });
-  current.dataset = name;
+  const facts = await ask('useDataset', { dataset: name });
+  Object.assign(current, { dataset: name, datasetFacts: facts });
   $('dataset-choice').value = name;
-  await showDatasetGallery(reply.gallery);
+  await showDatasetGallery(facts.gallery);
   training.restart();
   if (current.model && redraw) await drawView(() => refreshModelViews(0));
+}
+
+/** The Train panel's option for data set `name` (the data sets this page offers), or undefined. */
+export function offeredDataset(name) {
+  return [...$('dataset-choice').options].find((option) => option.value === name);
 }
 
 /** The gallery and the latent map's legend of the current dataset. */

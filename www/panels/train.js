@@ -4,7 +4,6 @@
 // comparison, clustering).
 import uPlot from '../vendor/uPlot.esm.js';
 import { paintGrid } from '../digits.js';
-import { DATASETS } from '../data.js';
 import { $, show } from '../dom.js';
 import { current, debug } from '../live.js';
 import { WorkerClient } from '../protocol.js';
@@ -69,7 +68,7 @@ export async function startTrainer(backend) {
   }
 }
 
-function trainerReady({ backend, presets, objectives }) {
+function trainerReady({ backend, presets, objectives, dataset }) {
   takeOffer(presets, objectives);
   const badge = $('backend');
   badge.dataset.kind = backend.kind;
@@ -78,7 +77,8 @@ function trainerReady({ backend, presets, objectives }) {
   badge.title = backend.reason;
   $('backend-reason').textContent = `${backend.kind === 'gpu' ? 'Training runs on WebGPU' : 'Training runs on the CPU backend'}: ${backend.reason}.`;
   flushStatus();
-  if (!run) $('status').textContent = `Ready to train: ${DATASETS[current.dataset].label} loaded (60,000 training and 10,000 test images, checksums verified).`;
+  const count = (n) => n.toLocaleString('en');
+  if (!run) $('status').textContent = `Ready to train: ${dataset.label} loaded (${count(dataset.trainImages)} training and ${count(dataset.testImages)} test images, checksums verified).`;
   setRunning('idle');
   checkForm();
 }

@@ -3,7 +3,6 @@
 // and PCA of the code's size against the model.
 import { paintGrid } from '../digits.js';
 import { LatentScatter } from '../scatter.js';
-import { DATASETS } from '../data.js';
 import { $ } from '../dom.js';
 import { ask, current, debug, drawView } from '../live.js';
 import { drawActivations, drawHistogram } from '../charts.js';
@@ -47,7 +46,7 @@ function showAnomalyScore(result) {
   const note = $('anomaly-note');
   if (!anomaly) return;
   drawHistogram($('anomaly'), anomaly, anomaly.threshold, result?.score);
-  const { label, items } = DATASETS[current.dataset];
+  const { label, items } = current.datasetFacts;
   if (!result || result.percentile == null) {
     const whose = current.normalClasses ? `the ${classNames(current.normalClasses)} among the ${label} test ${items}` : `the ${label} test images`;
     note.textContent = `Reconstruction error of ${whose}; the dashed line is their 99th percentile.`;
@@ -113,12 +112,12 @@ async function comparePca() {
 
 /** "3s and 7s": the classes' names, as the one-class notes say them. */
 function classNames(classes) {
-  return classes.map((c) => DATASETS[current.dataset].classes[c]).join(', ');
+  return classes.map((c) => current.datasetFacts.classes[c]).join(', ');
 }
 
 /** The one-class box's checkboxes, one per class of the current dataset. */
 export function showClassPicks() {
-  $('class-picks').replaceChildren(...DATASETS[current.dataset].classes.map((name, index) => {
+  $('class-picks').replaceChildren(...current.datasetFacts.classes.map((name, index) => {
     const label = document.createElement('label');
     label.className = 'inline';
     const box = document.createElement('input');
@@ -142,7 +141,6 @@ function startOneClass() {
 }
 
 export function initUses() {
-  showClassPicks();
   $('one-class-train').addEventListener('click', startOneClass);
   pcaMap = new LatentScatter($('pca-map'), { onHover() {}, onPick() {} });
   resultHelp = Object.fromEntries(RESULT_IDS.map((id) => [id, $(id).textContent]));
