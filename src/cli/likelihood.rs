@@ -186,7 +186,7 @@ impl Likelihood {
         let train_seconds = started.elapsed().as_secs_f64();
         if let Some(path) = path.filter(|_| !self.reuse || train_seconds > 1.0) {
             let provenance = format!("trained natively with `aestudio likelihood` on dynamically binarized MNIST: {} epochs, Adam {}, batch {}", self.epochs, self.lr, self.batch_size);
-            std::fs::write(&path, weights::save(&model, &provenance).await?).map_err(|err| AeError::Weights(format!("{}: {err}", path.display())))?;
+            super::write_weights(&path, &weights::save(&model, &provenance).await?)?;
         }
         let scoring = Instant::now();
         device.seed(self.seed);

@@ -125,6 +125,16 @@ pub(crate) fn load_dataset(name: &str, data: Option<PathBuf>) -> Result<Splits, 
     Splits::load_dir(&files, &dir)
 }
 
+/// Writes a trained network's `bytes` to `path`, creating its folder first: a missing folder
+/// must not cost the training that came before.
+pub(crate) fn write_weights(path: &std::path::Path, bytes: &[u8]) -> Result<(), AeError> {
+    let failed = |err: std::io::Error| AeError::Weights(format!("{}: {err}", path.display()));
+    if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(failed)?;
+    }
+    std::fs::write(path, bytes).map_err(failed)
+}
+
 /// The model saved at `path`.
 pub(crate) fn load_weights(path: &std::path::Path, device: &Device) -> Result<Autoencoder, AeError> {
     let bytes = std::fs::read(path).map_err(|err| AeError::Weights(format!("{}: {err}", path.display())))?;
@@ -185,5 +195,20 @@ async fn run(cli: Cli) -> Result<(), AeError> {
         Command::Autorec(command) => command.run().await,
         Command::Likelihood(command) => command.run().await,
         Command::Report(command) => command.run().await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn weights_go_into_a_folder_that_does_not_exist_yet() {
+        let root = std::env::temp_dir().join(format!("aestudio-write-weights-{}", std::process::id()));
+        let path = root.join("new/deeper/model.safetensors");
+        super::write_weights(&path, b"bytes").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"bytes");
+        // A folder where the file should be is a clear error naming the path.
+        let err = super::write_weights(&root.join("new"), b"x").unwrap_err().to_string();
+        assert!(err.contains("new"), "{err}");
+        std::fs::remove_dir_all(root).unwrap();
     }
 }

@@ -46,11 +46,7 @@ impl Classifier {
         println!("classifier {config:?}: test accuracy {accuracy:.4} after {epochs} epochs ({seconds:.0} s)");
         let provenance = format!("trained {epochs} epochs on {} {} images (Adam 1e-3, batch 128, seed {seed}); test accuracy {accuracy:.4}", splits.train.len(), data.dataset);
         let out = out.unwrap_or_else(|| PathBuf::from(format!("www/models/classifier-{}.safetensors", data.dataset)));
-        // As `train` does: a missing folder must not cost the trained network.
-        if let Some(dir) = out.parent().filter(|dir| !dir.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|err| AeError::Weights(format!("{}: {err}", dir.display())))?;
-        }
-        std::fs::write(&out, classifier::save_classifier(&trained, &config, &provenance).await?).map_err(|err| AeError::Weights(format!("{}: {err}", out.display())))?;
+        super::write_weights(&out, &classifier::save_classifier(&trained, &config, &provenance).await?)?;
         println!("saved {}", out.display());
         super::report::result(serde_json::json!({ "command": "classifier", "dataset": data.dataset, "epochs": epochs, "accuracy": accuracy, "seconds": seconds }));
         Ok(())

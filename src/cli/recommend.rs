@@ -236,7 +236,7 @@ impl AutoRecCommand {
         let path = dir.join(format!("{}-autorec.safetensors", name_of(orientation).to_lowercase()));
         let precision = if self.half { Precision::F16 } else { Precision::F32 };
         let bytes = weights::save_as(&model, &header, &provenance, precision).await?;
-        std::fs::write(&path, bytes).map_err(|err| AeError::Weights(format!("{}: {err}", path.display())))?;
+        super::write_weights(&path, &bytes)?;
         Ok(path)
     }
 

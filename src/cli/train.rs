@@ -140,9 +140,6 @@ impl Train {
             "evaluation": eval, "pca_mse": pca_mse, "seconds": seconds,
         }));
         let out = out.unwrap_or_else(|| PathBuf::from(format!("weights/{}.safetensors", preset.name())));
-        if let Some(dir) = out.parent() {
-            std::fs::create_dir_all(dir).map_err(|err| AeError::Weights(format!("{}: {err}", dir.display())))?;
-        }
         let schedule = match (layerwise_epochs, &init) {
             (Some(stage_epochs), _) => format!("layer-wise {stage_epochs} epochs per layer, then fine-tuned {epochs} epochs"),
             (None, Some(path)) => format!("continued from {} for {epochs} epochs", path.display()),
@@ -155,7 +152,7 @@ impl Train {
             eval.loss,
             eval.mse_per_pixel
         );
-        std::fs::write(&out, weights::save_with_dataset(&trainer.model(), &provenance, Some(&tag)).await?).map_err(|err| AeError::Weights(format!("{}: {err}", out.display())))?;
+        super::write_weights(&out, &weights::save_with_dataset(&trainer.model(), &provenance, Some(&tag)).await?)?;
         println!("saved {}", out.display());
         Ok(())
     }
