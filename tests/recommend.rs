@@ -9,7 +9,7 @@ use std::collections::HashSet;
 use std::path::PathBuf;
 
 use aestudio::backend::cpu_device;
-use aestudio::data::ratings::{MOVIELENS_100K, Rating, RatingSplit, Ratings, RatingsFormat};
+use aestudio::data::ratings::{MOVIELENS_1M, MOVIELENS_100K, Movie, Movies, Rating, RatingSplit, Ratings, RatingsFormat};
 use aestudio::recommend::autorec::{autorec_objective, masked_squared_error};
 use aestudio::recommend::baselines::{Baseline, Biases};
 use aestudio::recommend::fold_in;
@@ -28,6 +28,30 @@ use rand::seq::SliceRandom;
 fn movielens_100k() -> Ratings {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/movielens/ml-100k");
     MOVIELENS_100K.load_ratings(&dir).expect("MovieLens 100K in data/movielens (run ./build.sh data)")
+}
+
+#[test]
+fn both_movies_files_give_titles_and_genres() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/movielens");
+    let read = |path: &str| std::fs::read(root.join(path)).expect("MovieLens in data/movielens (run ./build.sh data)");
+    let ml1m = MOVIELENS_1M.parse_movies(&read("ml-1m/movies.dat")).unwrap().movies;
+    // movies.dat has 3,883 lines; its first and last, as the file spells them.
+    assert_eq!(ml1m.len(), 3_883);
+    assert_eq!(ml1m[0], Movie { id: 1, title: "Toy Story (1995)".into(), genres: vec!["Animation", "Children's", "Comedy"] });
+    assert_eq!(ml1m[3_882], Movie { id: 3952, title: "Contender, The (2000)".into(), genres: vec!["Drama", "Thriller"] });
+    // u.item gives genres as 19 flags (Toy Story: Animation, Children's, Comedy) and is Latin-1.
+    let ml100k = MOVIELENS_100K.parse_movies(&read("ml-100k/u.item")).unwrap().movies;
+    assert_eq!(ml100k.len(), 1_682);
+    assert_eq!(ml100k[0], Movie { id: 1, title: "Toy Story (1995)".into(), genres: vec!["Animation", "Children's", "Comedy"] });
+    assert!(ml100k.iter().any(|movie| movie.title.contains('\u{e9}')), "a title with an e-acute, read as Latin-1");
+    // A malformed line names its number; an unknown genre or a missing flag is malformed.
+    for (text, format) in [("1::Toy Story::Comedy\n2::Heat\n", RatingsFormat::DoubleColon), ("1::A::Comedy|Cooking\n", RatingsFormat::DoubleColon), ("1|A|x|y|z|0|1\n", RatingsFormat::Tab)] {
+        let err = Movies::parse(text.as_bytes(), format).unwrap_err().to_string();
+        assert!(err.contains("movies line"), "{err}");
+    }
+    assert!(Movies::parse(b"1::Toy Story::Comedy\n2::Heat\n", RatingsFormat::DoubleColon).unwrap_err().to_string().contains("line 2"));
+    // The checksum comes first: a movies file that is not the release's is refused.
+    assert!(MOVIELENS_1M.parse_movies(b"1::Toy Story::Comedy\n").is_err());
 }
 
 fn rating(user: u32, item: u32, value: f32) -> Rating {

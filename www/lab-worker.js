@@ -4,7 +4,7 @@
 // Started with a `backend`, a second copy runs a Lab on WebGPU for the batch views (views.js).
 import * as cpuBuild from './pkg/aestudio.js';
 import { declareTimestampQuery } from './webgpu-features.js';
-import { fetchGunzipped, TEST_FILES, TRAIN_FILES } from './data.js';
+import { fetchGunzipped, MOVIELENS, TEST_FILES, TRAIN_FILES } from './data.js';
 import { serve, transferring } from './protocol.js';
 
 let lab = null;
@@ -43,6 +43,8 @@ const commands = {
     return facts;
   },
   modelDataset: ({ bytes }) => cpuBuild.modelDataset(bytes),
+  /** MovieLens 1M's movies, `[{id, title, genres}]`, parsed and checked by the core. */
+  movies: async () => cpuBuild.parseMovies(await fetchGunzipped(MOVIELENS, 'movies.dat')),
   loadModel: ({ bytes }) => lab.loadModel(bytes),
   modelInfo: () => lab.modelInfo(),
   saveModel: () => lab.saveModel(),

@@ -205,29 +205,54 @@ impl RatingSplit {
     }
 }
 
-/// Movie titles by the file's movie id.
+/// One movie of a movies file.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Movie {
+    /// The id the ratings file uses.
+    pub id: u32,
+    pub title: String,
+    pub genres: Vec<&'static str>,
+}
+
+/// MovieLens 100K's genres, in the order of `u.item`'s 19 flags (`u.genre`).
+const GENRES_100K: [&str; 19] = [
+    "unknown", "Action", "Adventure", "Animation", "Children's", "Comedy", "Crime", "Documentary", "Drama", "Fantasy",
+    "Film-Noir", "Horror", "Musical", "Mystery", "Romance", "Sci-Fi", "Thriller", "War", "Western",
+];
+
+/// The movies of a movies file, in the file's order.
 #[derive(Clone, Debug, Default)]
 pub struct Movies {
-    pub titles: HashMap<u32, String>,
+    pub movies: Vec<Movie>,
 }
 
 impl Movies {
-    /// Parses `movies.dat` (`MovieID::Title::Genres`) or `u.item` (`id|title|...`); both are
-    /// Latin-1, so each byte is one character.
+    /// Parses `movies.dat` (`MovieID::Title::Genre|Genre`) or `u.item` (`id|title|date|video
+    /// date|url|` and 19 genre flags); both are Latin-1, so each byte is one character.
     pub fn parse(bytes: &[u8], format: RatingsFormat) -> AeResult<Movies> {
         let text: String = bytes.iter().map(|&byte| byte as char).collect();
-        let mut titles = HashMap::new();
-        for (number, line) in text.lines().enumerate().filter(|(_, line)| !line.is_empty()) {
-            let mut parts = match format {
-                RatingsFormat::DoubleColon => line.splitn(3, "::").collect::<Vec<_>>(),
-                RatingsFormat::Tab => line.splitn(3, '|').collect::<Vec<_>>(),
-            };
-            let id = parts.first().and_then(|id| id.parse::<u32>().ok());
-            match (id, parts.len()) {
-                (Some(id), 3) => titles.insert(id, parts.swap_remove(1).to_string()),
-                _ => return Err(AeError::Data(format!("movies line {}: malformed ({line:?})", number + 1))),
-            };
-        }
-        Ok(Movies { titles })
+        let movies = text.lines().enumerate().filter(|(_, line)| !line.is_empty()).map(|(number, line)| {
+            parse_movie(line, format).ok_or_else(|| AeError::Data(format!("movies line {}: malformed ({line:?})", number + 1)))
+        });
+        Ok(Movies { movies: movies.collect::<AeResult<_>>()? })
     }
+}
+
+fn parse_movie(line: &str, format: RatingsFormat) -> Option<Movie> {
+    let (id, title, genres) = match format {
+        RatingsFormat::DoubleColon => {
+            let [id, title, genres] = line.splitn(3, "::").collect::<Vec<_>>().try_into().ok()?;
+            let known = |name: &str| GENRES_100K.iter().copied().find(|&genre| genre == name);
+            (id, title, genres.split('|').map(known).collect::<Option<Vec<_>>>()?)
+        }
+        RatingsFormat::Tab => {
+            let fields: Vec<&str> = line.split('|').collect();
+            let flags = fields.get(5..)?;
+            if flags.len() != GENRES_100K.len() || flags.iter().any(|flag| !matches!(*flag, "0" | "1")) {
+                return None;
+            }
+            (fields[0], fields[1], GENRES_100K.iter().zip(flags).filter(|(_, flag)| **flag == "1").map(|(genre, _)| *genre).collect())
+        }
+    };
+    Some(Movie { id: id.parse().ok()?, title: title.to_string(), genres })
 }

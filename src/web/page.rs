@@ -1,10 +1,11 @@
 //! Exports for the page as a whole, outside any worker's session: the adapter probe, the
-//! training form's check, and what a weight file says before it is loaded.
+//! training form's check, what a weight file says before it is loaded, and the movie list.
 
 use wasm_bindgen::prelude::*;
 
 use super::adapter;
 use super::convert::{self, to_js};
+use crate::data::ratings::MOVIELENS_1M;
 use crate::model::weights;
 
 /// The browser's WebGPU adapter and whether to use it (`{api_present, adapter_found, is_fallback,
@@ -26,4 +27,11 @@ pub fn validate_run(model_json: &str, training_json: &str, train_len: usize) -> 
 #[wasm_bindgen(js_name = modelDataset)]
 pub fn model_dataset(bytes: &[u8]) -> Result<JsValue, JsError> {
     to_js(&weights::read_header(bytes)?.dataset)
+}
+
+/// MovieLens 1M's movies from the bytes of `movies.dat`, checksum verified, in the file's order:
+/// `[{id, title, genres}]`.
+#[wasm_bindgen(js_name = parseMovies)]
+pub fn parse_movies(bytes: &[u8]) -> Result<JsValue, JsError> {
+    to_js(&MOVIELENS_1M.parse_movies(bytes)?.movies)
 }

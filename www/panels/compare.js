@@ -2,6 +2,7 @@
 // DFC-VAE of the same size, side by side, following every stroke. The two models load into the
 // live worker when the box is first opened (one forward pass each per input).
 import { paintDigit } from '../digits.js';
+import { fetchBytes } from '../data.js';
 import { $, show } from '../dom.js';
 import { ask, current, debug } from '../live.js';
 import { onDenoised } from './denoise.js';
@@ -12,10 +13,7 @@ let loading = null;
 
 async function loadCompared() {
   for (const [name] of COMPARED) {
-    const response = await fetch(`models/${name}.safetensors`);
-    if (!response.ok) throw new Error(`models/${name}.safetensors: HTTP ${response.status}`);
-    const buffer = await response.arrayBuffer();
-    await ask('addCompared', { name, bytes: new Uint8Array(buffer) });
+    await ask('addCompared', { name, bytes: await fetchBytes(`models/${name}.safetensors`) });
   }
 }
 

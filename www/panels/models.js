@@ -1,5 +1,6 @@
 // The Models panel and the model in use: pretrained models, save and load, the copy kept in
 // IndexedDB, the dataset, and redrawing every view when the model changes.
+import { fetchBytes } from '../data.js';
 import { $, show } from '../dom.js';
 import { ask, current, debug, drawView } from '../live.js';
 import { keepModel } from '../store.js';
@@ -51,9 +52,7 @@ async function showDatasetOf(bytes) {
 /** One of the models shipped in www/models/ (each file says which data set it learned). */
 export async function usePretrained(name) {
   current.normalClasses = null; // a model of every class
-  const response = await fetch(`models/${name}.safetensors`);
-  if (!response.ok) throw new Error(`cannot fetch models/${name}.safetensors (HTTP ${response.status})`);
-  return useModel(new Uint8Array(await response.arrayBuffer()), `pretrained ${name}`);
+  return useModel(await fetchBytes(`models/${name}.safetensors`), `pretrained ${name}`);
 }
 
 /** Redraws every view of the model; the latent map from the first `mapLimit` test digits (0: all). */

@@ -3,7 +3,7 @@
 // of the training worker (with replica workers on the CPU), charting its objective and test RMSE,
 // and becomes the recommender when it ends.
 import uPlot from '../vendor/uPlot.esm.js';
-import { fetchMovies } from '../data.js';
+import { fetchBytes } from '../data.js';
 import { $, show } from '../dom.js';
 import { ask, debug } from '../live.js';
 import { WorkerClient } from '../protocol.js';
@@ -30,7 +30,7 @@ debug.movies = { recommendations: null, rmse: series.rmse, ready: false, get rat
 function load() {
   loading ??= (async () => {
     $('movies-model').textContent = 'Loading the movie titles and the pretrained U-AutoRec…';
-    for (const movie of await fetchMovies()) {
+    for (const movie of await ask('movies')) {
       movies.set(movie.id, movie);
       byTitle.set(movie.title, movie.id);
     }
@@ -46,9 +46,7 @@ function load() {
 async function choose() {
   const picked = $('movies-recommender').value;
   if (picked === 'trained') return useRecommender(trained, 'trained');
-  const response = await fetch(PRETRAINED[picked]);
-  if (!response.ok) throw new Error(`cannot fetch ${PRETRAINED[picked]} (HTTP ${response.status})`);
-  return useRecommender(new Uint8Array(await response.arrayBuffer()), 'pretrained');
+  return useRecommender(await fetchBytes(PRETRAINED[picked]), 'pretrained');
 }
 
 /** Makes an AutoRec file the recommender; says what it is and whether it can fold a visitor in. */
@@ -85,11 +83,11 @@ function note(text) {
 }
 
 function movieItem(id, detail, remove) {
-  const movie = movies.get(id) ?? { title: `movie ${id}`, genres: '' };
+  const movie = movies.get(id) ?? { title: `movie ${id}`, genres: [] };
   const item = document.createElement('li');
   const title = document.createElement('strong');
   title.textContent = movie.title;
-  item.append(title, ` · ${movie.genres} · ${detail}`);
+  item.append(title, ` · ${movie.genres.join(', ')} · ${detail}`);
   if (remove) {
     const button = document.createElement('button');
     button.type = 'button';

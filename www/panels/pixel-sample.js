@@ -2,6 +2,7 @@
 // row by row as they form, in a worker of their own (sampler-worker.js) so that the live views
 // (denoising a drawing, the map) answer meanwhile.
 import { paintGrid } from '../digits.js';
+import { fetchBytes } from '../data.js';
 import { $, show } from '../dom.js';
 import { debug } from '../live.js';
 import { WorkerClient } from '../protocol.js';
@@ -22,12 +23,7 @@ debug.pixelSample = { drawn: 0, images: null, finished: false };
 async function ensureSampler() {
   if (!sampler) {
     sampler = new WorkerClient('./sampler-worker.js', { onCrash: (message) => show('pixel-error', `The sampler failed: ${message}`) });
-    loaded = fetch('models/pixel-vae.safetensors')
-      .then((response) => {
-        if (!response.ok) throw new Error(`the PixelVAE's weights: HTTP ${response.status}`);
-        return response.arrayBuffer();
-      })
-      .then((buffer) => sampler.call('load', { bytes: new Uint8Array(buffer) }, [buffer]));
+    loaded = fetchBytes('models/pixel-vae.safetensors').then((bytes) => sampler.call('load', { bytes }, [bytes.buffer]));
   }
   return loaded;
 }
