@@ -10,7 +10,7 @@ use crate::data::preprocess::to_mnist;
 use crate::data::{Dataset, DatasetFacts, DatasetFiles, DatasetTag, Splits};
 use crate::model::{Autoencoder, Objective, weights};
 use crate::recommend::{self, weights::LoadedAutoRec};
-use crate::train::{NoReplicas, Trainer};
+use crate::train::{NoReplicas, Pace, Trainer};
 use crate::uses::{deep_clustering::DeepClusteringRun, explore::{self, LatentMap}, factors};
 
 mod adapter;
@@ -59,6 +59,8 @@ pub struct Studio {
     /// MovieLens and a recommender's run, when this worker trains one instead (see `movies.rs`).
     movies: Option<MovieData>,
     movie_run: Option<MovieRun>,
+    /// The clock of the run in progress (either kind), for its samples/s and time left.
+    pace: Option<Pace>,
     /// The Uses panel's IDEC or DEC fine-tuning of a model, when this worker runs one.
     clustering: Option<DeepClusteringRun>,
 }
@@ -70,7 +72,7 @@ impl Studio {
     pub async fn create(prefer: String) -> Result<Studio, JsError> {
         run_static_constructors();
         let (device, backend) = choose_backend(&prefer).await?;
-        Ok(Studio { device, backend, data: None, tag: None, trainer: None, model: None, movies: None, movie_run: None, clustering: None })
+        Ok(Studio { device, backend, data: None, tag: None, trainer: None, model: None, movies: None, movie_run: None, pace: None, clustering: None })
     }
 
     /// `{kind: "cpu"|"gpu", reason, adapter: {...}}`.
@@ -121,7 +123,8 @@ impl Studio {
     }
 
     /// Runs up to `max_steps` steps (to an epoch's end at most): `{epoch, step, stepsPerEpoch, trainLoss,
-    /// epochLoss, epochFinished, finished}`; a diverged run errs and keeps the last good weights.
+    /// epochLoss, epochFinished, finished, pace}` (`pace`: a `PaceReport`); a diverged run errs
+    /// and keeps the last good weights.
     #[wasm_bindgen(js_name = trainSteps)]
     pub async fn train_steps(&mut self, max_steps: usize) -> Result<JsValue, JsError> {
         self.train_steps_with(max_steps, &mut NoReplicas).await

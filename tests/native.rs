@@ -14,7 +14,7 @@ use aestudio::data::{Dataset, DatasetFacts, DatasetFiles, FASHION_MNIST, MNIST, 
 use aestudio::model::{Architecture, AutoencoderConfig, Likelihood, Objective, Preset};
 use aestudio::nn::noise::Corruption;
 use aestudio::uses::pca::Pca;
-use aestudio::train::{Trainer, TrainingConfig, evaluate};
+use aestudio::train::{Pace, Paced, Progress, Trainer, TrainingConfig, evaluate};
 use aestudio::model::weights;
 use burn::prelude::*;
 
@@ -199,6 +199,33 @@ fn a_corrupted_file_fails_its_checksum_with_a_clear_message() {
 }
 
 // ---- training ----
+
+#[test]
+fn a_runs_pace_counts_only_time_inside_its_steps() {
+    // 2 epochs of 50 steps, batches of 100. 10 steps in 0.5 s: 0.05 s a step, so 100 / 0.05 =
+    // 2,000 samples/s, and the 90 steps left take 4.5 s.
+    let mut pace = Pace::new(2, 100, 0);
+    let first = pace.advance(10, 50, 0.5);
+    assert_eq!((first.steps, first.training_seconds), (10, 0.5));
+    assert_close(first.samples_per_second.unwrap() as f32, 2_000.0, 1e-6);
+    assert_close(first.seconds_left.unwrap() as f32, 4.5, 1e-6);
+    // 20 more in 1.5 s: 30 steps in 2 s, 1,500 samples/s; 70 steps left at 1/15 s each.
+    let second = pace.advance(30, 50, 1.5);
+    assert_close(second.samples_per_second.unwrap() as f32, 1_500.0, 1e-6);
+    assert_close(second.seconds_left.unwrap() as f32, 70.0 / 15.0, 1e-6);
+    // A resumed run's clock starts at its step: the steps before it took no time here.
+    let mut resumed = Pace::new(2, 100, 40);
+    assert_eq!(resumed.advance(40, 50, 0.0).samples_per_second, None, "no step timed yet");
+    let after = resumed.advance(50, 50, 1.0);
+    assert_eq!(after.steps, 10);
+    assert_close(after.samples_per_second.unwrap() as f32, 1_000.0, 1e-6);
+    assert_close(after.seconds_left.unwrap() as f32, 5.0, 1e-6);
+    // The page reads it beside the progress: `{epoch, step, ..., pace: {samplesPerSecond, ...}}`.
+    let progress = Progress { epoch: 0, step: 10, steps_per_epoch: 50, train_loss: None, epoch_loss: None, critic: None, epoch_finished: false, finished: false };
+    let json = serde_json::to_value(Paced { progress, pace: first }).unwrap();
+    assert_eq!((json["step"].as_u64(), json["pace"]["secondsLeft"].as_f64()), (Some(10), Some(4.5)));
+    assert_eq!(json["pace"]["samplesPerSecond"].as_f64(), Some(2_000.0));
+}
 
 #[test]
 fn a_few_steps_on_real_mnist_lower_the_loss_of_every_kind() {

@@ -205,7 +205,6 @@ async function run(training, provenance) {
   let steps = 1;
   let lastDigits = 0;
   let lastSnapshot = performance.now();
-  let trainingMs = 0; // time inside training steps only, for an honest samples/s
   const yielded = { ms: 0, times: 0 }; // time training waited for the visitor's drawing
   let progress = null;
   while (state !== 'stopping') {
@@ -216,7 +215,7 @@ async function run(training, provenance) {
       continue;
     }
     if (drawing && pool && progress) {
-      emit('progress', { progress, trainingMs, wasmBytes: memory(), yielding: true, yielded });
+      emit('progress', { progress, wasmBytes: memory(), yielding: true, yielded });
       const waitStarted = performance.now();
       await new Promise((resolve) => { drawingDone = resolve; });
       yielded.ms += performance.now() - waitStarted;
@@ -226,10 +225,9 @@ async function run(training, provenance) {
     const chunkStarted = performance.now();
     progress = pool ? await studio.trainStepsShared(steps, pool) : await studio.trainSteps(steps);
     const chunkMs = performance.now() - chunkStarted;
-    trainingMs += chunkMs;
     // Grow or shrink the chunk towards CHUNK_MS of work (not after one the visitor cut short).
     if (!drawing) steps = Math.max(1, Math.min(200, Math.round(steps * (CHUNK_MS / Math.max(chunkMs, 1)) * 0.7 + steps * 0.3)));
-    emit('progress', { progress, trainingMs, wasmBytes: memory(), yielding: false, yielded });
+    emit('progress', { progress, wasmBytes: memory(), yielding: false, yielded });
     if (performance.now() - lastDigits > DIGITS_EVERY_MS || progress.epochFinished) {
       await postDigits();
       lastDigits = performance.now();

@@ -183,6 +183,10 @@ impl AutoRecTrainer {
         self.order.len().div_ceil(self.config.batch_size)
     }
 
+    pub fn config(&self) -> &AutoRecTraining {
+        &self.config
+    }
+
     pub fn finished(&self) -> bool {
         self.epoch >= self.config.epochs
     }

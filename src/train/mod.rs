@@ -8,12 +8,14 @@ pub mod fused_adam;
 pub mod gradients;
 pub mod layerwise;
 pub mod likelihood;
+pub mod pace;
 pub mod readback;
 pub mod replicas;
 pub mod semisupervised;
 pub mod trainer;
 
 pub use evaluate::{Evaluation, evaluate};
+pub use pace::{Pace, PaceReport, Paced};
 pub use readback::CriticReport;
 pub use replicas::{NoReplicas, Replicas};
 pub use trainer::{Progress, Trainer, TrainingConfig, train_model, train_model_with};

@@ -8,7 +8,7 @@ use super::convert::training_config;
 use super::convert::{invalid, to_js};
 use crate::data::Splits;
 use crate::model::{Autoencoder, AutoencoderConfig, weights};
-use crate::train::{Replicas, Trainer, TrainingConfig, evaluate};
+use crate::train::{Pace, Paced, Replicas, Trainer, TrainingConfig, evaluate};
 use crate::train::semisupervised::{JointConfig, train_joint};
 use crate::uses::probe::check_label_count;
 
@@ -16,8 +16,13 @@ impl Studio {
     /// Runs training steps, alone or with `replicas`, for the image model's run or the
     /// recommender's; the call ends early when `replicas` asks the run to yield.
     pub(super) async fn train_steps_with(&mut self, max_steps: usize, replicas: &mut impl Replicas) -> Result<JsValue, JsError> {
+        let pace = self.pace.as_mut().ok_or_else(|| invalid("no run configured"))?;
+        let started = js_sys::Date::now();
+        let seconds = || (js_sys::Date::now() - started) / 1000.0;
         if let Some(run) = self.movie_run.as_mut() {
-            return to_js(&run.trainer.train_steps_with(max_steps, replicas).await?);
+            let progress = run.trainer.train_steps_with(max_steps, replicas).await?;
+            let pace = pace.advance(progress.step, progress.steps_per_epoch, seconds());
+            return to_js(&Paced { progress, pace });
         }
         // Field by field: the trainer is borrowed mutably beside the data.
         let data = self.data.as_ref().ok_or_else(|| invalid("no data loaded"))?;
@@ -25,7 +30,9 @@ impl Studio {
         let outcome = trainer.train_steps_with(&data.train, max_steps, replicas).await;
         // Whatever happened, the trainer now holds good weights (restored ones after a NaN).
         self.model = Some(trainer.model());
-        to_js(&outcome?)
+        let progress = outcome?;
+        let pace = pace.advance(progress.step, progress.steps_per_epoch, seconds());
+        to_js(&Paced { progress, pace })
     }
 
     /// Starts a fresh image model's run (the recommender's, if any, ends); returns its description.
@@ -33,6 +40,7 @@ impl Studio {
     pub(super) fn start_movie_run(&mut self, model_json: &str, training_json: &str) -> Result<String, JsError> {
         let movies = self.movies.as_ref().ok_or_else(|| invalid("load the ratings before configuring a recommender"))?;
         let run = self.movie_run.insert(MovieRun::configure(movies, model_json, training_json, &self.device)?);
+        self.pace = Some(Pace::new(run.trainer.config().epochs, run.trainer.config().batch_size, 0));
         self.trainer = None;
         Ok(run.describe())
     }
@@ -42,6 +50,7 @@ impl Studio {
         let mut trainer = Trainer::new(&model, training, &self.device, data.train.len())?;
         trainer.restrict_to_classes(&data.train)?;
         self.movie_run = None;
+        self.pace = Some(Pace::new(trainer.config().epochs, trainer.config().batch_size, 0));
         self.model = Some(trainer.model());
         self.trainer = Some(trainer);
         Ok(model.describe())
@@ -80,6 +89,7 @@ impl Studio {
         let data = self.data.as_ref().ok_or_else(|| invalid("load the data before resuming a run"))?;
         let loaded = weights::load(bytes, &self.device.clone().autodiff())?;
         let description = loaded.model.config().describe();
+        self.pace = Some(Pace::new(training.epochs, training.batch_size, step));
         let mut trainer = Trainer::resume(loaded.model, training, &self.device, data.train.len(), step)?;
         // A run on some classes resumes only from its start (its order is theirs).
         trainer.restrict_to_classes(&data.train)?;

@@ -91,8 +91,7 @@ await withStudio(async (page) => {
   console.log(`training meanwhile: ${await page.textContent('#status')}`);
   // What drawing cost the run: with priority it waits while the pointer is down (and 600 ms
   // after), so the cost is that time at the rate it trains otherwise.
-  const { yielded, batchSize, steps, trainingMs } = await page.evaluate(() => window.aestudio.trainingRate);
-  const otherwise = (steps * batchSize) / (trainingMs / 1000);
+  const { yielded, samplesPerSecond: otherwise } = await page.evaluate(() => window.aestudio.trainingRate);
   console.log(`training waited ${(yielded.ms / 1000).toFixed(1)} s while the visitor drew with priority (${yielded.times} waits); it trained at ${Math.round(otherwise)} samples/s otherwise`);
   console.log(`bench-result ${JSON.stringify({ where: 'page', kind: 'training-while-drawing', whileDrawing: 0, otherwise, waitedSeconds: yielded.ms / 1000, waits: yielded.times })}`);
   await page.click('#stop');

@@ -320,7 +320,13 @@ test('training in the page: the loss falls, pause holds, resume continues, stop 
   await page.waitForFunction(() => window.aestudio.series.train.filter((v) => v != null).length >= 8, null, { timeout: 120_000 });
   const losses = await page.evaluate(() => window.aestudio.series.train.filter((v) => v != null));
   assert.ok(losses.at(-1) < 0.8 * losses[0], `the chart's train loss fell: ${losses.map((v) => v.toFixed(4))}`);
-  assert.match(await page.textContent('#status'), /samples\/s/);
+  // The core's pace of the run: a rate, and the time the remaining steps take at it.
+  const status = await page.textContent('#status');
+  const [, rate, left] = status.match(/step \d+\/\d+ · ([\d,]+) samples\/s · (.+?) left/) ?? [];
+  assert.ok(Number(rate?.replace(/,/g, '')) > 100, `a training rate in the status: ${status}`);
+  assert.ok(left && left !== '0 s', `the time left in the status: ${status}`);
+  const pace = await page.evaluate(() => window.aestudio.trainingRate);
+  assert.ok(pace.steps > 0 && pace.trainingSeconds > 0 && pace.secondsLeft > 0, JSON.stringify(pace));
   // The live view follows the model being trained.
   await page.waitForFunction(() => /trained in this tab/.test(document.getElementById('model-info').textContent), null, { timeout: 30_000 });
 

@@ -121,13 +121,12 @@ function rate(event) {
 
 const trainingEvents = {
   loading: ({ message }) => { $('movies-status').textContent = message; },
-  progress({ progress, trainingMs }) {
+  progress({ progress }) {
     const total = progress.stepsPerEpoch * run.epochs;
     $('movies-progress').max = total;
     $('movies-progress').value = progress.step;
-    const secondsLeft = ((total - progress.step) * trainingMs) / Math.max(1, progress.step) / 1000;
     $('movies-status').textContent = `epoch ${Math.min(progress.epoch + 1, run.epochs)} of ${run.epochs} · step ${progress.step}/${total} · `
-      + `${Math.round(secondsLeft)} s left` + (series.rmse.length ? ` · test RMSE ${series.rmse.at(-1).toFixed(4)}` : '');
+      + `${Math.round(progress.pace.secondsLeft ?? 0)} s left` + (series.rmse.length ? ` · test RMSE ${series.rmse.at(-1).toFixed(4)}` : '');
     if (progress.epochObjective != null) run.objective = progress.epochObjective;
   },
   evaluation({ epoch, evaluation }) {

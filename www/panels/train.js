@@ -17,7 +17,7 @@ const GPU_SILENCE_MS = 30_000;
 const testHooks = new URLSearchParams(location.search).has('test-hooks');
 
 let trainer = null;
-let run = null; // {model, training, backend, lastSnapshot, resumedAt, heardProgress}
+let run = null; // {model, training, backend, lastSnapshot, heardProgress}
 // A job of the Uses panel in the idle trainer, `{onEvent}`, or null (see `trainerJob`).
 let sideJob = null;
 let lastHeard = 0;
@@ -108,7 +108,7 @@ function trainerFailed(fullMessage) {
     show('notice', `WebGPU failed during training (${message}). The run continues on the CPU backend from `
       + (snapshot ? `the weights of step ${snapshot.step}.` : 'the start (no weights had been saved yet).'));
     $('backend-choice').value = 'cpu';
-    run = { ...run, backend: 'cpu', resumedAt: snapshot?.step ?? 0, heardProgress: false };
+    run = { ...run, backend: 'cpu', heardProgress: false };
     const { training, model } = run;
     startTrainer('cpu').then((ready) => {
       if (!ready) return;
@@ -151,20 +151,17 @@ function flushStatus() {
 
 const events = {
   loading: ({ message }) => { flushStatus(); $('status').textContent = message; },
-  progress({ progress, trainingMs, wasmBytes, yielding, yielded }) {
+  progress({ progress, wasmBytes, yielding, yielded }) {
     run.heardProgress = true;
-    const { epoch, step, stepsPerEpoch, trainLoss, critic } = progress;
+    const { epoch, step, stepsPerEpoch, trainLoss, critic, pace } = progress;
     const { epochs, batch_size: batchSize } = run.training;
     const total = stepsPerEpoch * epochs;
-    const stepsHere = step - (run.resumedAt ?? 0);
-    const samplesPerSecond = (stepsHere * batchSize) / (trainingMs / 1000);
-    const secondsLeft = ((total - step) * batchSize) / samplesPerSecond;
     if (trainLoss != null) addPoint(step, trainLoss, null);
     debug.memory.push({ step, wasmBytes, time: performance.now() });
-    debug.trainingRate = { samplesPerSecond, yielded, batchSize, steps: stepsHere, trainingMs };
+    debug.trainingRate = { ...pace, yielded, batchSize };
     if (critic) addCriticPoint(step, critic);
     showStatus(step, total, `epoch ${Math.min(epoch + 1, epochs)} of ${epochs} · step ${step}/${total} · `
-      + `${Math.round(samplesPerSecond).toLocaleString('en')} samples/s · ${formatDuration(secondsLeft)} left`
+      + `${Math.round(pace.samplesPerSecond ?? 0).toLocaleString('en')} samples/s · ${formatDuration(pace.secondsLeft ?? Infinity)} left`
       + (trainLoss != null ? ` · train loss ${trainLoss.toFixed(4)}` : '')
       + (critic ? ` · critic loss ${critic.loss.toFixed(3)}, accuracy ${(100 * critic.accuracy).toFixed(0)}%` : '')
       + (yielding ? ' · you are drawing: training waits until you lift the pointer'
