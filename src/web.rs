@@ -146,8 +146,8 @@ impl Studio {
 
     /// Starts IDEC or DEC on a weight file's model and the test images (see `web/clustering.rs`).
     #[wasm_bindgen(js_name = startClustering)]
-    pub async fn start_clustering(&mut self, weights: &[u8], settings_json: &str) -> Result<JsValue, JsError> {
-        to_js(&self.clustering_start(weights, settings_json).await?)
+    pub async fn start_clustering(&mut self, weights: &[u8]) -> Result<JsValue, JsError> {
+        to_js(&self.clustering_start(weights).await?)
     }
 
     /// Up to `max_steps` steps of the clustering run, and its scores.

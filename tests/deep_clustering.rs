@@ -10,7 +10,7 @@ use aestudio::model::{Architecture, AutoencoderConfig, Likelihood};
 use aestudio::nn::loss::{clustering_divergence, sharpened_targets, student_t_assignments};
 use aestudio::train::{TrainingConfig, train_model};
 use aestudio::uses::cluster::cluster_accuracy;
-use aestudio::uses::deep_clustering::{ClusteringMethod, DeepClusteringConfig, DeepClusteringRun};
+use aestudio::uses::deep_clustering::{ClusteringMethod, DeepClusteringConfig, DeepClusteringRun, KMeansStart};
 use aestudio::uses::explore::read_floats;
 use burn::module::Param;
 use burn::prelude::*;
@@ -116,11 +116,10 @@ fn impossible_settings_are_refused_before_anything_runs() {
 }
 
 #[test]
-fn a_config_from_json_takes_the_papers_defaults_for_what_it_leaves_out() {
-    let config = DeepClusteringConfig::from_json(r#"{"method": "dec", "max_steps": 500}"#).unwrap();
-    assert_eq!((config.method, config.max_steps, config.update_interval, config.gamma), (ClusteringMethod::Dec, 500, 140, 0.1));
-    let misspelt = DeepClusteringConfig::from_json(r#"{"gama": 0.5}"#).unwrap_err().to_string();
-    assert!(misspelt.contains("gama"), "{misspelt}");
-    assert!(DeepClusteringConfig::from_json(r#"{"method": "kmeans"}"#).is_err());
-    assert!(DeepClusteringConfig::from_json("[1]").is_err());
+fn the_pages_run_is_the_idec_papers_but_shorter_and_from_plain_k_means() {
+    let page = DeepClusteringConfig::for_the_page();
+    // The IDEC paper's MNIST settings: gamma 0.1, a target update every 140 steps, 0.1% tolerance.
+    assert_eq!((page.method, page.gamma, page.update_interval, page.tolerance), (ClusteringMethod::Idec, 0.1, 140, 0.001));
+    assert_eq!((page.max_steps, page.restarts, page.start, page.segments), (1200, 5, KMeansStart::Euclidean, 10));
+    assert!(page.validate(10_000).is_ok());
 }

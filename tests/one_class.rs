@@ -5,7 +5,8 @@
 
 mod common;
 
-use aestudio::uses::anomaly::{Protocol, class_pca_auroc};
+use aestudio::model::{Architecture, Objective};
+use aestudio::uses::anomaly::{Protocol, class_pca_auroc, one_class_run};
 use common::mnist;
 
 #[test]
@@ -55,4 +56,18 @@ fn scores_split_into_the_normal_classes_and_the_rest() {
     assert!(split_by_class(&[0.1], &[1], &[10]).is_err(), "there is no class 10");
     assert!(split_by_class(&[0.1], &[1], &[]).is_err(), "no normal class");
     assert!(split_by_class(&[0.1, 0.2], &[1], &[1]).is_err(), "a score without its label");
+}
+
+#[test]
+fn the_pages_one_class_run_trains_a_small_denoiser_on_the_picked_classes() {
+    let (model, training) = one_class_run(&[3, 7], 5).unwrap();
+    assert_eq!(model.architecture, Architecture::Mlp { hidden: vec![256] });
+    assert!(matches!(model.objective, Objective::Reconstruction), "{:?}", model.objective);
+    assert_eq!((training.epochs, training.batch_size, training.learning_rate, training.seed), (5, 128, 1e-3, 1));
+    assert_eq!(training.classes, Some(vec![3, 7]));
+    assert!(training.validate(60_000).is_ok() && model.validate().is_ok());
+    for (classes, epochs, reason) in [(&[][..], 5, "one to nine"), (&[0, 1, 2, 3, 4, 5, 6, 7, 8, 9][..], 5, "one to nine"), (&[10][..], 5, "0 to 9"), (&[1][..], 0, "1 to 50"), (&[1][..], 51, "1 to 50")] {
+        let err = one_class_run(classes, epochs).unwrap_err().to_string();
+        assert!(err.contains(reason), "{classes:?} {epochs}: {err}");
+    }
 }

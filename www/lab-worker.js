@@ -43,6 +43,7 @@ const commands = {
     return facts;
   },
   modelDataset: ({ bytes }) => cpuBuild.modelDataset(bytes),
+  oneClassRun: ({ classes, epochs }) => cpuBuild.oneClassRun(Uint8Array.from(classes), epochs),
   /** MovieLens 1M's movies, `[{id, title, genres}]`, parsed and checked by the core. */
   movies: async () => cpuBuild.parseMovies(await fetchGunzipped(MOVIELENS, 'movies.dat')),
   loadModel: ({ bytes }) => lab.loadModel(bytes),

@@ -267,18 +267,18 @@ function runInBackground(training, provenance) {
  * `clustering` event after k-means and after every target update, until the run converges, hits
  * its step limit or is stopped; replies with the last scores and the fine-tuned weights.
  */
-async function cluster({ weights, settings }) {
+async function cluster({ weights }) {
   state = 'clustering';
   try {
-    let progress = await studio.startClustering(weights, JSON.stringify(settings));
+    let progress = await studio.startClustering(weights);
     emit('clustering', { progress });
-    const interval = settings.update_interval ?? 140;
+    const { method, updateInterval } = progress;
     while (state === 'clustering' && !progress.finished) {
-      progress = await studio.clusterSteps(interval);
+      progress = await studio.clusterSteps(updateInterval);
       emit('clustering', { progress });
       await nextTask(); // let stopClustering in
     }
-    const bytes = await studio.exportWeights(`fine-tuned by ${settings.method.toUpperCase()} to cluster the test images`
+    const bytes = await studio.exportWeights(`fine-tuned by ${method} to cluster the test images`
       + ` (${progress.step} steps, accuracy ${(100 * progress.accuracy).toFixed(1)}%)`, true);
     return { progress, bytes, stopped: state !== 'clustering' };
   } finally {

@@ -156,3 +156,19 @@ impl HeldOut {
         })
     }
 }
+
+/// The most epochs the page's one-class run takes (a visitor waits for it).
+pub const ONE_CLASS_MAX_EPOCHS: usize = 50;
+
+/// The page's one-class run: the denoising autoencoder with one hidden layer of 256 units (small
+/// enough to train in a minute in a tab), Adam 1e-3, batches of 128, seed 1, on the training
+/// images of `classes` only; the others are its anomalies. Refuses no class, every class, a class
+/// out of range, or an epoch count outside 1 to [`ONE_CLASS_MAX_EPOCHS`].
+pub fn one_class_run(classes: &[u8], epochs: usize) -> AeResult<(AutoencoderConfig, TrainingConfig)> {
+    ensure((1..CLASSES).contains(&classes.len()), || "pick one to nine classes: the others are the anomalies".into())?;
+    ensure(classes.iter().all(|&class| usize::from(class) < CLASSES), || format!("the classes must be some of 0 to {}, got {classes:?}", CLASSES - 1))?;
+    ensure((1..=ONE_CLASS_MAX_EPOCHS).contains(&epochs), || format!("epochs must be a whole number from 1 to {ONE_CLASS_MAX_EPOCHS}"))?;
+    let model = crate::model::Preset::Dae.config().with_architecture(crate::model::Architecture::Mlp { hidden: vec![256] });
+    let training = TrainingConfig::new().with_epochs(epochs).with_readback_every(20).with_classes(Some(classes.to_vec()));
+    Ok((model, training))
+}

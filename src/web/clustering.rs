@@ -8,14 +8,20 @@ use super::Studio;
 use super::convert::invalid;
 use crate::model::weights;
 use crate::uses::cluster::accuracy_and_nmi as scores;
-use crate::uses::deep_clustering::{DeepClusteringConfig, DeepClusteringRun};
+use crate::uses::deep_clustering::{ClusteringMethod, DeepClusteringConfig, DeepClusteringRun};
 
 impl Studio {
-    /// Starts fine-tuning the model of a weight file to cluster the test images, settings from
-    /// JSON (defaults for what it leaves out); any run of this worker ends. Replies with
-    /// k-means's scores: `{step: 0, accuracy, nmi, images}`.
-    pub(super) async fn clustering_start(&mut self, bytes: &[u8], settings_json: &str) -> Result<Value, JsError> {
-        let config = DeepClusteringConfig::from_json(settings_json)?;
+    /// Starts fine-tuning the model of a weight file to cluster the test images with the page's
+    /// settings ([`DeepClusteringConfig::for_the_page`]); any run of this worker ends. Replies
+    /// with k-means's scores and how to step the run: `{step: 0, accuracy, nmi, images, method,
+    /// updateInterval}` (`method`: "IDEC" or "DEC").
+    pub(super) async fn clustering_start(&mut self, bytes: &[u8]) -> Result<Value, JsError> {
+        let config = DeepClusteringConfig::for_the_page();
+        let method = match config.method {
+            ClusteringMethod::Idec => "IDEC",
+            ClusteringMethod::Dec => "DEC",
+        };
+        let update_interval = config.update_interval;
         let test = &self.data()?.test;
         let loaded = weights::load(bytes, &self.device.clone().autodiff())?;
         let run = DeepClusteringRun::start(loaded.model, test, config).await?;
@@ -25,7 +31,7 @@ impl Studio {
         self.movie_run = None;
         self.model = Some(run.model().autoencoder);
         self.clustering = Some(run);
-        Ok(json!({ "step": 0, "accuracy": accuracy, "nmi": nmi, "images": images }))
+        Ok(json!({ "step": 0, "accuracy": accuracy, "nmi": nmi, "images": images, "method": method, "updateInterval": update_interval }))
     }
 
     /// Up to `max_steps` steps of the clustering run; the fine-tuned model becomes the one

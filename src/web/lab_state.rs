@@ -33,6 +33,8 @@ pub(super) struct ModelInfo {
     pub(super) parameters: usize,
     /// Whether samples of the prior decode to images (sampling, the manifold, prior traversals).
     pub(super) has_prior: bool,
+    /// Whether the encoder gives a Gaussian posterior (per-unit KL, total correlation).
+    pub(super) has_posterior: bool,
     /// The unit of the objective: "per_sample" or "per_pixel".
     pub(super) scale: Scale,
     pub(super) code_size: usize,
@@ -47,6 +49,7 @@ impl ModelInfo {
             dataset: origin.dataset.clone(),
             parameters: model.num_params(),
             has_prior: config.objective.has_prior(),
+            has_posterior: config.objective.is_variational(),
             scale: config.objective.scale(),
             code_size: config.code_size,
             config,

@@ -7,6 +7,7 @@ use super::adapter;
 use super::convert::{self, to_js};
 use crate::data::ratings::MOVIELENS_1M;
 use crate::model::weights;
+use crate::uses::anomaly;
 
 /// The browser's WebGPU adapter and whether to use it (`{api_present, adapter_found, is_fallback,
 /// vendor, architecture, description, real_gpu}`), asked of the CPU build before the WebGPU one.
@@ -34,4 +35,12 @@ pub fn model_dataset(bytes: &[u8]) -> Result<JsValue, JsError> {
 #[wasm_bindgen(js_name = parseMovies)]
 pub fn parse_movies(bytes: &[u8]) -> Result<JsValue, JsError> {
     to_js(&MOVIELENS_1M.parse_movies(bytes)?.movies)
+}
+
+/// The Uses panel's one-class run on `classes` for `epochs` epochs (`uses::anomaly::one_class_run`):
+/// `{model, training}`, as the Train form sends a run; or an `Error` with the reason.
+#[wasm_bindgen(js_name = oneClassRun)]
+pub fn one_class_run(classes: &[u8], epochs: usize) -> Result<JsValue, JsError> {
+    let (model, training) = anomaly::one_class_run(classes, epochs)?;
+    to_js(&serde_json::json!({ "model": model, "training": training }))
 }

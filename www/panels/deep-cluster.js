@@ -1,19 +1,12 @@
-// The Uses panel's deep clustering: IDEC fine-tuning of the model in use, run in the idle training
-// worker on the test images, with the clusters' matched accuracy and NMI drawn as it trains. The
-// fine-tuned model then becomes the model in use.
+// The Uses panel's deep clustering: IDEC fine-tuning of the model in use (with the core's settings
+// for the page, `DeepClusteringConfig::for_the_page`), run in the idle training worker on the test
+// images, with the clusters' matched accuracy and NMI drawn as it trains. The fine-tuned model
+// then becomes the model in use.
 import uPlot from '../vendor/uPlot.esm.js';
 import { $ } from '../dom.js';
 import { ask, current, debug } from '../live.js';
 import { tellTrainer, trainerJob } from './train.js';
 
-// The IDEC paper's settings for MNIST, but k-means with 5 restarts (the page's k-means button
-// uses 3) and at most 30 passes over the test images. The start is the papers' (k-means on the
-// codes as they are): the CLI's default, 50 segments merged, costs five times the k-means and was
-// measured on the DEC-shaped autoencoder's codes, not on the page's models.
-const SETTINGS = {
-  method: 'idec', gamma: 0.1, update_interval: 140, tolerance: 0.001, max_steps: 1200, restarts: 5,
-  start: 'euclidean', segments: 10,
-};
 const series = { step: [], accuracy: [], nmi: [] };
 let chart = null;
 // Puts weights in use (models.js's useModel, set by `initDeepCluster`).
@@ -60,7 +53,7 @@ async function fineTune() {
   $('idec-result').textContent = `k-means on the codes of the ${model.description}…`;
   try {
     const weights = await ask('saveModel');
-    const { progress, bytes, stopped } = debug.idec = await trainerJob('cluster', { weights, settings: SETTINGS }, showProgress);
+    const { progress, bytes, stopped } = debug.idec = await trainerJob('cluster', { weights }, showProgress);
     const start = series.accuracy[0];
     const how = stopped ? 'Stopped' : progress.converged ? 'Converged' : 'Reached the step limit';
     $('idec-result').textContent = `${how} after ${progress.step} steps: ${percent(progress.accuracy)} matched accuracy`

@@ -88,8 +88,6 @@ export async function drawTraversal({ light = false } = {}) {
   await drawUnitKl(rows, size, light);
 }
 
-/** Objectives whose encoder is a Gaussian posterior, whose KL to the prior is per unit. */
-const POSTERIOR_KINDS = new Set(['variational', 'vae_gan', 'feature_consistent']);
 // The posterior is read over the first test images (its total correlation's cost grows with the
 // square of them: most of a second for 1,000); a run's snapshots every few seconds read fewer.
 const POSTERIOR_IMAGES = 1000;
@@ -100,7 +98,7 @@ let posterior = null; // the model's, computed once per model
 async function drawUnitKl(rows, rowHeight, light) {
   const { model } = current;
   const canvas = $('unit-kl');
-  const shown = POSTERIOR_KINDS.has(model.config.objective.kind);
+  const shown = model.hasPosterior;
   canvas.hidden = $('unit-kl-note').hidden = !shown;
   if (!shown) return;
   if (posterior?.model !== model) posterior = { model, figures: await ask('posterior', { limit: light ? LIGHT_POSTERIOR_IMAGES : POSTERIOR_IMAGES }) };

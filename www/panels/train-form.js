@@ -21,9 +21,6 @@ export const formIsValid = () => formValid;
 /** Whether the trainer has offered its presets yet. */
 export const hasPresets = () => Object.keys(presets).length > 0;
 
-/** The configuration of preset `name` as the trainer offered it. */
-export const presetConfig = (name) => presets[name];
-
 /** Forgets the offer of a trainer that is restarting. */
 export function withdrawOffer() {
   presets = {};

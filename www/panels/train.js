@@ -5,9 +5,9 @@
 import uPlot from '../vendor/uPlot.esm.js';
 import { paintGrid } from '../digits.js';
 import { $, show } from '../dom.js';
-import { current, debug } from '../live.js';
+import { ask, current, debug } from '../live.js';
 import { WorkerClient } from '../protocol.js';
-import { checkForm, formConfig, formIsValid, hasPresets, initTrainForm, presetConfig, takeOffer, updateFormFields, withdrawOffer } from './train-form.js';
+import { checkForm, formConfig, formIsValid, hasPresets, initTrainForm, takeOffer, updateFormFields, withdrawOffer } from './train-form.js';
 
 const form = () => $('train-form');
 // A lost GPU may also just stop answering: once a run on WebGPU has made progress, silence this
@@ -383,10 +383,9 @@ function startRun({ model, training }) {
  * `epochs` on the training images of `classes` only; the Uses panel then scores the other
  * classes' test images against theirs.
  */
-export function trainOneClass(classes, epochs) {
+export async function trainOneClass(classes, epochs) {
   if (!trainerIdle() || !hasPresets()) throw new Error('The trainer is busy: stop its run first.');
-  const model = { ...presetConfig('dae'), architecture: { kind: 'mlp', hidden: [256] } };
-  const training = { learning_rate: 0.001, batch_size: 128, epochs, seed: 1, readback_every: 20, classes };
+  const { model, training } = await ask('oneClassRun', { classes, epochs });
   current.normalClasses = classes;
   startRun({ model, training });
 }

@@ -127,13 +127,10 @@ export function showClassPicks() {
   }));
 }
 
-function startOneClass() {
+async function startOneClass() {
   const classes = [...$('class-picks').querySelectorAll('input:checked')].map((box) => Number(box.value));
-  const epochs = Number($('one-class-epochs').value);
   try {
-    if (!classes.length || classes.length === 10) throw new Error('Pick one to nine classes: the others are the anomalies.');
-    if (!Number.isInteger(epochs) || epochs < 1 || epochs > 50) throw new Error('Epochs must be a whole number from 1 to 50.');
-    trainOneClass(classes, epochs);
+    await trainOneClass(classes, Number($('one-class-epochs').value));
     $('one-class-result').textContent = `Training on ${classNames(classes)} (progress in the Train panel)…`;
   } catch (err) {
     $('one-class-result').textContent = err.message;
