@@ -62,6 +62,64 @@ async fn layerwise_start(config: &AutoencoderConfig, training: TrainingConfig, s
     Ok(Trainer::resume(stacked, training, device, train.len(), 0)?)
 }
 
+/// The trainer a `train` run starts from: stacked layer by layer (`layerwise`), continued from
+/// the weights at `init` (which must hold the model asked for), or fresh.
+async fn starting_trainer(
+    config: &AutoencoderConfig,
+    training: TrainingConfig,
+    (layerwise, init): (Option<usize>, &Option<PathBuf>),
+    dataset: &str,
+    (train, test): (&Dataset, &Dataset),
+    device: &Device,
+) -> Result<Trainer, AeError> {
+    Ok(match (layerwise, init) {
+        (Some(stage_epochs), _) => layerwise_start(config, training, stage_epochs, (train, test), device).await?,
+        (None, Some(path)) => {
+            let loaded = super::load_weights(path, &device.clone().autodiff())?;
+            if loaded.config() != config {
+                return Err(AeError::InvalidConfig(format!("{} holds {}, not the model asked for ({})", path.display(), loaded.config().describe(), config.describe())));
+            }
+            Trainer::resume(loaded, training, device, train.len(), 0)?
+        }
+        (None, None) => match super::feature_network_for(config, dataset, device)? {
+            Some(network) => Trainer::with_feature_network(config, training, device, train.len(), network)?,
+            None => Trainer::new(config, training, device, train.len())?,
+        },
+    })
+}
+
+/// Trains to the run's last epoch with a progress bar, printing each epoch's losses on `test`
+/// and its speed.
+async fn train_to_the_end(trainer: &mut Trainer, train: &Dataset, test: &Dataset, epochs: usize) -> Result<(), AeError> {
+    let mut bar = Progress::new((trainer.steps_per_epoch() * epochs - trainer.step()) as u64);
+    while !trainer.is_finished() {
+        let epoch_started = Instant::now();
+        let mut progress = trainer.train_steps(train, 0).await?;
+        bar.say(&format!("epoch {} of {epochs}", trainer.step() / trainer.steps_per_epoch() + 1));
+        // Chunks of 50 steps, so that the bar moves within an epoch.
+        while !progress.epoch_finished && !progress.finished {
+            let before = trainer.step();
+            progress = trainer.train_steps(train, 50).await?;
+            bar.advance((trainer.step() - before) as u64);
+        }
+        let seconds = epoch_started.elapsed().as_secs_f64();
+        let eval = evaluate(&trainer.model(), test, 1000).await?;
+        bar.println(&format!(
+            "epoch {:>3}  train {:>10.4}  test {:>10.4}  (bce/px {:.4}, mse/px {:.5}{}{})  {:>7.0} samples/s",
+            progress.epoch,
+            progress.epoch_loss.unwrap_or(f32::NAN),
+            eval.loss,
+            eval.bce_per_pixel,
+            eval.mse_per_pixel,
+            eval.kl_per_sample.map(|kl| format!(", kl {kl:.2}")).unwrap_or_default(),
+            progress.critic.map(|critic| format!(", critic loss {:.3} accuracy {:.3}", critic.loss, critic.accuracy)).unwrap_or_default(),
+            train.len() as f64 / seconds,
+        ));
+    }
+    bar.finish();
+    Ok(())
+}
+
 impl Train {
     pub async fn run(self) -> Result<(), AeError> {
         let Train { model, run, limit, all_images, compare_pca, layerwise_epochs, init, device: device_choice, out } = self;
@@ -77,47 +135,9 @@ impl Train {
         let device = device(device_choice)?;
         println!("data: {} training images, {} test images; device: {device:?}", train.len(), splits.test.len());
         let started = Instant::now();
-        let mut trainer = match (layerwise_epochs, &init) {
-            (None, Some(path)) => {
-                let loaded = super::load_weights(path, &device.clone().autodiff())?;
-                if loaded.config() != &config {
-                    return Err(AeError::InvalidConfig(format!("{} holds {}, not the model asked for ({})", path.display(), loaded.config().describe(), config.describe())));
-                }
-                Trainer::resume(loaded, training, &device, train.len(), 0)?
-            }
-            (None, None) => match super::feature_network_for(&config, dataset, &device)? {
-                Some(network) => Trainer::with_feature_network(&config, training, &device, train.len(), network)?,
-                None => Trainer::new(&config, training, &device, train.len())?,
-            },
-            (Some(stage_epochs), _) => layerwise_start(&config, training, stage_epochs, (&train, &splits.test), &device).await?,
-        };
+        let mut trainer = starting_trainer(&config, training, (layerwise_epochs, &init), dataset, (&train, &splits.test), &device).await?;
         println!("model: {}  ({} parameters)", config.describe(), trainer.model().num_params());
-        let mut bar = Progress::new((trainer.steps_per_epoch() * epochs - trainer.step()) as u64);
-        while !trainer.is_finished() {
-            let epoch_started = Instant::now();
-            let mut progress = trainer.train_steps(&train, 0).await?;
-            bar.say(&format!("epoch {} of {epochs}", trainer.step() / trainer.steps_per_epoch() + 1));
-            // Chunks of 50 steps, so that the bar moves within an epoch.
-            while !progress.epoch_finished && !progress.finished {
-                let before = trainer.step();
-                progress = trainer.train_steps(&train, 50).await?;
-                bar.advance((trainer.step() - before) as u64);
-            }
-            let seconds = epoch_started.elapsed().as_secs_f64();
-            let eval = evaluate(&trainer.model(), &splits.test, 1000).await?;
-            bar.println(&format!(
-                "epoch {:>3}  train {:>10.4}  test {:>10.4}  (bce/px {:.4}, mse/px {:.5}{}{})  {:>7.0} samples/s",
-                progress.epoch,
-                progress.epoch_loss.unwrap_or(f32::NAN),
-                eval.loss,
-                eval.bce_per_pixel,
-                eval.mse_per_pixel,
-                eval.kl_per_sample.map(|kl| format!(", kl {kl:.2}")).unwrap_or_default(),
-                progress.critic.map(|critic| format!(", critic loss {:.3} accuracy {:.3}", critic.loss, critic.accuracy)).unwrap_or_default(),
-                train.len() as f64 / seconds,
-            ));
-        }
-        bar.finish();
+        train_to_the_end(&mut trainer, &train, &splits.test, epochs).await?;
         let eval = evaluate(&trainer.model(), &splits.test, 1000).await?;
         println!(
             "test loss {:.4} ({}), test mse/px {:.5}, trained in {:.1} s",
