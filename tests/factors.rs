@@ -47,6 +47,7 @@ fn unit_kl_and_activity_tell_a_used_unit_from_a_collapsed_one() {
     let spread = means.iter().step_by(2).map(|m| m * m).sum::<f64>() / 100.0;
     let expected = 0.5 * (spread + 0.1 - 0.1f64.ln() - 1.0);
     assert!((factors.unit_kl[0] - expected).abs() < 1e-9 && factors.unit_kl[1].abs() < 1e-12, "{:?}", factors.unit_kl);
+    assert!((factors.kl - expected).abs() < 1e-9, "the KL term is the units' sum: {}", factors.kl);
     assert_eq!(factors.active_units, 1);
     assert_eq!(factors.correlation, vec![1.0, 0.0, 0.0, 0.0], "a constant unit correlates with nothing");
 }

@@ -6,6 +6,7 @@ use aestudio::backend::cpu_device;
 use aestudio::model::{Architecture, AutoencoderConfig, Objective, PenaltyInputs, Preset, Prior};
 use aestudio::nn::augment::{AffineRange, affine};
 use aestudio::nn::loss::{assignment_consistency, balanced_assignments};
+use aestudio::uses::explore::view_bounds;
 use burn::prelude::*;
 
 mod common;
@@ -161,4 +162,17 @@ fn a_clustering_aae_pays_for_its_views_while_training_only() {
     assert!(paid > 1e-3, "views cost something while training: {paid}");
     assert!(views_cost(0.0, true).abs() < 1e-5, "no views, no cost: {}", views_cost(0.0, true));
     assert!(views_cost(1.0, false).abs() < 1e-5, "no views when coding: {}", views_cost(1.0, false));
+}
+
+#[test]
+fn a_plot_shows_the_1st_to_99th_percentile_with_a_margin() {
+    // x runs 0..=100 (101 points): its 1st and 99th percentiles are 1 and 99, the margin 8% of 98.
+    // y is 5 everywhere: a span of 0 gets a margin of 0.08. A far outlier moves nothing.
+    let mut points: Vec<f32> = (0..=100).flat_map(|x| [x as f32, 5.0]).collect();
+    let [x, y] = view_bounds(&points);
+    assert!((x[0] - (1.0 - 7.84)).abs() < 1e-9 && (x[1] - (99.0 + 7.84)).abs() < 1e-9, "{x:?}");
+    assert!((y[0] - 4.92).abs() < 1e-9 && (y[1] - 5.08).abs() < 1e-9, "{y:?}");
+    points[0] = -1e6;
+    assert_eq!(view_bounds(&points)[0], x, "one far point is past the 1st percentile");
+    assert_eq!(view_bounds(&[]), [[-1.0, 1.0], [-1.0, 1.0]]);
 }

@@ -29,20 +29,13 @@ export class LatentScatter {
     this.draw();
   }
 
-  /** `points`: x0, y0, x1, y1…; `labels`: one digit per point. */
-  setData(points, labels) {
+  /** `points`: x0, y0, x1, y1…; `labels`: one digit per point; `bounds`: the ranges shown,
+   * `[[x0, x1], [y0, y1]]`, as the core chose them (`explore::view_bounds`). */
+  setData(points, labels, bounds) {
     this.points = points;
     this.labels = labels;
     this.pick = null;
-    // The view spans the 1st to 99th percentiles, so a few far codes do not squash the rest.
-    const span = (axis) => {
-      const values = Array.from({ length: labels.length }, (_, i) => points[2 * i + axis]).sort((a, b) => a - b);
-      const low = values[Math.floor(0.01 * (values.length - 1))];
-      const high = values[Math.ceil(0.99 * (values.length - 1))];
-      const pad = 0.08 * (high - low || 1);
-      return [low - pad, high + pad];
-    };
-    this.bounds = [span(0), span(1)];
+    this.bounds = bounds;
     this.layer = null;
     this.draw();
   }

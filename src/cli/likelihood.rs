@@ -245,7 +245,7 @@ impl Likelihood {
             let (kl, active, correlation, tc) = row.factors.as_ref().map_or(("-".into(), "-".into(), "-".into(), "-".into()), |f| {
                 let code = f.unit_kl.len();
                 (
-                    format!("{:.2}", f.unit_kl.iter().sum::<f64>()),
+                    format!("{:.2}", f.kl),
                     format!("{} of {code}", f.active_units),
                     format!("{:.3}", f.mean_abs_correlation()),
                     format!("{:.2}", f.total_correlation),
@@ -275,7 +275,7 @@ impl Likelihood {
 /// matrix stays out: it is `code x code` numbers no table reads).
 fn factors_record(factors: &PosteriorFactors) -> serde_json::Value {
     serde_json::json!({
-        "kl": factors.unit_kl.iter().sum::<f64>(), "unit_kl": factors.unit_kl, "active_units": factors.active_units, "code": factors.unit_kl.len(),
+        "kl": factors.kl, "unit_kl": factors.unit_kl, "active_units": factors.active_units, "code": factors.unit_kl.len(),
         "mean_abs_correlation": factors.mean_abs_correlation(), "total_correlation": factors.total_correlation, "images": factors.images,
     })
 }

@@ -240,6 +240,25 @@ pub struct MappedCodes {
     /// "code" (the 2-D code itself) or "pca" (its top two principal directions).
     pub axes: &'static str,
     pub explained: [f64; 2],
+    /// What a plot of the points shows: `[[x0, x1], [y0, y1]]` (see [`view_bounds`]).
+    pub view: [[f64; 2]; 2],
+}
+
+/// The ranges a scatter plot of `points` (`x, y` interleaved) shows: the 1st to the 99th
+/// percentile along each axis, widened by 8% of that span on both sides (by 0.08 where all the
+/// points agree), so that a few far points do not squash the rest into a corner.
+pub fn view_bounds(points: &[f32]) -> [[f64; 2]; 2] {
+    [0, 1].map(|axis| {
+        let mut along: Vec<f32> = points.iter().skip(axis).step_by(2).copied().filter(|value| value.is_finite()).collect();
+        if along.is_empty() {
+            return [-1.0, 1.0];
+        }
+        along.sort_by(f32::total_cmp);
+        let last = (along.len() - 1) as f64;
+        let (low, high) = (along[(0.01 * last).floor() as usize] as f64, along[(0.99 * last).ceil() as usize] as f64);
+        let pad = 0.08 * if high > low { high - low } else { 1.0 };
+        [low - pad, high + pad]
+    })
 }
 
 impl LatentMap {
@@ -287,7 +306,8 @@ impl LatentMap {
             map.extent[axis] = (at(0.05), at(0.95));
         }
         let labels = data.labels().to_vec();
-        Ok((map, MappedCodes { points, labels, axes: axes_name, explained }))
+        let view = view_bounds(&points);
+        Ok((map, MappedCodes { points, labels, axes: axes_name, explained, view }))
     }
 
     /// The 2-D point of a code.

@@ -24,6 +24,8 @@ pub const TOTAL_CORRELATION_IMAGES: usize = 2000;
 pub struct PosteriorFactors {
     /// Mean over the images of each unit's KL(q(z_j|x) ‖ N(0, 1)), nats; they sum to the KL term.
     pub unit_kl: Vec<f64>,
+    /// Their sum: the KL term of the objective, per image.
+    pub kl: f64,
     /// Variance over the images of each unit's posterior mean.
     pub activity: Vec<f64>,
     /// Units whose activity exceeds [`ACTIVE_UNIT_THRESHOLD`].
@@ -68,7 +70,7 @@ pub async fn posterior_factors(model: &Autoencoder, data: &Dataset, batch_size: 
 pub fn factors_of(means: &[f64], log_vars: &[f64], code: usize) -> PosteriorFactors {
     let n = means.len() / code;
     let column = |values: &[f64], j: usize| (0..n).map(move |i| values[i * code + j]).collect::<Vec<f64>>();
-    let unit_kl = (0..code)
+    let unit_kl: Vec<f64> = (0..code)
         .map(|j| column(means, j).iter().zip(column(log_vars, j)).map(|(m, lv)| 0.5 * (m * m + lv.exp() - lv - 1.0)).sum::<f64>() / n as f64)
         .collect();
     let centred: Vec<Vec<f64>> = (0..code)
@@ -89,6 +91,7 @@ pub fn factors_of(means: &[f64], log_vars: &[f64], code: usize) -> PosteriorFact
         .collect();
     let m = n.min(TOTAL_CORRELATION_IMAGES);
     PosteriorFactors {
+        kl: unit_kl.iter().sum(),
         unit_kl,
         active_units: activity.iter().filter(|&&a| a > ACTIVE_UNIT_THRESHOLD).count(),
         activity,

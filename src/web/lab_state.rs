@@ -199,7 +199,7 @@ impl Lab {
             // A training snapshot's quick map: a prefix, not worth keeping for a model that lives 2 s.
             LatentMap::fit(self.model()?, &test.take(limit), &self.device).await?
         };
-        let reply = to_js(&serde_json::json!({ "axes": codes.axes, "explained": codes.explained }))?;
+        let reply = to_js(&serde_json::json!({ "axes": codes.axes, "explained": codes.explained, "view": codes.view }))?;
         let reply = with_arrays(reply, &[("points", &codes.points)])?;
         with_labels(&reply, &codes.labels)?;
         self.map = Some(map);

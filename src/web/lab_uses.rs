@@ -49,7 +49,9 @@ impl Lab {
         let filters = explore::filter_images(model, count).await?;
         let means = explore::column_means(self.test_codes(), config.code_size);
         let rho = config.objective.sparsity_target();
+        let average = means.iter().map(|&mean| f64::from(mean)).sum::<f64>() / means.len().max(1) as f64;
         let reply = to_js(&serde_json::json!({
+            "average": average,
             "filterCount": filters.as_ref().map_or(0, |f| f.len() / PIXELS),
             "rho": rho,
             "codeActivation": config.code_activation,
@@ -94,7 +96,8 @@ impl Lab {
         let pca_mse = pca.reconstruction_mse(test);
         let model_mse = scores.iter().map(|&s| s as f64).sum::<f64>() / scores.len() as f64;
         let points: Vec<f32> = pca.project(test).chunks(components).flat_map(|row| [row[0], row[1]]).collect();
-        let reply = to_js(&serde_json::json!({ "components": components, "pcaMse": pca_mse, "modelMse": model_mse }))?;
+        let view = explore::view_bounds(&points);
+        let reply = to_js(&serde_json::json!({ "components": components, "pcaMse": pca_mse, "modelMse": model_mse, "view": view }))?;
         let reply = with_arrays(reply, &[("points", &points)])?;
         with_labels(&reply, test.labels())?;
         Ok(reply)

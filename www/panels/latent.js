@@ -58,7 +58,7 @@ export function drawLegend() {
 export async function drawLatentMap(limit) {
   const { model, datasetFacts: facts } = current;
   const map = debug.map = await ask('latentMap', { limit });
-  scatter.setData(map.points, map.labels);
+  scatter.setData(map.points, map.labels, map.view);
   mapReady = true;
   const share = (v) => `${Math.round(100 * v)}%`;
   const what = `${map.labels.length.toLocaleString('en')} ${facts.label} test ${facts.items}`;
@@ -102,7 +102,7 @@ async function drawUnitKl(rows, rowHeight, light) {
   canvas.hidden = $('unit-kl-note').hidden = !shown;
   if (!shown) return;
   if (posterior?.model !== model) posterior = { model, figures: await ask('posterior', { limit: light ? LIGHT_POSTERIOR_IMAGES : POSTERIOR_IMAGES }) };
-  const { unitKl, activeUnits, totalCorrelation } = posterior.figures;
+  const { unitKl, kl, activeUnits, totalCorrelation } = posterior.figures;
   debug.posterior = posterior.figures;
   canvas.height = rows * rowHeight;
   const ctx = canvas.getContext('2d');
@@ -117,9 +117,8 @@ async function drawUnitKl(rows, rowHeight, light) {
     ctx.fillStyle = '#4e79a7';
     ctx.fillRect(24, top + rowHeight * 0.3, (canvas.width - 52) * unitKl[row] / largest, rowHeight * 0.4);
   }
-  const total = unitKl.reduce((a, b) => a + b, 0);
   $('unit-kl-note').textContent = `Bars: each unit's KL(q(z|x) ‖ N(0, 1)) in nats, mean over ${posterior.figures.images} test images `
-    + `(${total.toFixed(1)} nats in all). ${activeUnits} of ${unitKl.length} units are active (their mean varies with the image); `
+    + `(${kl.toFixed(1)} nats in all). ${activeUnits} of ${unitKl.length} units are active (their mean varies with the image); `
     + `total correlation of the code ${totalCorrelation.toFixed(2)} nats (0: independent units).`;
 }
 

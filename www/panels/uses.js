@@ -64,9 +64,7 @@ function showAnomalyScore(result) {
 export async function drawUnits() {
   const units = debug.units = await ask('units', { count: 64 });
   drawActivations($('activations'), units.meanActivations, units.rho);
-  const means = [...units.meanActivations];
-  const average = means.reduce((a, b) => a + b, 0) / means.length;
-  $('units-note').textContent = `Mean activation of each of the ${means.length} code units over the test set (average ${average.toFixed(3)}`
+  $('units-note').textContent = `Mean activation of each of the ${units.meanActivations.length} code units over the test set (average ${units.average.toFixed(3)}`
     + (units.rho != null ? `; the KL penalty pulls each towards rho ${units.rho}, dashed).` : ').')
     + (units.codeActivation ? '' : ' The code is linear, so means can be negative.');
   const filters = $('filters');
@@ -104,7 +102,7 @@ async function comparePca() {
   $('pca-result').textContent = 'Fitting PCA…';
   const result = debug.pca = await ask('pca', { fitImages: 10_000 });
   $('pca-map').hidden = false;
-  pcaMap.setData(result.points, result.labels);
+  pcaMap.setData(result.points, result.labels, result.view);
   const ratio = result.modelMse / result.pcaMse;
   $('pca-result').textContent = `Test error per pixel: PCA with ${result.components} components ${result.pcaMse.toFixed(5)}, `
     + `this model ${result.modelMse.toFixed(5)} (${(100 * ratio).toFixed(0)}% of PCA's). Below: the test images on PCA's first two directions.`;
