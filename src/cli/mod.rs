@@ -137,8 +137,13 @@ pub(crate) fn write_weights(path: &std::path::Path, bytes: &[u8]) -> Result<(), 
 
 /// The model saved at `path`.
 pub(crate) fn load_weights(path: &std::path::Path, device: &Device) -> Result<Autoencoder, AeError> {
+    Ok(load_weight_file(path, device)?.model)
+}
+
+/// The weight file at `path`: its model, provenance and data set.
+pub(crate) fn load_weight_file(path: &std::path::Path, device: &Device) -> Result<weights::LoadedModel, AeError> {
     let bytes = std::fs::read(path).map_err(|err| AeError::Weights(format!("{}: {err}", path.display())))?;
-    Ok(weights::load(&bytes, device)?.model)
+    Ok(weights::load(&bytes, device)?)
 }
 
 /// The trained network a feature-consistent VAE measures its reconstructions in: the classifier

@@ -124,6 +124,10 @@ struct QualityRow {
     /// not measured for a PixelCNN decoder, whose reconstruction is a 784-pass sample.
     class_kept: Option<f64>,
     seconds: Option<f64>,
+    /// How a model loaded with `--load` was trained (its weight file's provenance): the run's
+    /// `epochs` are not its.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    loaded: Option<String>,
 }
 
 impl Quality {
@@ -157,17 +161,20 @@ impl Quality {
         let ceiling = judge.accuracy(&splits.test, &device).await?;
         let floor_name = format!("training images ({}, the floor)", samples.min(splits.train.len()));
         let floor_referee = referee_fid(&floor_images).await?;
-        let mut rows = vec![QualityRow { model: floor_name, preset: None, fid: floor.0, referee_fid: floor_referee, coverage: floor.1, mse_per_pixel: None, class_kept: Some(ceiling), seconds: None }];
+        let mut rows = vec![QualityRow { model: floor_name, preset: None, fid: floor.0, referee_fid: floor_referee, coverage: floor.1, mse_per_pixel: None, class_kept: Some(ceiling), seconds: None, loaded: None }];
         let mut progress = Progress::new((presets.len() * epochs) as u64);
         for (preset, config) in presets.into_iter().zip(configs) {
             let saved = load.as_ref().map(|dir| dir.join(format!("{}.safetensors", preset.name()))).filter(|path| path.exists());
             let started = Instant::now();
-            let model = match &saved {
-                Some(path) => super::load_weights(path, &device)?,
+            let (model, loaded) = match &saved {
+                Some(path) => {
+                    let file = super::load_weight_file(path, &device)?;
+                    (file.model, Some(file.provenance))
+                }
                 None => {
                     progress.say(&format!("training {} ({epochs} epochs)", preset.name()));
                     let network = super::feature_network_for(&config, &data.dataset, &device)?;
-                    train_model_with(&config, &TrainingConfig::new().with_epochs(epochs).with_seed(seed), &splits.train, &device, network).await?
+                    (train_model_with(&config, &TrainingConfig::new().with_epochs(epochs).with_seed(seed), &splits.train, &device, network).await?, None)
                 }
             };
             let seconds = saved.is_none().then(|| started.elapsed().as_secs_f64());
@@ -185,7 +192,7 @@ impl Quality {
                 false => Some(reconstruction_class_accuracy(&model, &judge, &splits.test, &device).await?),
             };
             let name = format!("`{}` {}", preset.name(), model.config().describe());
-            rows.push(QualityRow { model: name, preset: Some(preset.name().to_string()), fid, referee_fid, coverage, mse_per_pixel: Some(mse), class_kept, seconds });
+            rows.push(QualityRow { model: name, preset: Some(preset.name().to_string()), fid, referee_fid, coverage, mse_per_pixel: Some(mse), class_kept, seconds, loaded });
         }
         progress.finish();
         print_quality(&rows, &data.dataset, (epochs, samples, code_size, data.binarize), splits.test.len());
@@ -241,7 +248,7 @@ pub(crate) async fn score(judge: &classifier::Classifier, images: &[f32], test: 
 /// and `binarized` says whether pixels were binary (the line says so only then).
 fn print_quality(rows: &[QualityRow], dataset: &str, (epochs, samples, code_size, binarized): (usize, usize, Option<usize>, bool), test_images: usize) {
     println!(
-        "{dataset}: each model trained {epochs} epochs (batch 128, Adam 1e-3; no training time: loaded with --load); {samples} samples from its prior against the {} test images, in the classifier's {}-D penultimate features\n",
+        "{dataset}: each model trained {epochs} epochs (batch 128, Adam 1e-3), or loaded with --load (no training time; its record says how it was trained); {samples} samples from its prior against the {} test images, in the classifier's {}-D penultimate features\n",
         test_images,
         ClassifierConfig::new().features
     );
