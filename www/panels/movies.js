@@ -2,11 +2,11 @@
 // the pretrained U-AutoRec or I-AutoRec or one trained here; a recommender trains in its own copy
 // of the training worker (with replica workers on the CPU), charting its objective and test RMSE,
 // and becomes the recommender when it ends.
-import uPlot from '../vendor/uPlot.esm.js';
 import { fetchBytes } from '../data.js';
 import { $, show } from '../dom.js';
 import { ask, debug } from '../live.js';
 import { WorkerClient } from '../protocol.js';
+import { SeriesChart } from '../series-chart.js';
 
 const PRETRAINED = { user: 'models/u-autorec.safetensors', item: 'models/i-autorec.safetensors' };
 const RECOMMENDATIONS = 10;
@@ -21,8 +21,10 @@ let canRecommend = false;
 let trainer = null; // the training worker of this panel, started on the first run
 let run = null; // {orientation, epochs, resumed}
 let trained = null; // the weight file of the recommender trained here, once one ended
-let chart = null;
-const series = { epoch: [], objective: [], rmse: [] };
+const chart = new SeriesChart($('movies-chart'), {
+  x: 'epoch', y: { label: 'per rating' }, lines: { objective: { label: 'train objective' }, rmse: { label: 'test RMSE', points: true } },
+});
+const { series } = chart;
 
 debug.movies = { recommendations: null, rmse: series.rmse, ready: false, get rated() { return [...rated.keys()]; } };
 
@@ -130,10 +132,7 @@ const trainingEvents = {
     if (progress.epochObjective != null) run.objective = progress.epochObjective;
   },
   evaluation({ epoch, evaluation }) {
-    series.epoch.push(epoch);
-    series.objective.push(epoch === 0 ? null : run.objective ?? null);
-    series.rmse.push(evaluation.rmse);
-    chart.setData([series.epoch, series.objective, series.rmse]);
+    chart.add(epoch, epoch === 0 ? null : run.objective, evaluation.rmse);
   },
   async snapshot({ bytes, final }) {
     if (!final) return;
@@ -155,21 +154,6 @@ function finish(how) {
   $('movies-stop').disabled = true;
 }
 
-function makeChart() {
-  chart?.destroy();
-  for (const values of Object.values(series)) values.length = 0;
-  chart = new uPlot({
-    width: Math.max(300, $('movies-chart').clientWidth), height: 200,
-    scales: { x: { time: false } },
-    axes: [{ label: 'epoch' }, { label: 'per rating', size: 60 }],
-    series: [
-      { label: 'epoch' },
-      { label: 'train objective', stroke: '#2f6fed', width: 2, spanGaps: true },
-      { label: 'test RMSE', stroke: '#e8590c', width: 2, points: { show: true, size: 6 } },
-    ],
-  }, [[], [], []], $('movies-chart'));
-}
-
 async function train(event) {
   event.preventDefault();
   const form = new FormData($('movies-train-form'));
@@ -189,7 +173,7 @@ async function train(event) {
       });
       await trainer.call('startMovies', { backend: $('backend-choice').value });
     }
-    makeChart();
+    chart.clear();
     run = { orientation: model.orientation, epochs: training.epochs, objective: null };
     const { description, workers } = await trainer.call('trainMovies', { model, training, workers: Number($('workers').value) });
     $('movies-stop').disabled = false;

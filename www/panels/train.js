@@ -2,11 +2,11 @@
 // progress, its loss chart and reconstructions, pause, resume and stop, the move to the CPU when
 // WebGPU fails, and the Uses panel's jobs in the idle trainer (the classifier-with-decoder
 // comparison, clustering).
-import uPlot from '../vendor/uPlot.esm.js';
 import { paintGrid } from '../digits.js';
 import { $, show } from '../dom.js';
 import { ask, current, debug } from '../live.js';
 import { WorkerClient } from '../protocol.js';
+import { SeriesChart } from '../series-chart.js';
 import { checkForm, formConfig, formIsValid, hasPresets, initTrainForm, takeOffer, updateFormFields, withdrawOffer } from './train-form.js';
 
 const form = () => $('train-form');
@@ -21,10 +21,8 @@ let run = null; // {model, training, backend, lastSnapshot, heardProgress}
 // A job of the Uses panel in the idle trainer, `{onEvent}`, or null (see `trainerJob`).
 let sideJob = null;
 let lastHeard = 0;
-let chart = null;
-const series = { step: [], train: [], test: [] };
-let criticChart = null; // drawn once a run has a critic
-const criticSeries = { step: [], loss: [], accuracy: [] };
+let chart = null; // the run's losses
+let criticChart = null; // the adversarial game, once a run has a critic
 // What the panel does with a snapshot of the weights (set by `initTraining`).
 let useSnapshot = () => {};
 
@@ -156,7 +154,7 @@ const events = {
     const { epoch, step, stepsPerEpoch, trainLoss, critic, pace } = progress;
     const { epochs, batch_size: batchSize } = run.training;
     const total = stepsPerEpoch * epochs;
-    if (trainLoss != null) addPoint(step, trainLoss, null);
+    if (trainLoss != null) chart.add(step, trainLoss, null);
     debug.memory.push({ step, wasmBytes, time: performance.now() });
     debug.trainingRate = { ...pace, yielded, batchSize };
     if (critic) addCriticPoint(step, critic);
@@ -168,7 +166,7 @@ const events = {
         : yielded.ms > 0 ? ` · waited ${(yielded.ms / 1000).toFixed(1)} s while you drew` : ''));
   },
   evaluation({ epoch, evaluation }) {
-    addPoint(series.step.at(-1) ?? 0, null, evaluation.loss);
+    chart.add(chart.series.step.at(-1) ?? 0, null, evaluation.loss);
     // The full objective, as training minimizes it, then its parts.
     $('test-loss').textContent = `Test loss after epoch ${epoch}: ${evaluation.loss.toFixed(4)} ${evaluation.scale.replace('_', ' ')}`
       + ` (reconstruction ${evaluation.reconstruction.toFixed(4)}`
@@ -202,56 +200,19 @@ function formatDuration(seconds) {
   return seconds >= 90 ? `${Math.round(seconds / 60)} min` : `${Math.max(0, Math.round(seconds))} s`;
 }
 
-function addPoint(step, train, test) {
-  series.step.push(step);
-  series.train.push(train);
-  series.test.push(test);
-  chart.setData([series.step, series.train, series.test]);
-}
-
-function makeChart() {
-  const width = Math.max(300, $('chart').clientWidth);
-  chart = new uPlot({
-    width, height: 220,
-    scales: { x: { time: false } },
-    axes: [{ label: 'step' }, { label: 'loss', size: 60 }],
-    series: [
-      { label: 'step' },
-      { label: 'train', stroke: '#2f6fed', width: 2, spanGaps: true },
-      { label: 'test', stroke: '#e8590c', width: 2, spanGaps: true, points: { show: true, size: 6 } },
-    ],
-  }, [[], [], []], $('chart'));
-}
-
 /** A point of the adversarial game: the critic's loss and accuracy at `step`. */
 function addCriticPoint(step, { loss, accuracy }) {
   $('critic-box').hidden = false;
-  criticChart ??= new uPlot({
-    width: Math.max(300, $('critic-chart').clientWidth), height: 160,
-    scales: { x: { time: false }, accuracy: { range: [0, 1] } },
-    axes: [{ label: 'step' }, { label: 'critic loss', size: 60 }, { label: 'accuracy', scale: 'accuracy', side: 1, size: 50 }],
-    series: [
-      { label: 'step' },
-      { label: 'critic loss', stroke: '#7048e8', width: 2 },
-      { label: 'accuracy', stroke: '#2b8a3e', width: 2, scale: 'accuracy' },
-    ],
-  }, [[], [], []], $('critic-chart'));
-  criticSeries.step.push(step);
-  criticSeries.loss.push(loss);
-  criticSeries.accuracy.push(accuracy);
-  criticChart.setData([criticSeries.step, criticSeries.loss, criticSeries.accuracy]);
+  criticChart.add(step, loss, accuracy);
 }
 
 function resetChart() {
   // The run's views wait for a run: no empty chart or black strip on arrival.
   $('run-views').hidden = false;
   $('run-views-note').hidden = true;
-  chart.setSize({ width: Math.max(300, $('chart').clientWidth), height: 220 });
-  for (const key of Object.keys(series)) series[key] = [];
-  for (const key of Object.keys(criticSeries)) criticSeries[key] = [];
-  criticChart?.setData([[], [], []]);
+  chart.clear();
+  criticChart.clear();
   $('critic-box').hidden = true;
-  chart.setData([[], [], []]);
   $('test-loss').textContent = 'Test loss appears after each epoch.';
 }
 
@@ -393,12 +354,16 @@ export async function trainOneClass(classes, epochs) {
 /** `snapshot(bytes, name, options)`: puts a snapshot of a run's weights in use (see models.js). */
 export function initTraining(snapshot) {
   useSnapshot = snapshot;
-  debug.series = series;
-  debug.criticSeries = criticSeries;
+  chart = new SeriesChart($('chart'), { x: 'step', y: { label: 'loss' }, height: 220, lines: { train: { label: 'train' }, test: { label: 'test', points: true } } });
+  criticChart = new SeriesChart($('critic-chart'), {
+    x: 'step', y: { label: 'critic loss' }, height: 160,
+    lines: { loss: { label: 'critic loss', colour: '#7048e8' }, accuracy: { label: 'accuracy', colour: '#2b8a3e', right: true } },
+  });
+  debug.series = chart.series;
+  debug.criticSeries = criticChart.series;
   const cores = navigator.hardwareConcurrency || 1;
   for (let n = 1; n <= Math.min(4, cores); n++) $('workers').add(new Option(String(n), String(n), false, n === Math.min(2, cores)));
   if (testHooks) debug.loseDevice = () => trainer.call('loseDevice');
-  makeChart();
   initTrainForm(() => { if (trainerIdle()) $('train').disabled = sideJob != null || !formIsValid() || !hasPresets(); });
   form().addEventListener('submit', submit);
   $('pause').addEventListener('click', () => {
