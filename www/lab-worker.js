@@ -28,6 +28,16 @@ const commands = {
     return { dataset: await commands.useDataset({ dataset: name }), backend: info };
   },
   probeWebGpu: () => cpuBuild.probeWebGpu(),
+  /** A Lab with no test set, for a worker that only draws the PixelVAE's samples (a second
+   * instance of this script, so that the live views never wait behind its 784 passes). */
+  async startSampler({ bytes }) {
+    wasm = await cpuBuild.default();
+    lab = new cpuBuild.Lab();
+    return lab.loadSampler(bytes);
+  },
+  beginSamples: ({ count, seed }) => lab.startSamples(count, seed),
+  /** The next `count` pixels of every sample: `{images, drawn}`. */
+  samplePixels: ({ count }) => lab.drawPixels(count),
   async testResults() {
     const [codes, errors] = await lab.testResults();
     return transferring([codes, errors], [codes.buffer, errors.buffer]);

@@ -1,6 +1,6 @@
 // The PixelVAE box of the Generate panel: samples drawn pixel by pixel in raster order, painted
-// row by row as they form, in a worker of their own (sampler-worker.js) so that the live views
-// (denoising a drawing, the map) answer meanwhile.
+// row by row as they form, in a lab worker of their own so that the live views (denoising a
+// drawing, the map) answer meanwhile.
 import { paintGrid } from '../digits.js';
 import { fetchBytes } from '../data.js';
 import { $, show } from '../dom.js';
@@ -22,8 +22,8 @@ debug.pixelSample = { drawn: 0, images: null, finished: false };
 
 async function ensureSampler() {
   if (!sampler) {
-    sampler = new WorkerClient('./sampler-worker.js', { onCrash: (message) => show('pixel-error', `The sampler failed: ${message}`) });
-    loaded = fetchBytes('models/pixel-vae.safetensors').then((bytes) => sampler.call('load', { bytes }, [bytes.buffer]));
+    sampler = new WorkerClient('./lab-worker.js', { onCrash: (message) => show('pixel-error', `The sampler failed: ${message}`) });
+    loaded = fetchBytes('models/pixel-vae.safetensors').then((bytes) => sampler.call('startSampler', { bytes }, [bytes.buffer]));
   }
   return loaded;
 }
@@ -35,10 +35,10 @@ async function drawSamples() {
   show('pixel-error', '');
   try {
     $('pixel-note').textContent = `${await ensureSampler()}.`;
-    await sampler.call('begin', { count: SAMPLES, seed: seed++ });
+    await sampler.call('beginSamples', { count: SAMPLES, seed: seed++ });
     Object.assign(debug.pixelSample, { drawn: 0, images: null, finished: false });
     for (let drawn = 0; drawn < PIXELS;) {
-      const result = await sampler.call('pixels', { count: PIXELS_PER_STEP });
+      const result = await sampler.call('samplePixels', { count: PIXELS_PER_STEP });
       drawn = result.drawn;
       $('pixel-samples').hidden = $('pixel-progress').hidden = false; // nothing to show before the first sample
       paintGrid($('pixel-samples'), result.images, SAMPLES);
