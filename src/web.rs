@@ -352,8 +352,8 @@ impl Lab {
     /// "masking", ...}`) drawn with `seed`, reconstructs it, and reports `{noisy, output, code,
     /// noisyPsnr, outputPsnr, outputMse, point, score, percentile}` (`point`: the code on the
     /// latent map, if fitted; `score`: the clean input's anomaly score, and `percentile` its rank
-    /// among the test images' scores once the histogram exists; `terms`, with `with_terms`: the
-    /// objective's terms for this input, `{reconstruction, kl, penalty, objective}`).
+    /// among the test images' scores once the histogram exists; `objective`, with `with_terms`:
+    /// the objective for this input written out, `uses::terms::ObjectiveSum`).
     pub async fn denoise(&self, pixels: &[f32], corruption_json: &str, seed: u32, with_terms: bool) -> Result<JsValue, JsError> {
         self.denoise_reply(pixels, corruption_json, seed, with_terms).await
     }

@@ -8,7 +8,9 @@ use aestudio::backend::cpu_device;
 use aestudio::model::{Architecture, AutoencoderConfig, Objective};
 use aestudio::nn::mlp::Activation;
 use aestudio::nn::noise::Corruption;
-use aestudio::uses::explore::{self, images_tensor, input_terms, read_floats};
+use aestudio::model::Preset;
+use aestudio::uses::explore::{self, images_tensor, read_floats};
+use aestudio::uses::terms::{input_terms, objective_sum};
 use pollster::block_on;
 use std::sync::{Mutex, MutexGuard};
 
@@ -91,3 +93,24 @@ fn a_wrong_sized_input_is_refused() {
     assert!(message.contains("784 pixels"), "{message}");
 }
 
+
+#[test]
+fn the_written_out_sum_of_every_objective_adds_up_to_its_value() {
+    // What the page shows (each term's weight times its value) must add up to what the model
+    // minimizes, for every kind of objective the presets use (not the DFC-VAE, whose feature
+    // network is a shipped file).
+    let _turn = device_rng();
+    let cpu = cpu_device();
+    let digit = first_test_digit();
+    let presets = [Preset::Ae, Preset::Vae, Preset::BetaVae, Preset::SparseL1, Preset::SparseKl, Preset::Cae, Preset::Aae, Preset::WaeMmd, Preset::Bigan, Preset::VaeGan];
+    for preset in presets {
+        let model = preset.config().init(&cpu).unwrap();
+        let objective = &model.config().objective;
+        let sum = objective_sum(objective, &block_on(input_terms(&model, &digit, &Corruption::None, 1, &cpu)).unwrap());
+        let added: f64 = sum.terms.iter().map(|term| term.weight * f64::from(term.value.expect("one input gives every term here"))).sum();
+        assert!((added - f64::from(sum.total)).abs() < 1e-4 * f64::from(sum.total).abs().max(1.0), "{preset:?}: {added} against {sum:?}");
+    }
+    // The per-pixel objectives divide the summed cross-entropy by the 784 pixels.
+    let plain = objective_sum(&Objective::Reconstruction, &block_on(input_terms(&small(Objective::Reconstruction).init(&cpu).unwrap(), &digit, &Corruption::None, 1, &cpu)).unwrap());
+    assert_eq!((plain.terms.len(), plain.terms[0].weight, plain.unit), (1, 1.0 / 784.0, "per pixel"));
+}

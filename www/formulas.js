@@ -78,35 +78,21 @@ export function objectiveAccount(objective) {
   };
 }
 
-const PENALTY_NAMES = { sparse_l1: String.raw`\textstyle\sum_j |h_j|`, sparse_kl: String.raw`\textstyle\sum_j \mathrm{KL}(\rho\|\hat\rho_j)`, contractive: String.raw`\|J_f\|_F^2`, adversarial: String.raw`-\log D`, mmd: String.raw`\mathrm{MMD}` };
-
 // A term the model cannot give for one input (a labelled prior's critic needs the label) shows as a dash.
 const number = (value) => (value == null || !Number.isFinite(value) ? String.raw`\text{–}` : Math.abs(value) >= 100 ? value.toFixed(1) : Math.abs(value) >= 1 ? value.toFixed(2) : value.toPrecision(3));
-const term = (value, name) => String.raw`\underbrace{${number(value)}}_{${name}}`;
+const term = ({ symbol, value }) => String.raw`\underbrace{${number(value)}}_{${symbol}}`;
+// A weight of 1 is left out; one that is not a short decimal but the inverse of a whole number
+// (the per-pixel 1/784) is written as that fraction; any other as a number.
+const weighted = (item) => {
+  const { weight } = item;
+  const over = Math.round(1 / weight);
+  const fraction = Number(weight.toPrecision(4)) !== weight && over > 1 && Math.abs(1 / weight - over) < 1e-6;
+  const factor = weight === 1 ? '' : fraction ? String.raw`\tfrac{1}{${over}}\,` : String.raw`${number(weight)} \times `;
+  return factor + term(item);
+};
 
-/**
- * The objective `objective` (Rust's, with its settings) with the values of `terms` (the live
- * worker's `{reconstruction, kl, penalty, objective}` for one input) in place of its terms.
- */
-export function filledObjective(objective, terms) {
-  const { reconstruction, kl, penalty, objective: total } = terms;
-  const rec = term(reconstruction, String.raw`\ell`);
-  switch (objective.kind) {
-    case 'variational':
-      return String.raw`${term(reconstruction, String.raw`-\log p(x\mid z)`)} + ${number(objective.beta)} \times ${term(kl, String.raw`\mathrm{KL}`)} = ${number(total)}\ \text{nats}`;
-    case 'feature_consistent':
-      return String.raw`${term(penalty, String.raw`\text{feature distance}`)} + ${number(objective.beta)} \times ${term(kl, String.raw`\mathrm{KL}`)} = ${number(total)}`;
-    case 'vae_gan':
-      return String.raw`${term(kl, String.raw`\mathrm{KL}`)} + ${term(penalty, String.raw`\text{feature distance}`)} = ${number(total)}\ \text{(the encoder's loss)}`;
-    case 'bidirectional':
-      return String.raw`${term(penalty, String.raw`\text{fooling the critic}`)} = ${number(total)};\ \text{not trained: } \|x - G(E(x))\|^2 = ${number(reconstruction)}`;
-    case 'reconstruction':
-      return String.raw`\tfrac{1}{784}\,${rec} = ${number(total)}\ \text{per pixel}`;
-    case 'mmd':
-      return String.raw`${rec} + ${number(objective.lambda)} \times ${term(penalty, PENALTY_NAMES.mmd)} = ${number(total)}`;
-    default: {
-      const weight = objective.lambda ?? objective.weight;
-      return String.raw`\tfrac{1}{784}\,${rec} + ${number(weight)} \times ${term(penalty, PENALTY_NAMES[objective.kind] ?? String.raw`\text{penalty}`)} = ${number(total)}\ \text{per pixel}`;
-    }
-  }
+/** The core's written-out objective for one input (`uses::terms::ObjectiveSum`), in TeX. */
+export function filledObjective({ terms, total, unit, aside }) {
+  const sum = `${terms.map(weighted).join(' + ')} = ${number(total)}${unit ? String.raw`\ \text{${unit}}` : ''}`;
+  return aside ? String.raw`${sum};\ \text{not trained: } ${aside.symbol} = ${number(aside.value)}` : sum;
 }

@@ -94,37 +94,6 @@ pub async fn denoise(model: &Autoencoder, clean: &[f32], corruption: &Corruption
     })
 }
 
-/// The training objective's terms for one input, as the model minimizes them: the reconstruction
-/// of `clean` from its corrupted version (the corruption drawn after seeding the device RNG with
-/// `seed`, as [`denoise`] draws it), and the objective's KL or penalty.
-#[derive(Clone, Debug, serde::Serialize)]
-pub struct InputTerms {
-    /// The reconstruction loss summed over the pixels (nats for a Bernoulli decoder).
-    pub reconstruction: f32,
-    /// KL(q(z|x) ‖ prior) in nats, summed over the code units (variational objectives).
-    pub kl: Option<f32>,
-    /// The penalty before its weight (sparse, contractive, adversarial, MMD objectives).
-    pub penalty: Option<f32>,
-    /// The objective's value for this input, in its unit ([`crate::model::Scale`]).
-    pub objective: f32,
-}
-
-/// [`InputTerms`] of `clean` (784 pixels) under the model's own objective.
-pub async fn input_terms(model: &Autoencoder, clean: &[f32], corruption: &Corruption, seed: u64, device: &Device) -> AeResult<InputTerms> {
-    ensure(clean.len() == PIXELS, || format!("an image has {PIXELS} pixels, got {}", clean.len()))?;
-    corruption.validate()?;
-    device.seed(seed);
-    let clean_row = images_tensor(clean, device)?;
-    let terms = model.loss(corruption.apply(clean_row.clone()), clean_row);
-    let first = |values: Vec<f32>| values.first().copied().unwrap_or(f32::NAN);
-    Ok(InputTerms {
-        reconstruction: first(read_floats(terms.reconstruction).await?),
-        kl: match terms.kl { Some(kl) => Some(first(read_floats(kl).await?)), None => None },
-        penalty: match terms.penalty { Some(penalty) => Some(first(read_floats(penalty).await?)), None => None },
-        objective: first(read_floats(terms.objective).await?),
-    })
-}
-
 /// `count` images decoded from codes drawn from the model's prior (`N(0, temperature²·I)` for a
 /// VAE, WAE or AAE with the normal prior; for the ring, each component's spread times
 /// `temperature`).

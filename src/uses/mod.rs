@@ -12,3 +12,4 @@ pub mod factors;
 pub mod pca;
 pub mod probe;
 pub mod quality;
+pub mod terms;

@@ -13,6 +13,7 @@ use crate::model::{Autoencoder, AutoencoderConfig, Scale, weights};
 use crate::nn::noise::Corruption;
 use crate::uses::anomaly;
 use crate::uses::explore::{self, LatentMap};
+use crate::uses::terms;
 
 /// Where the model in use came from, as its weight file says.
 #[derive(Default)]
@@ -163,8 +164,11 @@ impl Lab {
     pub(super) async fn denoise_reply(&self, pixels: &[f32], corruption_json: &str, seed: u32, with_terms: bool) -> Result<JsValue, JsError> {
         let corruption: Corruption = serde_json::from_str(corruption_json).map_err(|err| invalid(format!("noise: {err}")))?;
         let denoised = explore::denoise(self.model()?, pixels, &corruption, seed as u64, &self.device).await?;
-        let terms = match with_terms {
-            true => Some(explore::input_terms(self.model()?, pixels, &corruption, seed as u64, &self.device).await?),
+        let objective = match with_terms {
+            true => {
+                let model = self.model()?;
+                Some(terms::objective_sum(&model.config().objective, &terms::input_terms(model, pixels, &corruption, seed as u64, &self.device).await?))
+            }
             false => None,
         };
         #[derive(Serialize)]
@@ -176,7 +180,7 @@ impl Lab {
             point: Option<[f32; 2]>,
             score: f32,
             percentile: Option<f64>,
-            terms: Option<explore::InputTerms>,
+            objective: Option<terms::ObjectiveSum>,
         }
         let figures = to_js(&Figures {
             noisy_psnr: denoised.noisy_psnr,
@@ -185,7 +189,7 @@ impl Lab {
             point: self.map.as_ref().map(|map| map.project(&denoised.code)),
             score: denoised.clean_mse,
             percentile: self.scores.as_ref().map(|scores| anomaly::percentile_of(scores, denoised.clean_mse)),
-            terms,
+            objective,
         })?;
         with_arrays(figures, &[("noisy", &denoised.noisy), ("output", &denoised.output), ("code", &denoised.code)])
     }

@@ -58,11 +58,11 @@ export function showObjective(model) {
 function showInputTerms(result, empty) {
   $('terms-tex').hidden = !showTerms;
   if (!showTerms) return;
-  if (empty || !result.terms) {
+  if (empty || !result.objective) {
     $('terms-tex').textContent = 'Draw a digit, or pick one below: its terms show here.';
     return;
   }
-  typeset($('terms-tex'), filledObjective(current.model.config.objective, result.terms), true);
+  typeset($('terms-tex'), filledObjective(result.objective), true);
 }
 
 /** Asks for a denoised output; while one is in flight, later requests merge into one. */
