@@ -30,7 +30,7 @@ function noiseSpec() {
   const level = Number($('noise-level').value);
   switch ($('noise-kind').value) {
     case 'gaussian': return { kind: 'gaussian', sigma: level };
-    case 'masking': return { kind: 'masking', keep_probability: Math.max(0.05, 1 - level) };
+    case 'masking': return { kind: 'masking', keep_probability: level };
     default: return { kind: 'none' };
   }
 }
@@ -39,8 +39,10 @@ function updateNoiseLabel() {
   const kind = $('noise-kind').value;
   const level = Number($('noise-level').value);
   $('noise-level').disabled = kind === 'none';
-  $('noise-level-label').textContent = kind === 'masking' ? `masked ${Math.round(100 * Math.min(level, 0.95))}%` : `sigma ${level.toFixed(2)}`;
-  const keep = Math.max(0.05, 1 - level).toFixed(2);
+  // The slider is what the core's corruption takes: sigma, or the probability a pixel is kept
+  // (the Train form's masking field means the same).
+  $('noise-level-label').textContent = kind === 'masking' ? `kept ${Math.round(100 * level)}%` : `sigma ${level.toFixed(2)}`;
+  const keep = level.toFixed(2);
   typeset($('corruption-tex'), {
     none: String.raw`\tilde x = x\ \text{(no noise)}`,
     gaussian: String.raw`\tilde x = x + ${level.toFixed(2)}\,\varepsilon,\ \varepsilon \sim \mathcal N(0, I)`,
