@@ -2,8 +2,6 @@
 //! the first format version, and the data set a file records.
 #![cfg(not(target_arch = "wasm32"))] // native: the browser tests are tests/web.rs
 
-use std::path::PathBuf;
-
 use aestudio::backend::cpu_device;
 use aestudio::data::DatasetTag;
 use aestudio::model::{Architecture, AutoencoderConfig, Likelihood, Objective};
