@@ -91,3 +91,27 @@ export async function drawView(update) {
     if (generation === current.generation) show('model-error', `A view could not be drawn: ${err.message}`);
   }
 }
+
+// ---- the input, and the views that follow it: the Draw panel denoises it, others listen ----
+const inputListeners = [];
+let inputAnswers = { request() {}, drawing: () => false };
+
+/** Calls `listener(result, empty)` after each denoised input (`empty`: a blank drawing). */
+export function onDenoised(listener) {
+  inputListeners.push(listener);
+}
+
+/** The Draw panel's call once a denoised input is shown. */
+export function tellDenoised(result, empty) {
+  for (const listener of inputListeners) listener(result, empty);
+}
+
+/** The Draw panel answers `requestDenoise` and `drawing` (`{request(since), drawing()}`). */
+export function answerInput(answers) {
+  inputAnswers = answers;
+}
+
+/** Asks for the current input to be denoised again (a new model, map or histogram). */
+export const requestDenoise = (since) => inputAnswers.request(since);
+/** Whether a stroke is being drawn. */
+export const drawing = () => inputAnswers.drawing();

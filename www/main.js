@@ -4,19 +4,19 @@
 // over as it learns. Each panel is a module of panels/ with its state inside it; this file wires
 // them together and starts the page.
 import { $, show } from './dom.js';
-import { ask, current, debug, liveWaiting } from './live.js';
+import { ask, current, debug, liveWaiting, requestDenoise } from './live.js';
 import { latestModel } from './store.js';
-import { denoiseBusy, galleryIndices, initDenoise, useTestDigit } from './panels/denoise.js';
+import { denoiseBusy, galleryIndices, initDenoise, showGallery, showObjective, useTestDigit } from './panels/denoise.js';
 import { initCompare } from './panels/compare.js';
 import { initDeepCluster } from './panels/deep-cluster.js';
-import { initGenerate, setInterpolationEnds } from './panels/generate.js';
+import { drawInterpolation, drawSamples, initGenerate, setInterpolationEnds } from './panels/generate.js';
 import { typesetPage } from './formulas.js';
-import { initLatent, latentMapReady } from './panels/latent.js';
-import { initModels, offeredDataset, showDatasetGallery, useModel, usePretrained } from './panels/models.js';
+import { drawLatentMap, drawLegend, drawTraversal, forgetLatentMap, initLatent, latentMapReady } from './panels/latent.js';
+import { initModels, offeredDataset, useModel, usePretrained } from './panels/models.js';
 import { initMovies } from './panels/movies.js';
 import { initPixelSample } from './panels/pixel-sample.js';
-import { initTraining, startTrainer, trainerIdle, visitorDraws } from './panels/train.js';
-import { initUses } from './panels/uses.js';
+import { initTraining, startTrainer, tellTrainer, trainerIdle, trainerJob, trainOneClass, visitorDraws } from './panels/train.js';
+import { clearModelResults, deferAnomalyScores, drawAnomalyHistogram, drawUnits, initUses, showClassPicks } from './panels/uses.js';
 import { startGpuViews } from './views.js';
 
 // Whether the live worker still has work queued (tests wait for this to settle).
@@ -29,14 +29,37 @@ initCompare();
 initGenerate();
 initPixelSample();
 initLatent();
-initUses();
+initUses({ oneClass: trainOneClass });
 initMovies();
 initTraining(useModel);
-initDeepCluster(useModel);
+initDeepCluster(useModel, { job: trainerJob, tell: tellTrainer });
 // Drawing has priority over a data-parallel run's replica workers (see visitorDraws).
 $('pad').addEventListener('pointerdown', () => visitorDraws(true));
 for (const type of ['pointerup', 'pointercancel']) $('pad').addEventListener(type, () => visitorDraws(false));
-initModels({ idle: trainerIdle, restart: () => startTrainer($('backend-choice').value) });
+
+// What follows a new model or data set: every panel's views (no panel reaches into another).
+const modelViews = {
+  showObjective,
+  forget: forgetLatentMap,
+  clearResults: clearModelResults,
+  /** Redraws every view of the model; the latent map from the first `mapLimit` test digits (0: all). */
+  async refresh(mapLimit) {
+    requestDenoise();
+    await Promise.all([drawSamples(), drawInterpolation(), drawLatentMap(mapLimit)]);
+    await drawTraversal({ light: mapLimit !== 0 });
+    // The full test set's scores and unit statistics wait for a model worth the work (not the
+    // snapshots that training sends every 2 s).
+    if (mapLimit === 0) await Promise.all([drawAnomalyHistogram(), drawUnits()]);
+    else deferAnomalyScores();
+  },
+  /** The gallery, the latent map's legend and the one-class picks of the current data set. */
+  async showDataset(gallery) {
+    await showGallery(gallery);
+    drawLegend();
+    showClassPicks();
+  },
+};
+initModels({ idle: trainerIdle, restart: () => startTrainer($('backend-choice').value) }, modelViews);
 
 async function start() {
   try {
@@ -45,7 +68,7 @@ async function start() {
     $('dataset-choice').value = current.dataset;
     startTrainer($('backend-choice').value);
     current.datasetFacts = (await ask('start', { dataset: current.dataset })).dataset;
-    await showDatasetGallery(current.datasetFacts.gallery);
+    await modelViews.showDataset(current.datasetFacts.gallery);
     // Something to look at in every view from the first paint: a test digit in, and an
     // interpolation between two others (a 3 and an 8 on MNIST) once the model is in.
     await useTestDigit(galleryIndices()[0]);

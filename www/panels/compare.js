@@ -4,8 +4,7 @@
 import { paintDigit } from '../digits.js';
 import { fetchBytes } from '../data.js';
 import { $, show } from '../dom.js';
-import { ask, current, debug } from '../live.js';
-import { onDenoised } from './denoise.js';
+import { ask, current, debug, onDenoised } from '../live.js';
 
 const COMPARED = [['vae', 'compare-vae'], ['dfc-vae', 'compare-dfc']];
 

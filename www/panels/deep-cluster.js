@@ -5,13 +5,14 @@
 import { $ } from '../dom.js';
 import { ask, current, debug } from '../live.js';
 import { SeriesChart } from '../series-chart.js';
-import { tellTrainer, trainerJob } from './train.js';
 
 const chart = new SeriesChart($('idec-chart'), {
   x: 'step', y: { range: [0, 1] }, height: 160, lines: { accuracy: { label: 'accuracy', points: true }, nmi: { label: 'NMI', points: true } },
 });
-// Puts weights in use (models.js's useModel, set by `initDeepCluster`).
+// Puts weights in use (models.js's useModel), and the Train panel's `{job, tell}` for the idle
+// trainer (both set by `initDeepCluster`).
 let useWeights = async () => false;
+let trainer = null;
 
 function resetChart() {
   $('idec-chart').hidden = false;
@@ -36,7 +37,7 @@ async function fineTune() {
   $('idec-result').textContent = `k-means on the codes of the ${model.description}…`;
   try {
     const weights = await ask('saveModel');
-    const { progress, bytes, stopped } = debug.idec = await trainerJob('cluster', { weights }, showProgress);
+    const { progress, bytes, stopped } = debug.idec = await trainer.job('cluster', { weights }, showProgress);
     const start = chart.series.accuracy[0];
     const how = stopped ? 'Stopped' : progress.converged ? 'Converged' : 'Reached the step limit';
     $('idec-result').textContent = `${how} after ${progress.step} steps: ${percent(progress.accuracy)} matched accuracy`
@@ -51,9 +52,10 @@ async function fineTune() {
 }
 
 /** `use(bytes, name)` puts the fine-tuned weights in use (models.js's useModel). */
-export function initDeepCluster(use) {
+export function initDeepCluster(use, trainerPanel) {
   useWeights = use;
+  trainer = trainerPanel;
   debug.idecSeries = chart.series;
   $('idec-start').addEventListener('click', fineTune);
-  $('idec-stop').addEventListener('click', () => tellTrainer('stopClustering'));
+  $('idec-stop').addEventListener('click', () => trainer.tell('stopClustering'));
 }

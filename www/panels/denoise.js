@@ -4,7 +4,7 @@ import { DrawingPad } from '../draw.js';
 import { paintDigit, paintGrid } from '../digits.js';
 import { $, quantile } from '../dom.js';
 import { filledObjective, objectiveAccount, typeset } from '../formulas.js';
-import { ask, current, debug } from '../live.js';
+import { answerInput, ask, current, debug, tellDenoised } from '../live.js';
 
 let pad = null;
 let noiseSeed = 1;
@@ -12,17 +12,8 @@ let inFlight = false;
 let wanted = null; // the earliest pointer event not yet answered
 let gallery = []; // one test image of each class (test-set indices)
 let showTerms = false; // the objective's terms for the input, asked of the live worker when shown
-const listeners = [];
-
-/** Calls `listener(result, empty)` after each denoised input (`empty`: a blank drawing). */
-export function onDenoised(listener) {
-  listeners.push(listener);
-}
-
 /** Whether a denoise is in flight or waiting, or the views that follow it are. */
 export const denoiseBusy = () => inFlight || wanted != null || followers.due;
-/** Whether a stroke is being drawn. */
-export const drawing = () => pad?.active;
 /** The test-set indices of the gallery. */
 export const galleryIndices = () => gallery;
 
@@ -126,7 +117,7 @@ function showFollowers() {
       + ` · output error ${result.outputMse.toFixed(4)} per pixel`;
   showLatency();
   showInputTerms(result, empty);
-  for (const listener of listeners) listener(result, empty);
+  tellDenoised(result, empty);
 }
 
 function showLatency() {
@@ -154,6 +145,7 @@ export async function showGallery(indices) {
 }
 
 export function initDenoise() {
+  answerInput({ request: requestDenoise, drawing: () => pad?.active });
   pad = new DrawingPad($('pad'), (timeStamp) => {
     current.inputSource = 'drawing';
     requestDenoise(timeStamp);

@@ -4,8 +4,7 @@
 import { paintDigit, paintGrid } from '../digits.js';
 import { LABEL_COLOURS, LatentScatter } from '../scatter.js';
 import { $ } from '../dom.js';
-import { ask, current, debug, drawView } from '../live.js';
-import { drawing, onDenoised, requestDenoise } from './denoise.js';
+import { ask, current, debug, drawView, drawing, onDenoised, requestDenoise } from '../live.js';
 
 const TRAVERSAL_VALUES = [-3, -2.4, -1.8, -1.2, -0.6, 0, 0.6, 1.2, 1.8, 2.4, 3];
 const TRAVERSAL_ROWS = 10;

@@ -4,13 +4,10 @@ import { fetchBytes } from '../data.js';
 import { $, show } from '../dom.js';
 import { ask, current, debug, drawView } from '../live.js';
 import { keepModel } from '../store.js';
-import { requestDenoise, showGallery, showObjective } from './denoise.js';
-import { drawInterpolation, drawSamples } from './generate.js';
-import { drawLatentMap, drawLegend, drawTraversal, forgetLatentMap } from './latent.js';
-import { clearModelResults, deferAnomalyScores, drawAnomalyHistogram, drawUnits, showClassPicks } from './uses.js';
 
-// What this panel needs of the training panel (set by `initModels`).
+// What this panel needs of the Train panel and of the views (set by `initModels`).
 let training = { idle: () => true, restart: () => {} };
+let views = null;
 
 /** Hands weight bytes to the live worker; on refusal the current model stays and the reason shows.
  * `refresh`: 'all' views, or 'light' (no full latent map: training sends weights every 2 s). */
@@ -26,14 +23,14 @@ export async function useModel(bytes, name, { keep = true, refresh = 'all' } = {
   if (refresh === 'all') show('model-error', '');
   current.model = debug.model = info;
   current.generation += 1;
-  forgetLatentMap();
+  views.forget();
   $('model-info').textContent = `${info.description} · ${info.parameters.toLocaleString('en')} parameters · ${name}`;
   $('model-provenance').textContent = info.provenance;
   $('model-name').textContent = `${info.description}, ${name}`;
-  showObjective(info);
+  views.showObjective(info);
   if (keep) keepModel(bytes, name, current.dataset).catch((err) => show('model-error', `Could not keep the model in this browser: ${err.message}`));
-  if (refresh === 'all') clearModelResults();
-  await drawView(() => refreshModelViews(refresh === 'all' ? 0 : 2000));
+  if (refresh === 'all') views.clearResults();
+  await drawView(() => views.refresh(refresh === 'all' ? 0 : 2000));
   return true;
 }
 
@@ -55,38 +52,20 @@ export async function usePretrained(name) {
   return useModel(await fetchBytes(`models/${name}.safetensors`), `pretrained ${name}`);
 }
 
-/** Redraws every view of the model; the latent map from the first `mapLimit` test digits (0: all). */
-async function refreshModelViews(mapLimit) {
-  requestDenoise();
-  await Promise.all([drawSamples(), drawInterpolation(), drawLatentMap(mapLimit)]);
-  await drawTraversal({ light: mapLimit !== 0 });
-  // The full test set's scores and unit statistics wait for a model worth the work (not the
-  // snapshots that training sends every 2 s).
-  if (mapLimit === 0) await Promise.all([drawAnomalyHistogram(), drawUnits()]);
-  else deferAnomalyScores();
-}
-
 /** Switches the test set, the gallery and the trainer to `name`; the model in use stays, and its
  * views are redrawn unless a new model follows at once (`redraw: false`). */
 export async function switchDataset(name, { redraw = true } = {}) {
   const facts = await ask('useDataset', { dataset: name });
   Object.assign(current, { dataset: name, datasetFacts: facts });
   $('dataset-choice').value = name;
-  await showDatasetGallery(facts.gallery);
+  await views.showDataset(facts.gallery);
   training.restart();
-  if (current.model && redraw) await drawView(() => refreshModelViews(0));
+  if (current.model && redraw) await drawView(() => views.refresh(0));
 }
 
 /** The Train panel's option for data set `name` (the data sets this page offers), or undefined. */
 export function offeredDataset(name) {
   return [...$('dataset-choice').options].find((option) => option.value === name);
-}
-
-/** The gallery and the latent map's legend of the current dataset. */
-export async function showDatasetGallery(indices) {
-  await showGallery(indices);
-  drawLegend();
-  showClassPicks();
 }
 
 async function saveModel() {
@@ -99,9 +78,11 @@ async function saveModel() {
 }
 
 /** `trainingPanel`: `{idle(), restart()}`: whether no run goes on, and a restart of the trainer
- * (on a new dataset). */
-export function initModels(trainingPanel) {
+ * (on a new dataset); `modelViews`: `{refresh(mapLimit), forget(), clearResults(),
+ * showObjective(info), showDataset(gallery)}`, what follows a new model or data set (main.js). */
+export function initModels(trainingPanel, modelViews) {
   training = trainingPanel;
+  views = modelViews;
   const reportingErrors = (action) => async (event) => {
     try {
       await action(event);

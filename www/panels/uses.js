@@ -4,10 +4,11 @@
 import { paintGrid } from '../digits.js';
 import { LatentScatter } from '../scatter.js';
 import { $ } from '../dom.js';
-import { ask, current, debug, drawView } from '../live.js';
+import { ask, current, debug, drawView, onDenoised, requestDenoise } from '../live.js';
 import { drawActivations, drawHistogram } from '../charts.js';
-import { onDenoised, requestDenoise } from './denoise.js';
-import { trainOneClass } from './train.js';
+
+// What this panel needs of the Train panel (set by `initUses`).
+let trainer = { oneClass: async () => {} };
 
 let anomaly = null; // {upper, counts, threshold} of the model in use, over the test set
 let pcaMap = null;
@@ -128,14 +129,16 @@ export function showClassPicks() {
 async function startOneClass() {
   const classes = [...$('class-picks').querySelectorAll('input:checked')].map((box) => Number(box.value));
   try {
-    await trainOneClass(classes, Number($('one-class-epochs').value));
+    await trainer.oneClass(classes, Number($('one-class-epochs').value));
     $('one-class-result').textContent = `Training on ${classNames(classes)} (progress in the Train panel)…`;
   } catch (err) {
     $('one-class-result').textContent = err.message;
   }
 }
 
-export function initUses() {
+/** `trainerPanel`: `{oneClass(classes, epochs)}`, the Train panel's one-class run. */
+export function initUses(trainerPanel) {
+  trainer = trainerPanel;
   $('one-class-train').addEventListener('click', startOneClass);
   pcaMap = new LatentScatter($('pca-map'), { onHover() {}, onPick() {} });
   resultHelp = Object.fromEntries(RESULT_IDS.map((id) => [id, $(id).textContent]));
