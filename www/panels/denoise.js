@@ -59,7 +59,7 @@ function showInputTerms(result, empty) {
 }
 
 /** Asks for a denoised output; while one is in flight, later requests merge into one. */
-export function requestDenoise(since = performance.now()) {
+function requestDenoise(since = performance.now()) {
   wanted = { since: Math.min(wanted?.since ?? Infinity, since) };
   if (!inFlight) sendDenoise();
 }

@@ -8,7 +8,7 @@ import { ask, current, debug, drawView, onDenoised, requestDenoise } from '../li
 import { drawActivations, drawHistogram } from '../charts.js';
 
 // What this panel needs of the Train panel (set by `initUses`).
-let trainer = { oneClass: async () => {} };
+let trainer = null;
 
 let anomaly = null; // {upper, counts, threshold} of the model in use, over the test set
 let pcaMap = null;
