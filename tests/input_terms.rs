@@ -12,14 +12,8 @@ use aestudio::model::Preset;
 use aestudio::uses::explore::{self, images_tensor, read_floats};
 use aestudio::uses::terms::{input_terms, objective_sum};
 use pollster::block_on;
-use std::sync::{Mutex, MutexGuard};
-
-/// The CPU device's RNG is one per process: these tests seed it and draw from it, so they take
-/// turns (cargo runs a binary's tests on parallel threads).
-fn device_rng() -> MutexGuard<'static, ()> {
-    static TURN: Mutex<()> = Mutex::new(());
-    TURN.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-}
+use burn::tensor::{Distribution, Tensor};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 fn first_test_digit() -> Vec<f32> {
     let test = &common::mnist().test;
@@ -32,7 +26,6 @@ fn small(objective: Objective) -> AutoencoderConfig {
 
 #[test]
 fn a_plain_autoencoders_reconstruction_term_is_the_cross_entropy_of_its_output() {
-    let _turn = device_rng();
     let cpu = cpu_device();
     let model = small(Objective::Reconstruction).init(&cpu).unwrap();
     let digit = first_test_digit();
@@ -50,14 +43,10 @@ fn a_plain_autoencoders_reconstruction_term_is_the_cross_entropy_of_its_output()
 
 #[test]
 fn a_beta_vaes_objective_is_its_reconstruction_plus_beta_times_its_kl() {
-    let _turn = device_rng();
     let cpu = cpu_device();
     let model = small(Objective::Variational { beta: 4.0 }).with_corruption(Corruption::Gaussian { sigma: 0.5 }).init(&cpu).unwrap();
     let digit = first_test_digit();
     let noise = Corruption::Gaussian { sigma: 0.5 };
-    // A process's first draw after a seed differs from later ones (burn sets something up on
-    // first use): the page's live worker makes many; this test compares two after the first.
-    block_on(input_terms(&model, &digit, &noise, 7, &cpu)).unwrap();
     let terms = block_on(input_terms(&model, &digit, &noise, 7, &cpu)).unwrap();
     let kl = terms.kl.expect("a VAE has a KL term");
     assert!(kl > 0.0 && terms.reconstruction > 0.0, "{terms:?}");
@@ -70,7 +59,6 @@ fn a_beta_vaes_objective_is_its_reconstruction_plus_beta_times_its_kl() {
 
 #[test]
 fn a_sparse_autoencoders_penalty_is_the_l1_norm_of_its_code() {
-    let _turn = device_rng();
     let cpu = cpu_device();
     let lambda = 1e-3;
     let model = small(Objective::SparseL1 { lambda }).with_code_activation(Some(Activation::Relu)).init(&cpu).unwrap();
@@ -86,7 +74,6 @@ fn a_sparse_autoencoders_penalty_is_the_l1_norm_of_its_code() {
 
 #[test]
 fn a_wrong_sized_input_is_refused() {
-    let _turn = device_rng();
     let cpu = cpu_device();
     let model = small(Objective::Reconstruction).init(&cpu).unwrap();
     let message = block_on(input_terms(&model, &[0.0; 10], &Corruption::None, 1, &cpu)).unwrap_err().to_string();
@@ -99,7 +86,6 @@ fn the_written_out_sum_of_every_objective_adds_up_to_its_value() {
     // What the page shows (each term's weight times its value) must add up to what the model
     // minimizes, for every kind of objective the presets use (not the DFC-VAE, whose feature
     // network is a shipped file).
-    let _turn = device_rng();
     let cpu = cpu_device();
     let digit = first_test_digit();
     let presets = [Preset::Ae, Preset::Vae, Preset::BetaVae, Preset::SparseL1, Preset::SparseKl, Preset::Cae, Preset::Aae, Preset::WaeMmd, Preset::Bigan, Preset::VaeGan];
@@ -113,4 +99,38 @@ fn the_written_out_sum_of_every_objective_adds_up_to_its_value() {
     // The per-pixel objectives divide the summed cross-entropy by the 784 pixels.
     let plain = objective_sum(&Objective::Reconstruction, &block_on(input_terms(&small(Objective::Reconstruction).init(&cpu).unwrap(), &digit, &Corruption::None, 1, &cpu)).unwrap());
     assert_eq!((plain.terms.len(), plain.terms[0].weight, plain.unit), (1, 1.0 / 784.0, "per pixel"));
+}
+
+#[test]
+fn the_same_seed_gives_the_same_noise_while_other_work_draws_from_the_device() {
+    // The CPU device's generator is one per process, shared by every thread: noise drawn from it
+    // after seeding it would change whenever another thread drew in between (a CI run failed so).
+    let cpu = cpu_device();
+    let model = small(Objective::Variational { beta: 1.0 }).init(&cpu).unwrap();
+    let digit = first_test_digit();
+    let noise = Corruption::Masking { keep_probability: 0.7 };
+    let stop = AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            while !stop.load(Ordering::Relaxed) {
+                cpu.seed(1);
+                drop(Tensor::<2>::random([64, 64], Distribution::Default, &cpu));
+            }
+        });
+        // Stops the drawing thread even when an assertion fails, or the scope would wait forever.
+        struct Stop<'a>(&'a AtomicBool);
+        impl Drop for Stop<'_> {
+            fn drop(&mut self) {
+                self.0.store(true, Ordering::Relaxed);
+            }
+        }
+        let _stop = Stop(&stop);
+        let denoised = block_on(explore::denoise(&model, &digit, &noise, 7, &cpu)).unwrap();
+        let terms = block_on(input_terms(&model, &digit, &noise, 7, &cpu)).unwrap();
+        for _ in 0..50 {
+            assert_eq!(block_on(explore::denoise(&model, &digit, &noise, 7, &cpu)).unwrap().noisy, denoised.noisy);
+            let again = block_on(input_terms(&model, &digit, &noise, 7, &cpu)).unwrap();
+            assert_eq!((again.reconstruction, again.kl), (terms.reconstruction, terms.kl));
+        }
+    });
 }

@@ -13,6 +13,7 @@ use crate::data::Dataset;
 use crate::data::PIXELS;
 use crate::model::{Autoencoder, Prior};
 use crate::nn::noise::Corruption;
+use crate::nn::random::with_batch_rows;
 
 /// Images per forward pass when encoding a data set.
 const BATCH: usize = 500;
@@ -65,17 +66,16 @@ pub struct Denoised {
     pub clean_mse: f32,
 }
 
-/// Corrupts `clean` (784 pixels) with `corruption`, drawn from the device RNG after seeding it
-/// with `seed` (the same seed gives the same noise, so a drawing's noise does not flicker), and
-/// reconstructs it.
+/// Corrupts `clean` (784 pixels) with `corruption`, drawn from a generator seeded by `seed`
+/// alone (the same seed gives the same noise, so a drawing's noise does not flicker, whatever
+/// else draws from the device meanwhile), and reconstructs it.
 pub async fn denoise(model: &Autoencoder, clean: &[f32], corruption: &Corruption, seed: u64, device: &Device) -> AeResult<Denoised> {
     ensure(clean.len() == PIXELS, || format!("an image has {PIXELS} pixels, got {}", clean.len()))?;
     corruption.validate()?;
-    device.seed(seed);
     let clean_row = images_tensor(clean, device)?;
     // The model sees the corrupted input exactly as training made it (Gaussian noise is not
     // clamped there); only the picture of it is clamped to the pixels' range.
-    let corrupted = corruption.apply(clean_row.clone());
+    let corrupted = with_batch_rows(seed, 0..1, 1, || corruption.apply(clean_row.clone()));
     // One forward pass for both rows: the corrupted input and the clean one (its anomaly score).
     let codes = model.encode(Tensor::cat(vec![corrupted.clone(), clean_row], 0)).mean;
     let outputs = read_floats(model.decode_pixels(codes.clone())).await?;

@@ -10,10 +10,11 @@ use crate::data::PIXELS;
 use crate::error::{AeResult, ensure};
 use crate::model::{Autoencoder, Objective, Scale};
 use crate::nn::noise::Corruption;
+use crate::nn::random::with_batch_rows;
 
 /// The training objective's terms for one input, as the model minimizes them: the reconstruction
-/// of `clean` from its corrupted version (the corruption drawn after seeding the device RNG with
-/// `seed`, as [`super::explore::denoise`] draws it), and the objective's KL or penalty.
+/// of `clean` from its corrupted version (the corruption drawn from generators seeded by `seed`,
+/// as [`super::explore::denoise`] draws it), and the objective's KL or penalty.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct InputTerms {
     /// The reconstruction loss summed over the pixels (nats for a Bernoulli decoder).
@@ -30,9 +31,10 @@ pub struct InputTerms {
 pub async fn input_terms(model: &Autoencoder, clean: &[f32], corruption: &Corruption, seed: u64, device: &Device) -> AeResult<InputTerms> {
     ensure(clean.len() == PIXELS, || format!("an image has {PIXELS} pixels, got {}", clean.len()))?;
     corruption.validate()?;
-    device.seed(seed);
     let clean_row = images_tensor(clean, device)?;
-    let terms = model.loss(corruption.apply(clean_row.clone()), clean_row);
+    // The corruption is the first draw, as in `denoise`, so both see the same noise; a VAE's
+    // sample of its code is the second.
+    let terms = with_batch_rows(seed, 0..1, 1, || model.loss(corruption.apply(clean_row.clone()), clean_row));
     let first = |values: Vec<f32>| values.first().copied().unwrap_or(f32::NAN);
     Ok(InputTerms {
         reconstruction: first(read_floats(terms.reconstruction).await?),
