@@ -10,7 +10,7 @@ use aestudio::nn::mlp::Activation;
 use aestudio::nn::noise::Corruption;
 use aestudio::model::Preset;
 use aestudio::uses::explore::{self, images_tensor, read_floats};
-use aestudio::uses::terms::{input_terms, objective_sum};
+use aestudio::uses::terms::{InputTerms, input_terms, objective_sum};
 use pollster::block_on;
 use burn::tensor::{Distribution, Tensor};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -133,4 +133,15 @@ fn the_same_seed_gives_the_same_noise_while_other_work_draws_from_the_device() {
             assert_eq!((again.reconstruction, again.kl), (terms.reconstruction, terms.kl));
         }
     });
+}
+
+#[test]
+fn the_sum_is_written_out_in_tex_with_each_value_under_its_symbol() {
+    let terms = |kl, penalty| InputTerms { reconstruction: 98.766, kl, penalty, objective: 98.8142 };
+    let vae = objective_sum(&Objective::Variational { beta: 4.0 }, &terms(Some(0.0123), None));
+    assert_eq!(vae.tex, r"\underbrace{98.77}_{-\log p(x\mid z)} + 4.00 \times \underbrace{0.0123}_{\mathrm{KL}} = 98.81\ \text{nats}");
+    // The per-pixel reconstruction is divided by the 784 pixels, written as that fraction; a
+    // short decimal weight stays a number.
+    let sparse = objective_sum(&Objective::SparseL1 { lambda: 0.001 }, &terms(None, Some(250.0)));
+    assert_eq!(sparse.tex, r"\tfrac{1}{784}\,\underbrace{98.77}_{\ell} + 0.00100 \times \underbrace{250.0}_{\textstyle\sum_j |h_j|} = 98.81\ \text{per pixel}");
 }

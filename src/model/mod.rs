@@ -2,6 +2,7 @@
 //! the named presets, the objective that holds every per-variant decision, the adversarial
 //! critic, the weight file, and the arithmetic cost of a model.
 
+pub mod account;
 pub mod autoencoder;
 pub mod config;
 pub mod cost;
@@ -12,6 +13,7 @@ pub mod preset;
 pub mod prior;
 pub mod weights;
 
+pub use account::Account;
 pub use autoencoder::{Autoencoder, Decoder, Encoder, Encoding, Network};
 pub use config::{Architecture, AutoencoderConfig, Likelihood};
 pub use critic::{Critic, CriticConfig, CriticTerms};

@@ -64,6 +64,9 @@ pub struct ObjectiveSum {
     pub unit: &'static str,
     /// A figure shown beside the sum but not part of it (BiGAN's reconstruction, never trained).
     pub aside: Option<WeightedTerm>,
+    /// All of the above as one equation (TeX): each value braced under its symbol, times its
+    /// weight, summed to the total.
+    pub tex: String,
 }
 
 const RECONSTRUCTION: &str = r"\ell";
@@ -94,7 +97,55 @@ pub fn objective_sum(objective: &Objective, terms: &InputTerms) -> ObjectiveSum 
             std::iter::once(reconstruction).chain(penalty).collect()
         }
     };
-    ObjectiveSum { terms: summed, total: terms.objective, unit, aside }
+    let tex = written_out(&summed, terms.objective, unit, aside.as_ref());
+    ObjectiveSum { terms: summed, total: terms.objective, unit, aside, tex }
+}
+
+/// `weight × value + … = total unit`, in TeX (see [`ObjectiveSum::tex`]).
+fn written_out(terms: &[WeightedTerm], total: f32, unit: &str, aside: Option<&WeightedTerm>) -> String {
+    let braced = |term: &WeightedTerm| format!(r"\underbrace{{{}}}_{{{}}}", tex_number(term.value.map(f64::from)), term.symbol);
+    let sum: Vec<String> = terms.iter().map(|term| weight_factor(term.weight) + &braced(term)).collect();
+    let mut tex = format!("{} = {}", sum.join(" + "), tex_number(Some(f64::from(total))));
+    if !unit.is_empty() {
+        tex += &format!(r"\ \text{{{unit}}}");
+    }
+    if let Some(aside) = aside {
+        tex += &format!(r";\ \text{{not trained: }} {} = {}", aside.symbol, tex_number(aside.value.map(f64::from)));
+    }
+    tex
+}
+
+/// A value with three significant figures, at most two decimals from 1 up and one from 100 up;
+/// a dash where there is none (a term one input cannot give).
+fn tex_number(value: Option<f64>) -> String {
+    match value {
+        Some(value) if value.is_finite() => {
+            let size = value.abs();
+            let decimals = if size >= 100.0 {
+                1
+            } else if size >= 1.0 || size == 0.0 {
+                2
+            } else {
+                (2.0 - size.log10().floor()) as usize
+            };
+            format!("{value:.decimals$}")
+        }
+        _ => r"\text{–}".to_string(),
+    }
+}
+
+/// What a term's value is multiplied by, in TeX: nothing for 1; the inverse of a whole number
+/// that is no short decimal (the per-pixel 1/784) as that fraction; any other weight as a number.
+fn weight_factor(weight: f64) -> String {
+    let over = (1.0 / weight).round();
+    let short_decimal = format!("{weight:.3e}").parse::<f64>() == Ok(weight);
+    if weight == 1.0 {
+        String::new()
+    } else if !short_decimal && over > 1.0 && (1.0 / weight - over).abs() < 1e-6 {
+        format!(r"\tfrac{{1}}{{{over}}}\,")
+    } else {
+        format!(r"{} \times ", tex_number(Some(weight)))
+    }
 }
 
 fn penalty_symbol(objective: &Objective) -> &'static str {

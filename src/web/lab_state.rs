@@ -9,7 +9,7 @@ use burn::module::Module;
 
 use crate::data::datasets::verify_md5;
 use crate::data::{Dataset, DatasetFacts, DatasetFiles, DatasetTag};
-use crate::model::{Autoencoder, AutoencoderConfig, Scale, weights};
+use crate::model::{Account, Autoencoder, AutoencoderConfig, Scale, weights};
 use crate::nn::noise::Corruption;
 use crate::uses::anomaly;
 use crate::uses::explore::{self, LatentMap};
@@ -39,6 +39,8 @@ pub(super) struct ModelInfo {
     /// The unit of the objective: "per_sample" or "per_pixel".
     pub(super) scale: Scale,
     pub(super) code_size: usize,
+    /// The objective in words and as an equation (TeX).
+    pub(super) account: Account,
 }
 
 impl ModelInfo {
@@ -51,6 +53,7 @@ impl ModelInfo {
             parameters: model.num_params(),
             has_prior: config.objective.has_prior(),
             has_posterior: config.objective.is_variational(),
+            account: config.objective.account(),
             scale: config.objective.scale(),
             code_size: config.code_size,
             config,

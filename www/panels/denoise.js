@@ -3,7 +3,7 @@
 import { DrawingPad } from '../draw.js';
 import { paintDigit, paintGrid } from '../digits.js';
 import { $, quantile } from '../dom.js';
-import { filledObjective, objectiveAccount, typeset } from '../formulas.js';
+import { typeset } from '../formulas.js';
 import { answerInput, ask, current, debug, tellDenoised } from '../live.js';
 
 let pad = null;
@@ -43,9 +43,8 @@ function updateNoiseLabel() {
 
 /** The Draw panel's account of what the model in use minimizes (`model`: the live worker's info). */
 export function showObjective(model) {
-  const { idea, tex } = objectiveAccount(model.config.objective) ?? { idea: '', tex: '' };
-  $('objective-idea').textContent = `${model.description}. ${idea}`;
-  typeset($('objective-tex'), tex, true);
+  $('objective-idea').textContent = `${model.description}. ${model.account.idea}`;
+  typeset($('objective-tex'), model.account.tex, true);
 }
 
 function showInputTerms(result, empty) {
@@ -55,7 +54,7 @@ function showInputTerms(result, empty) {
     $('terms-tex').textContent = 'Draw a digit, or pick one below: its terms show here.';
     return;
   }
-  typeset($('terms-tex'), filledObjective(result.objective), true);
+  typeset($('terms-tex'), result.objective.tex, true);
 }
 
 /** Asks for a denoised output; while one is in flight, later requests merge into one. */
