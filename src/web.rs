@@ -80,7 +80,7 @@ impl Studio {
         to_js(&self.backend)
     }
 
-    /// The preset model configurations, `{name: config}`.
+    /// The presets the Train form offers, each as the form's fields: `{name: {field: text}}`.
     pub fn presets() -> Result<JsValue, JsError> {
         to_js(&convert::page_presets())
     }
@@ -167,9 +167,10 @@ impl Studio {
     }
 
     /// The weights (in a run, the last finite readback's) as a file; `keep`: a model to keep.
+    /// `provenance`: how they came to be, when not by the run in progress (which says it itself).
     #[wasm_bindgen(js_name = exportWeights)]
-    pub async fn export_weights(&self, provenance: String, keep: bool) -> Result<Vec<u8>, JsError> {
-        self.weights_file(&provenance, keep).await
+    pub async fn export_weights(&self, keep: bool, provenance: Option<String>) -> Result<Vec<u8>, JsError> {
+        self.weights_file(provenance, keep).await
     }
 
     /// Test images at `indices`, pixels in [0, 1], 784 per image.

@@ -5,7 +5,7 @@
 // events: loading, progress, digits, evaluation, snapshot, paused, stopped, done, error.
 // The Movies panel runs its own copy of this worker: startMovies loads MovieLens instead of
 // images, trainMovies trains a recommender through the same loop (no digits; the evaluation is
-// the test RMSE, also before the first step).
+// the test RMSE, also before the first step; weights only at epoch ends).
 import * as cpuBuild from './pkg/aestudio.js';
 import { fetchGunzipped, MOVIELENS, TEST_FILES, TRAIN_FILES } from './data.js';
 import { emit, serve, WorkerClient } from './protocol.js';
@@ -16,11 +16,13 @@ if (self.navigator?.gpu) declareTimestampQuery(navigator.gpu);
 
 // Test images shown with their reconstructions: the first of each class, then two more.
 let shownDigits = null;
-let datasetLabel = '';
 let dataset = null;
 // Each call into training aims at this much work, so that a pause or stop waits at most that long.
 const CHUNK_MS = 120;
 const DIGITS_EVERY_MS = 400;
+// Progress goes to the page at most this often (each message repaints its status line), and at
+// once at an epoch's end, a wait or the run's end; the losses read back meanwhile travel with it.
+const PROGRESS_EVERY_MS = 250;
 // Weights go to the page this often (for the live view, and as the point a lost GPU resumes from).
 const SNAPSHOT_EVERY_MS = 2000;
 
@@ -77,7 +79,7 @@ async function startMovies({ backend }) {
   emit('loading', { message: 'Fetching MovieLens 1M for training…' });
   const summary = studio.loadRatings(await fetchGunzipped(MOVIELENS, 'ratings.dat'));
   dataset = MOVIELENS;
-  datasetLabel = 'MovieLens 1M';
+  shownDigits = null;
   return { backend: studio.backend(), summary };
 }
 
@@ -90,7 +92,6 @@ async function start({ backend, dataset: name, testHooks }) {
   // One test image of each class, then two more (a second 0 and 1 on MNIST).
   shownDigits = Uint32Array.from([...facts.gallery, 10, 12]);
   dataset = name;
-  datasetLabel = facts.label;
   emit('digits', { images: studio.testImages(shownDigits), reconstructions: null });
   return { backend: studio.backend(), presets: Studio.presets(), objectives: Studio.objectives(), dataset: facts };
 }
@@ -184,38 +185,49 @@ async function replicasFor(workers, weightsOf, training, step) {
 }
 
 async function postDigits() {
-  if (dataset === MOVIELENS) return;
+  if (!shownDigits) return; // a recommender's run
   emit('digits', { images: studio.testImages(shownDigits), reconstructions: await studio.reconstruct(shownDigits) });
 }
 
 // `final`: a point worth keeping (epoch end, pause, stop, finish) rather than a periodic refresh;
 // `ended`: training no longer runs (pause, stop, finish), so every view is worth redrawing.
-async function postSnapshot(progress, provenance, { final = false, ended = false } = {}) {
-  // The Movies panel takes a recommender only at epoch ends and stops; a periodic export of a
-  // U-AutoRec (15 MB) every 2 s would be read back and thrown away.
-  if (dataset === MOVIELENS && !final) return;
-  const bytes = await studio.exportWeights(provenance, final || ended);
+async function postSnapshot(progress, { final = false, ended = false } = {}) {
+  const bytes = await studio.exportWeights(final || ended);
   emit('snapshot', { bytes, step: progress?.step ?? 0, final: final || ended, ended }, [bytes.buffer]);
 }
 
-async function run(training, provenance) {
+/**
+ * A run until it finishes or is stopped. `evaluateFirst`: an evaluation before the first step (a
+ * recommender's chart starts at the untrained model's test RMSE); `snapshotEveryMs`: how often
+ * weights go to the page besides epoch ends and the end (never for a recommender: the Movies panel
+ * takes one only then, and a U-AutoRec's 15 MB every 2 s would be read back and thrown away).
+ */
+async function run(training, { evaluateFirst = false, snapshotEveryMs = SNAPSHOT_EVERY_MS } = {}) {
   state = 'running';
-  // A recommender's chart starts at the untrained model's test RMSE.
-  if (dataset === MOVIELENS) emit('evaluation', { epoch: 0, evaluation: await studio.evaluate(0) });
+  if (evaluateFirst) emit('evaluation', { epoch: 0, evaluation: await studio.evaluate(0) });
   let steps = 1;
   let lastDigits = 0;
   let lastSnapshot = performance.now();
   const yielded = { ms: 0, times: 0 }; // time training waited for the visitor's drawing
   let progress = null;
+  // The chart's points since the last progress message: `{step, loss, critic}` per readback.
+  let points = [];
+  let lastProgress = -Infinity;
+  const sendProgress = (fields = {}) => {
+    emit('progress', { progress, points, wasmBytes: memory(), yielding: false, yielded, ...fields });
+    points = [];
+    lastProgress = performance.now();
+  };
   while (state !== 'stopping') {
     if (state === 'paused') {
+      if (points.length) sendProgress();
       emit('paused', { progress });
-      await postSnapshot(progress, provenance(progress), { ended: true });
+      await postSnapshot(progress, { ended: true });
       await new Promise((resolve) => { wake = resolve; });
       continue;
     }
     if (drawing && pool && progress) {
-      emit('progress', { progress, wasmBytes: memory(), yielding: true, yielded });
+      sendProgress({ yielding: true });
       const waitStarted = performance.now();
       await new Promise((resolve) => { drawingDone = resolve; });
       yielded.ms += performance.now() - waitStarted;
@@ -227,7 +239,8 @@ async function run(training, provenance) {
     const chunkMs = performance.now() - chunkStarted;
     // Grow or shrink the chunk towards CHUNK_MS of work (not after one the visitor cut short).
     if (!drawing) steps = Math.max(1, Math.min(200, Math.round(steps * (CHUNK_MS / Math.max(chunkMs, 1)) * 0.7 + steps * 0.3)));
-    emit('progress', { progress, wasmBytes: memory(), yielding: false, yielded });
+    if (progress.trainLoss != null || progress.critic) points.push({ step: progress.step, loss: progress.trainLoss, critic: progress.critic });
+    if (progress.epochFinished || progress.finished || performance.now() - lastProgress >= PROGRESS_EVERY_MS) sendProgress();
     if (performance.now() - lastDigits > DIGITS_EVERY_MS || progress.epochFinished) {
       await postDigits();
       lastDigits = performance.now();
@@ -235,28 +248,24 @@ async function run(training, provenance) {
     if (progress.epochFinished) {
       emit('evaluation', { epoch: progress.epoch, evaluation: await studio.evaluate(0) });
     }
-    if (performance.now() - lastSnapshot > SNAPSHOT_EVERY_MS || progress.epochFinished || progress.finished) {
-      await postSnapshot(progress, provenance(progress), { final: progress.epochFinished, ended: progress.finished });
+    if (performance.now() - lastSnapshot > snapshotEveryMs || progress.epochFinished || progress.finished) {
+      await postSnapshot(progress, { final: progress.epochFinished, ended: progress.finished });
       lastSnapshot = performance.now();
     }
     if (progress.finished) break;
     await nextTask(); // let a pause or stop message in
   }
+  if (points.length) sendProgress();
   const stopped = state === 'stopping';
   state = 'stopping';
-  if (stopped && progress) await postSnapshot(progress, provenance(progress), { ended: true });
+  if (stopped && progress) await postSnapshot(progress, { ended: true });
   emit(stopped ? 'stopped' : 'done', { progress });
   state = 'idle';
 }
 
-function provenanceOf(description, training) {
-  return (progress) => `${description}, trained in the browser on ${datasetLabel}: ${progress?.epoch ?? 0} of ${training.epochs} epochs`
-    + ` (step ${progress?.step ?? 0}, batch ${training.batch_size}, lr ${training.learning_rate})`;
-}
-
 /** Runs in the background after `train` or `resume` has replied; a failure is an `error` event. */
-function runInBackground(training, provenance) {
-  run(training, provenance).catch((err) => {
+function runInBackground(training, options) {
+  run(training, options).catch((err) => {
     state = 'idle';
     emit('error', { message: err?.message ?? String(err), backend: studio?.backend()?.kind });
   });
@@ -278,8 +287,8 @@ async function cluster({ weights }) {
       emit('clustering', { progress });
       await nextTask(); // let stopClustering in
     }
-    const bytes = await studio.exportWeights(`fine-tuned by ${method} to cluster the test images`
-      + ` (${progress.step} steps, accuracy ${(100 * progress.accuracy).toFixed(1)}%)`, true);
+    const bytes = await studio.exportWeights(true, `fine-tuned by ${method} to cluster the test images`
+      + ` (${progress.step} steps, accuracy ${(100 * progress.accuracy).toFixed(1)}%)`);
     return { progress, bytes, stopped: state !== 'clustering' };
   } finally {
     state = 'idle';
@@ -298,22 +307,20 @@ serve({
   /** A recommender's run: `model` is `{orientation, hidden}`, `training` an AutoRecTraining. */
   async trainMovies({ model, training, workers }) {
     const description = studio.configureRecommender(JSON.stringify(model), JSON.stringify(training));
-    await replicasFor(workers, () => studio.exportWeights('start', false), training, 0);
-    const provenance = (progress) => `${description}, trained in the browser on MovieLens 1M (90% of the ratings, split seed 1):`
-      + ` ${progress?.epoch ?? 0} of ${training.epochs} epochs (batch ${training.batch_size}, lr ${training.learning_rate} x${training.learning_rate_decay} per epoch, lambda ${training.lambda})`;
-    runInBackground(training, provenance);
+    await replicasFor(workers, () => studio.exportWeights(false), training, 0);
+    runInBackground(training, { evaluateFirst: true, snapshotEveryMs: Infinity });
     return { description, workers: 1 + (pool?.count ?? 0) };
   },
   async train({ model, training, workers }) {
     const description = studio.configure(JSON.stringify(model), JSON.stringify(training));
-    await replicasFor(workers, () => studio.exportWeights('start', false), training, 0);
-    runInBackground(training, provenanceOf(description, training));
+    await replicasFor(workers, () => studio.exportWeights(false), training, 0);
+    runInBackground(training);
     return { description, workers: 1 + (pool?.count ?? 0) };
   },
   async resume({ weights, training, step, workers }) {
     const description = studio.resume(weights, JSON.stringify(training), step);
     await replicasFor(workers, () => weights, training, step);
-    runInBackground(training, provenanceOf(description, training));
+    runInBackground(training);
     return { description, resumedAt: step, workers: 1 + (pool?.count ?? 0) };
   },
   pause() { if (state === 'running') { state = 'paused'; drawingDone?.(); } },

@@ -11,6 +11,7 @@ pub mod likelihood;
 pub mod pace;
 pub mod readback;
 pub mod replicas;
+pub mod run_form;
 pub mod semisupervised;
 pub mod trainer;
 

@@ -8,8 +8,9 @@ use wasm_bindgen::prelude::*;
 
 use crate::AeError;
 use crate::data::{Dataset, PIXELS};
-use crate::model::{AutoencoderConfig, Preset};
+use crate::model::{Account, AutoencoderConfig, Preset};
 use crate::train::TrainingConfig;
+use crate::train::run_form::{FormFields, preset_fields, run_from_form};
 use crate::uses::explore::read_floats;
 
 /// Every error of the crate reaches JavaScript as an `Error` with the same message.
@@ -71,25 +72,30 @@ pub(super) fn training_config(json: &str) -> Result<TrainingConfig, JsError> {
     serde_json::from_str(json).map_err(|err| invalid(format!("training config: {err}")))
 }
 
-/// A run's settings that passed the checks: the model's description and parameter count.
+/// A run's settings that passed the checks: the run itself, the model's description, parameter
+/// count and the account of its objective.
 #[derive(Serialize)]
 pub(super) struct ValidRun {
+    model: AutoencoderConfig,
+    training: TrainingConfig,
     description: String,
     parameters: usize,
+    account: Account,
 }
 
-/// Checks the form's model and training settings (JSON) against `train_len` training images.
-pub(super) fn validated_run(model_json: &str, training_json: &str, train_len: usize) -> Result<ValidRun, JsError> {
-    let model = model_config(model_json)?;
-    let training = training_config(training_json)?;
+/// Reads and checks the Train form's fields (`train::run_form`, JSON) against `train_len`
+/// training images.
+pub(super) fn validated_run(fields_json: &str, train_len: usize) -> Result<ValidRun, JsError> {
+    let fields: FormFields = serde_json::from_str(fields_json).map_err(|err| invalid(format!("the form's fields: {err}")))?;
+    let (model, training) = run_from_form(&fields)?;
     model.validate()?;
     training.validate(train_len)?;
     // Parameters are lazy, so counting them allocates nothing even for a huge model.
     let parameters = model.init(&crate::backend::cpu_device())?.num_params();
-    Ok(ValidRun { description: model.describe(), parameters })
+    Ok(ValidRun { description: model.describe(), parameters, account: model.objective.account(), model, training })
 }
 
-/// The presets the page's form offers, `{name: config}`.
-pub(super) fn page_presets() -> std::collections::BTreeMap<&'static str, AutoencoderConfig> {
-    Preset::ALL.iter().filter(|p| p.offered_in_page()).map(|p| (p.name(), p.config())).collect()
+/// The presets the page's form offers, `{name: fields}` (see `train::run_form`).
+pub(super) fn page_presets() -> std::collections::BTreeMap<&'static str, FormFields> {
+    Preset::ALL.iter().filter(|p| p.offered_in_page()).map(|p| (p.name(), preset_fields(*p))).collect()
 }

@@ -88,6 +88,22 @@ impl MovieRun {
         describe(&self.header.config)
     }
 
+    /// How the run's weights came to be: the model, the split, how far and with which settings.
+    pub(super) fn provenance(&self) -> String {
+        let config = self.trainer.config();
+        format!(
+            "{}, trained in the browser on MovieLens 1M (90% of the ratings, split seed {SPLIT_SEED}): {} of {} epochs \
+             (batch {}, lr {} x{} per epoch, lambda {})",
+            self.describe(),
+            self.trainer.epoch(),
+            config.epochs,
+            config.batch_size,
+            config.learning_rate,
+            config.learning_rate_decay,
+            config.lambda
+        )
+    }
+
     /// `{rmse}` on the test ratings.
     pub(super) async fn evaluate(&self, data: &MovieData, device: &Device) -> AeResult<serde_json::Value> {
         let rmse = test_rmse(&self.trainer.model(), self.trainer.rows(), &data.split.test, device).await?;

@@ -16,11 +16,11 @@ pub async fn probe_webgpu() -> Result<JsValue, JsError> {
     to_js(&adapter::probe_reply().await)
 }
 
-/// Checks the form's run (`AutoencoderConfig` and `TrainingConfig` JSON) for `train_len` images:
-/// the model's description and parameter count, or an `Error` with the reason.
+/// Reads the Train form's fields (`{name: text}` as JSON) as a run for `train_len` images:
+/// `{model, training, description, parameters, account}`, or an `Error` naming what is wrong.
 #[wasm_bindgen(js_name = validateRun)]
-pub fn validate_run(model_json: &str, training_json: &str, train_len: usize) -> Result<JsValue, JsError> {
-    to_js(&convert::validated_run(model_json, training_json, train_len)?)
+pub fn validate_run(fields_json: &str, train_len: usize) -> Result<JsValue, JsError> {
+    to_js(&convert::validated_run(fields_json, train_len)?)
 }
 
 /// The data set a weight file records (`{name, shape, test_fingerprint}`), or null for a file

@@ -6,7 +6,7 @@ use super::movies::MovieRun;
 use super::{Replica, Studio};
 use super::convert::training_config;
 use super::convert::{invalid, to_js};
-use crate::data::Splits;
+use crate::data::{DatasetFiles, Splits};
 use crate::model::{Autoencoder, AutoencoderConfig, weights};
 use crate::train::{Pace, Paced, Replicas, Trainer, TrainingConfig, evaluate};
 use crate::train::semisupervised::{JointConfig, train_joint};
@@ -35,7 +35,6 @@ impl Studio {
         to_js(&Paced { progress, pace })
     }
 
-    /// Starts a fresh image model's run (the recommender's, if any, ends); returns its description.
     /// Starts a recommender's run on the loaded ratings; the image run, if any, ends.
     pub(super) fn start_movie_run(&mut self, model_json: &str, training_json: &str) -> Result<String, JsError> {
         let movies = self.movies.as_ref().ok_or_else(|| invalid("load the ratings before configuring a recommender"))?;
@@ -45,6 +44,7 @@ impl Studio {
         Ok(run.describe())
     }
 
+    /// Starts a fresh image model's run (the recommender's, if any, ends); returns its description.
     pub(super) fn start_run(&mut self, model: AutoencoderConfig, training: TrainingConfig) -> Result<String, JsError> {
         let data = self.data.as_ref().ok_or_else(|| invalid("load the data before configuring a run"))?;
         let mut trainer = Trainer::new(&model, training, &self.device, data.train.len())?;
@@ -100,14 +100,40 @@ impl Studio {
     }
 
     /// The weight file of the run (a recommender's, or an image model's: during a run, the
-    /// weights last checked finite, since a NaN may be on its way in the current ones).
-    pub(super) async fn weights_file(&self, provenance: &str, keep: bool) -> Result<Vec<u8>, JsError> {
+    /// weights last checked finite, since a NaN may be on its way in the current ones), with
+    /// `provenance` or else the run's own account of itself ([`Studio::run_provenance`]).
+    pub(super) async fn weights_file(&self, provenance: Option<String>, keep: bool) -> Result<Vec<u8>, JsError> {
+        let provenance = match provenance {
+            Some(provenance) => provenance,
+            None => self.run_provenance()?,
+        };
+        let provenance = provenance.as_str();
         if let Some(run) = &self.movie_run {
             return Ok(run.export(provenance, keep).await?);
         }
         let verified = self.trainer.as_ref().map(Trainer::verified_model);
         let model = verified.as_ref().or(self.model.as_ref()).ok_or_else(|| invalid("no model"))?;
         Ok(weights::save_with_dataset(model, provenance, self.tag.as_ref()).await?)
+    }
+
+    /// How the run's weights came to be: the model, the data it learned, how far the run went
+    /// and with which settings.
+    fn run_provenance(&self) -> Result<String, JsError> {
+        if let Some(run) = &self.movie_run {
+            return Ok(run.provenance());
+        }
+        let trainer = self.trainer.as_ref().ok_or_else(|| invalid("no run configured"))?;
+        let config = trainer.config();
+        let data = self.tag.as_ref().and_then(|tag| DatasetFiles::by_name(&tag.name).ok()).map_or("its data", |files| files.label);
+        Ok(format!(
+            "{}, trained in the browser on {data}: {} of {} epochs (step {}, batch {}, lr {})",
+            self.model()?.config().describe(),
+            trainer.step() / trainer.steps_per_epoch().max(1),
+            config.epochs,
+            trainer.step(),
+            config.batch_size,
+            config.learning_rate
+        ))
     }
 
     /// The latest good weights, for inference.

@@ -13,6 +13,8 @@ const wasm = await loadGpuBuild();
 const mnist = mnistFiles();
 const training = JSON.stringify({ epochs: 1, batch_size: 128, learning_rate: 1e-3, seed: 3, readback_every: 5 });
 const lacksTimestamps = !dawn.info.features.includes('timestamp-query');
+/** The page's VAE preset as the Train form sends it, read by the core into a model config. */
+const vaeConfig = () => JSON.stringify(wasm.validateRun(JSON.stringify({ ...wasm.Studio.presets().vae, learning_rate: '0.001', batch_size: '128', epochs: '1' }), 60000).model);
 console.log(`Dawn ${dawn.backend} adapter (${dawn.featureLevel}): ${JSON.stringify(dawn.info)}`);
 
 /** A session on `prefer`'s backend with MNIST loaded. */
@@ -48,8 +50,8 @@ test('burn on Dawn: a VAE step\'s gradient, the test-set evaluation and reconstr
   assert.equal(gpu.backend().kind, 'gpu');
   if (lacksTimestamps) assert.match(gpu.backend().reason, /lacks timestamp-query, which burn is told it has/);
   const cpu = await studioOn('cpu');
-  cpu.configure(JSON.stringify(wasm.Studio.presets().vae), training);
-  const weights = await cpu.exportWeights('dawn test', false);
+  cpu.configure(vaeConfig(), training);
+  const weights = await cpu.exportWeights(false, 'dawn test');
 
   // One data-parallel step from the same weights, this session leading and a CPU replica taking
   // the other half of the batch: with one replica the leader hands over its own gradient for the
@@ -99,7 +101,7 @@ test('burn on Dawn: a VAE step\'s gradient, the test-set evaluation and reconstr
   assert.ok(largestGap(cpuImages, gpuImages) <= 1e-3, `reconstructions differ by ${largestGap(cpuImages, gpuImages)}`);
 
   // A short run on the GPU from fresh weights: the loss falls.
-  gpu.configure(JSON.stringify(wasm.Studio.presets().vae), training);
+  gpu.configure(vaeConfig(), training);
   const first = await gpu.trainSteps(5);
   let last = first;
   const start = performance.now();

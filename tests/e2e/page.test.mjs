@@ -116,8 +116,9 @@ test('a digit drawn with the mouse comes back as an MNIST-like digit', async () 
 });
 
 test('a noisy test digit comes out closer to the clean one (PSNR up)', async () => {
-  // The shipped DAE was trained on Gaussian noise; masking, which it never saw, gains less.
-  for (const [kind, level, gain] of [['gaussian', '0.5', 3], ['masking', '0.5', 1]]) {
+  // The shipped DAE was trained on Gaussian noise; masking, which it never saw, gains less: over
+  // seeds 1 to 20, 8.3 to 11.0 dB against 0.6 to 1.8 dB on these two digits (2026-12-07).
+  for (const [kind, level, gain] of [['gaussian', '0.5', 3], ['masking', '0.5', 0.5]]) {
     await page.selectOption('#noise-kind', kind);
     await page.$eval('#noise-level', (slider, value) => { slider.value = value; slider.dispatchEvent(new Event('input')); }, level);
     for (const slot of [0, 4]) {
@@ -368,6 +369,8 @@ test('training in the page: the loss falls, pause holds, resume continues, stop 
   await page.waitForFunction(() => document.getElementById('status').textContent.includes('stopped'), null, { timeout: 30_000 });
   assert.equal(await page.isHidden('#error'), true, 'no error is shown');
   await page.waitForFunction(() => /trained in this tab/.test(document.getElementById('model-info').textContent) && !window.aestudio.busy);
+  // The weight file says how it was trained, in the core's words.
+  assert.match(await page.textContent('#model-provenance'), /, trained in the browser on MNIST: \d of 3 epochs \(step \d+, batch 128, lr 0\.001\)$/);
 });
 
 test('a diverging run stops with the reason and the last good weights stay in use', async () => {

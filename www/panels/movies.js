@@ -5,8 +5,8 @@
 import { fetchBytes } from '../data.js';
 import { $, show } from '../dom.js';
 import { ask, debug } from '../live.js';
-import { WorkerClient } from '../protocol.js';
 import { SeriesChart } from '../series-chart.js';
+import { TrainerClient } from '../trainer-client.js';
 
 const PRETRAINED = { user: 'models/u-autorec.safetensors', item: 'models/i-autorec.safetensors' };
 const RECOMMENDATIONS = 10;
@@ -18,7 +18,6 @@ const byTitle = new Map(); // title -> id
 const rated = new Map(); // id -> stars, in the order rated
 let loading = null;
 let canRecommend = false;
-let trainer = null; // the training worker of this panel, started on the first run
 let run = null; // {orientation, epochs, resumed}
 let trained = null; // the weight file of the recommender trained here, once one ended
 const chart = new SeriesChart($('movies-chart'), {
@@ -122,13 +121,8 @@ function rate(event) {
 // ---- training a recommender ----
 
 const trainingEvents = {
-  loading: ({ message }) => { $('movies-status').textContent = message; },
   progress({ progress }) {
-    const total = progress.stepsPerEpoch * run.epochs;
-    $('movies-progress').max = total;
-    $('movies-progress').value = progress.step;
-    $('movies-status').textContent = `epoch ${Math.min(progress.epoch + 1, run.epochs)} of ${run.epochs} · step ${progress.step}/${total} · `
-      + `${Math.round(progress.pace.secondsLeft ?? 0)} s left` + (series.rmse.length ? ` · test RMSE ${series.rmse.at(-1).toFixed(4)}` : '');
+    trainer.showProgress(progress, run.epochs, series.rmse.length ? ` · test RMSE ${series.rmse.at(-1).toFixed(4)}` : '');
     if (progress.epochObjective != null) run.objective = progress.epochObjective;
   },
   evaluation({ epoch, evaluation }) {
@@ -143,16 +137,24 @@ const trainingEvents = {
     $('movies-recommender').value = 'trained';
     await useRecommender(bytes, 'trained');
   },
-  done() { finish('finished'); },
-  stopped() { finish('stopped'); },
-  error({ message }) { show('movies-error', message); finish('failed'); },
 };
 
-function finish(how) {
-  $('movies-status').textContent += ` · ${how}`;
-  $('movies-train').disabled = false;
-  $('movies-stop').disabled = true;
-}
+// This panel's own training worker (with replica workers on the CPU), started on the first run.
+const trainer = new TrainerClient({
+  status: $('movies-status'), bar: $('movies-progress'),
+  onEvent: (event) => trainingEvents[event.event]?.(event),
+  onState(state) {
+    $('movies-train').disabled = state !== 'idle';
+    $('movies-stop').disabled = state === 'idle';
+  },
+  onFailure(message) {
+    trainerStarted = false; // the next run starts a fresh worker
+    show('movies-error', message);
+    trainer.say(`${$('movies-status').textContent} · failed`);
+    trainer.setState('idle');
+  },
+});
+let trainerStarted = false;
 
 async function train(event) {
   event.preventDefault();
@@ -163,24 +165,16 @@ async function train(event) {
     learning_rate: number('learning_rate'), learning_rate_decay: number('learning_rate_decay'),
     batch_size: number('batch_size'), epochs: number('epochs'), lambda: number('lambda'), seed: 1,
   };
-  $('movies-train').disabled = true;
   show('movies-error', null);
   try {
-    if (!trainer) {
-      trainer = new WorkerClient('./train-worker.js', {
-        onEvent: (message) => trainingEvents[message.event]?.(message),
-        onCrash: (message) => { trainer = null; trainingEvents.error({ message: `the training worker failed: ${message}` }); },
-      });
-      await trainer.call('startMovies', { backend: $('backend-choice').value });
-    }
+    if (!trainerStarted) await trainer.open('startMovies', { backend: $('backend-choice').value });
+    trainerStarted = true;
     chart.clear();
     run = { orientation: model.orientation, epochs: training.epochs, objective: null };
-    const { description, workers } = await trainer.call('trainMovies', { model, training, workers: Number($('workers').value) });
-    $('movies-stop').disabled = false;
-    $('movies-status').textContent = `${description}${workers > 1 ? `, each batch shared by ${workers} CPU workers` : ''}: starting…`;
+    const { description, workers } = await trainer.begin('trainMovies', { model, training, workers: Number($('workers').value) });
+    trainer.say(`${description}${workers > 1 ? `, each batch shared by ${workers} CPU workers` : ''}: starting…`);
   } catch (err) {
-    show('movies-error', err.message);
-    $('movies-train').disabled = false;
+    trainer.onFailure(err.message);
   }
 }
 
@@ -188,7 +182,7 @@ export function initMovies() {
   $('rate-form').addEventListener('submit', rate);
   $('movies-recommender').addEventListener('change', () => choose().catch((err) => show('movies-error', err.message)));
   $('movies-train-form').addEventListener('submit', train);
-  $('movies-stop').addEventListener('click', () => trainer?.call('stop'));
+  $('movies-stop').addEventListener('click', () => trainer.stop());
   // Nothing is fetched until the panel is near the screen: the first minute belongs to the digits.
   new IntersectionObserver((entries, observer) => {
     if (entries.some((entry) => entry.isIntersecting)) { observer.disconnect(); load(); }

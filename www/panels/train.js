@@ -5,9 +5,9 @@
 import { paintGrid } from '../digits.js';
 import { $, show } from '../dom.js';
 import { ask, current, debug } from '../live.js';
-import { WorkerClient } from '../protocol.js';
 import { SeriesChart } from '../series-chart.js';
-import { checkForm, formConfig, formIsValid, hasPresets, initTrainForm, takeOffer, updateFormFields, withdrawOffer } from './train-form.js';
+import { TrainerClient } from '../trainer-client.js';
+import { checkForm, formIsValid, hasPresets, initTrainForm, readForm, takeOffer, updateFormFields, withdrawOffer } from './train-form.js';
 
 const form = () => $('train-form');
 // A lost GPU may also just stop answering: once a run on WebGPU has made progress, silence this
@@ -16,22 +16,21 @@ const GPU_SILENCE_MS = 30_000;
 // `?test-hooks` lets a test destroy the training worker's WebGPU device mid-run.
 const testHooks = new URLSearchParams(location.search).has('test-hooks');
 
-let trainer = null;
-let run = null; // {model, training, backend, lastSnapshot, heardProgress}
-// A job of the Uses panel in the idle trainer, `{onEvent}`, or null (see `trainerJob`).
-let sideJob = null;
-let lastHeard = 0;
+let trainer = null; // the TrainerClient (set by `initTraining`)
+let run = null; // {model, training, backend, lastSnapshot, heardProgress, trainLoss, critic}
 let chart = null; // the run's losses
 let criticChart = null; // the adversarial game, once a run has a critic
 // What the panel does with a snapshot of the weights (set by `initTraining`).
 let useSnapshot = () => {};
 
 /** Whether no run goes on. */
-export const trainerIdle = () => form().dataset.state === 'idle';
+export const trainerIdle = () => trainer.state === 'idle';
 
-function setRunning(state) { // 'idle' | 'running' | 'paused'
-  $('train').disabled = state !== 'idle' || sideJob != null || !hasPresets() || !formIsValid();
-  $('semi').disabled = $('idec-start').disabled = state !== 'idle' || sideJob != null;
+/** The buttons and fields follow the trainer's state ('idle' | 'running' | 'paused'). */
+function followState(state) {
+  const busy = state !== 'idle' || trainer.job != null;
+  $('train').disabled = busy || !hasPresets() || !formIsValid();
+  $('semi').disabled = $('idec-start').disabled = busy;
   $('pause').disabled = state === 'idle';
   $('pause').textContent = state === 'paused' ? 'Resume' : 'Pause';
   $('stop').disabled = state === 'idle';
@@ -42,26 +41,15 @@ function setRunning(state) { // 'idle' | 'running' | 'paused'
 
 /** A fresh training worker on `backend` for the current dataset; resolves once it is ready. */
 export async function startTrainer(backend) {
-  trainer?.terminate();
-  sideJob = null; // its call rejects: the worker is closed
   withdrawOffer();
-  setRunning('idle');
   $('backend').dataset.kind = 'loading';
   $('backend').textContent = 'starting…';
-  const worker = new WorkerClient('./train-worker.js', {
-    onEvent(event) {
-      lastHeard = performance.now();
-      events[event.event]?.(event);
-    },
-    onCrash: (message) => trainerFailed(message ?? 'the training worker crashed'),
-  });
-  trainer = worker;
   try {
-    const ready = await worker.call('start', { backend, dataset: current.dataset, testHooks });
-    if (trainer === worker) trainerReady(ready);
-    return trainer === worker;
+    const ready = await trainer.open('start', { backend, dataset: current.dataset, testHooks });
+    if (ready) trainerReady(ready);
+    return ready != null;
   } catch (err) {
-    if (trainer === worker) trainerFailed(err.message);
+    trainerFailed(err.message);
     return false;
   }
 }
@@ -74,10 +62,9 @@ function trainerReady({ backend, presets, objectives, dataset }) {
   badge.textContent = backend.kind === 'gpu' ? 'trains on WebGPU' : 'trains on the CPU';
   badge.title = backend.reason;
   $('backend-reason').textContent = `${backend.kind === 'gpu' ? 'Training runs on WebGPU' : 'Training runs on the CPU backend'}: ${backend.reason}.`;
-  flushStatus();
   const count = (n) => n.toLocaleString('en');
-  if (!run) $('status').textContent = `Ready to train: ${dataset.label} loaded (${count(dataset.trainImages)} training and ${count(dataset.testImages)} test images, checksums verified).`;
-  setRunning('idle');
+  if (!run) trainer.say(`Ready to train: ${dataset.label} loaded (${count(dataset.trainImages)} training and ${count(dataset.testImages)} test images, checksums verified).`);
+  followState('idle');
   checkForm();
 }
 
@@ -87,9 +74,8 @@ const cpuWorkers = () => Number($('workers').value);
 
 /** Starts (`weights` absent) or resumes a run in the worker; its events follow. */
 async function begin(command, args) {
-  setRunning('running');
   try {
-    const { description, resumedAt, workers } = await trainer.call(command, { ...args, workers: cpuWorkers() });
+    const { description, resumedAt, workers } = await trainer.begin(command, { ...args, workers: cpuWorkers() });
     $('form-check').textContent = (resumedAt != null ? `${description}, resumed at step ${resumedAt}` : description)
       + (workers > 1 ? `, each batch shared by ${workers} CPU workers` : '');
   } catch (err) {
@@ -116,51 +102,21 @@ function trainerFailed(fullMessage) {
     return;
   }
   show('error', message);
-  setRunning('idle');
-}
-
-// The status line and the bar change at most this often: each change repaints, and the main
-// thread's paints (8 a second otherwise) come out of the cores the run trains on.
-const STATUS_EVERY_MS = 250;
-let statusShown = -Infinity;
-let statusTimer = null;
-let statusWaiting = null;
-
-/** Shows a run's progress now, or the latest one when STATUS_EVERY_MS has passed. */
-function showStatus(step, total, text) {
-  clearTimeout(statusTimer);
-  statusWaiting = () => {
-    statusWaiting = null;
-    statusShown = performance.now();
-    $('progress').max = total;
-    $('progress').value = step;
-    $('status').textContent = text;
-  };
-  const wait = statusShown + STATUS_EVERY_MS - performance.now();
-  if (wait > 0) statusTimer = setTimeout(statusWaiting, wait);
-  else statusWaiting();
-}
-
-/** The run's last progress, shown before what follows it (paused, finished, stopped). */
-function flushStatus() {
-  clearTimeout(statusTimer);
-  statusWaiting?.();
+  trainer.setState('idle');
 }
 
 const events = {
-  loading: ({ message }) => { flushStatus(); $('status').textContent = message; },
-  progress({ progress, wasmBytes, yielding, yielded }) {
+  progress({ progress, points, wasmBytes, yielding, yielded }) {
     run.heardProgress = true;
-    const { epoch, step, stepsPerEpoch, trainLoss, critic, pace } = progress;
-    const { epochs, batch_size: batchSize } = run.training;
-    const total = stepsPerEpoch * epochs;
-    if (trainLoss != null) chart.add(step, trainLoss, null);
+    const { step, pace } = progress;
+    for (const point of points) {
+      if (point.loss != null) chart.add(point.step, run.trainLoss = point.loss, null);
+      if (point.critic) addCriticPoint(point.step, run.critic = point.critic);
+    }
+    const { trainLoss, critic } = run; // the latest read back
     debug.memory.push({ step, wasmBytes, time: performance.now() });
-    debug.trainingRate = { ...pace, yielded, batchSize };
-    if (critic) addCriticPoint(step, critic);
-    showStatus(step, total, `epoch ${Math.min(epoch + 1, epochs)} of ${epochs} · step ${step}/${total} · `
-      + `${Math.round(pace.samplesPerSecond ?? 0).toLocaleString('en')} samples/s · ${formatDuration(pace.secondsLeft ?? Infinity)} left`
-      + (trainLoss != null ? ` · train loss ${trainLoss.toFixed(4)}` : '')
+    debug.trainingRate = { ...pace, yielded, batchSize: run.training.batch_size };
+    trainer.showProgress(progress, run.training.epochs, (trainLoss != null ? ` · train loss ${trainLoss.toFixed(4)}` : '')
       + (critic ? ` · critic loss ${critic.loss.toFixed(3)}, accuracy ${(100 * critic.accuracy).toFixed(0)}%` : '')
       + (yielding ? ' · you are drawing: training waits until you lift the pointer'
         : yielded.ms > 0 ? ` · waited ${(yielded.ms / 1000).toFixed(1)} s while you drew` : ''));
@@ -180,11 +136,6 @@ const events = {
     debug.snapshots += 1;
     offerSnapshot({ bytes, step, final, ended });
   },
-  paused() { flushStatus(); $('status').textContent += ' · paused'; setRunning('paused'); },
-  done() { flushStatus(); $('status').textContent += ' · finished'; setRunning('idle'); },
-  stopped() { flushStatus(); $('status').textContent += ' · stopped'; setRunning('idle'); },
-  error({ message }) { trainerFailed(message); },
-  clustering(event) { sideJob?.onEvent?.(event); },
 };
 
 /** 12 images then 12 reconstructions, as one 12-column grid of two rows. */
@@ -193,11 +144,6 @@ function interleaveRows(images, reconstructions) {
   both.set(images);
   if (reconstructions) both.set(reconstructions, images.length);
   return both;
-}
-
-function formatDuration(seconds) {
-  if (!Number.isFinite(seconds)) return '…';
-  return seconds >= 90 ? `${Math.round(seconds / 60)} min` : `${Math.max(0, Math.round(seconds))} s`;
 }
 
 /** A point of the adversarial game: the critic's loss and accuracy at `step`. */
@@ -216,31 +162,14 @@ function resetChart() {
   $('test-loss').textContent = 'Test loss appears after each epoch.';
 }
 
-/**
- * Runs `command` in the idle trainer for the Uses panel (no run may start meanwhile); the trainer's
- * `clustering` events go to `onEvent`. Rejects when a run or another job has the trainer, or
- * when a restart of the trainer cuts the job short.
- */
+/** Runs `command` in the idle trainer for the Uses panel (see `TrainerClient.runJob`). */
 export async function trainerJob(command, args, onEvent) {
-  if (!trainerIdle() || sideJob) throw new Error('The trainer is busy with a run: stop it first.');
   if (!hasPresets()) throw new Error('The trainer is still loading its data: try again in a moment.');
-  const worker = trainer;
-  sideJob = { onEvent };
-  setRunning('idle');
-  try {
-    return await worker.call(command, args);
-  } catch (err) {
-    throw worker === trainer ? err : new Error('a restart of the trainer (a new dataset or backend) cut it short');
-  } finally {
-    if (worker === trainer) {
-      sideJob = null;
-      setRunning('idle');
-    }
-  }
+  return trainer.runJob(command, args, onEvent);
 }
 
 /** Sends a command to the trainer without waiting for a job to end (stopping one). */
-export const tellTrainer = (command, args) => trainer?.call(command, args).catch(() => {}); // a crash is reported by onCrash
+export const tellTrainer = (command, args) => trainer.tell(command, args);
 
 // After the pointer lifts, the live view keeps its core this long: the next stroke of a digit
 // usually follows within it, and the last answer is still on its way.
@@ -315,7 +244,8 @@ async function compareClassifiers() {
   const labels = Number($('probe-labels').value);
   $('semi-result').textContent = `Training two classifiers with ${labels.toLocaleString('en')} labels, 2 epochs each…`;
   try {
-    const result = debug.semi = await trainerJob('semi', { model: formConfig().model, labels, alpha: 1, epochs: 2 });
+    const { model } = await readForm();
+    const result = debug.semi = await trainerJob('semi', { model, labels, alpha: 1, epochs: 2 });
     $('semi-result').textContent = `Test accuracy: classifier alone ${(100 * result.alone).toFixed(1)}%, with the decoder ${(100 * result.joint).toFixed(1)}%.`;
   } catch (err) {
     debug.semi = { error: err.message };
@@ -323,11 +253,17 @@ async function compareClassifiers() {
   }
 }
 
-function submit(event) {
+async function submit(event) {
   event.preventDefault();
   if (!formIsValid()) return;
   current.normalClasses = null;
-  startRun(formConfig());
+  trainer.setState('running'); // at once: no second run while the core reads the form
+  try {
+    startRun(await readForm());
+  } catch (err) {
+    show('error', err.message);
+    trainer.setState('idle');
+  }
 }
 
 function startRun({ model, training }) {
@@ -345,7 +281,7 @@ function startRun({ model, training }) {
  * classes' test images against theirs.
  */
 export async function trainOneClass(classes, epochs) {
-  if (!trainerIdle() || !hasPresets()) throw new Error('The trainer is busy: stop its run first.');
+  if (!trainer.idle || !hasPresets()) throw new Error('The trainer is busy: stop its run first.');
   const { model, training } = await ask('oneClassRun', { classes, epochs });
   current.normalClasses = classes;
   startRun({ model, training });
@@ -354,6 +290,10 @@ export async function trainOneClass(classes, epochs) {
 /** `snapshot(bytes, name, options)`: puts a snapshot of a run's weights in use (see models.js). */
 export function initTraining(snapshot) {
   useSnapshot = snapshot;
+  trainer = new TrainerClient({
+    status: $('status'), bar: $('progress'), onState: followState, onFailure: trainerFailed,
+    onEvent: (event) => events[event.event]?.(event),
+  });
   chart = new SeriesChart($('chart'), { x: 'step', y: { label: 'loss' }, height: 220, lines: { train: { label: 'train' }, test: { label: 'test', points: true } } });
   criticChart = new SeriesChart($('critic-chart'), {
     x: 'step', y: { label: 'critic loss' }, height: 160,
@@ -363,22 +303,18 @@ export function initTraining(snapshot) {
   debug.criticSeries = criticChart.series;
   const cores = navigator.hardwareConcurrency || 1;
   for (let n = 1; n <= Math.min(4, cores); n++) $('workers').add(new Option(String(n), String(n), false, n === Math.min(2, cores)));
-  if (testHooks) debug.loseDevice = () => trainer.call('loseDevice');
-  initTrainForm(() => { if (trainerIdle()) $('train').disabled = sideJob != null || !formIsValid() || !hasPresets(); });
+  if (testHooks) debug.loseDevice = () => trainer.tell('loseDevice');
+  initTrainForm(() => { if (trainerIdle()) $('train').disabled = trainer.job != null || !formIsValid() || !hasPresets(); });
   form().addEventListener('submit', submit);
-  $('pause').addEventListener('click', () => {
-    const paused = form().dataset.state === 'paused';
-    trainer.call(paused ? 'continue' : 'pause').catch(() => {}); // a crash is reported by onCrash
-    if (paused) setRunning('running');
-  });
-  $('stop').addEventListener('click', () => trainer.call('stop').catch(() => {}));
+  $('pause').addEventListener('click', () => (trainer.state === 'paused' ? trainer.resume() : trainer.pause()));
+  $('stop').addEventListener('click', () => trainer.stop());
   $('backend-choice').addEventListener('change', () => startTrainer($('backend-choice').value));
   $('semi').addEventListener('click', compareClassifiers);
   setInterval(() => {
-    const running = form().dataset.state === 'running';
-    if (running && run?.backend === 'gpu' && run.heardProgress && performance.now() - lastHeard > GPU_SILENCE_MS) {
+    const running = trainer.state === 'running';
+    if (running && run?.backend === 'gpu' && run.heardProgress && performance.now() - trainer.lastHeard > GPU_SILENCE_MS) {
       trainerFailed(`no answer from the WebGPU device for ${GPU_SILENCE_MS / 1000} s`);
     }
   }, 5_000);
-  setRunning('idle');
+  followState('idle');
 }
