@@ -202,7 +202,7 @@ async function postSnapshot(progress, { final = false, ended = false } = {}) {
  * weights go to the page besides epoch ends and the end (never for a recommender: the Movies panel
  * takes one only then, and a U-AutoRec's 15 MB every 2 s would be read back and thrown away).
  */
-async function run(training, { evaluateFirst = false, snapshotEveryMs = SNAPSHOT_EVERY_MS } = {}) {
+async function run({ evaluateFirst = false, snapshotEveryMs = SNAPSHOT_EVERY_MS } = {}) {
   state = 'running';
   if (evaluateFirst) emit('evaluation', { epoch: 0, evaluation: await studio.evaluate(0) });
   let steps = 1;
@@ -264,8 +264,8 @@ async function run(training, { evaluateFirst = false, snapshotEveryMs = SNAPSHOT
 }
 
 /** Runs in the background after `train` or `resume` has replied; a failure is an `error` event. */
-function runInBackground(training, options) {
-  run(training, options).catch((err) => {
+function runInBackground(options) {
+  run(options).catch((err) => {
     state = 'idle';
     emit('error', { message: err?.message ?? String(err), backend: studio?.backend()?.kind });
   });
@@ -308,19 +308,19 @@ serve({
   async trainMovies({ model, training, workers }) {
     const description = studio.configureRecommender(JSON.stringify(model), JSON.stringify(training));
     await replicasFor(workers, () => studio.exportWeights(false), training, 0);
-    runInBackground(training, { evaluateFirst: true, snapshotEveryMs: Infinity });
+    runInBackground({ evaluateFirst: true, snapshotEveryMs: Infinity });
     return { description, workers: 1 + (pool?.count ?? 0) };
   },
   async train({ model, training, workers }) {
     const description = studio.configure(JSON.stringify(model), JSON.stringify(training));
     await replicasFor(workers, () => studio.exportWeights(false), training, 0);
-    runInBackground(training);
+    runInBackground();
     return { description, workers: 1 + (pool?.count ?? 0) };
   },
   async resume({ weights, training, step, workers }) {
     const description = studio.resume(weights, JSON.stringify(training), step);
     await replicasFor(workers, () => weights, training, step);
-    runInBackground(training);
+    runInBackground();
     return { description, resumedAt: step, workers: 1 + (pool?.count ?? 0) };
   },
   pause() { if (state === 'running') { state = 'paused'; drawingDone?.(); } },
