@@ -266,8 +266,8 @@ impl Replica {
 
 // ---- the live worker (www/lab-worker.js): Lab ----
 
-/// The live session of the page's second worker (the model in use, on the CPU, never behind a training
-/// step; a third runs one on WebGPU for the batch views), and of the PixelVAE sampler's worker.
+/// The live session of the page's second worker (the model in use, on the CPU, never behind a
+/// training step), and of the PixelVAE sampler's worker.
 #[wasm_bindgen]
 pub struct Lab {
     device: Device,
@@ -294,12 +294,6 @@ impl Lab {
     pub fn new() -> Lab {
         run_static_constructors();
         Lab { device: cpu_device(), model: None, origin: ModelOrigin::default(), test: None, test_tag: None, train: None, map: None, scores: None, codes: None, errors: None, recommender: None, sampling: None, compared: Vec::new() }
-    }
-
-    /// `[lab, {kind, reason, adapter}]`: a Lab on `prefer`'s backend (as [`Studio::create`]).
-    pub async fn create(prefer: String) -> Result<js_sys::Array, JsError> {
-        let (device, backend) = choose_backend(&prefer).await?;
-        Ok(js_sys::Array::of2(&Lab { device, ..Lab::new() }.into(), &to_js(&backend)?))
     }
 
     /// Loads the test split of dataset `name` ("mnist" or "fashion-mnist"), checksums verified:
@@ -375,19 +369,6 @@ impl Lab {
     #[wasm_bindgen(js_name = latentMap)]
     pub async fn latent_map(&mut self, limit: usize) -> Result<JsValue, JsError> {
         self.latent_map_reply(limit).await
-    }
-
-    /// `[codes, errors]` of the test set (row by row), for a CPU Lab to adopt (see below).
-    #[wasm_bindgen(js_name = testResults)]
-    pub async fn test_results_js(&mut self) -> Result<js_sys::Array, JsError> {
-        let (codes, errors) = self.test_results().await?;
-        Ok(js_sys::Array::of2(&Float32Array::from(&codes[..]), &Float32Array::from(&errors[..])))
-    }
-
-    /// Takes a WebGPU Lab's `testResults` (same model, same test set) for the views built on them.
-    #[wasm_bindgen(js_name = adoptTestResults)]
-    pub fn adopt_test_results_js(&mut self, codes: Vec<f32>, errors: Vec<f32>) -> Result<(), JsError> {
-        self.adopt_test_results(codes, errors)
     }
 
     /// The image decoded at a point of the latent map.

@@ -1,11 +1,9 @@
 // The live worker: owns a CPU-only wasm `Lab` with the model in use, for everything that must
 // answer at once (denoising a drawing, sampling, the latent map), even while the training worker
 // is busy. Protocol (protocol.js): the commands below, one at a time, each with one reply.
-// Started with a `backend`, a second copy runs a Lab on WebGPU for the batch views (views.js).
 import * as cpuBuild from './pkg/aestudio.js';
-import { declareTimestampQuery } from './webgpu-features.js';
 import { fetchGunzipped, MOVIELENS, TEST_FILES, TRAIN_FILES } from './data.js';
-import { serve, transferring } from './protocol.js';
+import { serve } from './protocol.js';
 
 let lab = null;
 let wasm = null;
@@ -13,21 +11,12 @@ let dataset = null;
 let trainLoaded = false;
 
 const commands = {
-  /** `backend` ("gpu" or "auto"): the WebGPU build's Lab on that backend, reported as `backend`;
-   * `dataset` is the test set's facts (see `useDataset`). */
-  async start({ dataset: name, backend }) {
-    let build = cpuBuild;
-    let info = null;
-    if (backend) {
-      if (self.navigator?.gpu) declareTimestampQuery(navigator.gpu);
-      build = await import('./pkg-gpu/aestudio.js');
-    }
-    wasm = await build.default();
-    if (backend) [lab, info] = await build.Lab.create(backend);
-    else lab = new build.Lab();
-    return { dataset: await commands.useDataset({ dataset: name }), backend: info };
+  /** A Lab with the test set of `dataset`; the reply is that set's facts (see `useDataset`). */
+  async start({ dataset: name }) {
+    wasm = await cpuBuild.default();
+    lab = new cpuBuild.Lab();
+    return { dataset: await commands.useDataset({ dataset: name }) };
   },
-  probeWebGpu: () => cpuBuild.probeWebGpu(),
   /** A Lab with no test set, for a worker that only draws the PixelVAE's samples (a second
    * instance of this script, so that the live views never wait behind its 784 passes). */
   async startSampler({ bytes }) {
@@ -38,11 +27,6 @@ const commands = {
   beginSamples: ({ count, seed }) => lab.startSamples(count, seed),
   /** The next `count` pixels of every sample: `{images, drawn}`. */
   samplePixels: ({ count }) => lab.drawPixels(count),
-  async testResults() {
-    const [codes, errors] = await lab.testResults();
-    return transferring([codes, errors], [codes.buffer, errors.buffer]);
-  },
-  adoptTestResults: ({ codes, errors }) => lab.adoptTestResults(codes, errors),
   /** Switches the test set (gallery, latent map, anomaly scores) to another dataset; the
    * reply is the core's `DatasetFacts` (`{name, label, items, classes, testImages, gallery}`). */
   async useDataset({ dataset: name }) {

@@ -1,8 +1,7 @@
-// The page. Two module workers do the work (a third draws PixelVAE samples when asked, and with a real GPU a
-// fourth runs the batch views on WebGPU, views.js): lab-worker.js holds the model in use on the CPU and
-// answers the live views at once; train-worker.js trains (WebGPU or CPU) and sends its weights
-// over as it learns. Each panel is a module of panels/ with its state inside it; this file wires
-// them together and starts the page.
+// The page. Two module workers do the work (a third draws PixelVAE samples when asked):
+// lab-worker.js holds the model in use on the CPU and answers the live views at once;
+// train-worker.js trains (WebGPU or CPU) and sends its weights over as it learns. Each panel is
+// a module of panels/ with its state inside it; this file wires them together and starts the page.
 import { $, show } from './dom.js';
 import { ask, current, debug, liveWaiting, requestDenoise } from './live.js';
 import { latestModel } from './store.js';
@@ -17,7 +16,6 @@ import { initMovies } from './panels/movies.js';
 import { initPixelSample } from './panels/pixel-sample.js';
 import { initTraining, startTrainer, tellTrainer, trainerIdle, trainerJob, trainOneClass, visitorDraws } from './panels/train.js';
 import { clearModelResults, deferAnomalyScores, drawAnomalyHistogram, drawUnits, initUses, showClassPicks } from './panels/uses.js';
-import { startGpuViews } from './views.js';
 
 // Whether the live worker still has work queued (tests wait for this to settle).
 Object.defineProperty(debug, 'busy', { get: () => liveWaiting() > 0 || denoiseBusy() });
@@ -77,8 +75,6 @@ async function start() {
     const restored = kept && await useModel(kept.bytes, `${kept.name}, restored from this browser`, { keep: false });
     // The denoising VAE both denoises and generates: every panel works on arrival.
     if (!restored) await usePretrained('dvae');
-    // With a real GPU, a second live worker takes the passes over the test set (views.js).
-    await startGpuViews();
   } catch (err) {
     show('model-error', err.message);
   }

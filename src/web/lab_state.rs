@@ -119,33 +119,6 @@ impl Lab {
         self.errors.as_deref().expect("ensure_test_errors runs first")
     }
 
-    /// The test set's codes (row by row) and reconstruction errors, computed here if not yet.
-    pub(super) async fn test_results(&mut self) -> Result<(Vec<f32>, Vec<f32>), JsError> {
-        self.ensure_test_codes().await?;
-        self.ensure_test_errors().await?;
-        Ok((self.test_codes().to_vec(), self.test_errors().to_vec()))
-    }
-
-    /// Takes the test set's codes and errors from another Lab with the same model and test set
-    /// (one on WebGPU), so that the views built on them need no pass over the test set here.
-    pub(super) fn adopt_test_results(&mut self, codes: Vec<f32>, errors: Vec<f32>) -> Result<(), JsError> {
-        let images = self.test()?.len();
-        let code_size = self.model()?.config().code_size;
-        if codes.len() != images * code_size || errors.len() != images {
-            return Err(invalid(format!(
-                "test results for {} codes of {code_size} and {} errors, for {images} test images",
-                codes.len() / code_size.max(1),
-                errors.len()
-            )));
-        }
-        if !codes.iter().chain(&errors).all(|value| value.is_finite()) {
-            return Err(invalid("test results hold a value that is not finite"));
-        }
-        self.forget_model_results();
-        (self.codes, self.errors) = (Some(codes), Some(errors));
-        Ok(())
-    }
-
     /// Encodes the test set with the current model, unless that is done already.
     pub(super) async fn ensure_test_codes(&mut self) -> Result<(), JsError> {
         if self.codes.is_none() {

@@ -4,7 +4,6 @@
 // with a GPU the same file runs on the real one, and prints its figures as a `result` line.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { installDawn, loadGpuBuild, mnistFiles } from './dawn.mjs';
 import { declareTimestampQuery } from '../../www/webgpu-features.js';
 
@@ -120,54 +119,4 @@ test('burn on Dawn: a VAE step\'s gradient, the test-set evaluation and reconstr
     testLoss: { gpu: gpuEvaluation.loss, cpu: cpuEvaluation.loss },
   };
   console.log(`result ${JSON.stringify(figures)}`);
-});
-
-test('the live views on WebGPU: a denoise, the latent map and the anomaly scores match the CPU; samples come', async () => {
-  // Runs after the test above, so the adapter declares timestamp-query where it lacks it.
-  const [gpuLab, backend] = await wasm.Lab.create('gpu');
-  assert.equal(backend.kind, 'gpu');
-  const cpuLab = new wasm.Lab();
-  const vae = readFileSync(new URL('../../www/models/vae.safetensors', import.meta.url));
-  for (const lab of [cpuLab, gpuLab]) {
-    lab.loadTestSet('mnist', mnist.testImages, mnist.testLabels);
-    lab.loadModel(vae);
-  }
-  const median = (values) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)];
-  const timedMedian = async (times, work) => {
-    const spans = [];
-    let value;
-    for (let i = 0; i < times; i += 1) { const start = performance.now(); value = await work(); spans.push(performance.now() - start); }
-    return [value, median(spans)];
-  };
-  const image = cpuLab.testImages(Uint32Array.of(0));
-  const clean = JSON.stringify({ kind: 'none' });
-  const [cpuDenoised, cpuDenoiseMs] = await timedMedian(9, () => cpuLab.denoise(image, clean, 1, false));
-  const [gpuDenoised, gpuDenoiseMs] = await timedMedian(9, () => gpuLab.denoise(image, clean, 1, false));
-  assert.ok(largestGap(cpuDenoised.output, gpuDenoised.output) <= 1e-3, `denoised outputs differ by ${largestGap(cpuDenoised.output, gpuDenoised.output)}`);
-
-  const [cpuMap, cpuMapMs] = await timedMedian(1, () => cpuLab.latentMap(10_000));
-  const [gpuMap, gpuMapMs] = await timedMedian(1, () => gpuLab.latentMap(10_000));
-  assert.deepEqual(gpuMap.labels, cpuMap.labels);
-  assert.equal(gpuMap.axes, cpuMap.axes);
-  // The projection is fitted to each side's codes; nearly equal codes give nearly equal axes.
-  const spread = largest(cpuMap.points);
-  assert.ok(largestGap(cpuMap.points, gpuMap.points) <= 1e-3 * spread, `map points differ by ${largestGap(cpuMap.points, gpuMap.points)} (spread ${spread})`);
-
-  const [cpuScores, cpuScoresMs] = await timedMedian(1, () => cpuLab.anomalyHistogram(60, undefined));
-  const [gpuScores, gpuScoresMs] = await timedMedian(1, () => gpuLab.anomalyHistogram(60, undefined));
-  assert.ok(Math.abs(cpuScores.threshold - gpuScores.threshold) <= 1e-3 * cpuScores.threshold, `threshold: cpu ${cpuScores.threshold}, gpu ${gpuScores.threshold}`);
-
-  const [samples, gpuSamplesMs] = await timedMedian(3, () => gpuLab.sample(64, 1.0, 7));
-  const [, cpuSamplesMs] = await timedMedian(3, () => cpuLab.sample(64, 1.0, 7));
-  assert.equal(samples.length, 64 * 784);
-  assert.ok(samples.every((p) => p >= 0 && p <= 1) && largest(samples) > 0.5, 'samples are images with ink');
-
-  const ms = (cpu, gpu) => ({ gpu: +gpu.toFixed(2), cpu: +cpu.toFixed(2) });
-  console.log(`result ${JSON.stringify({
-    adapter: dawn.info.device || dawn.info.description,
-    denoiseMs: ms(cpuDenoiseMs, gpuDenoiseMs),
-    samples64Ms: ms(cpuSamplesMs, gpuSamplesMs),
-    latentMap10kMs: ms(cpuMapMs, gpuMapMs),
-    anomalyScores10kMs: ms(cpuScoresMs, gpuScoresMs),
-  })}`);
 });
