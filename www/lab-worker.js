@@ -43,8 +43,9 @@ const commands = {
   loadModel: ({ bytes }) => lab.loadModel(bytes),
   modelInfo: () => lab.modelInfo(),
   saveModel: () => lab.saveModel(),
-  /** The Train form's fields read as a run (`train::run_form`): `{model, training, description, parameters, account}`. */
-  validate: ({ fields }) => cpuBuild.validateRun(JSON.stringify(fields), 60000),
+  /** The Train form's fields read as a run on `trainImages` images (`train::run_form`):
+   * `{model, training, description, parameters, account}`. */
+  validate: ({ fields, trainImages }) => cpuBuild.validateRun(JSON.stringify(fields), trainImages),
   testImages: ({ indices }) => lab.testImages(Uint32Array.from(indices)),
   async denoise({ alpha, width, height, image, noise, seed, terms = false }) {
     const input = image ?? lab.prepareDrawing(alpha, width, height);

@@ -46,7 +46,7 @@ const modelViews = {
     await Promise.all([drawSamples(), drawInterpolation(), drawLatentMap(mapLimit)]);
     await drawTraversal({ light: mapLimit !== 0 });
     // The full test set's scores and unit statistics wait for a model worth the work (not the
-    // snapshots that training sends every 2 s).
+    // weights the views take from a run in progress).
     if (mapLimit === 0) await Promise.all([drawAnomalyHistogram(), drawUnits()]);
     else deferAnomalyScores();
   },

@@ -1,14 +1,15 @@
 // The training worker: owns the wasm training session (WebGPU or CPU), so the page never freezes.
-// Protocol (protocol.js): commands start, train, resume, pause, continue, stop, semi, cluster,
-// stopClustering, drawing, loseDevice, each with one reply (cluster's when its run ends, after `clustering`
-// events); a run goes on after `train` or `resume` has replied, and reports through
-// events: loading, progress, digits, evaluation, snapshot, paused, stopped, done, error.
-// The Movies panel runs its own copy of this worker: startMovies loads MovieLens instead of
-// images, trainMovies trains a recommender through the same loop (no digits; the evaluation is
-// the test RMSE, also before the first step; weights only at epoch ends).
+// Protocol (protocol.js): commands start, train, resume, pause, continue, stop, snapshot, semi,
+// cluster, stopClustering, drawing, loseDevice, each with one reply (cluster's when its run ends,
+// after `clustering` events; snapshot's between two chunks of a run); a run goes on after `train`
+// or `resume` has replied, and reports through events: loading, progress, digits, evaluation,
+// snapshot (at epoch ends, a pause, a stop and the end), paused, stopped, done, error.
+// The Movies panel runs its own copy of this worker on MovieLens: `train` then trains a
+// recommender through the same loop (no digits; the evaluation is the test RMSE, also before the
+// first step).
 import * as cpuBuild from './pkg/aestudio.js';
 import { fetchGunzipped, MOVIELENS, TEST_FILES, TRAIN_FILES } from './data.js';
-import { emit, serve, WorkerClient } from './protocol.js';
+import { emit, serve, transferring, WorkerClient } from './protocol.js';
 import { declareTimestampQuery } from './webgpu-features.js';
 
 // burn's WebGPU runtime starts only on an adapter with timestamp-query (see webgpu-features.js).
@@ -23,8 +24,6 @@ const DIGITS_EVERY_MS = 400;
 // Progress goes to the page at most this often (each message repaints its status line), and at
 // once at an epoch's end, a wait or the run's end; the losses read back meanwhile travel with it.
 const PROGRESS_EVERY_MS = 250;
-// Weights go to the page this often (for the live view, and as the point a lost GPU resumes from).
-const SNAPSHOT_EVERY_MS = 2000;
 
 let studio = null;
 let wasm = null;
@@ -38,6 +37,7 @@ let state = 'idle'; // idle | running | paused | stopping | clustering
 let drawing = false;
 let wake = null; // resolves a pause
 let drawingDone = null; // resolves the wait while the visitor draws
+let snapshotWanted = null; // answers the page's `snapshot`, after the chunk in progress
 
 const nextTask = () => new Promise((resolve) => setTimeout(resolve, 0));
 const memory = () => wasm.memory.buffer.byteLength;
@@ -74,18 +74,15 @@ async function openStudio(backend) {
   studio = await Studio.create(backend);
 }
 
-async function startMovies({ backend }) {
-  await openStudio(backend);
-  emit('loading', { message: 'Fetching MovieLens 1M for training…' });
-  const summary = studio.loadRatings(await fetchGunzipped(MOVIELENS, 'ratings.dat'));
-  dataset = MOVIELENS;
-  shownDigits = null;
-  return { backend: studio.backend(), summary };
-}
-
 async function start({ backend, dataset: name, testHooks }) {
   if (testHooks && self.GPUAdapter) keepDevices();
   await openStudio(backend);
+  if (name === MOVIELENS) {
+    emit('loading', { message: 'Fetching MovieLens 1M for training…' });
+    const summary = studio.loadRatings(await fetchGunzipped(MOVIELENS, 'ratings.dat'));
+    [dataset, shownDigits] = [MOVIELENS, null];
+    return { backend: studio.backend(), summary };
+  }
   emit('loading', { message: 'Fetching the training set…' });
   const files = await Promise.all([...TRAIN_FILES, ...TEST_FILES].map((file) => fetchGunzipped(name, file)));
   const facts = studio.loadDataset(name, ...files);
@@ -189,25 +186,33 @@ async function postDigits() {
   emit('digits', { images: studio.testImages(shownDigits), reconstructions: await studio.reconstruct(shownDigits) });
 }
 
-// `final`: a point worth keeping (epoch end, pause, stop, finish) rather than a periodic refresh;
-// `ended`: training no longer runs (pause, stop, finish), so every view is worth redrawing.
-async function postSnapshot(progress, { final = false, ended = false } = {}) {
-  const bytes = await studio.exportWeights(final || ended);
-  emit('snapshot', { bytes, step: progress?.step ?? 0, final: final || ended, ended }, [bytes.buffer]);
+// A point worth keeping (epoch end, pause, stop, finish); `ended`: training no longer runs
+// (pause, stop, finish), so every view is worth redrawing.
+async function postSnapshot(progress, { ended = false } = {}) {
+  const bytes = await studio.exportWeights(true);
+  emit('snapshot', { bytes, step: progress?.step ?? 0, ended }, [bytes.buffer]);
+}
+
+/** Answers a `snapshot` request that waits, with the weights at `progress` (or none). */
+async function answerSnapshot(progress) {
+  const answer = snapshotWanted;
+  snapshotWanted = null;
+  if (!answer) return;
+  if (!progress) { answer(null); return; }
+  const bytes = await studio.exportWeights(false);
+  answer(transferring({ bytes, step: progress.step }, [bytes.buffer]));
 }
 
 /**
  * A run until it finishes or is stopped. `evaluateFirst`: an evaluation before the first step (a
- * recommender's chart starts at the untrained model's test RMSE); `snapshotEveryMs`: how often
- * weights go to the page besides epoch ends and the end (never for a recommender: the Movies panel
- * takes one only then, and a U-AutoRec's 15 MB every 2 s would be read back and thrown away).
+ * recommender's chart starts at the untrained model's test RMSE). Weights go to the page at
+ * epoch ends and at the end, and between two chunks when the page asks (`snapshot`).
  */
-async function run({ evaluateFirst = false, snapshotEveryMs = SNAPSHOT_EVERY_MS } = {}) {
+async function run({ evaluateFirst = false } = {}) {
   state = 'running';
   if (evaluateFirst) emit('evaluation', { epoch: 0, evaluation: await studio.evaluate(0) });
   let steps = 1;
   let lastDigits = 0;
-  let lastSnapshot = performance.now();
   const yielded = { ms: 0, times: 0 }; // time training waited for the visitor's drawing
   let progress = null;
   // The chart's points since the last progress message: `{step, loss, critic}` per readback.
@@ -220,6 +225,7 @@ async function run({ evaluateFirst = false, snapshotEveryMs = SNAPSHOT_EVERY_MS 
   };
   while (state !== 'stopping') {
     if (state === 'paused') {
+      await answerSnapshot(null);
       if (points.length) sendProgress();
       emit('paused', { progress });
       await postSnapshot(progress, { ended: true });
@@ -248,16 +254,15 @@ async function run({ evaluateFirst = false, snapshotEveryMs = SNAPSHOT_EVERY_MS 
     if (progress.epochFinished) {
       emit('evaluation', { epoch: progress.epoch, evaluation: await studio.evaluate(0) });
     }
-    if (performance.now() - lastSnapshot > snapshotEveryMs || progress.epochFinished || progress.finished) {
-      await postSnapshot(progress, { final: progress.epochFinished, ended: progress.finished });
-      lastSnapshot = performance.now();
-    }
+    if (progress.epochFinished || progress.finished) await postSnapshot(progress, { ended: progress.finished });
+    await answerSnapshot(progress);
     if (progress.finished) break;
     await nextTask(); // let a pause or stop message in
   }
   if (points.length) sendProgress();
   const stopped = state === 'stopping';
   state = 'stopping';
+  await answerSnapshot(null);
   if (stopped && progress) await postSnapshot(progress, { ended: true });
   emit(stopped ? 'stopped' : 'done', { progress });
   state = 'idle';
@@ -303,18 +308,14 @@ serve({
     drawing = active;
     if (!active) drawingDone?.();
   },
-  startMovies,
-  /** A recommender's run: `model` is `{orientation, hidden}`, `training` an AutoRecTraining. */
-  async trainMovies({ model, training, workers }) {
-    const description = studio.configureRecommender(JSON.stringify(model), JSON.stringify(training));
-    await replicasFor(workers, () => studio.exportWeights(false), training, 0);
-    runInBackground({ evaluateFirst: true, snapshotEveryMs: Infinity });
-    return { description, workers: 1 + (pool?.count ?? 0) };
-  },
+  /** A run of the model in `model`; on MovieLens a recommender's, `model` being `{orientation,
+   * hidden}` and `training` an AutoRecTraining. */
   async train({ model, training, workers }) {
-    const description = studio.configure(JSON.stringify(model), JSON.stringify(training));
+    const recommender = dataset === MOVIELENS;
+    const [modelJson, trainingJson] = [JSON.stringify(model), JSON.stringify(training)];
+    const description = recommender ? studio.configureRecommender(modelJson, trainingJson) : studio.configure(modelJson, trainingJson);
     await replicasFor(workers, () => studio.exportWeights(false), training, 0);
-    runInBackground();
+    runInBackground({ evaluateFirst: recommender });
     return { description, workers: 1 + (pool?.count ?? 0) };
   },
   async resume({ weights, training, step, workers }) {
@@ -324,6 +325,8 @@ serve({
     return { description, resumedAt: step, workers: 1 + (pool?.count ?? 0) };
   },
   pause() { if (state === 'running') { state = 'paused'; drawingDone?.(); } },
+  /** The run's weights now, `{bytes, step}`, after the chunk in progress; null when none runs. */
+  snapshot: () => (state === 'running' ? new Promise((resolve) => { snapshotWanted = resolve; }) : null),
   continue() { if (state === 'paused') { state = 'running'; wake?.(); } },
   stop() { if (state === 'running' || state === 'paused') { state = 'stopping'; wake?.(); drawingDone?.(); } },
   /** Classifier alone against classifier + decoder. */

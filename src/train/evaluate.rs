@@ -32,6 +32,23 @@ pub struct Evaluation {
     pub samples: usize,
 }
 
+impl Evaluation {
+    /// The figures in one line, as the page shows them: the objective with its unit, then its
+    /// parts and the reconstruction figures every model shares.
+    pub fn summary(&self) -> String {
+        let kl = self.kl_per_sample.map(|kl| format!(", KL {kl:.2}")).unwrap_or_default();
+        let penalty = self.penalty.map(|penalty| format!(", penalty {penalty:.4} before its weight")).unwrap_or_default();
+        format!(
+            "{:.4} {} (reconstruction {:.4}{kl}{penalty}; per-pixel BCE {:.4}, MSE {:.5})",
+            self.loss,
+            self.scale.unit(),
+            self.reconstruction,
+            self.bce_per_pixel,
+            self.mse_per_pixel
+        )
+    }
+}
+
 /// Evaluates `model` on every image of `data`, `batch_size` at a time, with the model's own
 /// objective: inputs corrupted as in training, and for a VAE one code sampled per image
 /// (as PyTorch's example does). A penalty that depends on the batch (the KL sparsity's mean
@@ -94,4 +111,29 @@ fn bce_of_clamped(outputs: Tensor<2>, clean: Tensor<2>) -> Tensor<2> {
     let p = outputs.clamp(1e-6, 1.0 - 1e-6);
     let q = p.clone().neg().add_scalar(1.0);
     (clean.clone() * p.log() + clean.neg().add_scalar(1.0) * q.log()).neg()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_summary_says_the_objective_in_its_unit_then_its_parts() {
+        let evaluation = Evaluation {
+            loss: 105.654_32,
+            scale: Scale::PerSample,
+            reconstruction: 80.123_46,
+            kl_per_sample: Some(25.531),
+            penalty: None,
+            bce_per_pixel: 0.102_19,
+            mse_per_pixel: 0.011_234_5,
+            samples: 10_000,
+        };
+        assert_eq!(
+            evaluation.summary(),
+            "105.6543 per sample (reconstruction 80.1235, KL 25.53; per-pixel BCE 0.1022, MSE 0.01123)"
+        );
+        let sparse = Evaluation { scale: Scale::PerPixel, kl_per_sample: None, penalty: Some(0.5), ..evaluation };
+        assert!(sparse.summary().contains("per pixel (reconstruction 80.1235, penalty 0.5000 before its weight; "));
+    }
 }

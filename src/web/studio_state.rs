@@ -8,7 +8,7 @@ use super::convert::training_config;
 use super::convert::{invalid, to_js};
 use crate::data::{DatasetFiles, Splits};
 use crate::model::{Autoencoder, AutoencoderConfig, weights};
-use crate::train::{Pace, Paced, Replicas, Trainer, TrainingConfig, evaluate};
+use crate::train::{Evaluation, Pace, Paced, Replicas, Trainer, TrainingConfig, evaluate};
 use crate::train::semisupervised::{JointConfig, train_joint};
 use crate::uses::probe::check_label_count;
 
@@ -81,7 +81,8 @@ impl Studio {
         }
         let data = self.data()?;
         let test = if limit == 0 { data.test.clone() } else { data.test.take(limit) };
-        to_js(&evaluate(self.model()?, &test, 500).await?)
+        let evaluation = evaluate(self.model()?, &test, 500).await?;
+        to_js(&EvaluationReply { summary: evaluation.summary(), evaluation })
     }
 
     /// Continues an image run from a weight file at `step`; returns the model's description.
@@ -194,4 +195,12 @@ impl Default for Replica {
     fn default() -> Self {
         Replica::new()
     }
+}
+
+/// A test-set evaluation as the page takes it: the figures, and the line that says them.
+#[derive(serde::Serialize)]
+struct EvaluationReply {
+    #[serde(flatten)]
+    evaluation: Evaluation,
+    summary: String,
 }

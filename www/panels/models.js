@@ -10,7 +10,7 @@ let training = { idle: () => true, restart: () => {} };
 let views = null;
 
 /** Hands weight bytes to the live worker; on refusal the current model stays and the reason shows.
- * `refresh`: 'all' views, or 'light' (no full latent map: training sends weights every 2 s). */
+ * `refresh`: 'all' views, or 'light' (no full latent map: the weights of a run in progress). */
 export async function useModel(bytes, name, { keep = true, refresh = 'all' } = {}) {
   let info;
   try {

@@ -128,8 +128,7 @@ const trainingEvents = {
   evaluation({ epoch, evaluation }) {
     chart.add(epoch, epoch === 0 ? null : run.objective, evaluation.rmse);
   },
-  async snapshot({ bytes, final }) {
-    if (!final) return;
+  async snapshot({ bytes }) {
     trained = bytes;
     const option = $('movies-recommender').querySelector('option[value=trained]');
     option.disabled = false;
@@ -167,11 +166,11 @@ async function train(event) {
   };
   show('movies-error', null);
   try {
-    if (!trainerStarted) await trainer.open('startMovies', { backend: $('backend-choice').value });
+    if (!trainerStarted) await trainer.open('start', { backend: $('backend-choice').value, dataset: 'movielens' });
     trainerStarted = true;
     chart.clear();
     run = { orientation: model.orientation, epochs: training.epochs, objective: null };
-    const { description, workers } = await trainer.begin('trainMovies', { model, training, workers: Number($('workers').value) });
+    const { description, workers } = await trainer.begin('train', { model, training, workers: Number($('workers').value) });
     trainer.say(`${description}${workers > 1 ? `, each batch shared by ${workers} CPU workers` : ''}: starting…`);
   } catch (err) {
     trainer.onFailure(err.message);

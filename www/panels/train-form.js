@@ -11,6 +11,8 @@ const form = () => $('train-form');
 let presets = {};
 /** Rust's list of objectives, by kind: `{label, objective (its defaults), critic}`. */
 let objectiveChoices = {};
+/** The size of the training set the trainer loaded (the form's run is checked against it). */
+let trainImages = 0;
 /** The run the form held at its last check, as the core read it, or null if refused. */
 let checked = null;
 let onChecked = () => {};
@@ -37,9 +39,10 @@ function pickPreset(name) {
   checkForm();
 }
 
-/** Takes the trainer's presets and objectives; fills the menus the first time. */
-export function takeOffer(offered, objectives) {
+/** Takes the trainer's presets, objectives and data set; fills the menus the first time. */
+export function takeOffer(offered, objectives, dataset) {
   presets = offered;
+  trainImages = dataset.trainImages;
   objectiveChoices = Object.fromEntries(objectives.map((choice) => [choice.objective.kind, choice]));
   const fields = form().elements;
   if (!fields.objective.options.length) {
@@ -92,10 +95,11 @@ const formFields = () => Object.fromEntries([...form().elements].filter((field) 
 
 /** The run the form describes, `{model, training, description, parameters, account}`, as the core
  * reads it; throws with what is wrong in it. */
-export const readForm = () => ask('validate', { fields: formFields() });
+export const readForm = () => ask('validate', { fields: formFields(), trainImages });
 
 /** Checks the form in Rust (the same rules as the training code) and shows the reason if refused. */
 export async function checkForm() {
+  if (!hasPresets()) return; // the trainer has not loaded its data yet
   try {
     checked = await readForm();
     $('form-check').textContent = `${checked.description} · ${checked.parameters.toLocaleString('en')} parameters`;

@@ -55,7 +55,7 @@ export async function startTrainer(backend) {
 }
 
 function trainerReady({ backend, presets, objectives, dataset }) {
-  takeOffer(presets, objectives);
+  takeOffer(presets, objectives, dataset);
   const badge = $('backend');
   badge.dataset.kind = backend.kind;
   // The header says where training runs; the Train panel says why.
@@ -123,18 +123,14 @@ const events = {
   },
   evaluation({ epoch, evaluation }) {
     chart.add(chart.series.step.at(-1) ?? 0, null, evaluation.loss);
-    // The full objective, as training minimizes it, then its parts.
-    $('test-loss').textContent = `Test loss after epoch ${epoch}: ${evaluation.loss.toFixed(4)} ${evaluation.scale.replace('_', ' ')}`
-      + ` (reconstruction ${evaluation.reconstruction.toFixed(4)}`
-      + (evaluation.kl_per_sample != null ? `, KL ${evaluation.kl_per_sample.toFixed(2)}` : '')
-      + (evaluation.penalty != null ? `, penalty ${evaluation.penalty.toFixed(4)} before its weight` : '')
-      + `; per-pixel BCE ${evaluation.bce_per_pixel.toFixed(4)}, MSE ${evaluation.mse_per_pixel.toFixed(5)})`;
+    // The full objective, as training minimizes it, then its parts (the core's words).
+    $('test-loss').textContent = `Test loss after epoch ${epoch}: ${evaluation.summary}`;
   },
   digits: ({ images, reconstructions }) => paintGrid($('digits'), interleaveRows(images, reconstructions), 12),
-  snapshot({ bytes, step, final, ended }) {
+  snapshot({ bytes, step, ended }) {
     run.lastSnapshot = { bytes, step };
-    debug.snapshots += 1;
-    offerSnapshot({ bytes, step, final, ended });
+    sent = { bytes, step, final: true, ended: ended || sent?.ended };
+    refreshViews();
   },
 };
 
@@ -177,46 +173,42 @@ const DRAWING_HOLD_MS = 600;
 let drawingHold = null;
 let visitorDrawing = false;
 
-// Redrawing the live views for a snapshot takes the live worker's core, which on a machine whose
-// other cores all train is taken from training (a full refresh of a VAE is most of a second). So
-// a snapshot waits until the last refresh has cost at most this share of the time since it began,
-// and while the visitor draws; the latest one waiting wins, and a run's end waits only for drawing.
+// Redrawing the live views for the run's weights takes the live worker's core, which on a machine
+// whose other cores all train is taken from training (a full refresh of a VAE is most of a
+// second). So the views ask the worker for its weights (`snapshot`) only when the last refresh has
+// cost at most REFRESH_SHARE of the time since it began, at most every PULL_EVERY_MS, and not
+// while the visitor draws; the weights the worker sends by itself (epoch ends, pause, stop, the
+// end) wait only for the drawing and a refresh in progress.
 const REFRESH_SHARE = 0.1;
-let heldSnapshot = null;
+const PULL_EVERY_MS = 2000;
+let sent = null; // the latest weights the worker sent, not yet in use
 let refreshing = false;
-let lastRefresh = { started: -Infinity, ms: 0 };
-let refreshTimer = null;
+let nextPull = 0;
 
-/** A run's weights, for the live views when the budget and the visitor allow (see above). */
-function offerSnapshot(snapshot) {
-  const held = heldSnapshot;
-  heldSnapshot = { ...snapshot, final: snapshot.final || held?.final, ended: snapshot.ended || held?.ended };
-  clearTimeout(refreshTimer);
-  if (visitorDrawing || refreshing) return; // offered again when the pointer lifts or the refresh ends
-  const wait = heldSnapshot.ended ? 0 : lastRefresh.started + lastRefresh.ms / REFRESH_SHARE - performance.now();
-  if (wait > 0) refreshTimer = setTimeout(useHeldSnapshot, wait);
-  else useHeldSnapshot();
-}
-
-/** Puts the held snapshot in use; the browser keeps it at epoch ends and stops (`final`), and
- * every view is redrawn once training no longer runs (`ended`), the light ones meanwhile. */
-async function useHeldSnapshot() {
-  const snapshot = heldSnapshot;
-  if (!snapshot || visitorDrawing || refreshing) return;
-  heldSnapshot = null;
+/** Puts the run's latest weights in use when the views can take them (see above); the browser
+ * keeps the ones sent at epoch ends and stops, and every view is redrawn once training no longer
+ * runs (`ended`), the light ones meanwhile. */
+async function refreshViews() {
+  if (refreshing || visitorDrawing) return;
+  if (!sent && (trainer.state !== 'running' || !run || performance.now() < nextPull)) return;
   refreshing = true;
   const started = performance.now();
   try {
+    const snapshot = sent ?? await trainer.tell('snapshot');
+    sent = null;
+    if (!snapshot) return;
+    run.lastSnapshot = snapshot;
+    debug.snapshots += 1;
     await useSnapshot(snapshot.bytes, `trained in this tab (step ${snapshot.step})`, { keep: snapshot.final, refresh: snapshot.ended ? 'all' : 'light' });
   } finally {
     refreshing = false;
-    lastRefresh = { started, ms: performance.now() - started };
-    if (heldSnapshot) offerSnapshot(heldSnapshot);
+    nextPull = started + Math.max(PULL_EVERY_MS, (performance.now() - started) / REFRESH_SHARE);
+    if (sent) refreshViews();
   }
 }
 
 /**
- * The visitor draws (`active`) or has stopped. The run's snapshots wait (see offerSnapshot), and
+ * The visitor draws (`active`) or has stopped. The run's weights wait (see refreshViews), and
  * a run on the CPU whose workers take every core but the live view's waits too, from the end of
  * its current step until the pointer lifts: with one training worker left on two cores, drawing
  * still missed a frame in one update of twenty (p95 19 ms). The status line says so, and how long
@@ -235,7 +227,7 @@ export function visitorDraws(active) {
   drawingHold = setTimeout(() => {
     visitorDrawing = false;
     tellTrainer('drawing', { active: false });
-    if (heldSnapshot) offerSnapshot(heldSnapshot);
+    refreshViews();
   }, DRAWING_HOLD_MS);
 }
 
@@ -310,6 +302,7 @@ export function initTraining(snapshot) {
   $('stop').addEventListener('click', () => trainer.stop());
   $('backend-choice').addEventListener('change', () => startTrainer($('backend-choice').value));
   $('semi').addEventListener('click', compareClassifiers);
+  setInterval(refreshViews, 250);
   setInterval(() => {
     const running = trainer.state === 'running';
     if (running && run?.backend === 'gpu' && run.heardProgress && performance.now() - trainer.lastHeard > GPU_SILENCE_MS) {
