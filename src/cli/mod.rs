@@ -26,6 +26,7 @@ mod report;
 mod results;
 mod studies;
 mod train;
+mod unusual;
 
 #[derive(Parser)]
 #[command(name = "aestudio", about = "Train and evaluate autoencoders on MNIST and Fashion-MNIST (and AutoRec on MovieLens), natively")]
@@ -125,14 +126,18 @@ pub(crate) fn load_dataset(name: &str, data: Option<PathBuf>) -> Result<Splits, 
     Splits::load_dir(&files, &dir)
 }
 
-/// Writes a trained network's `bytes` to `path`, creating its folder first: a missing folder
-/// must not cost the training that came before.
+/// Writes a trained network's `bytes` to `path` (see [`write_file`]).
 pub(crate) fn write_weights(path: &std::path::Path, bytes: &[u8]) -> Result<(), AeError> {
-    let failed = |err: std::io::Error| AeError::Weights(format!("{}: {err}", path.display()));
+    write_file(path, bytes).map_err(|err| AeError::Weights(format!("{}: {err}", path.display())))
+}
+
+/// Writes `bytes` to `path`, creating its folder first: a missing folder must not cost the
+/// work that came before.
+pub(crate) fn write_file(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
     if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(failed)?;
+        std::fs::create_dir_all(dir)?;
     }
-    std::fs::write(path, bytes).map_err(failed)
+    std::fs::write(path, bytes)
 }
 
 /// The model saved at `path`.

@@ -20,7 +20,7 @@ use super::{check_label_counts, figures, load_dataset};
 /// Anomaly detection by reconstruction error: for each class, train without it and report the
 /// AUROC of that class among the test images; then train on every class and report the AUROC
 /// of the other dataset's test images as out-of-distribution inputs. PCA of the code's size
-/// alongside.
+/// alongside. With `--images DIR`: the most unusual images of that folder.
 #[derive(Args)]
 pub struct Anomaly {
     #[command(flatten)]
@@ -34,6 +34,12 @@ pub struct Anomaly {
     /// literature's): train on the class alone, the nine others are the anomalies.
     #[arg(long, value_enum, default_value_t = ProtocolChoice::HeldOut)]
     protocol: ProtocolChoice,
+    /// With --images: how many of the most unusual images to print.
+    #[arg(long, default_value_t = 20)]
+    top: usize,
+    /// With --images: write the ranking of every image to this CSV file.
+    #[arg(long, value_name = "FILE")]
+    csv: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -53,9 +59,12 @@ impl From<ProtocolChoice> for Protocol {
 
 impl Anomaly {
     pub async fn run(self) -> Result<(), AeError> {
-        let Anomaly { model, run, classes, protocol } = self;
+        let Anomaly { model, run, classes, protocol, top, csv } = self;
         let protocol = Protocol::from(protocol);
         let (preset, config) = model.config()?;
+        if let Some(imported) = run.data.imported()? {
+            return super::unusual::rank_folder((preset, config), &run, &imported, top, csv.as_deref()).await;
+        }
         let splits = run.splits()?;
         if let Some(&bad) = classes.iter().find(|&&c| c > 9) {
             return Err(AeError::InvalidConfig(format!("classes are 0 to 9, got {bad}")));

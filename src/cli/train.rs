@@ -125,8 +125,9 @@ impl Train {
         let Train { model, run, limit, all_images, compare_pca, layerwise_epochs, init, device: device_choice, out } = self;
         let (preset, config) = model.config()?;
         let training = run.training();
-        let RunArgs { epochs, batch_size, lr, seed, data: DataArgs { ref dataset, .. } } = run;
+        let RunArgs { epochs, batch_size, lr, seed, .. } = run;
         let (splits, tag) = run.data.splits_with_tag()?;
+        let dataset = &tag.name;
         let train = match limit {
             Some(n) => splits.train.take(n),
             None if all_images => splits.all_images(),
@@ -192,12 +193,11 @@ impl Eval {
         let bytes = std::fs::read(&path).map_err(|err| AeError::Weights(format!("{}: {err}", path.display())))?;
         let weights::LoadedModel { model, provenance, dataset } = weights::load(&bytes, &aestudio::backend::cpu_device())?;
         println!("provenance: {provenance}");
-        if let Some(tag) = &dataset
-            && tag.name != data.dataset
-        {
-            return Err(AeError::InvalidConfig(format!("{} learned {}: evaluate it with --dataset {}", path.display(), tag.name, tag.name)));
+        let (splits, tag) = data.splits_with_tag()?;
+        // A model is evaluated on the test set it learned (the same name, shape and images).
+        if let Some(learned) = &dataset {
+            learned.check_same(&tag, &path.display().to_string())?;
         }
-        let splits = data.splits()?;
         let eval = evaluate(&model, &splits.test, 1000).await?;
         println!("model: {}", model.config().describe());
         println!("{}", serde_json::to_string_pretty(&eval).expect("evaluation serializes"));

@@ -1,8 +1,9 @@
-//! The data: MNIST-format datasets (IDX files checked against their published checksums), the
-//! image size every other module reads from here, drawings turned into MNIST-like inputs, and
-//! MovieLens ratings for the recommenders.
+//! The data: MNIST-format datasets (IDX files checked against their published checksums), a
+//! person's own folder of images, the image size every other module reads from here, drawings
+//! turned into MNIST-like inputs, and MovieLens ratings for the recommenders.
 
 pub mod datasets;
+pub mod images;
 pub mod preprocess;
 pub mod ratings;
 pub mod tag;

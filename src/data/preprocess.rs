@@ -28,8 +28,7 @@ pub fn to_mnist(pixels: &[f32], width: usize, height: usize) -> AeResult<Vec<f32
     let scaled_height = ((box_height as f64 * scale).round() as usize).clamp(1, BOX);
 
     let cropped: Vec<f32> = (top..bottom).flat_map(|y| pixels[y * width + left..y * width + right].iter().copied()).collect();
-    let rows = resample_rows(&cropped, box_width, box_height, scaled_width);
-    let scaled = transpose(&resample_rows(&transpose(&rows, scaled_width, box_height), box_height, scaled_width, scaled_height), scaled_height, scaled_width);
+    let scaled = area_resize(&cropped, box_width, box_height, scaled_width, scaled_height);
 
     // Shift so that the centre of mass lands on the field's centre (integer shift, as MNIST did).
     let (mass, sum_x, sum_y) = scaled.iter().enumerate().fold((0.0, 0.0, 0.0), |(m, sx, sy), (i, &v)| {
@@ -61,6 +60,13 @@ fn ink_bounds(pixels: &[f32], width: usize, height: usize) -> Option<(usize, usi
         }
     }
     bounds
+}
+
+/// A `width`×`height` row-major image resampled to `to_width`×`to_height` by area averaging
+/// (rows first, then columns).
+pub fn area_resize(pixels: &[f32], width: usize, height: usize, to_width: usize, to_height: usize) -> Vec<f32> {
+    let rows = resample_rows(pixels, width, height, to_width);
+    transpose(&resample_rows(&transpose(&rows, to_width, height), height, to_width, to_height), to_height, to_width)
 }
 
 /// Resamples each of `rows` rows from `from` to `to` pixels by area averaging: every output pixel

@@ -1,0 +1,245 @@
+//! A person's own images: files from a folder (subfolder names are labels, as torchvision's
+//! `ImageFolder` has it; files at the top are unlabelled), each decoded elsewhere (by the browser,
+//! or natively by the `image` crate, `read_dir.rs`) and brought here to one shape, then split
+//! 90/10 with a fixed seed so that every model of a folder is tested on the same images.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use crate::data::preprocess::area_resize;
+use crate::data::{Dataset, DatasetTag, IMAGE_SIDE, Splits};
+use crate::error::{AeError, AeResult, ensure};
+
+#[cfg(not(target_arch = "wasm32"))]
+mod read_dir;
+#[cfg(not(target_arch = "wasm32"))]
+pub use read_dir::read_folder;
+
+/// An image whose header promises more pixels than this is refused before it is decoded (a
+/// 20,000 x 20,000 PNG would take 1.6 GB as RGBA).
+pub const MAX_SOURCE_PIXELS: u64 = 50_000_000;
+/// The kept images' pixels may take at most this much memory; a folder with more images is
+/// subsampled (seeded) to fit, and the import says how many were left out.
+pub const MEMORY_BUDGET_BYTES: usize = 256 << 20;
+/// The share of the images held out as the test split.
+pub const TEST_SHARE: f64 = 0.1;
+/// The seed of the split: the same folder always splits the same way.
+pub const SPLIT_SEED: u64 = 0x1_4A6E;
+/// The label of an image at the folder's top level (no subfolder names its class).
+pub const UNLABELLED: u8 = u8::MAX;
+
+/// The shape every imported image is brought to: `side` x `side` pixels, grey or colour.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct ImageShape {
+    pub side: usize,
+    pub colour: bool,
+}
+
+impl ImageShape {
+    /// A shape the models can take. Today that is 28x28 grey, MNIST's: the other sides and
+    /// colour need the models to take any shape first (issue 41's next step).
+    pub fn new(side: usize, colour: bool) -> AeResult<ImageShape> {
+        ensure(side == IMAGE_SIDE && !colour, || {
+            format!(
+                "images are imported at {IMAGE_SIDE}x{IMAGE_SIDE} grey for now, not {side}x{side} {}",
+                if colour { "colour" } else { "grey" }
+            )
+        })?;
+        Ok(ImageShape { side, colour })
+    }
+
+    /// Bytes one imported image takes.
+    pub fn bytes_per_image(self) -> usize {
+        self.side * self.side * if self.colour { 3 } else { 1 }
+    }
+
+    /// How many images fit in [`MEMORY_BUDGET_BYTES`].
+    pub fn budget_images(self) -> usize {
+        MEMORY_BUDGET_BYTES / self.bytes_per_image()
+    }
+}
+
+/// Why a file was not kept.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SkipReason {
+    /// Its bytes are no image format the reader knows (a text file, say).
+    NotAnImage,
+    /// An image format, but the decoder failed (a truncated or corrupted file).
+    Undecodable,
+    /// Its header promises more than [`MAX_SOURCE_PIXELS`] pixels.
+    TooLarge,
+    /// The file could not be read.
+    Unreadable,
+    /// Left out to keep the images within [`MEMORY_BUDGET_BYTES`].
+    OverBudget,
+}
+
+impl SkipReason {
+    /// The reason as the import's report says it.
+    pub fn describe(self) -> &'static str {
+        match self {
+            SkipReason::NotAnImage => "not an image file (PNG, JPEG, WebP, BMP or GIF)",
+            SkipReason::Undecodable => "an image that could not be decoded (truncated or corrupted)",
+            SkipReason::TooLarge => "larger than 50 megapixels",
+            SkipReason::Unreadable => "could not be read",
+            SkipReason::OverBudget => "left out to stay within the memory budget",
+        }
+    }
+}
+
+/// The files of one reason for skipping: how many, and the first few paths.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SkippedFiles {
+    pub reason: SkipReason,
+    pub description: &'static str,
+    pub count: usize,
+    pub examples: Vec<String>,
+}
+
+/// What an import kept and skipped.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ImportReport {
+    pub kept: usize,
+    pub train: usize,
+    pub test: usize,
+    pub shape: ImageShape,
+    /// The class names (subfolders), in label order; empty when no image is labelled.
+    pub classes: Vec<String>,
+    /// Images at the top level, without a class.
+    pub unlabelled: usize,
+    pub skipped: Vec<SkippedFiles>,
+}
+
+/// An imported folder: its splits, with each image's file, and what the import kept and skipped.
+#[derive(Clone, Debug)]
+pub struct ImportedImages {
+    pub name: String,
+    pub splits: Splits,
+    /// The file of each training image, then of each test image, in the splits' order.
+    pub train_files: Vec<String>,
+    pub test_files: Vec<String>,
+    pub report: ImportReport,
+}
+
+impl ImportedImages {
+    /// The tag a model trained on these images records in its weight file.
+    pub fn tag(&self) -> DatasetTag {
+        DatasetTag::of(&self.name, &self.splits.test)
+    }
+}
+
+/// An import under way: decoded images are added one by one, the files that are not kept with
+/// their reason, and `finish` makes the splits.
+#[derive(Debug)]
+pub struct Import {
+    shape: ImageShape,
+    kept: Vec<KeptImage>,
+    skipped: BTreeMap<SkipReason, Vec<String>>,
+}
+
+#[derive(Debug)]
+struct KeptImage {
+    path: String,
+    class: Option<String>,
+    pixels: Vec<u8>,
+}
+
+impl Import {
+    pub fn new(shape: ImageShape) -> Import {
+        Import { shape, kept: Vec::new(), skipped: BTreeMap::new() }
+    }
+
+    /// Adds the decoded image at `path` (relative to the folder, `/`-separated): `width` x
+    /// `height` RGBA bytes, row by row. See [`square_grey`] for how it is brought to the shape.
+    pub fn add_rgba(&mut self, path: &str, width: usize, height: usize, rgba: &[u8]) -> AeResult<()> {
+        ensure(width > 0 && height > 0 && rgba.len() == width * height * 4, || {
+            format!("{path}: {} bytes are not a {width}x{height} RGBA image", rgba.len())
+        })?;
+        let class = class_of(path).map(str::to_string);
+        self.kept.push(KeptImage { path: path.to_string(), class, pixels: square_grey(rgba, width, height, self.shape.side) });
+        Ok(())
+    }
+
+    /// Records that the file at `path` is not kept, and why.
+    pub fn skip(&mut self, path: &str, reason: SkipReason) {
+        self.skipped.entry(reason).or_default().push(path.to_string());
+    }
+
+    /// The splits of the images kept (a seeded 90/10 split, at least one image in each), named
+    /// `name`; fails with the counts when fewer than two images were kept.
+    pub fn finish(self, name: &str) -> AeResult<ImportedImages> {
+        let skipped: Vec<SkippedFiles> = self
+            .skipped
+            .into_iter()
+            .map(|(reason, paths)| SkippedFiles { reason, description: reason.describe(), count: paths.len(), examples: paths.into_iter().take(3).collect() })
+            .collect();
+        if self.kept.len() < 2 {
+            let why: Vec<String> = skipped.iter().map(|s| format!("{} {}", s.count, s.description)).collect();
+            return Err(AeError::Data(format!(
+                "{name}: {} image{} kept, and training needs at least two{}",
+                self.kept.len(),
+                if self.kept.len() == 1 { "" } else { "s" },
+                if why.is_empty() { String::new() } else { format!(" (skipped: {})", why.join("; ")) }
+            )));
+        }
+        let classes: Vec<String> = self.kept.iter().filter_map(|image| image.class.clone()).collect::<BTreeSet<_>>().into_iter().collect();
+        ensure(classes.len() < usize::from(UNLABELLED), || format!("{name}: {} subfolders, at most 254 classes", classes.len()))?;
+        let label_of = |image: &KeptImage| image.class.as_ref().map_or(UNLABELLED, |class| classes.binary_search(class).expect("a class of a kept image") as u8);
+        let (train_order, test_order) = split_indices(self.kept.len());
+        let split = |order: &[usize]| -> AeResult<(Dataset, Vec<String>)> {
+            let images = order.iter().flat_map(|&i| self.kept[i].pixels.iter().copied()).collect();
+            let labels = order.iter().map(|&i| label_of(&self.kept[i])).collect();
+            Ok((Dataset::new(images, labels)?, order.iter().map(|&i| self.kept[i].path.clone()).collect()))
+        };
+        let (train, train_files) = split(&train_order)?;
+        let (test, test_files) = split(&test_order)?;
+        let report = ImportReport {
+            kept: self.kept.len(),
+            train: train.len(),
+            test: test.len(),
+            shape: self.shape,
+            unlabelled: self.kept.iter().filter(|image| image.class.is_none()).count(),
+            classes,
+            skipped,
+        };
+        Ok(ImportedImages { name: name.to_string(), splits: Splits { train, test }, train_files, test_files, report })
+    }
+}
+
+/// The class of the file at `path`: the first folder of its path, if it has one.
+pub fn class_of(path: &str) -> Option<&str> {
+    let (folder, rest) = path.trim_start_matches('/').split_once('/')?;
+    (!folder.is_empty() && !rest.is_empty()).then_some(folder)
+}
+
+/// The indices of `count` images shuffled with [`SPLIT_SEED`], as (train, test): the test split
+/// takes [`TEST_SHARE`] of them, rounded up, and both keep at least one.
+fn split_indices(count: usize) -> (Vec<usize>, Vec<usize>) {
+    use rand::SeedableRng;
+    use rand::seq::SliceRandom;
+    let mut order: Vec<usize> = (0..count).collect();
+    order.shuffle(&mut rand::rngs::StdRng::seed_from_u64(SPLIT_SEED));
+    let test = ((count as f64 * TEST_SHARE).ceil() as usize).clamp(1, count - 1);
+    let train = order.split_off(test);
+    (train, order)
+}
+
+/// An RGBA image as `side` x `side` grey bytes: transparent pixels count as white (as a page
+/// shows them), the grey level is the luma of ITU-R BT.601 (0.299 R + 0.587 G + 0.114 B), a
+/// non-square image keeps its centred square (the longer side is cropped, as torchvision's
+/// `CenterCrop`), and the square is scaled by area averaging (as the drawing pad is).
+pub fn square_grey(rgba: &[u8], width: usize, height: usize, side: usize) -> Vec<u8> {
+    let square = width.min(height);
+    let (left, top) = ((width - square) / 2, (height - square) / 2);
+    let mut grey = Vec::with_capacity(square * square);
+    for y in top..top + square {
+        for pixel in rgba[(y * width + left) * 4..(y * width + left + square) * 4].chunks_exact(4) {
+            let luma = 0.299 * pixel[0] as f32 + 0.587 * pixel[1] as f32 + 0.114 * pixel[2] as f32;
+            let alpha = pixel[3] as f32 / 255.0;
+            grey.push(alpha * luma + (1.0 - alpha) * 255.0);
+        }
+    }
+    area_resize(&grey, square, square, side, side).into_iter().map(|value| value.round().clamp(0.0, 255.0) as u8).collect()
+}

@@ -1,0 +1,100 @@
+//! Reading a folder of images natively: every file below it, in path order, decoded by the
+//! `image` crate (PNG, JPEG, WebP, BMP, the first frame of a GIF) after its header's size is
+//! checked, and brought to the import's shape.
+
+use std::io::Cursor;
+use std::path::{Path, PathBuf};
+
+use image::{ImageReader, Limits};
+
+use super::{Import, ImageShape, ImportedImages, MAX_SOURCE_PIXELS, SPLIT_SEED, SkipReason};
+use crate::error::{AeError, AeResult};
+
+/// Imports every file below `dir` (see the module's docs); the data set is named after the folder.
+pub fn read_folder(dir: &Path, shape: ImageShape) -> AeResult<ImportedImages> {
+    let files = files_below(dir)?;
+    let mut import = Import::new(shape);
+    let kept_files = within_budget(files, shape.budget_images(), &mut import, dir);
+    for path in kept_files {
+        let name = relative_name(dir, &path);
+        match decode(&path) {
+            Ok(image) => import.add_rgba(&name, image.width() as usize, image.height() as usize, image.as_raw())?,
+            Err(reason) => import.skip(&name, reason),
+        }
+    }
+    let folder = dir.canonicalize().ok().and_then(|dir| dir.file_name().map(|name| name.to_string_lossy().into_owned()));
+    import.finish(&format!("images:{}", folder.unwrap_or_else(|| dir.display().to_string())))
+}
+
+/// Every file below `dir`, sorted by path (so that an import does not depend on the file
+/// system's order); links are not followed.
+fn files_below(dir: &Path) -> AeResult<Vec<PathBuf>> {
+    let unreadable = |path: &Path, err: std::io::Error| AeError::Data(format!("cannot read the folder {}: {err}", path.display()));
+    let mut files = Vec::new();
+    let mut folders = vec![dir.to_path_buf()];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).map_err(|err| unreadable(&folder, err))? {
+            let entry = entry.map_err(|err| unreadable(&folder, err))?;
+            let kind = entry.file_type().map_err(|err| unreadable(&folder, err))?;
+            if kind.is_dir() {
+                folders.push(entry.path());
+            } else if kind.is_file() {
+                files.push(entry.path());
+            }
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+/// `files`, or a seeded choice of `budget` of them (in path order) where there are more; the
+/// others are skipped as over the budget.
+fn within_budget(files: Vec<PathBuf>, budget: usize, import: &mut Import, dir: &Path) -> Vec<PathBuf> {
+    if files.len() <= budget {
+        return files;
+    }
+    use rand::SeedableRng;
+    use rand::seq::SliceRandom;
+    let mut order: Vec<usize> = (0..files.len()).collect();
+    order.shuffle(&mut rand::rngs::StdRng::seed_from_u64(SPLIT_SEED));
+    let mut chosen = vec![false; files.len()];
+    for &index in &order[..budget] {
+        chosen[index] = true;
+    }
+    let mut kept = Vec::with_capacity(budget);
+    for (path, chosen) in files.into_iter().zip(chosen) {
+        if chosen {
+            kept.push(path);
+        } else {
+            import.skip(&relative_name(dir, &path), SkipReason::OverBudget);
+        }
+    }
+    kept
+}
+
+/// `path` relative to `dir`, `/`-separated (the class is its first folder).
+fn relative_name(dir: &Path, path: &Path) -> String {
+    let relative = path.strip_prefix(dir).unwrap_or(path);
+    relative.components().map(|part| part.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
+}
+
+/// The image in the file at `path` as RGBA, or why it is not kept.
+fn decode(path: &Path) -> Result<image::RgbaImage, SkipReason> {
+    let bytes = std::fs::read(path).map_err(|_| SkipReason::Unreadable)?;
+    let reader = || ImageReader::new(Cursor::new(&bytes)).with_guessed_format().map_err(|_| SkipReason::Unreadable);
+    if reader()?.format().is_none() {
+        return Err(SkipReason::NotAnImage);
+    }
+    let (width, height) = reader()?.into_dimensions().map_err(|err| match err {
+        image::ImageError::Limits(_) => SkipReason::TooLarge,
+        _ => SkipReason::Undecodable,
+    })?;
+    if u64::from(width) * u64::from(height) > MAX_SOURCE_PIXELS {
+        return Err(SkipReason::TooLarge);
+    }
+    let mut reader = reader()?;
+    let mut limits = Limits::default();
+    limits.max_alloc = Some(MAX_SOURCE_PIXELS * 4);
+    reader.limits(limits);
+    Ok(reader.decode().map_err(|_| SkipReason::Undecodable)?.into_rgba8())
+}
