@@ -166,9 +166,24 @@ fn the_cli_trains_on_a_folder_and_ranks_the_clothes_among_the_digits_as_the_most
     assert!(trained[1]["dataset"].as_str().unwrap().starts_with("images:aestudio-own-cli-"));
     let evaluated = run_cli(&["eval", weights.to_str().unwrap(), "--images", folder]);
     assert_eq!(evaluated[1]["evaluation"]["samples"], 103, "10% of 1,025, rounded up");
+    // `codes` writes one row per kept image, with its file, split and class.
+    let codes = dir.with_extension("codes.csv");
+    let coded = run_cli(&["codes", weights.to_str().unwrap(), "--images", folder, "--out", codes.to_str().unwrap()]);
+    assert_eq!(coded[1]["images"], 1025);
+    let text = std::fs::read_to_string(&codes).unwrap();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap();
+    assert!(header.starts_with("file,split,label,z1,") && header.ends_with(",z32"), "{header}");
+    let rows: Vec<Vec<&str>> = lines.map(|line| line.split(',').collect()).collect();
+    assert_eq!(rows.len(), 1025);
+    for row in &rows {
+        let (file, label) = (row[0].trim_matches('"'), row[2].trim_matches('"'));
+        let class = file.split_once('/').map_or("", |(class, _)| class);
+        assert_eq!((label, row.len()), (class, 35), "{file}");
+    }
     let refused = std::process::Command::new(env!("CARGO_BIN_EXE_aestudio")).args(["eval", weights.to_str().unwrap()]).output().unwrap();
     assert!(String::from_utf8_lossy(&refused.stderr).contains("not mnist"), "a folder's model on MNIST is refused");
-    for path in [csv, weights] {
+    for path in [csv, weights, codes] {
         std::fs::remove_file(path).unwrap();
     }
     std::fs::remove_dir_all(&dir).unwrap();

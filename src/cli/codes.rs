@@ -1,4 +1,5 @@
-//! `probe` and `cluster`: what a saved encoder's codes are good for, against PCA and raw pixels.
+//! `probe` and `cluster`: what a saved encoder's codes are good for, against PCA and raw pixels;
+//! `codes`: the codes themselves, as CSV.
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -9,6 +10,7 @@ use clap::Args;
 use aestudio::AeError;
 use clap::ValueEnum;
 
+use aestudio::data::images::UNLABELLED;
 use aestudio::data::{Dataset, PIXELS, Splits};
 use aestudio::model::Autoencoder;
 use aestudio::uses::probe::{Features, LinearProbe, ProbeConfig, ProbeLoss};
@@ -193,3 +195,52 @@ enum ProbeLossChoice {
     Hinge,
 }
 
+/// The codes of a saved encoder as CSV, `file,split,label,z1,...`: every image of a folder given
+/// with `--images` (its file, split and class), or the test set of a named data set (`test/<index>`).
+#[derive(Args)]
+pub struct Codes {
+    weights: PathBuf,
+    /// Where the CSV goes.
+    #[arg(long, value_name = "FILE")]
+    out: PathBuf,
+    #[command(flatten)]
+    data: DataArgs,
+}
+
+impl Codes {
+    pub async fn run(self) -> Result<(), AeError> {
+        let Codes { weights: path, out, data } = self;
+        let device = aestudio::backend::cpu_device();
+        let model = load_weights(&path, &device)?;
+        let (rows, images) = match data.imported()? {
+            Some(imported) => {
+                let classes = imported.report.classes.clone();
+                let label = move |label: u8| (label != UNLABELLED).then(|| classes[usize::from(label)].clone()).unwrap_or_default();
+                let splits = &imported.splits;
+                let rows = (imported.train_files.iter().map(|file| (file.clone(), "train")))
+                    .chain(imported.test_files.iter().map(|file| (file.clone(), "test")))
+                    .zip(splits.train.labels().iter().chain(splits.test.labels()).map(|&l| label(l)))
+                    .map(|((file, split), label)| (file, split, label))
+                    .collect::<Vec<_>>();
+                (rows, splits.all_images())
+            }
+            None => {
+                let test = data.splits()?.test;
+                let rows = (0..test.len()).map(|i| (format!("test/{i}"), "test", test.label(i).to_string())).collect();
+                (rows, test)
+            }
+        };
+        let code_size = model.config().code_size;
+        let codes = explore::encode_dataset(&model, &images, &device).await?;
+        let quoted = |text: &str| format!("\"{}\"", text.replace('"', "\"\""));
+        let mut text = format!("file,split,label,{}\n", (1..=code_size).map(|i| format!("z{i}")).collect::<Vec<_>>().join(","));
+        for ((file, split, label), code) in rows.iter().zip(codes.chunks(code_size)) {
+            let code: Vec<String> = code.iter().map(f32::to_string).collect();
+            text += &format!("{},{split},{},{}\n", quoted(file), quoted(label), code.join(","));
+        }
+        super::write_file(&out, text.as_bytes()).map_err(|err| AeError::Data(format!("{}: {err}", out.display())))?;
+        println!("wrote the {code_size}-D codes of {} images to {}", rows.len(), out.display());
+        super::report::result(serde_json::json!({ "command": "codes", "model": model.config().describe(), "images": rows.len(), "code_size": code_size, "out": out }));
+        Ok(())
+    }
+}

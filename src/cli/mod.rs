@@ -58,6 +58,9 @@ enum Command {
     /// Linear-probe test accuracy of a saved encoder's codes, of PCA features of the same size and
     /// of raw pixels, with the first N training labels for each N given.
     Probe(codes::Probe),
+    /// The codes of a saved encoder as CSV: every image of a folder (`--images DIR`), or a data
+    /// set's test images.
+    Codes(codes::Codes),
     /// k-means (k-means++, restarts) on a saved encoder's codes of the test set, against PCA
     /// features of the same size and raw pixels: matched accuracy and NMI.
     Cluster(codes::Cluster),
@@ -192,6 +195,7 @@ async fn run(cli: Cli) -> Result<(), AeError> {
         Command::Eval(command) => command.run().await,
         Command::Migrate(command) => command.run().await,
         Command::Probe(command) => command.run().await,
+        Command::Codes(command) => command.run().await,
         Command::Cluster(command) => command.run().await,
         Command::Dec(command) => command.run().await,
         Command::Anomaly(command) => command.run().await,
