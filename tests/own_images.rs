@@ -1,6 +1,7 @@
 //! A person's own images (issue 41): a folder read into a data set (labels from subfolders, files
 //! that are not kept counted with their reasons, a seeded 90/10 split), and the CLI training on
 //! it. Each figure is checked against a hand computation.
+#![cfg(not(target_arch = "wasm32"))] // native: the browser tests are tests/web.rs
 
 use std::path::Path;
 
@@ -86,6 +87,50 @@ fn a_folder_keeps_its_images_with_labels_from_subfolders_and_says_why_it_skipped
     // The same folder splits the same way every time.
     assert_eq!(read_folder(&dir, ImageShape::new(28, false).unwrap()).unwrap().test_files, imported.test_files);
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_zip_archive_is_read_like_a_folder_without_its_bomb_or_an_entry_that_climbs_out() {
+    use std::io::Write;
+    let png = |shade: u8| {
+        let mut bytes = Vec::new();
+        image::GrayImage::from_pixel(28, 28, image::Luma([shade])).write_to(&mut std::io::Cursor::new(&mut bytes), image::ImageFormat::Png).unwrap();
+        bytes
+    };
+    let path = std::env::temp_dir().join(format!("photos-{}.zip", std::process::id()));
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
+    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    let entries: [(&str, Vec<u8>); 6] = [
+        ("photos/a/one.png", png(10)),
+        ("photos/b/two.png", png(20)),
+        ("photos/b/three.png", png(30)),
+        ("photos/loose.png", png(40)),
+        ("photos/readme.txt", b"not an image".to_vec()),
+        ("../evil.png", png(50)),
+    ];
+    for (name, bytes) in entries {
+        zip.start_file(name, options).unwrap();
+        zip.write_all(&bytes).unwrap();
+    }
+    // 100 MB of zeros deflate to about 100 kB: declared past the 64 MiB limit, never inflated.
+    zip.start_file("photos/bomb.png", options.large_file(true)).unwrap();
+    let zeros = vec![0u8; 1 << 20];
+    for _ in 0..100 {
+        zip.write_all(&zeros).unwrap();
+    }
+    zip.finish().unwrap();
+
+    let imported = read_folder(&path, ImageShape::new(28, false).unwrap()).unwrap();
+    let report = &imported.report;
+    assert_eq!((report.kept, report.unlabelled), (4, 1));
+    assert_eq!(report.classes, ["a", "b"], "the folder holding everything is dropped");
+    let skipped: Vec<(SkipReason, &str)> = report.skipped.iter().map(|s| (s.reason, s.examples[0].as_str())).collect();
+    assert_eq!(skipped, [(SkipReason::NotAnImage, "readme.txt"), (SkipReason::UnsafeName, "../evil.png"), (SkipReason::EntryTooLarge, "bomb.png")]);
+    assert_eq!(imported.name, format!("images:photos-{}", std::process::id()));
+    let mut files: Vec<&String> = imported.train_files.iter().chain(&imported.test_files).collect();
+    files.sort();
+    assert_eq!(files, ["a/one.png", "b/three.png", "b/two.png", "loose.png"]);
+    std::fs::remove_file(&path).unwrap();
 }
 
 #[test]

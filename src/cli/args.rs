@@ -93,8 +93,8 @@ pub(crate) struct DataArgs {
     /// the test set once with a fixed seed (dynamically binarized MNIST).
     #[arg(long)]
     pub(crate) binarize: bool,
-    /// A folder of your own images instead of --dataset: every PNG, JPEG, WebP, BMP or GIF below
-    /// it, subfolder names as labels, the centred square scaled to 28x28 grey by area averaging,
+    /// A folder (or a zip archive) of your own images instead of --dataset: every PNG, JPEG,
+    /// WebP, BMP or GIF in it, subfolder names as labels, the centred square scaled to 28x28 grey by area averaging,
     /// split 90/10 the same way every time; files not kept are counted with their reasons.
     #[arg(long, value_name = "DIR", conflicts_with_all = ["data", "binarize"])]
     pub(crate) images: Option<PathBuf>,

@@ -11,6 +11,7 @@ use crate::data::preprocess::area_resize;
 use crate::data::{Dataset, DatasetTag, IMAGE_SIDE, Splits};
 use crate::error::{AeError, AeResult, ensure};
 
+pub mod archive;
 #[cfg(not(target_arch = "wasm32"))]
 mod read_dir;
 #[cfg(not(target_arch = "wasm32"))]
@@ -74,6 +75,10 @@ pub enum SkipReason {
     Unreadable,
     /// Left out to keep the images within [`MEMORY_BUDGET_BYTES`].
     OverBudget,
+    /// An archive entry whose name climbs out of the archive (`..`, an absolute path).
+    UnsafeName,
+    /// An archive entry that inflates past [`archive::MAX_ENTRY_BYTES`].
+    EntryTooLarge,
 }
 
 impl SkipReason {
@@ -85,6 +90,8 @@ impl SkipReason {
             SkipReason::TooLarge => "larger than 50 megapixels",
             SkipReason::Unreadable => "could not be read",
             SkipReason::OverBudget => "left out to stay within the memory budget",
+            SkipReason::UnsafeName => "an archive entry whose name leads out of the archive",
+            SkipReason::EntryTooLarge => "an archive entry larger than 64 MiB inflated",
         }
     }
 }

@@ -1,29 +1,42 @@
-//! Reading a folder of images natively: every file below it, in path order, decoded by the
-//! `image` crate (PNG, JPEG, WebP, BMP, the first frame of a GIF) after its header's size is
-//! checked, and brought to the import's shape.
+//! Reading a folder (or a zip archive) of images natively: every file below it, in path order,
+//! decoded by the `image` crate (PNG, JPEG, WebP, BMP, the first frame of a GIF) after its
+//! header's size is checked, and brought to the import's shape.
 
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
 
 use image::{ImageReader, Limits};
 
-use super::{Import, ImageShape, ImportedImages, MAX_SOURCE_PIXELS, SPLIT_SEED, SkipReason};
+use super::{Import, ImageShape, ImportedImages, MAX_SOURCE_PIXELS, SPLIT_SEED, SkipReason, archive};
 use crate::error::{AeError, AeResult};
 
-/// Imports every file below `dir` (see the module's docs); the data set is named after the folder.
+/// Imports every file below `dir`, or in the zip archive `dir` (see the module's docs); the data
+/// set is named after the folder or archive.
 pub fn read_folder(dir: &Path, shape: ImageShape) -> AeResult<ImportedImages> {
-    let files = files_below(dir)?;
     let mut import = Import::new(shape);
-    let kept_files = within_budget(files, shape.budget_images(), &mut import, dir);
-    for path in kept_files {
-        let name = relative_name(dir, &path);
-        match decode(&path) {
-            Ok(image) => import.add_rgba(&name, image.width() as usize, image.height() as usize, image.as_raw())?,
-            Err(reason) => import.skip(&name, reason),
+    if dir.is_file() {
+        let bytes = std::fs::read(dir).map_err(|err| AeError::Data(format!("cannot read {}: {err}", dir.display())))?;
+        archive::for_each_entry(&bytes, &mut import, |import, name, bytes| add_decoded(import, name, decode(bytes)))?;
+    } else {
+        let files = files_below(dir)?;
+        for path in within_budget(files, shape.budget_images(), &mut import, dir) {
+            let decoded = std::fs::read(&path).map_err(|_| SkipReason::Unreadable).and_then(|bytes| decode(&bytes));
+            add_decoded(&mut import, &relative_name(dir, &path), decoded)?;
         }
     }
-    let folder = dir.canonicalize().ok().and_then(|dir| dir.file_name().map(|name| name.to_string_lossy().into_owned()));
-    import.finish(&format!("images:{}", folder.unwrap_or_else(|| dir.display().to_string())))
+    let stem = dir.canonicalize().ok().and_then(|dir| dir.file_stem().map(|name| name.to_string_lossy().into_owned()));
+    import.finish(&format!("images:{}", stem.unwrap_or_else(|| dir.display().to_string())))
+}
+
+/// Adds a decoded image to `import`, or skips it with its reason.
+fn add_decoded(import: &mut Import, name: &str, decoded: Result<image::RgbaImage, SkipReason>) -> AeResult<()> {
+    match decoded {
+        Ok(image) => import.add_rgba(name, image.width() as usize, image.height() as usize, image.as_raw()),
+        Err(reason) => {
+            import.skip(name, reason);
+            Ok(())
+        }
+    }
 }
 
 /// Every file below `dir`, sorted by path (so that an import does not depend on the file
@@ -78,10 +91,9 @@ fn relative_name(dir: &Path, path: &Path) -> String {
     relative.components().map(|part| part.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
 }
 
-/// The image in the file at `path` as RGBA, or why it is not kept.
-fn decode(path: &Path) -> Result<image::RgbaImage, SkipReason> {
-    let bytes = std::fs::read(path).map_err(|_| SkipReason::Unreadable)?;
-    let reader = || ImageReader::new(Cursor::new(&bytes)).with_guessed_format().map_err(|_| SkipReason::Unreadable);
+/// The image in a file's `bytes` as RGBA, or why it is not kept.
+fn decode(bytes: &[u8]) -> Result<image::RgbaImage, SkipReason> {
+    let reader = || ImageReader::new(Cursor::new(bytes)).with_guessed_format().map_err(|_| SkipReason::Unreadable);
     if reader()?.format().is_none() {
         return Err(SkipReason::NotAnImage);
     }
