@@ -4,7 +4,7 @@
 #   ./build.sh test    installs what the tests need, then runs every test (native, browser, page)
 # Other steps: data (fetch and check MNIST, Fashion-MNIST, MovieLens), wasm (build the page's package), bench (print
 # figures: one table of throughput, latency, load time and sizes), report (render the tables of README.md and docs/
-# from the result records in docs/records/), fuzz (fuzz the weight loader). Each step installs only what it uses.
+# from the result records in docs/records/), fuzz (fuzz the weight loader and the image import). Each step installs only what it uses.
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=$PWD
@@ -323,6 +323,11 @@ fuzz() {
   (cd fuzz && python3 make_seeds.py corpus/weights_loader \
     && cargo +nightly fuzz run weights_loader corpus/weights_loader -- \
          -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=4096 -print_final_stats=1)
+  # The import's limits (one 64 MiB entry, one 50-megapixel image as RGBA) fit in 1 GiB.
+  say "fuzzing the image import (zip archives, image headers) for $seconds s"
+  (cd fuzz && python3 make_image_seeds.py corpus/images_import \
+    && cargo +nightly fuzz run images_import corpus/images_import -- \
+         -max_total_time="$seconds" -max_len=262144 -rss_limit_mb=1024 -print_final_stats=1)
 }
 
 case "${1:-help}" in

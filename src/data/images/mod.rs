@@ -15,7 +15,7 @@ pub mod archive;
 #[cfg(not(target_arch = "wasm32"))]
 mod read_dir;
 #[cfg(not(target_arch = "wasm32"))]
-pub use read_dir::read_folder;
+pub use read_dir::{decode_image, read_folder};
 
 /// An image whose header promises more pixels than this is refused before it is decoded (a
 /// 20,000 x 20,000 PNG would take 1.6 GB as RGBA).

@@ -16,11 +16,11 @@ pub fn read_folder(dir: &Path, shape: ImageShape) -> AeResult<ImportedImages> {
     let mut import = Import::new(shape);
     if dir.is_file() {
         let bytes = std::fs::read(dir).map_err(|err| AeError::Data(format!("cannot read {}: {err}", dir.display())))?;
-        archive::for_each_entry(&bytes, &mut import, |import, name, bytes| add_decoded(import, name, decode(bytes)))?;
+        archive::for_each_entry(&bytes, &mut import, |import, name, bytes| add_decoded(import, name, decode_image(bytes)))?;
     } else {
         let files = files_below(dir)?;
         for path in within_budget(files, shape.budget_images(), &mut import, dir) {
-            let decoded = std::fs::read(&path).map_err(|_| SkipReason::Unreadable).and_then(|bytes| decode(&bytes));
+            let decoded = std::fs::read(&path).map_err(|_| SkipReason::Unreadable).and_then(|bytes| decode_image(&bytes));
             add_decoded(&mut import, &relative_name(dir, &path), decoded)?;
         }
     }
@@ -91,8 +91,9 @@ fn relative_name(dir: &Path, path: &Path) -> String {
     relative.components().map(|part| part.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
 }
 
-/// The image in a file's `bytes` as RGBA, or why it is not kept.
-fn decode(bytes: &[u8]) -> Result<image::RgbaImage, SkipReason> {
+/// The image in a file's `bytes` as RGBA, or why it is not kept (its header's size is checked
+/// before anything is decoded).
+pub fn decode_image(bytes: &[u8]) -> Result<image::RgbaImage, SkipReason> {
     let reader = || ImageReader::new(Cursor::new(bytes)).with_guessed_format().map_err(|_| SkipReason::Unreadable);
     if reader()?.format().is_none() {
         return Err(SkipReason::NotAnImage);
