@@ -96,7 +96,7 @@ pub(crate) struct DataArgs {
     /// A folder (or a zip archive) of your own images instead of --dataset: every PNG, JPEG,
     /// WebP, BMP or GIF in it, subfolder names as labels, the centred square scaled to 28x28 grey by area averaging,
     /// split 90/10 the same way every time; files not kept are counted with their reasons.
-    #[arg(long, value_name = "DIR", conflicts_with_all = ["data", "binarize"])]
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["dataset", "data", "binarize"])]
     pub(crate) images: Option<PathBuf>,
 }
 
