@@ -10,7 +10,6 @@ use clap::Args;
 use aestudio::AeError;
 use clap::ValueEnum;
 
-use aestudio::data::images::UNLABELLED;
 use aestudio::data::{Dataset, PIXELS, Splits};
 use aestudio::model::Autoencoder;
 use aestudio::uses::probe::{Features, LinearProbe, ProbeConfig, ProbeLoss};
@@ -214,15 +213,8 @@ impl Codes {
         let model = load_weights(&path, &device)?;
         let (rows, images) = match data.imported()? {
             Some(imported) => {
-                let classes = imported.report.classes.clone();
-                let label = move |label: u8| (label != UNLABELLED).then(|| classes[usize::from(label)].clone()).unwrap_or_default();
-                let splits = &imported.splits;
-                let rows = (imported.train_files.iter().map(|file| (file.clone(), "train")))
-                    .chain(imported.test_files.iter().map(|file| (file.clone(), "test")))
-                    .zip(splits.train.labels().iter().chain(splits.test.labels()).map(|&l| label(l)))
-                    .map(|((file, split), label)| (file, split, label))
-                    .collect::<Vec<_>>();
-                (rows, splits.all_images())
+                let rows: Vec<(String, &str, String)> = imported.files().into_iter().map(|(file, split, class)| (file.to_string(), split, class.unwrap_or_default().to_string())).collect();
+                (rows, imported.splits.all_images())
             }
             None => {
                 let test = data.splits()?.test;
@@ -232,7 +224,7 @@ impl Codes {
         };
         let code_size = model.config().code_size;
         let codes = explore::encode_dataset(&model, &images, &device).await?;
-        let quoted = |text: &str| format!("\"{}\"", text.replace('"', "\"\""));
+        let quoted = super::csv_field;
         let mut text = format!("file,split,label,{}\n", (1..=code_size).map(|i| format!("z{i}")).collect::<Vec<_>>().join(","));
         for ((file, split, label), code) in rows.iter().zip(codes.chunks(code_size)) {
             let code: Vec<String> = code.iter().map(f32::to_string).collect();

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use aestudio::AeError;
-use aestudio::data::images::{ImportedImages, UNLABELLED};
+use aestudio::data::images::ImportedImages;
 use aestudio::model::{AutoencoderConfig, Preset};
 use aestudio::train::train_model;
 use aestudio::uses::{anomaly, pca};
@@ -59,10 +59,6 @@ pub(crate) async fn rank_folder(
 
 /// Every image with its score and rank under the model and PCA, most unusual first.
 fn rankings(imported: &ImportedImages, scores: &[f32], pca_scores: &[f32]) -> Vec<Ranked> {
-    let splits = &imported.splits;
-    let files = imported.train_files.iter().map(|file| (file, "train")).chain(imported.test_files.iter().map(|file| (file, "test")));
-    let labels = splits.train.labels().iter().chain(splits.test.labels());
-    let classes = &imported.report.classes;
     let rank_of = |values: &[f32]| {
         let mut order: Vec<usize> = (0..values.len()).collect();
         order.sort_by(|&a, &b| values[b].total_cmp(&values[a]));
@@ -73,13 +69,14 @@ fn rankings(imported: &ImportedImages, scores: &[f32], pca_scores: &[f32]) -> Ve
         rank
     };
     let (model_rank, pca_rank) = (rank_of(scores), rank_of(pca_scores));
-    let mut ranked: Vec<Ranked> = files
-        .zip(labels)
+    let mut ranked: Vec<Ranked> = imported
+        .files()
+        .into_iter()
         .enumerate()
-        .map(|(i, ((file, split), &label))| Ranked {
-            file: file.clone(),
+        .map(|(i, (file, split, class))| Ranked {
+            file: file.to_string(),
             split,
-            label: (label != UNLABELLED).then(|| classes[usize::from(label)].clone()),
+            label: class.map(str::to_string),
             score: scores[i],
             rank: model_rank[i],
             pca_score: pca_scores[i],
@@ -92,7 +89,7 @@ fn rankings(imported: &ImportedImages, scores: &[f32], pca_scores: &[f32]) -> Ve
 
 /// The ranking as CSV: `rank,file,split,label,score,pca_rank,pca_score`, one row per image.
 fn write_csv(path: &Path, ranked: &[Ranked]) -> Result<(), AeError> {
-    let quoted = |text: &str| format!("\"{}\"", text.replace('"', "\"\""));
+    let quoted = super::csv_field;
     let mut text = String::from("rank,file,split,label,score,pca_rank,pca_score\n");
     for image in ranked {
         let label = image.label.as_deref().map(quoted).unwrap_or_default();

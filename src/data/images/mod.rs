@@ -135,6 +135,19 @@ impl ImportedImages {
     pub fn tag(&self) -> DatasetTag {
         DatasetTag::of(&self.name, &self.splits.test)
     }
+
+    /// Every image's file, split ("train" or "test") and class (None when unlabelled), in the
+    /// order of [`Splits::all_images`].
+    pub fn files(&self) -> Vec<(&str, &'static str, Option<&str>)> {
+        let mut files = Vec::with_capacity(self.report.kept);
+        for (split, names, data) in [("train", &self.train_files, &self.splits.train), ("test", &self.test_files, &self.splits.test)] {
+            for (file, &label) in names.iter().zip(data.labels()) {
+                let class = (label != UNLABELLED).then(|| self.report.classes[usize::from(label)].as_str());
+                files.push((file.as_str(), split, class));
+            }
+        }
+        files
+    }
 }
 
 /// An import under way: decoded images are added one by one, the files that are not kept with
