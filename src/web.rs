@@ -182,7 +182,8 @@ impl Studio {
     /// Reconstructions by the current model of the test images at `indices`, 784 per image.
     pub async fn reconstruct(&self, indices: &[u32]) -> Result<Float32Array, JsError> {
         let images = pixels_of(&self.data()?.test, indices)?.to_vec();
-        floats(self.model()?.reconstruct(explore::images_tensor(&images, &self.device)?)).await
+        let model = self.model()?;
+        floats(model.reconstruct(explore::images_tensor(&images, model.config().image.values(), &self.device)?)).await
     }
 }
 

@@ -5,6 +5,7 @@
 mod common;
 
 use aestudio::backend::cpu_device;
+use aestudio::data::ImageShape;
 use aestudio::model::{Architecture, AutoencoderConfig, Objective};
 use aestudio::nn::mlp::Activation;
 use aestudio::nn::noise::Corruption;
@@ -30,7 +31,7 @@ fn a_plain_autoencoders_reconstruction_term_is_the_cross_entropy_of_its_output()
     let model = small(Objective::Reconstruction).init(&cpu).unwrap();
     let digit = first_test_digit();
     let terms = block_on(input_terms(&model, &digit, &Corruption::None, 1, &cpu)).unwrap();
-    let output = block_on(read_floats(model.reconstruct(images_tensor(&digit, &cpu).unwrap()))).unwrap();
+    let output = block_on(read_floats(model.reconstruct(images_tensor(&digit, 784, &cpu).unwrap()))).unwrap();
     let by_hand: f64 = digit.iter().zip(&output).map(|(&x, &p)| {
         let (x, p) = (x as f64, (p as f64).clamp(1e-7, 1.0 - 1e-7));
         -(x * p.ln() + (1.0 - x) * (1.0 - p).ln())
@@ -77,7 +78,7 @@ fn a_wrong_sized_input_is_refused() {
     let cpu = cpu_device();
     let model = small(Objective::Reconstruction).init(&cpu).unwrap();
     let message = block_on(input_terms(&model, &[0.0; 10], &Corruption::None, 1, &cpu)).unwrap_err().to_string();
-    assert!(message.contains("784 pixels"), "{message}");
+    assert!(message.contains("has 784 values, got 10"), "{message}");
 }
 
 
@@ -92,12 +93,12 @@ fn the_written_out_sum_of_every_objective_adds_up_to_its_value() {
     for preset in presets {
         let model = preset.config().init(&cpu).unwrap();
         let objective = &model.config().objective;
-        let sum = objective_sum(objective, &block_on(input_terms(&model, &digit, &Corruption::None, 1, &cpu)).unwrap());
+        let sum = objective_sum(objective, ImageShape::MNIST, &block_on(input_terms(&model, &digit, &Corruption::None, 1, &cpu)).unwrap());
         let added: f64 = sum.terms.iter().map(|term| term.weight * f64::from(term.value.expect("one input gives every term here"))).sum();
         assert!((added - f64::from(sum.total)).abs() < 1e-4 * f64::from(sum.total).abs().max(1.0), "{preset:?}: {added} against {sum:?}");
     }
     // The per-pixel objectives divide the summed cross-entropy by the 784 pixels.
-    let plain = objective_sum(&Objective::Reconstruction, &block_on(input_terms(&small(Objective::Reconstruction).init(&cpu).unwrap(), &digit, &Corruption::None, 1, &cpu)).unwrap());
+    let plain = objective_sum(&Objective::Reconstruction, ImageShape::MNIST, &block_on(input_terms(&small(Objective::Reconstruction).init(&cpu).unwrap(), &digit, &Corruption::None, 1, &cpu)).unwrap());
     assert_eq!((plain.terms.len(), plain.terms[0].weight, plain.unit), (1, 1.0 / 784.0, "per pixel"));
 }
 
@@ -138,10 +139,10 @@ fn the_same_seed_gives_the_same_noise_while_other_work_draws_from_the_device() {
 #[test]
 fn the_sum_is_written_out_in_tex_with_each_value_under_its_symbol() {
     let terms = |kl, penalty| InputTerms { reconstruction: 98.766, kl, penalty, objective: 98.8142 };
-    let vae = objective_sum(&Objective::Variational { beta: 4.0 }, &terms(Some(0.0123), None));
+    let vae = objective_sum(&Objective::Variational { beta: 4.0 }, ImageShape::MNIST, &terms(Some(0.0123), None));
     assert_eq!(vae.tex, r"\underbrace{98.77}_{-\log p(x\mid z)} + 4.00 \times \underbrace{0.0123}_{\mathrm{KL}} = 98.81\ \text{nats}");
     // The per-pixel reconstruction is divided by the 784 pixels, written as that fraction; a
     // short decimal weight stays a number.
-    let sparse = objective_sum(&Objective::SparseL1 { lambda: 0.001 }, &terms(None, Some(250.0)));
+    let sparse = objective_sum(&Objective::SparseL1 { lambda: 0.001 }, ImageShape::MNIST, &terms(None, Some(250.0)));
     assert_eq!(sparse.tex, r"\tfrac{1}{784}\,\underbrace{98.77}_{\ell} + 0.00100 \times \underbrace{250.0}_{\textstyle\sum_j |h_j|} = 98.81\ \text{per pixel}");
 }

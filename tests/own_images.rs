@@ -5,7 +5,11 @@
 
 use std::path::Path;
 
-use aestudio::data::images::{ImageShape, Import, SkipReason, UNLABELLED, read_folder, square_grey};
+mod common;
+use common::run_cli;
+
+use aestudio::data::ImageShape;
+use aestudio::data::images::{Import, SkipReason, UNLABELLED, read_folder, square_image};
 
 /// A `side` x `side` grey PNG whose pixel (x, y) is `shade(x, y)`.
 fn write_png(path: &Path, side: u32, shade: impl Fn(u32, u32) -> u8) {
@@ -35,8 +39,15 @@ fn an_image_is_made_square_grey_and_scaled_by_area_averaging() {
         [0, 0, 0, 255], [9, 9, 9, 0], [100, 100, 100, 255], [0, 0, 0, 255],
     ]
     .concat();
-    assert_eq!(square_grey(&rgba, 4, 2, 2), vec![76, 150, 255, 100]);
-    assert_eq!(square_grey(&rgba, 4, 2, 1), vec![145]);
+    let grey = |side| ImageShape { channels: 1, side };
+    assert_eq!(square_image(&rgba, 4, 2, grey(2)), vec![76, 150, 255, 100]);
+    assert_eq!(square_image(&rgba, 4, 2, grey(1)), vec![145]);
+    // In colour each plane is averaged on its own: red (255 + 255 + 0 + 100) / 4 = 152.5, green
+    // (0 + 255 + 255 + 100) / 4 = 152.5, blue (0 + 255 + 0 + 100) / 4 = 88.75; the transparent
+    // pixel is white in every plane.
+    let colour = |side| ImageShape { channels: 3, side };
+    assert_eq!(square_image(&rgba, 4, 2, colour(2)), vec![255, 0, 255, 100, 0, 255, 255, 100, 0, 0, 255, 100]);
+    assert_eq!(square_image(&rgba, 4, 2, colour(1)), vec![153, 153, 89]);
 }
 
 #[test]
@@ -142,16 +153,8 @@ fn too_few_images_and_unsupported_shapes_are_refused_with_the_reason() {
     let err = import.finish("images:few").unwrap_err().to_string();
     assert!(err.contains("1 image kept, and training needs at least two (skipped: 1 not an image file"), "{err}");
     assert!(Import::new(shape).add_rgba("short.png", 2, 2, &[0; 15]).is_err());
-    let err = ImageShape::new(64, true).unwrap_err().to_string();
-    assert!(err.contains("28x28 grey for now, not 64x64 colour"), "{err}");
-}
-
-/// Runs the CLI with `args`; its `result` lines, parsed, after checking that it succeeded.
-fn run_cli(args: &[&str]) -> Vec<serde_json::Value> {
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_aestudio")).args(args).output().unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "aestudio {args:?} failed: {}\n{stdout}", String::from_utf8_lossy(&output.stderr));
-    stdout.lines().filter_map(|line| line.strip_prefix("result ")).map(|json| serde_json::from_str(json).unwrap()).collect()
+    let err = ImageShape::new(48, true).unwrap_err().to_string();
+    assert!(err.contains("[28, 32, 64] pixels on a side, not 48"), "{err}");
 }
 
 #[test]

@@ -123,8 +123,8 @@ fn the_objective_adds_the_weighted_consistency_to_a_clustering_aae() {
     };
     let reconstruction = || Tensor::<1>::from_floats([784.0 * 0.25, 784.0 * 0.75], &cpu_device());
     // Per pixel: reconstruction 0.5, fooling 0.5 x 2 ln 2, consistency 0.1 x mean(1, 3).
-    let with = values(objective(0.1).terms(reconstruction(), None, inputs()).objective)[0] as f64;
-    let without = values(objective(0.0).terms(reconstruction(), None, inputs()).objective)[0] as f64;
+    let with = values(objective(0.1).terms(reconstruction(), None, inputs(), 784).objective)[0] as f64;
+    let without = values(objective(0.0).terms(reconstruction(), None, inputs(), 784).objective)[0] as f64;
     let base = 0.5 + 0.5 * 2.0 * 2f64.ln();
     assert!((without - base).abs() < 1e-5, "{without} against {base}");
     assert!((with - (base + 0.2)).abs() < 1e-5, "{with} against {}", base + 0.2);

@@ -3,7 +3,8 @@
 //! the stated limits (one entry of 64 MiB inflated, one image of 50 megapixels decoded).
 #![no_main]
 
-use aestudio::data::images::{ImageShape, Import, archive, decode_image};
+use aestudio::data::ImageShape;
+use aestudio::data::images::{Import, archive, decode_image};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|bytes: &[u8]| {

@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use clap::Args;
 
 use aestudio::AeError;
-use aestudio::data::images::{ImageShape, ImportedImages, read_folder};
-use aestudio::data::{DatasetTag, IMAGE_SIDE, Splits};
+use aestudio::data::images::{ImportedImages, read_folder};
+use aestudio::data::{DatasetTag, ImageShape, Splits};
 use aestudio::model::{Architecture, AutoencoderConfig, Likelihood, Objective, Preset, Prior};
 use aestudio::nn::noise::Corruption;
 use aestudio::train::TrainingConfig;
@@ -94,10 +94,17 @@ pub(crate) struct DataArgs {
     #[arg(long)]
     pub(crate) binarize: bool,
     /// A folder (or a zip archive) of your own images instead of --dataset: every PNG, JPEG,
-    /// WebP, BMP or GIF in it, subfolder names as labels, the centred square scaled to 28x28 grey by area averaging,
-    /// split 90/10 the same way every time; files not kept are counted with their reasons.
+    /// WebP, BMP or GIF in it, subfolder names as labels, the centred square scaled to --side
+    /// by area averaging, split 90/10 the same way every time; files not kept are counted with
+    /// their reasons.
     #[arg(long, value_name = "DIR", conflicts_with_all = ["dataset", "data", "binarize"])]
     pub(crate) images: Option<PathBuf>,
+    /// The side the --images are brought to: 28, 32 or 64 pixels.
+    #[arg(long, default_value_t = 28, requires = "images")]
+    pub(crate) side: usize,
+    /// Keep the --images' colour (red, green and blue planes) instead of their grey level.
+    #[arg(long, requires = "images")]
+    pub(crate) colour: bool,
 }
 
 impl ModelArgs {
@@ -212,7 +219,7 @@ impl DataArgs {
     /// a `result` line), or None for a named data set.
     pub(crate) fn imported(&self) -> Result<Option<ImportedImages>, AeError> {
         let Some(dir) = &self.images else { return Ok(None) };
-        let imported = read_folder(dir, ImageShape::new(IMAGE_SIDE, false)?)?;
+        let imported = read_folder(dir, ImageShape::new(self.side, self.colour)?)?;
         let report = &imported.report;
         eprintln!(
             "{}: {} images kept ({} training, {} test; {} classes, {} unlabelled)",

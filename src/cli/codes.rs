@@ -10,7 +10,7 @@ use clap::Args;
 use aestudio::AeError;
 use clap::ValueEnum;
 
-use aestudio::data::{Dataset, PIXELS, Splits};
+use aestudio::data::{Dataset, Splits};
 use aestudio::model::Autoencoder;
 use aestudio::uses::probe::{Features, LinearProbe, ProbeConfig, ProbeLoss};
 use aestudio::uses::cluster::ClusterLabelling;
@@ -140,11 +140,11 @@ impl Representation {
         })
     }
 
-    /// The 784 pixels in [0, 1].
+    /// The pixels in [0, 1].
     pub(crate) fn pixels(splits: &Splits) -> Representation {
         let pixels = |data: &Dataset| Features {
             values: data.scaled_pixels(),
-            width: PIXELS,
+            width: data.shape().values(),
         };
         Representation { name: "raw pixels".into(), train: pixels(&splits.train), test: pixels(&splits.test) }
     }

@@ -63,6 +63,7 @@ impl Anomaly {
         let protocol = Protocol::from(protocol);
         let (preset, config) = model.config()?;
         if let Some(imported) = run.data.imported()? {
+            let config = config.for_images(imported.splits.train.shape())?;
             return super::unusual::rank_folder((preset, config), &run, &imported, top, csv.as_deref()).await;
         }
         let splits = run.splits()?;

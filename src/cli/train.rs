@@ -127,6 +127,7 @@ impl Train {
         let training = run.training();
         let RunArgs { epochs, batch_size, lr, seed, .. } = run;
         let (splits, tag) = run.data.splits_with_tag()?;
+        let config = config.for_images(splits.train.shape())?;
         let dataset = &tag.name;
         let train = match limit {
             Some(n) => splits.train.take(n),

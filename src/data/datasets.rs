@@ -7,7 +7,7 @@ use burn::prelude::*;
 use md5::{Digest, Md5};
 
 use crate::error::{AeError, AeResult};
-use crate::data::PIXELS;
+use crate::data::{ImageShape, PIXELS};
 
 const IMAGES_MAGIC: u32 = 0x0000_0803;
 const LABELS_MAGIC: u32 = 0x0000_0801;
@@ -83,9 +83,10 @@ impl DatasetFiles {
     }
 }
 
-/// Images (28x28, one byte per pixel) and their labels.
+/// Images (one byte per value, [`ImageShape`]'s layout) and their labels.
 #[derive(Clone, Debug, Default)]
 pub struct Dataset {
+    shape: ImageShape,
     images: Vec<u8>,
     labels: Vec<u8>,
     /// Each pixel of a batch is drawn as a Bernoulli of its grey level, afresh at every use
@@ -222,16 +223,30 @@ impl Dataset {
         Dataset::new(parse_images(images)?, parse_labels(labels)?)
     }
 
-    /// A dataset from raw pixel bytes (784 per image) and one label per image.
+    /// A dataset of MNIST's shape from raw pixel bytes (784 per image) and one label per image.
     pub fn new(images: Vec<u8>, labels: Vec<u8>) -> AeResult<Dataset> {
-        if images.len() != labels.len() * PIXELS {
+        Dataset::with_shape(ImageShape::MNIST, images, labels)
+    }
+
+    /// A dataset of images of `shape` from their bytes (`shape.values()` per image, planes one
+    /// after the other) and one label per image.
+    pub fn with_shape(shape: ImageShape, images: Vec<u8>, labels: Vec<u8>) -> AeResult<Dataset> {
+        shape.validate()?;
+        if images.len() != labels.len() * shape.values() {
             return Err(AeError::Data(format!(
-                "{} image bytes do not make {} images of 784 pixels",
+                "{} image bytes do not make {} images of {} values ({})",
                 images.len(),
-                labels.len()
+                labels.len(),
+                shape.values(),
+                shape.describe()
             )));
         }
-        Ok(Dataset { images, labels, dynamic_binarization: false })
+        Ok(Dataset { shape, images, labels, dynamic_binarization: false })
+    }
+
+    /// The shape of every image.
+    pub fn shape(&self) -> ImageShape {
+        self.shape
     }
 
     /// This dataset, each pixel of every batch drawn as a Bernoulli of its grey level whenever
@@ -252,7 +267,7 @@ impl Dataset {
         use rand::{RngExt, SeedableRng};
         let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
         let images = self.images.iter().map(|&p| if rng.random::<f32>() < p as f32 / 255.0 { 255 } else { 0 }).collect();
-        Dataset { images, labels: self.labels.clone(), dynamic_binarization: false }
+        Dataset { shape: self.shape, images, labels: self.labels.clone(), dynamic_binarization: false }
     }
 
     /// Number of images.
@@ -268,13 +283,13 @@ impl Dataset {
     /// The first `count` images (all of them if there are fewer).
     pub fn take(&self, count: usize) -> Dataset {
         let count = count.min(self.len());
-        Dataset { images: self.images[..count * PIXELS].to_vec(), labels: self.labels[..count].to_vec(), ..*self }
+        Dataset { images: self.images[..count * self.shape.values()].to_vec(), labels: self.labels[..count].to_vec(), ..*self }
     }
 
     /// The images whose label satisfies `keep`, in their order: a training set without one class,
     /// or the images of one class.
     pub fn filter_labels(&self, keep: impl Fn(u8) -> bool) -> Dataset {
-        let mut subset = Dataset { dynamic_binarization: self.dynamic_binarization, ..Dataset::default() };
+        let mut subset = Dataset { shape: self.shape, dynamic_binarization: self.dynamic_binarization, ..Dataset::default() };
         for (index, &label) in self.labels.iter().enumerate() {
             if keep(label) {
                 subset.images.extend_from_slice(self.image(index));
@@ -284,9 +299,10 @@ impl Dataset {
         subset
     }
 
-    /// The 784 pixel bytes of image `index`.
+    /// The bytes of image `index` (`shape().values()` of them).
     pub fn image(&self, index: usize) -> &[u8] {
-        &self.images[index * PIXELS..(index + 1) * PIXELS]
+        let values = self.shape.values();
+        &self.images[index * values..(index + 1) * values]
     }
 
     /// The label of image `index`.
@@ -310,7 +326,7 @@ impl Dataset {
         &self.images
     }
 
-    /// Every image's pixels scaled to [0, 1], row by row (`len() × 784` values).
+    /// Every image's pixels scaled to [0, 1], image after image (`len() × shape().values()`).
     pub fn scaled_pixels(&self) -> Vec<f32> {
         self.images.iter().map(|&p| p as f32 / 255.0).collect()
     }
@@ -346,13 +362,14 @@ impl Dataset {
     /// those grey levels when the dataset is dynamically binarized).
     ///
     /// # Shapes
-    /// - output: `[indices.len(), 784]`
+    /// - output: `[indices.len(), shape().values()]`
     pub fn batch(&self, indices: &[usize], device: &Device) -> Tensor<2> {
-        let mut pixels = Vec::with_capacity(indices.len() * PIXELS);
+        let values = self.shape.values();
+        let mut pixels = Vec::with_capacity(indices.len() * values);
         for &index in indices {
             pixels.extend(self.image(index).iter().map(|&p| p as f32 / 255.0));
         }
-        let grey: Tensor<2> = Tensor::from_data(TensorData::new(pixels, [indices.len(), PIXELS]), device);
+        let grey: Tensor<2> = Tensor::from_data(TensorData::new(pixels, [indices.len(), values]), device);
         match self.dynamic_binarization {
             false => grey,
             true => crate::nn::random::random_like(&grey, burn::tensor::Distribution::Uniform(0.0, 1.0)).lower(grey).float(),

@@ -6,7 +6,7 @@
 use md5::{Digest, Md5};
 use serde::{Deserialize, Serialize};
 
-use crate::data::{Dataset, DatasetFiles, IMAGE_SIDE};
+use crate::data::{Dataset, DatasetFiles};
 use crate::error::{AeError, AeResult};
 
 /// The data set a model was trained on.
@@ -24,7 +24,7 @@ pub struct DatasetTag {
 impl DatasetTag {
     /// The tag of data set `name` whose test split is `test`.
     pub fn of(name: &str, test: &Dataset) -> DatasetTag {
-        DatasetTag { name: name.to_string(), shape: [1, IMAGE_SIDE, IMAGE_SIDE], test_fingerprint: fingerprint(test) }
+        DatasetTag { name: name.to_string(), shape: test.shape().dims(), test_fingerprint: fingerprint(test) }
     }
 
     /// Fails unless `other` is the same data set with the same test split; `what` names the

@@ -4,7 +4,7 @@
 use burn::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::data::PIXELS;
+use crate::data::ImageShape;
 use crate::error::{AeError, AeResult, ensure};
 use crate::model::autoencoder::{Autoencoder, Decoder, Encoder};
 use crate::model::critic::CriticConfig;
@@ -24,9 +24,11 @@ fn check_conv_channels(channels: &[usize; 2]) -> AeResult<()> {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Architecture {
-    /// Dense layers: `784 → hidden… → code → …hidden reversed → 784`.
+    /// Dense layers: `pixels → hidden… → code → …hidden reversed → pixels`.
     Mlp { hidden: Vec<usize> },
-    /// Two stride-2 convolutions with the given channel counts, mirrored by transposed ones.
+    /// Stride-2 convolutions with the given channel counts, mirrored by transposed ones: two for
+    /// 28 and 32 pixels, and one more of the first count ahead of them per further halving (64
+    /// pixels: three), see [`ImageShape::halved_sides`].
     Conv { channels: [usize; 2] },
     /// The convolutional encoder, and a PixelCNN decoder (PixelVAE): the mirrored transposed
     /// convolutions turn the code into conditioning maps for `layers` masked residual layers of
@@ -60,7 +62,7 @@ impl Likelihood {
     /// linear decoder (which may leave [0, 1]; pictures clamp them).
     ///
     /// # Shapes
-    /// - logits, output: `[batch, 784]`
+    /// - logits, output: `[batch, pixels]`
     pub fn pixels(self, logits: Tensor<2>) -> Tensor<2> {
         match self {
             Likelihood::Bernoulli | Likelihood::Gaussian => burn::tensor::activation::sigmoid(logits),
@@ -74,6 +76,9 @@ impl Likelihood {
 pub struct AutoencoderConfig {
     /// Size of the code (the bottleneck), at least 1.
     pub code_size: usize,
+    /// The images the model takes (a weight file written before shapes were recorded: MNIST's).
+    #[config(default = "ImageShape::MNIST")]
+    pub image: ImageShape,
     #[config(default = "Architecture::Mlp { hidden: vec![400] }")]
     pub architecture: Architecture,
     #[config(default = "Activation::Relu")]
@@ -98,9 +103,15 @@ impl AutoencoderConfig {
     pub const MAX_WIDTH: usize = 16_384;
 
     /// Reads a configuration stored as JSON, in today's layout or in a weight file's format
-    /// version 1 (`variational`, `beta` and `regularizer` fields instead of `objective`).
+    /// version 1 (`variational`, `beta` and `regularizer` fields instead of `objective`); one
+    /// written before image shapes were recorded (no `image`) is MNIST's.
     pub fn from_json(json: &str) -> AeResult<AutoencoderConfig> {
         let mut value: serde_json::Value = serde_json::from_str(json).map_err(|err| AeError::InvalidConfig(err.to_string()))?;
+        if let Some(fields) = value.as_object_mut()
+            && !fields.contains_key("image")
+        {
+            fields.insert("image".into(), serde_json::json!(ImageShape::MNIST));
+        }
         if let Some(fields) = value.as_object_mut()
             && !fields.contains_key("objective")
             && fields.contains_key("variational")
@@ -119,8 +130,17 @@ impl AutoencoderConfig {
         serde_json::from_value(value).map_err(|err| AeError::InvalidConfig(err.to_string()))
     }
 
+    /// This configuration for images of `shape` (the presets are written for MNIST's), validated.
+    pub fn for_images(mut self, shape: ImageShape) -> AeResult<AutoencoderConfig> {
+        self.image = shape;
+        self.validate()?;
+        Ok(self)
+    }
+
     /// Refuses a configuration that cannot work, with the reason.
     pub fn validate(&self) -> AeResult<()> {
+        self.image.validate()?;
+        self.check_mnist_only_parts()?;
         let width_ok = |w: usize| (1..=Self::MAX_WIDTH).contains(&w);
         ensure(width_ok(self.code_size), || {
             format!("code size must be between 1 and {}, got {}", Self::MAX_WIDTH, self.code_size)
@@ -150,6 +170,32 @@ impl AutoencoderConfig {
             (None, false) => {}
         }
         self.corruption.validate()
+    }
+
+    /// Refuses, on images other than MNIST's, the parts built for MNIST alone: a PixelCNN decoder
+    /// (its sampler draws one grey plane), VAE-GAN's image critic, the feature network of a
+    /// DFC-VAE (the shipped MNIST classifier), and the clustering AAE's views (small rotations
+    /// and shifts tuned on digits).
+    fn check_mnist_only_parts(&self) -> AeResult<()> {
+        if self.image == ImageShape::MNIST {
+            return Ok(());
+        }
+        let part = if self.architecture.decodes_pixel_by_pixel() {
+            Some("a PixelCNN decoder")
+        } else {
+            match self.objective {
+                Objective::VaeGan { .. } => Some("VAE-GAN's image critic"),
+                Objective::FeatureConsistent { .. } => Some("a DFC-VAE's feature network"),
+                Objective::Adversarial { prior: crate::model::prior::Prior::Clusters { consistency, .. }, .. } if consistency > 0.0 => {
+                    Some("the clustering AAE's digit views (set --consistency 0)")
+                }
+                _ => None,
+            }
+        };
+        match part {
+            Some(part) => Err(AeError::InvalidConfig(format!("{part} is built for 28x28 grey images, not {}", self.image.describe()))),
+            None => Ok(()),
+        }
     }
 
     /// A short human-readable name: "VAE", "beta-VAE (beta 4), dense 784-400-20-400-784"...
@@ -190,7 +236,7 @@ impl AutoencoderConfig {
             Architecture::Mlp { hidden } => hidden.as_slice(),
             Architecture::Conv { .. } | Architecture::PixelCnn { .. } => &[],
         };
-        let mut widths = vec![PIXELS];
+        let mut widths = vec![self.image.values()];
         widths.extend(hidden);
         widths.push(self.objective.encoder_outputs(self.code_size));
         widths
@@ -204,7 +250,7 @@ impl AutoencoderConfig {
         };
         let mut widths = vec![self.code_size];
         widths.extend(hidden.iter().rev());
-        widths.push(PIXELS);
+        widths.push(self.image.values());
         widths
     }
 
@@ -219,9 +265,12 @@ impl AutoencoderConfig {
             }
             Architecture::Conv { channels } => {
                 let encoder = ConvEncoderConfig::new(*channels, self.objective.encoder_outputs(self.code_size))
+                    .with_image(self.image)
                     .with_activation(self.activation)
                     .init(device);
                 let decoder = ConvDecoderConfig::new(self.code_size, [channels[1], channels[0]])
+                    .with_image(self.image)
+                    .with_output_channels(self.image.channels)
                     .with_activation(self.activation)
                     .init(device);
                 (Encoder::Conv(encoder), Decoder::Conv(decoder))
@@ -237,7 +286,7 @@ impl AutoencoderConfig {
         let label_width = self.objective.prior().map_or(0, |prior| prior.label_width());
         let (critic, discriminator) = match (&self.critic, self.objective.critic_judges_images()) {
             (Some(critic), true) => (None, Some(critic.init_image(device))),
-            (Some(critic), false) => (Some(critic.init(self.objective.critic_parts(self.code_size), label_width, device)), None),
+            (Some(critic), false) => (Some(critic.init(self.objective.critic_parts(self.code_size, self.image), label_width, device)), None),
             (None, _) => (None, None),
         };
         // A placeholder for the trained network `Autoencoder::with_feature_network` puts in (a

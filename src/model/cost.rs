@@ -25,19 +25,23 @@ impl AutoencoderConfig {
                 [pairs(&self.encoder_widths()), pairs(&self.decoder_widths())].concat()
             }
             Architecture::Conv { channels: [first, second] } => {
-                let (middle, bottom) = (IMAGE_SIDE / 2, IMAGE_SIDE / 4);
-                let (first, second) = (*first as u64, *second as u64);
+                let sides = self.image.halved_sides();
+                let extra = sides.len() - 2;
                 let area = |side: usize| (side * side) as u64;
-                vec![
-                    // 3x3 stride-2 convolutions: one multiply-add per kernel tap per output pixel.
-                    first * 9 * area(middle),
-                    first * second * 9 * area(bottom),
-                    second * area(bottom) * encoder_output as u64,
-                    self.code_size as u64 * second * area(bottom),
-                    // Transposed: one multiply-add per kernel tap per input pixel.
-                    second * first * 9 * area(bottom),
-                    first * 9 * area(middle),
-                ]
+                let bottom = area(*sides.last().expect("two halvings at least"));
+                let mut encoder = vec![self.image.channels];
+                encoder.extend(std::iter::repeat_n(*first, extra + 1));
+                encoder.push(*second);
+                let mut decoder = vec![*second];
+                decoder.extend(std::iter::repeat_n(*first, extra + 1));
+                decoder.push(self.image.channels);
+                // 3x3 stride-2 convolutions: one multiply-add per kernel tap per output pixel;
+                // transposed ones: per input pixel.
+                let mut layers: Vec<u64> = encoder.windows(2).zip(&sides).map(|(pair, &side)| (pair[0] * pair[1] * 9) as u64 * area(side)).collect();
+                layers.push(*second as u64 * bottom * encoder_output as u64);
+                layers.push(self.code_size as u64 * *second as u64 * bottom);
+                layers.extend(decoder.windows(2).zip(sides.iter().rev()).map(|(pair, &side)| (pair[0] * pair[1] * 9) as u64 * area(side)));
+                layers
             }
             Architecture::PixelCnn { channels: [first, second], pixel_channels, layers } => {
                 let (middle, bottom, full) = (IMAGE_SIDE / 2, IMAGE_SIDE / 4, IMAGE_SIDE * IMAGE_SIDE);

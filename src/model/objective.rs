@@ -12,7 +12,7 @@ use std::ops::Range;
 use burn::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::data::PIXELS;
+use crate::data::ImageShape;
 use crate::error::{AeResult, ensure};
 use crate::model::critic::CriticConfig;
 use crate::model::prior::Prior;
@@ -84,11 +84,11 @@ pub enum Scale {
 }
 
 impl Scale {
-    /// What a per-sample sum over the pixels is divided by to be in this unit.
-    pub fn divisor(self) -> f64 {
+    /// What a per-sample sum over the `values` of an image is divided by to be in this unit.
+    pub fn divisor(self, values: usize) -> f64 {
         match self {
             Scale::PerSample => 1.0,
-            Scale::PerPixel => PIXELS as f64,
+            Scale::PerPixel => values as f64,
         }
     }
 
@@ -369,10 +369,10 @@ impl Objective {
     /// clustering prior's two parts) for an adversarial autoencoder, the image and the code side
     /// by side for a bidirectional GAN; none for VAE-GAN, whose image critic sees whole images, or
     /// without a critic.
-    pub fn critic_parts(&self, code_size: usize) -> Vec<Range<usize>> {
+    pub fn critic_parts(&self, code_size: usize, image: ImageShape) -> Vec<Range<usize>> {
         match *self {
             Objective::Adversarial { prior, .. } => prior.critic_parts(code_size),
-            Objective::Bidirectional => vec![0..PIXELS + code_size],
+            Objective::Bidirectional => vec![0..image.values() + code_size],
             _ => Vec::new(),
         }
     }
@@ -438,7 +438,8 @@ impl Objective {
     ///
     /// # Shapes
     /// - reconstruction: `[batch]`; log_var: `[batch, code]`
-    pub fn terms(&self, reconstruction: Tensor<1>, log_var: Option<Tensor<2>>, inputs: PenaltyInputs) -> LossTerms {
+    /// `values` is the number of values of an image (the per-pixel unit's divisor).
+    pub fn terms(&self, reconstruction: Tensor<1>, log_var: Option<Tensor<2>>, inputs: PenaltyInputs, values: usize) -> LossTerms {
         match (*self, log_var) {
             // The encoder's loss: KL + the distance in the critic's features (the decoder's adds
             // the game; see `Autoencoder::decoder_loss`).
@@ -464,7 +465,7 @@ impl Objective {
                 LossTerms { objective: penalty.clone(), reconstruction, kl: None, penalty: Some(penalty) }
             }
             _ => {
-                let scaled = reconstruction.clone().mean().div_scalar(self.scale().divisor());
+                let scaled = reconstruction.clone().mean().div_scalar(self.scale().divisor(values));
                 let consistency = self.prior().and_then(|prior| prior.consistency()).zip(inputs.view_consistency.clone());
                 let penalty = self.penalty(inputs);
                 let objective = match (&penalty, self.penalty_weight()) {

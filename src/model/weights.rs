@@ -131,10 +131,19 @@ pub fn read_header(bytes: &[u8]) -> AeResult<Header> {
     let metadata = read_metadata(bytes, FORMAT, &READABLE_VERSIONS)?;
     let config = AutoencoderConfig::from_json(&metadata.config).map_err(|err| AeError::Weights(format!("the stored configuration is not valid: {err}")))?;
     config.validate().map_err(|err| AeError::Weights(format!("the stored configuration is refused: {err}")))?;
-    let dataset = metadata
+    let dataset: Option<DatasetTag> = metadata
         .dataset
         .map(|json| serde_json::from_str(&json).map_err(|err| AeError::Weights(format!("the recorded data set is not valid: {err}"))))
         .transpose()?;
+    if let Some(tag) = &dataset
+        && tag.shape != config.image.dims()
+    {
+        return Err(AeError::Weights(format!(
+            "the model takes {} images, but its recorded data set has {:?}",
+            config.image.describe(),
+            tag.shape
+        )));
+    }
     Ok(Header { config, provenance: metadata.provenance, dataset })
 }
 

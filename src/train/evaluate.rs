@@ -4,7 +4,7 @@
 use burn::prelude::*;
 use burn::tensor::activation::sigmoid;
 
-use crate::data::{Dataset, PIXELS};
+use crate::data::Dataset;
 use crate::error::{AeError, AeResult, ensure};
 use crate::model::prior::CLASSES;
 use crate::model::{Autoencoder, Likelihood, Scale};
@@ -56,6 +56,7 @@ impl Evaluation {
 pub async fn evaluate(model: &Autoencoder, data: &Dataset, batch_size: usize) -> AeResult<Evaluation> {
     ensure(!data.is_empty(), || "cannot evaluate on an empty dataset".into())?;
     ensure(batch_size >= 1, || "batch size must be at least 1".into())?;
+    model.check_images(data.shape())?;
     let device = crate::backend::device_of(model)?;
     let config = model.config();
     let indices: Vec<usize> = (0..data.len()).collect();
@@ -88,12 +89,13 @@ pub async fn evaluate(model: &Autoencoder, data: &Dataset, batch_size: usize) ->
     let totals = totals.expect("at least one batch").into_data_async().await.map_err(|err| AeError::Backend(format!("{err:?}")))?;
     let totals: Vec<f32> = totals.try_to_vec().map_err(|err| AeError::Backend(format!("{err:?}")))?;
     let n = data.len() as f64;
-    let pixels = n * PIXELS as f64;
+    let values = config.image.values();
+    let pixels = n * values as f64;
     let scale = config.objective.scale();
     Ok(Evaluation {
         loss: totals[0] as f64 / n,
         scale,
-        reconstruction: totals[1] as f64 / n / scale.divisor(),
+        reconstruction: totals[1] as f64 / n / scale.divisor(values),
         kl_per_sample: config.objective.is_variational().then(|| totals[4] as f64 / n),
         penalty: config.objective.penalty_weight().map(|_| totals[5] as f64 / n),
         bce_per_pixel: totals[2] as f64 / pixels,

@@ -20,7 +20,6 @@ use crate::uses::explore::read_floats;
 use crate::nn::loss::{bce_with_logits, squared_error};
 use crate::nn::mlp::{Activation, Mlp};
 use crate::data::Dataset;
-use crate::data::PIXELS;
 use crate::model::{Architecture, Autoencoder, AutoencoderConfig, Likelihood};
 use crate::train::TrainingConfig;
 
@@ -88,7 +87,7 @@ pub async fn pretrain(config: &AutoencoderConfig, training: &TrainingConfig, dat
     let inference_device = device.clone();
     let device = device.clone().autodiff();
     device.seed(training.seed);
-    let mut widths = vec![PIXELS];
+    let mut widths = vec![config.image.values()];
     widths.extend(hidden);
     widths.push(config.code_size);
 

@@ -6,7 +6,7 @@
 use burn::prelude::*;
 use burn::tensor::Distribution;
 
-use crate::data::{Dataset, PIXELS};
+use crate::data::Dataset;
 use crate::error::{AeResult, ensure};
 use crate::model::{Autoencoder, Likelihood, Objective};
 use crate::nn::loss::{bce_with_logits, gaussian_log_density, log_mean_exp, per_sample_sum, standard_normal_log_density};
@@ -73,15 +73,15 @@ pub async fn importance_weighted_nll(model: &Autoencoder, data: &Dataset, k: usi
 /// `ln p(x|z_j) + ln p(z_j) - ln q(z_j|x)` for `samples` codes drawn from each image's posterior.
 ///
 /// # Shapes
-/// - images: `[g, 784]`
+/// - images: `[g, values]`
 /// - output: `[g, samples]`
 fn log_weights_of(model: &Autoencoder, images: Tensor<2>, samples: usize) -> Tensor<2> {
-    let [g, _] = images.dims();
+    let [g, values] = images.dims();
     let encoding = model.encode(images.clone());
     let log_var = encoding.log_var.expect("a VAE's posterior has a variance");
     let code = encoding.mean.dims()[1];
     let repeat = |t: Tensor<2>, width: usize| t.unsqueeze_dim::<3>(1).repeat_dim(1, samples).reshape([g * samples, width]);
-    let (mean, log_var, images) = (repeat(encoding.mean, code), repeat(log_var, code), repeat(images, PIXELS));
+    let (mean, log_var, images) = (repeat(encoding.mean, code), repeat(log_var, code), repeat(images, values));
     let epsilon = mean.random_like(Distribution::Normal(0.0, 1.0));
     let z = mean.clone() + log_var.clone().mul_scalar(0.5).exp() * epsilon;
     let log_likelihood = per_sample_sum(bce_with_logits(model.decode_given(z.clone(), images.clone()), images)).neg();

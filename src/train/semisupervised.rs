@@ -120,7 +120,7 @@ pub async fn train_joint(config: &JointConfig, labelled: &Dataset, unlabelled: &
                 let clean = unlabelled.batch(chunk, &device);
                 let input = config.autoencoder.corruption.apply(clean.clone());
                 // Per sample, a per-pixel objective weighs as much as a VAE's.
-                let per_sample = config.autoencoder.objective.scale().divisor();
+                let per_sample = config.autoencoder.objective.scale().divisor(config.autoencoder.image.values());
                 loss = loss + model.autoencoder.loss(input, clean).objective.mul_scalar(config.alpha * per_sample);
             }
             let gradients = GradientsParams::from_grads(loss.backward(), &model);

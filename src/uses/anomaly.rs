@@ -8,7 +8,6 @@ use burn::prelude::*;
 use crate::error::{AeResult, ensure};
 use crate::uses::explore::read_floats;
 use crate::data::{Dataset, Splits};
-use crate::data::PIXELS;
 use crate::model::prior::CLASSES;
 use crate::model::{Autoencoder, AutoencoderConfig};
 use crate::uses::pca::Pca;
@@ -20,6 +19,7 @@ const BATCH: usize = 500;
 /// The anomaly score of each image of `data`: the mean squared error per pixel of its
 /// deterministic reconstruction (the posterior mean for a VAE), with no input noise.
 pub async fn reconstruction_errors(model: &Autoencoder, data: &Dataset, device: &Device) -> AeResult<Vec<f32>> {
+    model.check_images(data.shape())?;
     let mut scores = Vec::with_capacity(data.len());
     for start in (0..data.len()).step_by(BATCH) {
         let indices: Vec<usize> = (start..(start + BATCH).min(data.len())).collect();
@@ -31,12 +31,12 @@ pub async fn reconstruction_errors(model: &Autoencoder, data: &Dataset, device: 
 /// Mean squared error per pixel of each image's reconstruction.
 ///
 /// # Shapes
-/// - images: `[batch, 784]`
+/// - images: `[batch, values]`
 /// - output: `[batch]`
 fn per_image_mse(model: &Autoencoder, images: Tensor<2>) -> Tensor<1> {
-    let [batch, _] = images.dims();
+    let [batch, values] = images.dims();
     let output = model.reconstruct(images.clone());
-    (output - images).powi_scalar(2).sum_dim(1).div_scalar(PIXELS as f64).reshape([batch])
+    (output - images).powi_scalar(2).sum_dim(1).div_scalar(values as f64).reshape([batch])
 }
 
 /// Area under the ROC curve of a score that should be higher for `anomalies` than for `normal`:

@@ -23,7 +23,7 @@ impl Classifier {
     pub async fn features_of(&self, pixels: &[f32], device: &Device) -> AeResult<Vec<f32>> {
         let mut features = Vec::new();
         for chunk in pixels.chunks(BATCH * crate::data::PIXELS) {
-            features.extend(read_floats(self.features(crate::uses::explore::images_tensor(chunk, device)?)).await?);
+            features.extend(read_floats(self.features(crate::uses::explore::images_tensor(chunk, crate::data::PIXELS, device)?)).await?);
         }
         Ok(features)
     }
@@ -32,7 +32,7 @@ impl Classifier {
     pub async fn predict(&self, pixels: &[f32], device: &Device) -> AeResult<Vec<u8>> {
         let mut classes = Vec::new();
         for chunk in pixels.chunks(BATCH * crate::data::PIXELS) {
-            let logits = self.forward(crate::uses::explore::images_tensor(chunk, device)?);
+            let logits = self.forward(crate::uses::explore::images_tensor(chunk, crate::data::PIXELS, device)?);
             let predicted = read_floats(logits.argmax(1).float()).await?;
             classes.extend(predicted.into_iter().map(|class| class as u8));
         }

@@ -19,7 +19,6 @@ use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
 
 use crate::data::Dataset;
-use crate::data::PIXELS;
 use crate::error::{AeError, AeResult, ensure};
 use crate::model::Autoencoder;
 use crate::nn::loss::{clustering_divergence, sharpened_targets, student_t_assignments};
@@ -299,7 +298,7 @@ impl DeepClusteringRun {
             ClusteringMethod::Dec => (divergence.clone(), None),
             ClusteringMethod::Idec => {
                 let logits = self.model.autoencoder.decode(code);
-                let per_pixel = self.model.autoencoder.reconstruction_loss(logits, clean).mean().div_scalar(PIXELS as f64);
+                let per_pixel = self.model.autoencoder.reconstruction_loss(logits, clean).mean().div_scalar(data.shape().values() as f64);
                 (per_pixel.clone() + divergence.clone().mul_scalar(self.config.gamma), Some(per_pixel))
             }
         };

@@ -2,15 +2,15 @@
 //! between two inputs, a 2-D map of the codes of a data set, the decoded manifold of a 2-D code,
 //! and traversals of one code dimension at a time.
 //!
-//! Every function returns pixel probabilities (`sigmoid` of the decoder's logits), one row of 784
-//! per image; readbacks are async so the same code serves WebGPU.
+//! Every function returns pixel probabilities (`sigmoid` of the decoder's logits), one row per
+//! image of the model's [`crate::data::ImageShape`] (784 values for MNIST); readbacks are async so
+//! the same code serves WebGPU.
 
 use burn::prelude::*;
 use nalgebra::{DMatrix, SymmetricEigen};
 
 use crate::error::{AeError, AeResult, ensure};
 use crate::data::Dataset;
-use crate::data::PIXELS;
 use crate::model::{Autoencoder, Prior};
 use crate::nn::noise::Corruption;
 use crate::nn::random::with_batch_rows;
@@ -24,15 +24,22 @@ pub async fn read_floats<const D: usize>(tensor: Tensor<D>) -> AeResult<Vec<f32>
     data.convert::<f32>().try_to_vec().map_err(|err| AeError::Backend(format!("{err:?}")))
 }
 
-/// Images given as rows of 784 pixels, as a tensor.
+/// Images given as rows of `values` values, as a tensor.
 ///
 /// # Shapes
-/// - output: `[pixels.len() / 784, 784]`
-pub fn images_tensor(pixels: &[f32], device: &Device) -> AeResult<Tensor<2>> {
-    ensure(!pixels.is_empty() && pixels.len().is_multiple_of(PIXELS), || {
-        format!("images come as rows of {PIXELS} pixels, got {} values", pixels.len())
+/// - output: `[pixels.len() / values, values]`
+pub fn images_tensor(pixels: &[f32], values: usize, device: &Device) -> AeResult<Tensor<2>> {
+    ensure(!pixels.is_empty() && pixels.len().is_multiple_of(values), || {
+        format!("images come as rows of {values} values, got {} values", pixels.len())
     })?;
-    Ok(Tensor::from_data(TensorData::new(pixels.to_vec(), [pixels.len() / PIXELS, PIXELS]), device))
+    Ok(Tensor::from_data(TensorData::new(pixels.to_vec(), [pixels.len() / values, values]), device))
+}
+
+/// Fails unless `image` is one image of the shape `model` takes; returns its number of values.
+pub fn check_one_image(model: &Autoencoder, image: &[f32]) -> AeResult<usize> {
+    let shape = model.config().image;
+    ensure(image.len() == shape.values(), || format!("an image of {} has {} values, got {}", shape.describe(), shape.values(), image.len()))?;
+    Ok(shape.values())
 }
 
 /// Mean squared error per pixel between two images of the same size.
@@ -49,10 +56,10 @@ pub fn psnr(mse: f32) -> f32 {
 #[derive(Clone, Debug, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Denoised {
-    /// The corrupted input, clamped to [0, 1] as displayed (784 values); the model saw it
+    /// The corrupted input, clamped to [0, 1] as displayed (the model's values each); the model saw it
     /// unclamped, as in training.
     pub noisy: Vec<f32>,
-    /// The model's reconstruction of the corrupted input (784 values).
+    /// The model's reconstruction of the corrupted input (the model's values each).
     pub output: Vec<f32>,
     /// The code of the corrupted input (the posterior mean for a VAE).
     pub code: Vec<f32>,
@@ -66,20 +73,20 @@ pub struct Denoised {
     pub clean_mse: f32,
 }
 
-/// Corrupts `clean` (784 pixels) with `corruption`, drawn from a generator seeded by `seed`
+/// Corrupts `clean` (one image) with `corruption`, drawn from a generator seeded by `seed`
 /// alone (the same seed gives the same noise, so a drawing's noise does not flicker, whatever
 /// else draws from the device meanwhile), and reconstructs it.
 pub async fn denoise(model: &Autoencoder, clean: &[f32], corruption: &Corruption, seed: u64, device: &Device) -> AeResult<Denoised> {
-    ensure(clean.len() == PIXELS, || format!("an image has {PIXELS} pixels, got {}", clean.len()))?;
+    let values = check_one_image(model, clean)?;
     corruption.validate()?;
-    let clean_row = images_tensor(clean, device)?;
+    let clean_row = images_tensor(clean, values, device)?;
     // The model sees the corrupted input exactly as training made it (Gaussian noise is not
     // clamped there); only the picture of it is clamped to the pixels' range.
     let corrupted = with_batch_rows(seed, 0..1, 1, || corruption.apply(clean_row.clone()));
     // One forward pass for both rows: the corrupted input and the clean one (its anomaly score).
     let codes = model.encode(Tensor::cat(vec![corrupted.clone(), clean_row], 0)).mean;
     let outputs = read_floats(model.decode_pixels(codes.clone())).await?;
-    let (output, clean_output) = outputs.split_at(PIXELS);
+    let (output, clean_output) = outputs.split_at(values);
     let corrupted = read_floats(corrupted).await?;
     let noisy: Vec<f32> = corrupted.iter().map(|value| value.clamp(0.0, 1.0)).collect();
     let output_mse = mse(output, clean);
@@ -99,7 +106,7 @@ pub async fn denoise(model: &Autoencoder, clean: &[f32], corruption: &Corruption
 /// `temperature`).
 ///
 /// # Shapes
-/// - output: `[count, 784]`
+/// - output: `[count, values]`
 pub fn sample_prior(model: &Autoencoder, count: usize, temperature: f64, device: &Device) -> AeResult<Tensor<2>> {
     let prior = model.config().objective.prior().ok_or_else(|| {
         AeError::InvalidConfig("sampling needs a model with a prior (a VAE, beta-VAE, WAE or adversarial AE): this one has none".into())
@@ -112,16 +119,17 @@ pub fn sample_prior(model: &Autoencoder, count: usize, temperature: f64, device:
     Ok(model.decode_pixels(code))
 }
 
-/// The codes (posterior means) of images given as rows of 784 pixels.
+/// The codes (posterior means) of images given as rows of the model's values.
 ///
 /// # Shapes
 /// - output: `[images, code]`
 pub fn encode_pixels(model: &Autoencoder, pixels: &[f32], device: &Device) -> AeResult<Tensor<2>> {
-    Ok(model.encode(images_tensor(pixels, device)?).mean)
+    Ok(model.encode(images_tensor(pixels, model.config().image.values(), device)?).mean)
 }
 
 /// The codes (posterior means) of every image of `data`, row by row (`images × code` values).
 pub async fn encode_dataset(model: &Autoencoder, data: &Dataset, device: &Device) -> AeResult<Vec<f32>> {
+    model.check_images(data.shape())?;
     let mut codes = Vec::with_capacity(data.len() * model.config().code_size);
     for start in (0..data.len()).step_by(BATCH) {
         let indices: Vec<usize> = (start..(start + BATCH).min(data.len())).collect();
@@ -133,21 +141,22 @@ pub async fn encode_dataset(model: &Autoencoder, data: &Dataset, device: &Device
 /// Decodes codes given as rows of `code_size` values.
 ///
 /// # Shapes
-/// - output: `[codes, 784]`
+/// - output: `[codes, values]`
 pub fn decode_codes(model: &Autoencoder, codes: &[f32], device: &Device) -> AeResult<Tensor<2>> {
     let size = model.config().code_size;
     ensure(!codes.is_empty() && codes.len().is_multiple_of(size), || format!("codes come as rows of {size} values, got {}", codes.len()))?;
     Ok(model.decode_pixels(Tensor::from_data(TensorData::new(codes.to_vec(), [codes.len() / size, size]), device)))
 }
 
-/// `steps` images along the straight line between the codes of images `from` and `to` (784
-/// pixels each), both ends included.
+/// `steps` images along the straight line between the codes of images `from` and `to` (one
+/// image each), both ends included.
 ///
 /// # Shapes
-/// - output: `[steps, 784]`
+/// - output: `[steps, values]`
 pub fn interpolate(model: &Autoencoder, from: &[f32], to: &[f32], steps: usize, device: &Device) -> AeResult<Tensor<2>> {
     ensure((2..=64).contains(&steps), || format!("interpolate over 2 to 64 steps, not {steps}"))?;
-    ensure(from.len() == PIXELS && to.len() == PIXELS, || "interpolation needs two images of 784 pixels".into())?;
+    check_one_image(model, from)?;
+    check_one_image(model, to)?;
     let codes = encode_pixels(model, &[from, to].concat(), device)?;
     let [_, size] = codes.dims();
     let start = codes.clone().slice([0..1, 0..size]);
@@ -301,7 +310,7 @@ impl LatentMap {
 /// prior's spans the 5th..95th percentiles of `map`.
 ///
 /// # Shapes
-/// - output: `[side * side, 784]`
+/// - output: `[side * side, values]`
 pub fn manifold(model: &Autoencoder, map: &LatentMap, side: usize, device: &Device) -> AeResult<Tensor<2>> {
     ensure(model.config().code_size == 2, || {
         format!("the manifold grid needs a 2-D code; this model's code has {} dimensions (use the map instead)", model.config().code_size)
@@ -326,15 +335,15 @@ pub fn manifold(model: &Autoencoder, map: &LatentMap, side: usize, device: &Devi
     decode_codes(model, &codes, device)
 }
 
-/// Traversals of the first `dimensions` code dimensions around the code of `image` (784 pixels):
+/// Traversals of the first `dimensions` code dimensions around the code of `image` (one image):
 /// row `d` sets dimension `d` to each of `values` in turn and keeps the others. For a VAE the
 /// values are positions under the prior (as in the beta-VAE paper); for other models they are in
 /// standard deviations of that dimension over the data `map` was fitted to, around the image's code.
 ///
 /// # Shapes
-/// - output: `[dimensions * values.len(), 784]`
+/// - output: `[dimensions * values.len(), image values]`
 pub async fn traverse(model: &Autoencoder, map: &LatentMap, image: &[f32], dimensions: usize, values: &[f32], device: &Device) -> AeResult<Tensor<2>> {
-    ensure(image.len() == PIXELS, || format!("an image has {PIXELS} pixels, got {}", image.len()))?;
+    check_one_image(model, image)?;
     ensure((1..=32).contains(&values.len()), || format!("traverse 1 to 32 values, not {}", values.len()))?;
     let size = model.config().code_size;
     let dimensions = dimensions.clamp(1, size);
@@ -350,17 +359,17 @@ pub async fn traverse(model: &Autoencoder, map: &LatentMap, image: &[f32], dimen
     decode_codes(model, &codes, device)
 }
 
-/// Up to `count` filters of the first encoder layer of a dense model as images: one row of 784
-/// values per unit, each scaled to [0, 1] by its own largest absolute weight (0.5 is a zero
+/// Up to `count` filters of the first encoder layer of a dense model as images: one row of the
+/// image's values per unit, each scaled to [0, 1] by its own largest absolute weight (0.5 is a zero
 /// weight). `None` for a convolutional encoder.
 pub async fn filter_images(model: &Autoencoder, count: usize) -> AeResult<Option<Vec<f32>>> {
     let Some(weights) = model.first_layer_filters() else { return Ok(None) };
-    let [_, units] = weights.dims();
+    let [values, units] = weights.dims();
     let count = count.clamp(1, units);
-    let columns = read_floats(weights.slice([0..PIXELS, 0..count]).transpose()).await?;
+    let columns = read_floats(weights.slice([0..values, 0..count]).transpose()).await?;
     Ok(Some(
         columns
-            .chunks(PIXELS)
+            .chunks(values)
             .flat_map(|filter| {
                 let scale = filter.iter().fold(0f32, |m, w| m.max(w.abs())).max(1e-12);
                 filter.iter().map(move |w| 0.5 + 0.5 * w / scale)

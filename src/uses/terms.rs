@@ -6,7 +6,7 @@ use burn::prelude::*;
 use serde::Serialize;
 
 use super::explore::{images_tensor, read_floats};
-use crate::data::PIXELS;
+use crate::data::ImageShape;
 use crate::error::{AeResult, ensure};
 use crate::model::{Autoencoder, Objective, Scale};
 use crate::nn::noise::Corruption;
@@ -27,11 +27,12 @@ pub struct InputTerms {
     pub objective: f32,
 }
 
-/// [`InputTerms`] of `clean` (784 pixels) under the model's own objective.
+/// [`InputTerms`] of `clean` (one image of the model's shape) under the model's own objective.
 pub async fn input_terms(model: &Autoencoder, clean: &[f32], corruption: &Corruption, seed: u64, device: &Device) -> AeResult<InputTerms> {
-    ensure(clean.len() == PIXELS, || format!("an image has {PIXELS} pixels, got {}", clean.len()))?;
+    let values = model.config().image.values();
+    ensure(clean.len() == values, || format!("an image has {values} values, got {}", clean.len()))?;
     corruption.validate()?;
-    let clean_row = images_tensor(clean, device)?;
+    let clean_row = images_tensor(clean, values, device)?;
     // The corruption is the first draw, as in `denoise`, so both see the same noise; a VAE's
     // sample of its code is the second.
     let terms = with_batch_rows(seed, 0..1, 1, || model.loss(corruption.apply(clean_row.clone()), clean_row));
@@ -49,7 +50,7 @@ pub async fn input_terms(model: &Autoencoder, clean: &[f32], corruption: &Corrup
 pub struct WeightedTerm {
     /// Its symbol, in TeX.
     pub symbol: &'static str,
-    /// What multiplies it in the objective (`1/784` for a per-pixel reconstruction).
+    /// What multiplies it in the objective (`1/784` for a per-pixel reconstruction of MNIST).
     pub weight: f64,
     /// Its value before the weight; `None` where one input cannot give it (a labelled critic).
     pub value: Option<f32>,
@@ -73,8 +74,8 @@ const RECONSTRUCTION: &str = r"\ell";
 const KL: &str = r"\mathrm{KL}";
 const FEATURES: &str = r"\text{feature distance}";
 
-/// `terms` of one input under `objective`, as the sum the objective is.
-pub fn objective_sum(objective: &Objective, terms: &InputTerms) -> ObjectiveSum {
+/// `terms` of one input under `objective` (of a model of `image`s), as the sum the objective is.
+pub fn objective_sum(objective: &Objective, image: ImageShape, terms: &InputTerms) -> ObjectiveSum {
     let term = |symbol, weight, value| WeightedTerm { symbol, weight, value };
     let unit = match (objective, objective.scale()) {
         (Objective::Variational { .. }, _) => "nats",
@@ -92,7 +93,7 @@ pub fn objective_sum(objective: &Objective, terms: &InputTerms) -> ObjectiveSum 
             vec![term(r"\text{fooling the critic}", 1.0, terms.penalty)]
         }
         _ => {
-            let reconstruction = term(RECONSTRUCTION, 1.0 / objective.scale().divisor(), Some(terms.reconstruction));
+            let reconstruction = term(RECONSTRUCTION, 1.0 / objective.scale().divisor(image.values()), Some(terms.reconstruction));
             let penalty = objective.penalty_weight().map(|weight| term(penalty_symbol(objective), weight, terms.penalty));
             std::iter::once(reconstruction).chain(penalty).collect()
         }

@@ -6,9 +6,8 @@ use wasm_bindgen::prelude::*;
 
 use super::Lab;
 use super::convert::invalid;
-use crate::data::PIXELS;
 use crate::model::weights;
-use crate::uses::explore::{images_tensor, read_floats};
+use crate::uses::explore::{check_one_image, images_tensor, read_floats};
 
 /// At most this many models are compared at once.
 const MAX_COMPARED: usize = 4;
@@ -30,14 +29,13 @@ impl Lab {
         Ok(description)
     }
 
-    /// Each compared model's reconstruction of `image` (784 pixels), in the order they were added.
+    /// Each compared model's reconstruction of `image` (one image of their shape), in the order
+    /// they were added.
     pub(super) async fn compared_reconstructions(&self, image: &[f32]) -> Result<Vec<f32>, JsError> {
-        if image.len() != PIXELS {
-            return Err(invalid(format!("an image has {PIXELS} pixels, got {}", image.len())));
-        }
-        let mut pixels = Vec::with_capacity(self.compared.len() * PIXELS);
+        let mut pixels = Vec::with_capacity(self.compared.len() * image.len());
         for (_, model) in &self.compared {
-            pixels.extend(read_floats(model.reconstruct(images_tensor(image, &self.device)?)).await?);
+            let values = check_one_image(model, image)?;
+            pixels.extend(read_floats(model.reconstruct(images_tensor(image, values, &self.device)?)).await?);
         }
         Ok(pixels)
     }

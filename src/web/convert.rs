@@ -7,7 +7,7 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use crate::AeError;
-use crate::data::{Dataset, PIXELS};
+use crate::data::Dataset;
 use crate::model::{Account, AutoencoderConfig, Preset};
 use crate::train::TrainingConfig;
 use crate::train::run_form::{FormFields, preset_fields, run_from_form};
@@ -41,7 +41,7 @@ pub(super) fn invalid(message: impl Into<String>) -> JsError {
 }
 
 pub(super) fn pixels_of(data: &Dataset, indices: &[u32]) -> Result<Float32Array, JsError> {
-    let mut pixels = Vec::with_capacity(indices.len() * PIXELS);
+    let mut pixels = Vec::with_capacity(indices.len() * data.shape().values());
     for &index in indices {
         let index = index as usize;
         if index >= data.len() {

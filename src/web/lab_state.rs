@@ -143,7 +143,7 @@ impl Lab {
         let objective = match with_terms {
             true => {
                 let model = self.model()?;
-                Some(terms::objective_sum(&model.config().objective, &terms::input_terms(model, pixels, &corruption, seed as u64, &self.device).await?))
+                Some(terms::objective_sum(&model.config().objective, model.config().image, &terms::input_terms(model, pixels, &corruption, seed as u64, &self.device).await?))
             }
             false => None,
         };

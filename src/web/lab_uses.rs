@@ -6,7 +6,7 @@ use wasm_bindgen::prelude::*;
 
 use super::Lab;
 use super::convert::{invalid, to_js, with_arrays, with_labels};
-use crate::data::{Dataset, PIXELS};
+use crate::data::Dataset;
 use crate::uses::anomaly::{self, Histogram};
 use crate::uses::cluster;
 use crate::uses::explore;
@@ -52,7 +52,7 @@ impl Lab {
         let average = means.iter().map(|&mean| f64::from(mean)).sum::<f64>() / means.len().max(1) as f64;
         let reply = to_js(&serde_json::json!({
             "average": average,
-            "filterCount": filters.as_ref().map_or(0, |f| f.len() / PIXELS),
+            "filterCount": filters.as_ref().map_or(0, |f| f.len() / config.image.values()),
             "rho": rho,
             "codeActivation": config.code_activation,
         }))?;
@@ -76,7 +76,7 @@ impl Lab {
         let probe = LinearProbe::fit(&train_codes, train.labels(), &config, &self.device).await?;
         let on_codes = probe.accuracy(&test_codes, test.labels(), &self.device).await?;
         let on_pixels = if labels <= 1000 {
-            let pixels = |data: &Dataset| Features { values: data.scaled_pixels(), width: PIXELS };
+            let pixels = |data: &Dataset| Features { values: data.scaled_pixels(), width: data.shape().values() };
             let probe = LinearProbe::fit(&pixels(&train), train.labels(), &config, &self.device).await?;
             Some(probe.accuracy(&pixels(test), test.labels(), &self.device).await?)
         } else {
@@ -87,7 +87,7 @@ impl Lab {
 
     pub(super) async fn pca_comparison_reply(&mut self, fit_images: usize) -> Result<JsValue, JsError> {
         let train = self.train.as_ref().ok_or_else(|| invalid("the training set is not loaded"))?;
-        let components = self.model()?.config().code_size.clamp(2, PIXELS);
+        let components = self.model()?.config().code_size.clamp(2, train.shape().values());
         let pca = Pca::fit(&train.take(fit_images), components)?;
         // Every test image's error (the anomaly histogram's may be some classes' only).
         self.ensure_test_errors().await?;

@@ -92,3 +92,11 @@ impl Replicas for Followers<'_> {
         self.trainers.iter_mut().for_each(|trainer| trainer.apply_gradients(sum.to_vec()).unwrap());
     }
 }
+
+/// Runs the CLI with `args`; its `result` lines, parsed, after checking that it succeeded.
+pub fn run_cli(args: &[&str]) -> Vec<serde_json::Value> {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_aestudio")).args(args).output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "aestudio {args:?} failed: {}\n{stdout}", String::from_utf8_lossy(&output.stderr));
+    stdout.lines().filter_map(|line| line.strip_prefix("result ")).map(|json| serde_json::from_str(json).unwrap()).collect()
+}

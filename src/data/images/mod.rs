@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use crate::data::preprocess::area_resize;
-use crate::data::{Dataset, DatasetTag, IMAGE_SIDE, Splits};
+use crate::data::{Dataset, DatasetTag, ImageShape, Splits};
 use crate::error::{AeError, AeResult, ensure};
 
 pub mod archive;
@@ -30,35 +30,9 @@ pub const SPLIT_SEED: u64 = 0x1_4A6E;
 /// The label of an image at the folder's top level (no subfolder names its class).
 pub const UNLABELLED: u8 = u8::MAX;
 
-/// The shape every imported image is brought to: `side` x `side` pixels, grey or colour.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-pub struct ImageShape {
-    pub side: usize,
-    pub colour: bool,
-}
-
-impl ImageShape {
-    /// A shape the models can take. Today that is 28x28 grey, MNIST's: the other sides and
-    /// colour need the models to take any shape first (issue 41's next step).
-    pub fn new(side: usize, colour: bool) -> AeResult<ImageShape> {
-        ensure(side == IMAGE_SIDE && !colour, || {
-            format!(
-                "images are imported at {IMAGE_SIDE}x{IMAGE_SIDE} grey for now, not {side}x{side} {}",
-                if colour { "colour" } else { "grey" }
-            )
-        })?;
-        Ok(ImageShape { side, colour })
-    }
-
-    /// Bytes one imported image takes.
-    pub fn bytes_per_image(self) -> usize {
-        self.side * self.side * if self.colour { 3 } else { 1 }
-    }
-
-    /// How many images fit in [`MEMORY_BUDGET_BYTES`].
-    pub fn budget_images(self) -> usize {
-        MEMORY_BUDGET_BYTES / self.bytes_per_image()
-    }
+/// How many images of `shape` fit in [`MEMORY_BUDGET_BYTES`] (one byte per value).
+pub fn budget_images(shape: ImageShape) -> usize {
+    MEMORY_BUDGET_BYTES / shape.values()
 }
 
 /// Why a file was not kept.
@@ -172,13 +146,13 @@ impl Import {
     }
 
     /// Adds the decoded image at `path` (relative to the folder, `/`-separated): `width` x
-    /// `height` RGBA bytes, row by row. See [`square_grey`] for how it is brought to the shape.
+    /// `height` RGBA bytes, row by row. See [`square_image`] for how it is brought to the shape.
     pub fn add_rgba(&mut self, path: &str, width: usize, height: usize, rgba: &[u8]) -> AeResult<()> {
         ensure(width > 0 && height > 0 && rgba.len() == width * height * 4, || {
             format!("{path}: {} bytes are not a {width}x{height} RGBA image", rgba.len())
         })?;
         let class = class_of(path).map(str::to_string);
-        self.kept.push(KeptImage { path: path.to_string(), class, pixels: square_grey(rgba, width, height, self.shape.side) });
+        self.kept.push(KeptImage { path: path.to_string(), class, pixels: square_image(rgba, width, height, self.shape) });
         Ok(())
     }
 
@@ -211,7 +185,7 @@ impl Import {
         let split = |order: &[usize]| -> AeResult<(Dataset, Vec<String>)> {
             let images = order.iter().flat_map(|&i| self.kept[i].pixels.iter().copied()).collect();
             let labels = order.iter().map(|&i| label_of(&self.kept[i])).collect();
-            Ok((Dataset::new(images, labels)?, order.iter().map(|&i| self.kept[i].path.clone()).collect()))
+            Ok((Dataset::with_shape(self.shape, images, labels)?, order.iter().map(|&i| self.kept[i].path.clone()).collect()))
         };
         let (train, train_files) = split(&train_order)?;
         let (test, test_files) = split(&test_order)?;
@@ -246,20 +220,31 @@ fn split_indices(count: usize) -> (Vec<usize>, Vec<usize>) {
     (train, order)
 }
 
-/// An RGBA image as `side` x `side` grey bytes: transparent pixels count as white (as a page
-/// shows them), the grey level is the luma of ITU-R BT.601 (0.299 R + 0.587 G + 0.114 B), a
-/// non-square image keeps its centred square (the longer side is cropped, as torchvision's
-/// `CenterCrop`), and the square is scaled by area averaging (as the drawing pad is).
-pub fn square_grey(rgba: &[u8], width: usize, height: usize, side: usize) -> Vec<u8> {
+/// An RGBA image brought to `shape`: transparent pixels count as white (as a page shows them),
+/// a non-square image keeps its centred square (the longer side is cropped, as torchvision's
+/// `CenterCrop`), and each plane is scaled by area averaging (as the drawing pad is). A grey
+/// shape takes the luma of ITU-R BT.601 (0.299 R + 0.587 G + 0.114 B); a colour one keeps the
+/// red, green and blue planes, one after the other.
+pub fn square_image(rgba: &[u8], width: usize, height: usize, shape: ImageShape) -> Vec<u8> {
     let square = width.min(height);
     let (left, top) = ((width - square) / 2, (height - square) / 2);
-    let mut grey = Vec::with_capacity(square * square);
+    let mut planes = vec![Vec::with_capacity(square * square); shape.channels];
     for y in top..top + square {
         for pixel in rgba[(y * width + left) * 4..(y * width + left + square) * 4].chunks_exact(4) {
-            let luma = 0.299 * pixel[0] as f32 + 0.587 * pixel[1] as f32 + 0.114 * pixel[2] as f32;
             let alpha = pixel[3] as f32 / 255.0;
-            grey.push(alpha * luma + (1.0 - alpha) * 255.0);
+            let over_white = |value: f32| alpha * value + (1.0 - alpha) * 255.0;
+            if shape.is_colour() {
+                for (plane, &value) in planes.iter_mut().zip(pixel) {
+                    plane.push(over_white(value as f32));
+                }
+            } else {
+                planes[0].push(over_white(0.299 * pixel[0] as f32 + 0.587 * pixel[1] as f32 + 0.114 * pixel[2] as f32));
+            }
         }
     }
-    area_resize(&grey, square, square, side, side).into_iter().map(|value| value.round().clamp(0.0, 255.0) as u8).collect()
+    planes
+        .iter()
+        .flat_map(|plane| area_resize(plane, square, square, shape.side, shape.side))
+        .map(|value| value.round().clamp(0.0, 255.0) as u8)
+        .collect()
 }

@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 
 use image::{ImageReader, Limits};
 
-use super::{Import, ImageShape, ImportedImages, MAX_SOURCE_PIXELS, SPLIT_SEED, SkipReason, archive};
+use super::{Import, ImportedImages, MAX_SOURCE_PIXELS, SPLIT_SEED, SkipReason, archive, budget_images};
+use crate::data::ImageShape;
 use crate::error::{AeError, AeResult};
 
 /// Imports every file below `dir`, or in the zip archive `dir` (see the module's docs); the data
@@ -19,7 +20,7 @@ pub fn read_folder(dir: &Path, shape: ImageShape) -> AeResult<ImportedImages> {
         archive::for_each_entry(&bytes, &mut import, |import, name, bytes| add_decoded(import, name, decode_image(bytes)))?;
     } else {
         let files = files_below(dir)?;
-        for path in within_budget(files, shape.budget_images(), &mut import, dir) {
+        for path in within_budget(files, budget_images(shape), &mut import, dir) {
             let decoded = std::fs::read(&path).map_err(|_| SkipReason::Unreadable).and_then(|bytes| decode_image(&bytes));
             add_decoded(&mut import, &relative_name(dir, &path), decoded)?;
         }

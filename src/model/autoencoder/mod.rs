@@ -7,7 +7,6 @@ use burn::module::{ModuleVisitor, Param};
 use burn::prelude::*;
 use burn::tensor::Distribution;
 
-use crate::data::PIXELS;
 use crate::error::{AeResult, ensure};
 use crate::model::config::{Architecture, AutoencoderConfig, Likelihood};
 use crate::model::critic::{Critic, CriticTerms};
@@ -218,7 +217,7 @@ impl Autoencoder {
             widths.extend(mlp.layers().iter().map(|layer| layer.weight.dims()[1]));
             widths
         };
-        let mut expected: Vec<usize> = std::iter::once(PIXELS).chain(hidden.iter().copied()).collect();
+        let mut expected: Vec<usize> = std::iter::once(config.image.values()).chain(hidden.iter().copied()).collect();
         expected.push(config.code_size);
         ensure(widths(&encoder) == expected, || format!("the encoder's widths {:?} are not {expected:?}", widths(&encoder)))?;
         expected.reverse();
@@ -241,6 +240,12 @@ impl Autoencoder {
     /// The configuration that made this model.
     pub fn config(&self) -> &AutoencoderConfig {
         &self.config
+    }
+
+    /// Fails unless this model takes images of `shape` (a data set's), with both shapes named.
+    pub fn check_images(&self, shape: crate::data::ImageShape) -> AeResult<()> {
+        let image = self.config.image;
+        ensure(shape == image, || format!("the model takes {} images, the data set has {}", image.describe(), shape.describe()))
     }
 
     /// Encodes a batch of images with pixels in [0, 1].
@@ -430,7 +435,7 @@ impl Autoencoder {
             (None, None) => None,
         };
         let inputs = PenaltyInputs { code: encoding.mean, jacobian_norm, critic_logits, feature_distance, view_consistency };
-        let mut terms = objective.terms(reconstruction, encoding.log_var, inputs);
+        let mut terms = objective.terms(reconstruction, encoding.log_var, inputs, self.config.image.values());
         if let Some(pull) = centre_pull {
             terms.objective = terms.objective + pull;
         }

@@ -296,7 +296,8 @@ impl Trainer {
     }
 
     fn check_data(&self, data: &Dataset) -> AeResult<()> {
-        ensure(data.len() == self.train_len, || format!("this run was set up for {} training images, got {}", self.train_len, data.len()))
+        ensure(data.len() == self.train_len, || format!("this run was set up for {} training images, got {}", self.train_len, data.len()))?;
+        self.model.check_images(data.shape())
     }
 
     /// Keeps to the images of the configuration's classes, if it names any (the one-class
