@@ -17,6 +17,7 @@ mod adapter;
 mod clustering;
 mod compare;
 mod convert;
+mod folder;
 mod lab_state;
 mod lab_uses;
 mod movies;
@@ -63,6 +64,9 @@ pub struct Studio {
     pace: Option<Pace>,
     /// The Uses panel's IDEC or DEC fine-tuning of a model, when this worker runs one.
     clustering: Option<DeepClusteringRun>,
+    /// A person's folder: its import under way, then what it kept (see `folder.rs`).
+    import: Option<crate::data::images::Import>,
+    folder: Option<crate::data::images::ImportedImages>,
 }
 
 #[wasm_bindgen]
@@ -72,7 +76,7 @@ impl Studio {
     pub async fn create(prefer: String) -> Result<Studio, JsError> {
         run_static_constructors();
         let (device, backend) = choose_backend(&prefer).await?;
-        Ok(Studio { device, backend, data: None, tag: None, trainer: None, model: None, movies: None, movie_run: None, pace: None, clustering: None })
+        Ok(Studio { device, backend, data: None, tag: None, trainer: None, model: None, movies: None, movie_run: None, pace: None, clustering: None, import: None, folder: None })
     }
 
     /// `{kind: "cpu"|"gpu", reason, adapter: {...}}`.

@@ -134,3 +134,16 @@ fn the_cli_trains_evaluates_and_encodes_a_folder_of_colour_images() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_folder_is_offered_the_presets_that_take_its_shape_without_labels() {
+    let names = |shape| Preset::for_folder(shape).into_iter().map(Preset::name).collect::<Vec<_>>();
+    let mnist = names(ImageShape::MNIST);
+    assert!(mnist.contains(&"conv-dae") && mnist.contains(&"vae") && mnist.contains(&"vae-gan"));
+    assert!(!mnist.contains(&"aae-labelled"), "a folder may have no labels");
+    let colour = names(colour(64));
+    assert!(colour.contains(&"conv-dae") && colour.contains(&"aae") && colour.contains(&"bigan"));
+    for mnist_only in ["vae-gan", "aae-clusters", "pixel-vae", "dfc-vae"] {
+        assert!(!colour.contains(&mnist_only), "{mnist_only}");
+    }
+}

@@ -8,6 +8,7 @@ import { latestModel } from './store.js';
 import { denoiseBusy, galleryIndices, initDenoise, showGallery, showObjective, useTestDigit } from './panels/denoise.js';
 import { initCompare } from './panels/compare.js';
 import { initDeepCluster } from './panels/deep-cluster.js';
+import { initFolder } from './panels/folder.js';
 import { drawInterpolation, drawSamples, initGenerate, setInterpolationEnds } from './panels/generate.js';
 import { typesetPage } from './formulas.js';
 import { drawLatentMap, drawLegend, drawTraversal, forgetLatentMap, initLatent, latentMapReady } from './panels/latent.js';
@@ -29,6 +30,7 @@ initPixelSample();
 initLatent();
 initUses({ oneClass: trainOneClass });
 initMovies();
+initFolder();
 initTraining(useModel);
 initDeepCluster(useModel, { job: trainerJob, tell: tellTrainer });
 // Drawing has priority over a data-parallel run's replica workers (see visitorDraws).

@@ -9,12 +9,15 @@
 // first step).
 import * as cpuBuild from './pkg/aestudio.js';
 import { fetchGunzipped, MOVIELENS, TEST_FILES, TRAIN_FILES } from './data.js';
+import { importFolder } from './folder-import.js';
 import { emit, serve, transferring, WorkerClient } from './protocol.js';
 import { declareTimestampQuery } from './webgpu-features.js';
 
 // burn's WebGPU runtime starts only on an adapter with timestamp-query (see webgpu-features.js).
 if (self.navigator?.gpu) declareTimestampQuery(navigator.gpu);
 
+// The data set of a person's own files (the Your images panel's worker).
+const FOLDER = 'images';
 // Test images shown with their reconstructions: the first of each class, then two more.
 let shownDigits = null;
 let dataset = null;
@@ -77,6 +80,11 @@ async function openStudio(backend) {
 async function start({ backend, dataset: name, testHooks }) {
   if (testHooks && self.GPUAdapter) keepDevices();
   await openStudio(backend);
+  if (name === FOLDER) {
+    // A person's files come with `importImages`; nothing is fetched.
+    [dataset, shownDigits] = [FOLDER, null];
+    return { backend: studio.backend() };
+  }
   if (name === MOVIELENS) {
     emit('loading', { message: 'Fetching MovieLens 1M for training…' });
     const summary = studio.loadRatings(await fetchGunzipped(MOVIELENS, 'ratings.dat'));
@@ -331,5 +339,20 @@ serve({
   stop() { if (state === 'running' || state === 'paused') { state = 'stopping'; wake?.(); drawingDone?.(); } },
   /** Classifier alone against classifier + decoder. */
   semi: ({ model, labels, alpha, epochs }) => studio.semiSupervised(JSON.stringify(model), labels, alpha, epochs),
+  /** A person's files (`[{path, file}]`) as this worker's data set: `{report, name, presets}`. */
+  async importImages({ files, side, colour, name }) {
+    const imported = await importFolder(studio, files, { side, colour, name }, (done, total) => emit('importing', { done, total }));
+    return { ...imported, presets: studio.folderPresets() };
+  },
+  /** A run of the named preset on the folder (no replica workers: they load a named data set). */
+  async trainPreset({ preset, epochs, batchSize }) {
+    const description = studio.configurePreset(preset, epochs, batchSize);
+    await replicasFor(1, null, null, 0);
+    runInBackground();
+    return { description, workers: 1 };
+  },
+  unusual: () => studio.unusualImages(),
+  folderImages: ({ indices }) => studio.folderImages(Uint32Array.from(indices)),
+  codes: () => studio.codesCsv(),
   loseDevice() { for (const device of devices) device.destroy(); },
 });

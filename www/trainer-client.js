@@ -46,6 +46,11 @@ export class TrainerClient {
     return this.worker.call(command, args);
   }
 
+  /** A command whose reply the panel waits for (the worker's error rejects it). */
+  ask(command, args) {
+    return this.worker.call(command, args);
+  }
+
   /** A command that does not wait for the run or the job it touches; a crash is reported by
    * `onFailure`. */
   tell(command, args) {

@@ -14,7 +14,7 @@ use aestudio::data::{Dataset, Splits};
 use aestudio::model::Autoencoder;
 use aestudio::uses::probe::{Features, LinearProbe, ProbeConfig, ProbeLoss};
 use aestudio::uses::cluster::ClusterLabelling;
-use aestudio::uses::{cluster, explore, pca::Pca};
+use aestudio::uses::{cluster, explore, folder, pca::Pca};
 
 use super::args::DataArgs;
 use super::{check_label_counts, load_weights};
@@ -211,28 +211,19 @@ impl Codes {
         let Codes { weights: path, out, data } = self;
         let device = aestudio::backend::cpu_device();
         let model = load_weights(&path, &device)?;
-        let (rows, images) = match data.imported()? {
-            Some(imported) => {
-                let rows: Vec<(String, &str, String)> = imported.files().into_iter().map(|(file, split, class)| (file.to_string(), split, class.unwrap_or_default().to_string())).collect();
-                (rows, imported.splits.all_images())
-            }
+        let code_size = model.config().code_size;
+        let (text, rows) = match data.imported()? {
+            Some(imported) => folder::codes_csv(&model, &imported, &device).await?,
             None => {
                 let test = data.splits()?.test;
-                let rows = (0..test.len()).map(|i| (format!("test/{i}"), "test", test.label(i).to_string())).collect();
-                (rows, test)
+                let rows: Vec<(String, &str, String)> = (0..test.len()).map(|i| (format!("test/{i}"), "test", test.label(i).to_string())).collect();
+                let codes = explore::encode_dataset(&model, &test, &device).await?;
+                (folder::code_table(&rows, &codes, code_size), rows.len())
             }
         };
-        let code_size = model.config().code_size;
-        let codes = explore::encode_dataset(&model, &images, &device).await?;
-        let quoted = super::csv_field;
-        let mut text = format!("file,split,label,{}\n", (1..=code_size).map(|i| format!("z{i}")).collect::<Vec<_>>().join(","));
-        for ((file, split, label), code) in rows.iter().zip(codes.chunks(code_size)) {
-            let code: Vec<String> = code.iter().map(f32::to_string).collect();
-            text += &format!("{},{split},{},{}\n", quoted(file), quoted(label), code.join(","));
-        }
         super::write_file(&out, text.as_bytes()).map_err(|err| AeError::Data(format!("{}: {err}", out.display())))?;
-        println!("wrote the {code_size}-D codes of {} images to {}", rows.len(), out.display());
-        super::report::result(serde_json::json!({ "command": "codes", "model": model.config().describe(), "images": rows.len(), "code_size": code_size, "out": out }));
+        println!("wrote the {code_size}-D codes of {rows} images to {}", out.display());
+        super::report::result(serde_json::json!({ "command": "codes", "model": model.config().describe(), "images": rows, "code_size": code_size, "out": out }));
         Ok(())
     }
 }

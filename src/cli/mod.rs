@@ -134,11 +134,6 @@ pub(crate) fn write_weights(path: &std::path::Path, bytes: &[u8]) -> Result<(), 
     write_file(path, bytes).map_err(|err| AeError::Weights(format!("{}: {err}", path.display())))
 }
 
-/// `text` as one CSV field, quoted (a file name may hold a comma or a quote).
-pub(crate) fn csv_field(text: &str) -> String {
-    format!("\"{}\"", text.replace('"', "\"\""))
-}
-
 /// Writes `bytes` to `path`, creating its folder first: a missing folder must not cost the
 /// work that came before.
 pub(crate) fn write_file(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {

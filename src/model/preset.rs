@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::data::ImageShape;
 use crate::error::AeResult;
 use crate::model::config::{Architecture, AutoencoderConfig, Likelihood};
 use crate::model::critic::CriticConfig;
@@ -123,6 +124,16 @@ impl Preset {
     pub fn offered_in_page(self) -> bool {
         let config = self.config();
         !config.architecture.decodes_pixel_by_pixel() && !matches!(config.objective, Objective::FeatureConsistent { .. })
+    }
+
+    /// The presets the page offers for a folder of `shape` images: those it offers at all, that
+    /// take that shape, and that train without labels (a folder may have none).
+    pub fn for_folder(shape: ImageShape) -> Vec<Preset> {
+        Self::ALL
+            .into_iter()
+            .filter(|preset| preset.offered_in_page())
+            .filter(|preset| preset.config().for_images(shape).is_ok_and(|config| !config.objective.needs_labels()))
+            .collect()
     }
 
     /// Parses a preset name.

@@ -9,6 +9,7 @@ pub mod cluster;
 pub mod deep_clustering;
 pub mod explore;
 pub mod factors;
+pub mod folder;
 pub mod pca;
 pub mod probe;
 pub mod quality;

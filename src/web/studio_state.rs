@@ -47,6 +47,8 @@ impl Studio {
     /// Starts a fresh image model's run (the recommender's, if any, ends); returns its description.
     pub(super) fn start_run(&mut self, model: AutoencoderConfig, training: TrainingConfig) -> Result<String, JsError> {
         let data = self.data.as_ref().ok_or_else(|| invalid("load the data before configuring a run"))?;
+        // The form's presets are written for MNIST; a folder's images may be another shape.
+        let model = model.for_images(data.train.shape())?;
         let mut trainer = Trainer::new(&model, training, &self.device, data.train.len())?;
         trainer.restrict_to_classes(&data.train)?;
         self.movie_run = None;
@@ -125,7 +127,7 @@ impl Studio {
         }
         let trainer = self.trainer.as_ref().ok_or_else(|| invalid("no run configured"))?;
         let config = trainer.config();
-        let data = self.tag.as_ref().and_then(|tag| DatasetFiles::by_name(&tag.name).ok()).map_or("its data", |files| files.label);
+        let data = self.tag.as_ref().map_or("its data", |tag| DatasetFiles::by_name(&tag.name).map_or(tag.name.as_str(), |files| files.label));
         Ok(format!(
             "{}, trained in the browser on {data}: {} of {} epochs (step {}, batch {}, lr {})",
             self.model()?.config().describe(),

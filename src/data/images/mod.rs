@@ -145,12 +145,36 @@ impl Import {
         Import { shape, kept: Vec::new(), skipped: BTreeMap::new() }
     }
 
+    /// The shape the images are brought to.
+    pub fn shape(&self) -> ImageShape {
+        self.shape
+    }
+
+    /// Whether the file at `path`, whose bytes are `bytes`, is an image of a size the import
+    /// takes, from its header alone (the page asks before the browser decodes it); one that is
+    /// not is skipped with its reason.
+    pub fn admit(&mut self, path: &str, bytes: &[u8]) -> bool {
+        match header_size(bytes) {
+            Ok(_) => true,
+            Err(reason) => {
+                self.skip(path, reason);
+                false
+            }
+        }
+    }
+
     /// Adds the decoded image at `path` (relative to the folder, `/`-separated): `width` x
     /// `height` RGBA bytes, row by row. See [`square_image`] for how it is brought to the shape.
+    /// Past [`budget_images`] an image is skipped as over the budget (the CLI chooses which
+    /// files to read up front; the page reads them as they come).
     pub fn add_rgba(&mut self, path: &str, width: usize, height: usize, rgba: &[u8]) -> AeResult<()> {
         ensure(width > 0 && height > 0 && rgba.len() == width * height * 4, || {
             format!("{path}: {} bytes are not a {width}x{height} RGBA image", rgba.len())
         })?;
+        if self.kept.len() >= budget_images(self.shape) {
+            self.skip(path, SkipReason::OverBudget);
+            return Ok(());
+        }
         let class = class_of(path).map(str::to_string);
         self.kept.push(KeptImage { path: path.to_string(), class, pixels: square_image(rgba, width, height, self.shape) });
         Ok(())
@@ -200,6 +224,22 @@ impl Import {
         };
         Ok(ImportedImages { name: name.to_string(), splits: Splits { train, test }, train_files, test_files, report })
     }
+}
+
+/// The width and height an image file's header promises, read without decoding it; fails with
+/// why the file is not kept: no PNG, JPEG, WebP, BMP or GIF header, or more than
+/// [`MAX_SOURCE_PIXELS`] pixels.
+pub fn header_size(bytes: &[u8]) -> Result<(usize, usize), SkipReason> {
+    use imagesize::ImageType;
+    let known = matches!(imagesize::image_type(bytes), Ok(ImageType::Png | ImageType::Jpeg | ImageType::Webp | ImageType::Bmp | ImageType::Gif));
+    if !known {
+        return Err(SkipReason::NotAnImage);
+    }
+    let size = imagesize::blob_size(bytes).map_err(|_| SkipReason::Undecodable)?;
+    if size.width as u64 * size.height as u64 > MAX_SOURCE_PIXELS {
+        return Err(SkipReason::TooLarge);
+    }
+    Ok((size.width, size.height))
 }
 
 /// The class of the file at `path`: the first folder of its path, if it has one.

@@ -1,0 +1,140 @@
+//! A person's own folder in the training worker (www/train-worker.js): the browser decodes each
+//! file (after [`Studio::admit_image`] has read its header), the import brings it to the chosen
+//! shape, and the finished import becomes the data set a run trains on and the uses rank and
+//! encode. Nothing here reaches the network: the bytes come from the visitor's files and stay
+//! in this worker.
+
+use js_sys::{Array, Float32Array, Uint8Array};
+use wasm_bindgen::prelude::*;
+
+use super::Studio;
+use super::convert::{invalid, to_js};
+use crate::data::ImageShape;
+use crate::data::images::{Import, SkipReason, archive};
+use crate::model::Preset;
+use crate::train::TrainingConfig;
+use crate::uses::folder;
+
+#[wasm_bindgen]
+impl Studio {
+    /// Starts an import of images brought to `side` x `side` pixels (28, 32 or 64), grey or
+    /// `colour`; an import under way is dropped.
+    #[wasm_bindgen(js_name = beginImport)]
+    pub fn begin_import(&mut self, side: usize, colour: bool) -> Result<(), JsError> {
+        self.import = Some(Import::new(ImageShape::new(side, colour)?));
+        Ok(())
+    }
+
+    /// Whether the file at `path` (`/`-separated, relative to the folder) should be decoded: an
+    /// image format the import reads, of at most 50 megapixels by its header. A file that is not
+    /// is counted as skipped, with the reason.
+    #[wasm_bindgen(js_name = admitImage)]
+    pub fn admit_image(&mut self, path: &str, bytes: &[u8]) -> Result<bool, JsError> {
+        Ok(self.import_mut()?.admit(path, bytes))
+    }
+
+    /// Adds a decoded image: `width` x `height` RGBA bytes, row by row.
+    #[wasm_bindgen(js_name = addImage)]
+    pub fn add_image(&mut self, path: &str, width: usize, height: usize, rgba: &[u8]) -> Result<(), JsError> {
+        Ok(self.import_mut()?.add_rgba(path, width, height, rgba)?)
+    }
+
+    /// Counts the file at `path` as skipped: `reason` is "undecodable" (the browser could not
+    /// decode it) or "unreadable".
+    #[wasm_bindgen(js_name = skipFile)]
+    pub fn skip_file(&mut self, path: &str, reason: &str) -> Result<(), JsError> {
+        let reason = match reason {
+            "undecodable" => SkipReason::Undecodable,
+            "unreadable" => SkipReason::Unreadable,
+            _ => return Err(invalid(format!("a file is skipped as undecodable or unreadable, not {reason}"))),
+        };
+        self.import_mut()?.skip(path, reason);
+        Ok(())
+    }
+
+    /// The files of the zip archive `bytes`, as `[path, bytes]` pairs for the browser to decode:
+    /// entries whose name leads out of the archive or that inflate past 64 MiB are skipped (and
+    /// counted) without being read. Paths are prefixed with `folder/` when given.
+    #[wasm_bindgen(js_name = archiveEntries)]
+    pub fn archive_entries(&mut self, bytes: &[u8], folder: &str) -> Result<Array, JsError> {
+        let entries = Array::new();
+        archive::for_each_entry(bytes, self.import_mut()?, |_, name, contents| {
+            let path = if folder.is_empty() { name.to_string() } else { format!("{folder}/{name}") };
+            entries.push(&Array::of2(&path.into(), &Uint8Array::from(contents)));
+            Ok(())
+        })?;
+        Ok(entries)
+    }
+
+    /// Ends the import: its images (a seeded 90/10 split) become this worker's data set, named
+    /// `name`. `{report, name}`; `report` counts what was kept and skipped, with the reasons.
+    #[wasm_bindgen(js_name = finishImport)]
+    pub fn finish_import(&mut self, name: &str) -> Result<JsValue, JsError> {
+        let import = self.import.take().ok_or_else(|| invalid("no import under way"))?;
+        let imported = import.finish(&format!("images:{name}"))?;
+        self.data = Some(imported.splits.clone());
+        self.tag = Some(imported.tag());
+        let reply = serde_json::json!({ "report": imported.report, "name": imported.name });
+        self.folder = Some(imported);
+        to_js(&reply)
+    }
+
+    /// The presets that train on the folder: `[{name, description}]`, in menu order.
+    #[wasm_bindgen(js_name = folderPresets)]
+    pub fn folder_presets(&self) -> Result<JsValue, JsError> {
+        let shape = self.data()?.train.shape();
+        let presets: Vec<_> = Preset::for_folder(shape)
+            .into_iter()
+            .map(|preset| serde_json::json!({ "name": preset.name(), "description": preset.config().for_images(shape).map(|config| config.describe()).unwrap_or_default() }))
+            .collect();
+        to_js(&presets)
+    }
+
+    /// Starts a fresh run of `preset` (a name) on the folder: `epochs` of batches of
+    /// `batch_size`, the other settings the command line's defaults.
+    #[wasm_bindgen(js_name = configurePreset)]
+    pub fn configure_preset(&mut self, preset: &str, epochs: usize, batch_size: usize) -> Result<JsValue, JsError> {
+        let training = TrainingConfig::new().with_epochs(epochs).with_batch_size(batch_size);
+        to_js(&self.start_run(Preset::from_name(preset)?.config(), training)?)
+    }
+
+    /// The current model's ranking of every image of the folder, most unusual first, with PCA's
+    /// beside it: `{ranked: [{file, split, label, index, score, rank, pca_score, pca_rank}], csv}`.
+    #[wasm_bindgen(js_name = unusualImages)]
+    pub async fn unusual_images(&self) -> Result<JsValue, JsError> {
+        let folder = self.folder.as_ref().ok_or_else(|| invalid("no folder imported"))?;
+        let ranked = folder::rank_images(self.model()?, folder, &self.device).await?;
+        to_js(&serde_json::json!({ "csv": folder::ranking_csv(&ranked), "ranked": ranked }))
+    }
+
+    /// The code of every image of the folder as CSV (`file,split,label,z1,...`).
+    #[wasm_bindgen(js_name = codesCsv)]
+    pub async fn codes_csv(&self) -> Result<String, JsError> {
+        let folder = self.folder.as_ref().ok_or_else(|| invalid("no folder imported"))?;
+        Ok(folder::codes_csv(self.model()?, folder, &self.device).await?.0)
+    }
+
+    /// The folder's images at `indices` (training images first, then the test images), values
+    /// in [0, 1], planes one after the other.
+    #[wasm_bindgen(js_name = folderImages)]
+    pub fn folder_images(&self, indices: &[u32]) -> Result<Float32Array, JsError> {
+        let splits = &self.folder.as_ref().ok_or_else(|| invalid("no folder imported"))?.splits;
+        let mut values = Vec::with_capacity(indices.len() * splits.train.shape().values());
+        for &index in indices {
+            let index = index as usize;
+            let image = match index.checked_sub(splits.train.len()) {
+                None => splits.train.image(index),
+                Some(test) if test < splits.test.len() => splits.test.image(test),
+                Some(_) => return Err(invalid(format!("the folder has no image {index}"))),
+            };
+            values.extend(image.iter().map(|&value| value as f32 / 255.0));
+        }
+        Ok(Float32Array::from(values.as_slice()))
+    }
+}
+
+impl Studio {
+    fn import_mut(&mut self) -> Result<&mut Import, JsError> {
+        self.import.as_mut().ok_or_else(|| invalid("begin an import first"))
+    }
+}

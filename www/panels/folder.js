@@ -1,0 +1,179 @@
+// The Your images panel: a person's own folder (picked, or dropped) is decoded and imported in this
+// panel's own training worker, a model of the visitor's choice trains on it there, and the core
+// ranks every image by how unusual the model finds it (PCA's rank alongside). The model, the codes
+// and the ranking download as files; no byte of the images leaves the tab.
+import { $, show } from '../dom.js';
+import { debug } from '../live.js';
+import { TrainerClient } from '../trainer-client.js';
+
+const SHOWN = 16; // the most unusual images drawn
+const THUMB = 40; // their side on the canvas, in pixels
+
+let imported = null; // {report, name, presets}
+let ranking = null; // the core's {ranked, csv} for the model last trained
+let weights = null; // that model's weight file
+let epochs = 0;
+
+debug.folder = { get imported() { return imported; }, get ranking() { return ranking; }, done: false };
+
+const trainer = new TrainerClient({
+  status: $('folder-status'), bar: $('folder-progress'),
+  onEvent: (event) => events[event.event]?.(event),
+  onState(state) {
+    $('folder-train').disabled = state !== 'idle';
+    $('folder-stop').disabled = state === 'idle';
+  },
+  onFailure(message) {
+    show('folder-error', message);
+    trainer.setState('idle');
+  },
+});
+
+const events = {
+  importing({ done, total }) {
+    Object.assign($('folder-progress'), { max: Math.max(total, 1), value: done });
+    trainer.say(`Decoding and importing: ${done.toLocaleString('en')} of ${total.toLocaleString('en')} files…`);
+  },
+  progress({ progress }) { if (progress) trainer.showProgress(progress, epochs); },
+  snapshot({ bytes }) { weights = bytes; },
+  async done() { await showUnusual(); },
+  async stopped() { await showUnusual(); },
+};
+
+/** The path of `file` below the picked folder (its first folder dropped), `/`-separated. */
+const belowTop = (path) => path.replace(/^\/?[^/]*\//, '');
+
+/** Every file below a dropped directory entry, with its path below the dropped folder. */
+async function filesBelow(entry, into) {
+  if (entry.isFile) {
+    into.push({ path: belowTop(entry.fullPath), file: await new Promise((resolve, reject) => entry.file(resolve, reject)) });
+    return;
+  }
+  const reader = entry.createReader();
+  for (;;) {
+    const batch = await new Promise((resolve, reject) => reader.readEntries(resolve, reject));
+    if (batch.length === 0) return;
+    for (const child of batch) await filesBelow(child, into);
+  }
+}
+
+/** The dropped items as `{files, name}`: a folder's files with their paths, or loose files. */
+async function dropped(dataTransfer) {
+  const entries = [...dataTransfer.items].map((item) => item.webkitGetAsEntry?.()).filter(Boolean);
+  const files = [];
+  const folder = entries.length === 1 && entries[0].isDirectory ? entries[0] : null;
+  if (folder) await filesBelow(folder, files);
+  else for (const file of dataTransfer.files) files.push({ path: file.name, file });
+  return { files, name: folder?.name ?? 'files' };
+}
+
+async function importFiles({ files, name }) {
+  show('folder-error', null);
+  $('folder-results').hidden = true;
+  $('folder-train-form').hidden = true;
+  [ranking, weights, debug.folder.done] = [null, null, false];
+  if (files.length === 0) { show('folder-error', 'That folder holds no files.'); return; }
+  try {
+    await trainer.open('start', { backend: $('backend-choice').value, dataset: 'images' });
+    const side = Number($('folder-side').value);
+    imported = await trainer.ask('importImages', { files, side, colour: $('folder-colour').checked, name });
+    showReport(imported.report);
+    $('folder-preset').replaceChildren(...imported.presets.map(({ name: preset, description }) => new Option(`${preset}: ${description}`, preset)));
+    $('folder-preset').value = imported.presets.some((preset) => preset.name === 'conv-dae') ? 'conv-dae' : imported.presets[0]?.name;
+    $('folder-train-form').hidden = false;
+  } catch (err) {
+    imported = null;
+    show('folder-error', err.message);
+    trainer.say('No images imported.');
+  }
+}
+
+function showReport(report) {
+  const classes = report.classes.length ? `${report.classes.length} classes (${report.classes.slice(0, 8).join(', ')}${report.classes.length > 8 ? '…' : ''})` : 'no classes';
+  trainer.say(`${report.kept.toLocaleString('en')} images kept at ${report.shape.side}×${report.shape.side} ${report.shape.channels === 3 ? 'colour' : 'grey'}: `
+    + `${report.train.toLocaleString('en')} to train, ${report.test.toLocaleString('en')} to test; ${classes}, ${report.unlabelled} unlabelled.`);
+  $('folder-report').replaceChildren(...report.skipped.map(({ count, description, examples }) => {
+    const item = document.createElement('li');
+    item.textContent = `Skipped ${count}: ${description} (${examples.join(', ')}${count > examples.length ? ', …' : ''})`;
+    return item;
+  }));
+}
+
+async function train(event) {
+  event.preventDefault();
+  const form = new FormData($('folder-train-form'));
+  epochs = Number(form.get('epochs'));
+  show('folder-error', null);
+  try {
+    const { description } = await trainer.begin('trainPreset', { preset: form.get('preset'), epochs, batchSize: Number(form.get('batch_size')) });
+    trainer.say(`${description}: starting…`);
+  } catch (err) {
+    trainer.onFailure(err.message);
+  }
+}
+
+/** Ranks the folder with the model just trained and draws the most unusual images. */
+async function showUnusual() {
+  try {
+    ranking = await trainer.ask('unusual');
+    const top = ranking.ranked.slice(0, SHOWN);
+    const pixels = await trainer.ask('folderImages', { indices: top.map((image) => image.index) });
+    drawThumbnails($('folder-unusual'), pixels, imported.report.shape, top);
+    $('folder-results').hidden = false;
+    debug.folder.done = true;
+  } catch (err) {
+    show('folder-error', err.message);
+  }
+}
+
+/** Draws `images` (planes one after the other, values in [0, 1]) in a row, each `THUMB` wide. */
+function drawThumbnails(canvas, pixels, { channels, side }, ranked) {
+  const context = canvas.getContext('2d');
+  context.clearRect(0, 0, canvas.width, canvas.height);
+  const plane = side * side;
+  const perRow = Math.floor(canvas.width / THUMB);
+  ranked.forEach((image, i) => {
+    const data = new ImageData(side, side);
+    const values = pixels.subarray(i * plane * channels, (i + 1) * plane * channels);
+    for (let p = 0; p < plane; p += 1) {
+      for (let c = 0; c < 3; c += 1) data.data[4 * p + c] = 255 * values[(channels === 3 ? c * plane : 0) + p];
+      data.data[4 * p + 3] = 255;
+    }
+    const tile = new OffscreenCanvas(side, side);
+    tile.getContext('2d').putImageData(data, 0, 0);
+    const [x, y] = [(i % perRow) * THUMB, Math.floor(i / perRow) * (THUMB + 14)];
+    context.drawImage(tile, x + 2, y + 2, THUMB - 4, THUMB - 4);
+    context.fillText(`#${image.rank}`, x + 2, y + THUMB + 10);
+  });
+  canvas.title = ranked.map((image) => `#${image.rank} ${image.file} (PCA #${image.pca_rank})`).join('\n');
+}
+
+function download(bytes, name, type) {
+  const link = document.createElement('a');
+  link.href = URL.createObjectURL(new Blob([bytes], { type }));
+  link.download = name;
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+}
+
+export function initFolder() {
+  const fromInput = (input) => ({
+    files: [...input.files].map((file) => ({ path: belowTop(file.webkitRelativePath || `/${file.name}`), file })),
+    name: input.files[0]?.webkitRelativePath?.split('/')[0] || 'files',
+  });
+  $('folder-pick').addEventListener('change', (event) => importFiles(fromInput(event.target)));
+  $('folder-files').addEventListener('change', (event) => importFiles(fromInput(event.target)));
+  const drop = $('folder-drop');
+  drop.addEventListener('dragover', (event) => { event.preventDefault(); drop.classList.add('over'); });
+  drop.addEventListener('dragleave', () => drop.classList.remove('over'));
+  drop.addEventListener('drop', async (event) => {
+    event.preventDefault();
+    drop.classList.remove('over');
+    importFiles(await dropped(event.dataTransfer));
+  });
+  $('folder-train-form').addEventListener('submit', train);
+  $('folder-stop').addEventListener('click', () => trainer.stop());
+  $('folder-save').addEventListener('click', () => download(weights, `aestudio-${imported.name.replace(/^images:/, '')}.safetensors`, 'application/octet-stream'));
+  $('folder-codes').addEventListener('click', async () => download(await trainer.ask('codes'), 'codes.csv', 'text/csv'));
+  $('folder-ranking').addEventListener('click', () => download(ranking.csv, 'ranking.csv', 'text/csv'));
+}
