@@ -14,6 +14,7 @@ use aestudio::uses::classifier::{Classifier, load_classifier};
 use aestudio::uses::probe::check_label_count;
 
 mod args;
+mod bench;
 mod codes;
 mod deep_cluster;
 mod figures;
@@ -87,7 +88,7 @@ enum Command {
     Results(results::Results),
     /// Native throughput figures (not a test): training samples/s of each preset in steady state
     /// (after warm-up, batch 128, median of repeated runs) and the time to evaluate the test set.
-    Bench(train::Bench),
+    Bench(bench::Bench),
     /// Test-set reconstruction error of PCA with the given numbers of components.
     Pca(studies::Pca),
     /// Train the classifier whose features the sample-quality yardstick (`quality`) measures in, and

@@ -9,7 +9,7 @@ use clap::Args;
 use aestudio::AeError;
 
 use aestudio::data::Dataset;
-use aestudio::model::{AutoencoderConfig, Preset, weights};
+use aestudio::model::{AutoencoderConfig, weights};
 use aestudio::train::{Trainer, TrainingConfig, evaluate, layerwise};
 use aestudio::uses::{explore, pca::Pca};
 
@@ -219,88 +219,6 @@ impl Eval {
                 means[means.len() / 2],
                 means[means.len() - 1]
             );
-        }
-        Ok(())
-    }
-}
-
-/// Native throughput figures (not a test): training samples/s of each preset in steady state
-/// (after warm-up, batch 128, median of repeated runs) and the time to evaluate the test set.
-#[derive(Args)]
-pub struct Bench {
-    #[arg(long, value_delimiter = ',', default_value = "vae,conv-dae")]
-    models: Vec<String>,
-    /// Optimizer steps per timed run.
-    #[arg(long, default_value_t = 200)]
-    steps: usize,
-    #[arg(long, default_value_t = 5)]
-    repeats: usize,
-    /// Samples per step: comparing two sizes separates the per-sample work from the per-step
-    /// work (the optimizer, the exchange of a data-parallel run's share).
-    #[arg(long, default_value_t = 128)]
-    batch_size: usize,
-    #[arg(long, value_enum, default_value = "cpu")]
-    device: DeviceChoice,
-    #[command(flatten)]
-    data: DataArgs,
-}
-
-impl Bench {
-    pub async fn run(self) -> Result<(), AeError> {
-        let Bench { models, steps, repeats, batch_size, device: device_choice, data } = self;
-        let splits = data.splits()?;
-        let device = device(device_choice)?;
-        if steps == 0 || repeats == 0 || batch_size == 0 {
-            return Err(AeError::InvalidConfig("--steps, --repeats and --batch-size must be at least 1".into()));
-        }
-        // (median, min, max)
-        let summary = |values: &[f64]| {
-            let mut sorted = values.to_vec();
-            sorted.sort_by(f64::total_cmp);
-            (sorted[sorted.len() / 2], sorted[0], sorted[sorted.len() - 1])
-        };
-        println!("native, {device:?}; batch {batch_size}; {repeats} timed runs of {steps} steps after a warm-up of {steps}; medians (min-max)");
-        println!("| model | parameters | training samples/s | test-set evaluation (10,000 images) |");
-        println!("|---|---|---|---|");
-        for name in models {
-            let config = Preset::from_name(&name)?.config();
-            let mut trainer = Trainer::new(&config, TrainingConfig::new().with_epochs(usize::MAX / 1024).with_batch_size(batch_size), &device, splits.train.len())?;
-            let mut rates = Vec::with_capacity(repeats);
-            for run in 0..=repeats {
-                let started = Instant::now();
-                let mut done = 0;
-                while done < steps {
-                    let before = trainer.step();
-                    trainer.train_steps(&splits.train, steps - done).await?;
-                    done += trainer.step() - before;
-                }
-                // A readback waits for the device's queue (a GPU runs ahead of the host).
-                evaluate(&trainer.model(), &splits.test.take(1), 1).await?;
-                if run > 0 {
-                    rates.push((steps * batch_size) as f64 / started.elapsed().as_secs_f64());
-                }
-            }
-            let mut evaluations = Vec::with_capacity(repeats);
-            for _ in 0..repeats {
-                let started = Instant::now();
-                evaluate(&trainer.model(), &splits.test, 1000).await?;
-                evaluations.push(started.elapsed().as_secs_f64() * 1000.0);
-            }
-            let (rate, rate_low, rate_high) = summary(&rates);
-            let (eval, eval_low, eval_high) = summary(&evaluations);
-            println!(
-                "| `{name}` | {} | {rate:.0} ({rate_low:.0}-{rate_high:.0}) | {eval:.0} ms ({eval_low:.0}-{eval_high:.0}) |",
-                trainer.model().num_params()
-            );
-            // The same figures as `result` lines: `tests/bench/record.mjs` folds a run's rounds
-            // (with PyTorch's, alternating) into one record of docs/records/benchmarks.jsonl.
-            let backend = match device_choice {
-                DeviceChoice::Cpu => "flex",
-                DeviceChoice::Gpu => "wgpu",
-            };
-            let flops = config.flops_per_sample().training;
-            super::report::result(serde_json::json!({ "command": "bench", "where": "native", "kind": "train", "backend": backend, "model": name, "batch": batch_size, "median": rate, "min": rate_low, "max": rate_high, "flops": flops }));
-            super::report::result(serde_json::json!({ "command": "bench", "where": "native", "kind": "evaluate", "backend": backend, "model": name, "images": splits.test.len(), "median": eval, "min": eval_low, "max": eval_high }));
         }
         Ok(())
     }
