@@ -339,10 +339,12 @@ serve({
   stop() { if (state === 'running' || state === 'paused') { state = 'stopping'; wake?.(); drawingDone?.(); } },
   /** Classifier alone against classifier + decoder. */
   semi: ({ model, labels, alpha, epochs }) => studio.semiSupervised(JSON.stringify(model), labels, alpha, epochs),
-  /** A person's files (`[{path, file}]`) as this worker's data set: `{report, name, presets}`. */
+  /** A person's files (`[{path, file}]`) as this worker's data set: `{report, name, presets,
+   * seconds}` (the import's time in this worker, from the first file read to the report). */
   async importImages({ files, side, colour, name }) {
+    const started = performance.now();
     const imported = await importFolder(studio, files, { side, colour, name }, (done, total) => emit('importing', { done, total }));
-    return { ...imported, presets: studio.folderPresets() };
+    return { ...imported, presets: studio.folderPresets(), seconds: (performance.now() - started) / 1000 };
   },
   /** A run of the named preset on the folder (no replica workers: they load a named data set). */
   async trainPreset({ preset, epochs, batchSize }) {

@@ -1,10 +1,9 @@
-//! A person's own folder in the training worker (www/train-worker.js): the browser decodes each
-//! file (after [`Studio::admit_image`] has read its header), the import brings it to the chosen
-//! shape, and the finished import becomes the data set a run trains on and the uses rank and
-//! encode. Nothing here reaches the network: the bytes come from the visitor's files and stay
-//! in this worker.
+//! A person's own folder in the training worker (www/train-worker.js): the worker reads each
+//! file, the core decodes it as the command line does and brings it to the chosen shape, and the
+//! finished import becomes the data set a run trains on and the uses rank and encode. Nothing
+//! here reaches the network: the bytes come from the visitor's files and stay in this worker.
 
-use js_sys::{Array, Float32Array, Uint8Array};
+use js_sys::Float32Array;
 use wasm_bindgen::prelude::*;
 
 use super::Studio;
@@ -25,45 +24,25 @@ impl Studio {
         Ok(())
     }
 
-    /// Whether the file at `path` (`/`-separated, relative to the folder) should be decoded: an
-    /// image format the import reads, of at most 50 megapixels by its header. A file that is not
-    /// is counted as skipped, with the reason.
-    #[wasm_bindgen(js_name = admitImage)]
-    pub fn admit_image(&mut self, path: &str, bytes: &[u8]) -> Result<bool, JsError> {
-        Ok(self.import_mut()?.admit(path, bytes))
+    /// Decodes the file at `path` from its `bytes` and adds it, or counts it as skipped with the
+    /// reason (not an image, undecodable, over 50 megapixels by its header).
+    #[wasm_bindgen(js_name = addFile)]
+    pub fn add_file(&mut self, path: &str, bytes: &[u8]) -> Result<(), JsError> {
+        Ok(self.import_mut()?.add_file(path, bytes)?)
     }
 
-    /// Adds a decoded image: `width` x `height` RGBA bytes, row by row.
-    #[wasm_bindgen(js_name = addImage)]
-    pub fn add_image(&mut self, path: &str, width: usize, height: usize, rgba: &[u8]) -> Result<(), JsError> {
-        Ok(self.import_mut()?.add_rgba(path, width, height, rgba)?)
-    }
-
-    /// Counts the file at `path` as skipped: `reason` is "undecodable" (the browser could not
-    /// decode it) or "unreadable".
+    /// Counts the file at `path` as skipped because the browser could not read it.
     #[wasm_bindgen(js_name = skipFile)]
-    pub fn skip_file(&mut self, path: &str, reason: &str) -> Result<(), JsError> {
-        let reason = match reason {
-            "undecodable" => SkipReason::Undecodable,
-            "unreadable" => SkipReason::Unreadable,
-            _ => return Err(invalid(format!("a file is skipped as undecodable or unreadable, not {reason}"))),
-        };
-        self.import_mut()?.skip(path, reason);
+    pub fn skip_file(&mut self, path: &str) -> Result<(), JsError> {
+        self.import_mut()?.skip(path, SkipReason::Unreadable);
         Ok(())
     }
 
-    /// The files of the zip archive `bytes`, as `[path, bytes]` pairs for the browser to decode:
-    /// entries whose name leads out of the archive or that inflate past 64 MiB are skipped (and
-    /// counted) without being read. Paths are prefixed with `folder/` when given.
-    #[wasm_bindgen(js_name = archiveEntries)]
-    pub fn archive_entries(&mut self, bytes: &[u8], folder: &str) -> Result<Array, JsError> {
-        let entries = Array::new();
-        archive::for_each_entry(bytes, self.import_mut()?, |_, name, contents| {
-            let path = if folder.is_empty() { name.to_string() } else { format!("{folder}/{name}") };
-            entries.push(&Array::of2(&path.into(), &Uint8Array::from(contents)));
-            Ok(())
-        })?;
-        Ok(entries)
+    /// Adds every image of the zip archive `bytes` (see [`archive::for_each_entry`]: an entry
+    /// whose name leads out of the archive or that inflates past 64 MiB is skipped unread).
+    #[wasm_bindgen(js_name = addArchive)]
+    pub fn add_archive(&mut self, bytes: &[u8]) -> Result<(), JsError> {
+        Ok(archive::for_each_entry(bytes, self.import_mut()?, |import, name, contents| import.add_file(name, contents))?)
     }
 
     /// Ends the import: its images (a seeded 90/10 split) become this worker's data set, named

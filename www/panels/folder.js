@@ -14,7 +14,7 @@ let ranking = null; // the core's {ranked, csv} for the model last trained
 let weights = null; // that model's weight file
 let epochs = 0;
 
-debug.folder = { get imported() { return imported; }, get ranking() { return ranking; }, done: false };
+debug.folder = { get imported() { return imported; }, get ranking() { return ranking; }, done: false, imports: 0 };
 
 const trainer = new TrainerClient({
   status: $('folder-status'), bar: $('folder-progress'),
@@ -77,7 +77,8 @@ async function importFiles({ files, name }) {
     await trainer.open('start', { backend: $('backend-choice').value, dataset: 'images' });
     const side = Number($('folder-side').value);
     imported = await trainer.ask('importImages', { files, side, colour: $('folder-colour').checked, name });
-    showReport(imported.report);
+    showReport(imported.report, imported.seconds);
+    debug.folder.imports += 1;
     $('folder-preset').replaceChildren(...imported.presets.map(({ name: preset, description }) => new Option(`${preset}: ${description}`, preset)));
     $('folder-preset').value = imported.presets.some((preset) => preset.name === 'conv-dae') ? 'conv-dae' : imported.presets[0]?.name;
     $('folder-train-form').hidden = false;
@@ -88,10 +89,11 @@ async function importFiles({ files, name }) {
   }
 }
 
-function showReport(report) {
+function showReport(report, seconds) {
   const classes = report.classes.length ? `${report.classes.length} classes (${report.classes.slice(0, 8).join(', ')}${report.classes.length > 8 ? '…' : ''})` : 'no classes';
   trainer.say(`${report.kept.toLocaleString('en')} images kept at ${report.shape.side}×${report.shape.side} ${report.shape.channels === 3 ? 'colour' : 'grey'}: `
-    + `${report.train.toLocaleString('en')} to train, ${report.test.toLocaleString('en')} to test; ${classes}, ${report.unlabelled} unlabelled.`);
+    + `${report.train.toLocaleString('en')} to train, ${report.test.toLocaleString('en')} to test; ${classes}, ${report.unlabelled} unlabelled `
+    + `(imported in ${seconds.toFixed(1)} s).`);
   $('folder-report').replaceChildren(...report.skipped.map(({ count, description, examples }) => {
     const item = document.createElement('li');
     item.textContent = `Skipped ${count}: ${description} (${examples.join(', ')}${count > examples.length ? ', …' : ''})`;

@@ -1,6 +1,6 @@
 //! A person's own images: files from a folder (subfolder names are labels, as torchvision's
-//! `ImageFolder` has it; files at the top are unlabelled), each decoded elsewhere (by the browser,
-//! or natively by the `image` crate, `read_dir.rs`) and brought here to one shape, then split
+//! `ImageFolder` has it; files at the top are unlabelled), each decoded by the `image` crate
+//! (`decode.rs`, the same in the CLI and the page) and brought here to one shape, then split
 //! 90/10 with a fixed seed so that every model of a folder is tested on the same images.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -12,10 +12,12 @@ use crate::data::{Dataset, DatasetTag, ImageShape, Splits};
 use crate::error::{AeError, AeResult, ensure};
 
 pub mod archive;
+mod decode;
 #[cfg(not(target_arch = "wasm32"))]
 mod read_dir;
 #[cfg(not(target_arch = "wasm32"))]
-pub use read_dir::{decode_image, read_folder};
+pub use read_dir::read_folder;
+pub use decode::decode_image;
 
 /// An image whose header promises more pixels than this is refused before it is decoded (a
 /// 20,000 x 20,000 PNG would take 1.6 GB as RGBA).
@@ -150,15 +152,14 @@ impl Import {
         self.shape
     }
 
-    /// Whether the file at `path`, whose bytes are `bytes`, is an image of a size the import
-    /// takes, from its header alone (the page asks before the browser decodes it); one that is
-    /// not is skipped with its reason.
-    pub fn admit(&mut self, path: &str, bytes: &[u8]) -> bool {
-        match header_size(bytes) {
-            Ok(_) => true,
+    /// Decodes the file at `path` (its `bytes`, see [`decode_image`]) and adds it, or counts it
+    /// as skipped with the reason.
+    pub fn add_file(&mut self, path: &str, bytes: &[u8]) -> AeResult<()> {
+        match decode_image(bytes) {
+            Ok(image) => self.add_rgba(path, image.width() as usize, image.height() as usize, image.as_raw()),
             Err(reason) => {
                 self.skip(path, reason);
-                false
+                Ok(())
             }
         }
     }
@@ -224,22 +225,6 @@ impl Import {
         };
         Ok(ImportedImages { name: name.to_string(), splits: Splits { train, test }, train_files, test_files, report })
     }
-}
-
-/// The width and height an image file's header promises, read without decoding it; fails with
-/// why the file is not kept: no PNG, JPEG, WebP, BMP or GIF header, or more than
-/// [`MAX_SOURCE_PIXELS`] pixels.
-pub fn header_size(bytes: &[u8]) -> Result<(usize, usize), SkipReason> {
-    use imagesize::ImageType;
-    let known = matches!(imagesize::image_type(bytes), Ok(ImageType::Png | ImageType::Jpeg | ImageType::Webp | ImageType::Bmp | ImageType::Gif));
-    if !known {
-        return Err(SkipReason::NotAnImage);
-    }
-    let size = imagesize::blob_size(bytes).map_err(|_| SkipReason::Undecodable)?;
-    if size.width as u64 * size.height as u64 > MAX_SOURCE_PIXELS {
-        return Err(SkipReason::TooLarge);
-    }
-    Ok((size.width, size.height))
 }
 
 /// The class of the file at `path`: the first folder of its path, if it has one.

@@ -2,12 +2,9 @@
 //! decoded by the `image` crate (PNG, JPEG, WebP, BMP, the first frame of a GIF) after its
 //! header's size is checked, and brought to the import's shape.
 
-use std::io::Cursor;
 use std::path::{Path, PathBuf};
 
-use image::{ImageReader, Limits};
-
-use super::{Import, ImportedImages, MAX_SOURCE_PIXELS, SPLIT_SEED, SkipReason, archive, budget_images};
+use super::{Import, ImportedImages, SPLIT_SEED, SkipReason, archive, budget_images, decode_image};
 use crate::data::ImageShape;
 use crate::error::{AeError, AeResult};
 
@@ -90,25 +87,4 @@ fn within_budget(files: Vec<PathBuf>, budget: usize, import: &mut Import, dir: &
 fn relative_name(dir: &Path, path: &Path) -> String {
     let relative = path.strip_prefix(dir).unwrap_or(path);
     relative.components().map(|part| part.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
-}
-
-/// The image in a file's `bytes` as RGBA, or why it is not kept (its header's size is checked
-/// before anything is decoded).
-pub fn decode_image(bytes: &[u8]) -> Result<image::RgbaImage, SkipReason> {
-    let reader = || ImageReader::new(Cursor::new(bytes)).with_guessed_format().map_err(|_| SkipReason::Unreadable);
-    if reader()?.format().is_none() {
-        return Err(SkipReason::NotAnImage);
-    }
-    let (width, height) = reader()?.into_dimensions().map_err(|err| match err {
-        image::ImageError::Limits(_) => SkipReason::TooLarge,
-        _ => SkipReason::Undecodable,
-    })?;
-    if u64::from(width) * u64::from(height) > MAX_SOURCE_PIXELS {
-        return Err(SkipReason::TooLarge);
-    }
-    let mut reader = reader()?;
-    let mut limits = Limits::default();
-    limits.max_alloc = Some(MAX_SOURCE_PIXELS * 4);
-    reader.limits(limits);
-    Ok(reader.decode().map_err(|_| SkipReason::Undecodable)?.into_rgba8())
 }
