@@ -147,11 +147,6 @@ impl Import {
         Import { shape, kept: Vec::new(), skipped: BTreeMap::new() }
     }
 
-    /// The shape the images are brought to.
-    pub fn shape(&self) -> ImageShape {
-        self.shape
-    }
-
     /// Decodes the file at `path` (its `bytes`, see [`decode_image`]) and adds it, or counts it
     /// as skipped with the reason.
     pub fn add_file(&mut self, path: &str, bytes: &[u8]) -> AeResult<()> {
