@@ -178,17 +178,20 @@ fn the_cli_trains_on_a_folder_and_ranks_the_clothes_among_the_digits_as_the_most
     let csv = dir.with_extension("csv");
     let folder = dir.to_str().unwrap();
 
-    let results = run_cli(&["anomaly", "--images", folder, "--model", "vae", "--epochs", "10", "--top", "10", "--csv", csv.to_str().unwrap()]);
+    // A folder's defaults: batches of 16, the worst 20% of each left out of the loss.
+    let results = run_cli(&["anomaly", "--images", folder, "--model", "conv-dae", "--epochs", "10", "--top", "10", "--csv", csv.to_str().unwrap()]);
     let (import, ranking) = (&results[0], &results[1]);
     assert_eq!(import["command"], "import");
     assert_eq!(import["report"]["kept"], 1025);
     assert_eq!(import["report"]["skipped"][0]["reason"], "not_an_image");
     assert_eq!((ranking["command"].as_str(), ranking["images"].as_u64()), (Some("anomaly"), Some(1025)));
     assert_eq!(ranking["top"].as_array().unwrap().len(), 10);
+    assert_eq!((ranking["training"]["batch_size"].as_u64(), ranking["training"]["trim"].as_f64()), (Some(16), Some(0.2)));
 
     // The CSV ranks every image; the clothes' scores against the digits' give the AUROC. The
-    // clothes are in the training images too, so a model can learn them: over seeds 1-3 the
-    // VAE's AUROC was 0.86-0.94 and PCA's 0.912 (5 epochs: 0.83-0.85).
+    // clothes are among the training images too: a model that learns them finds them less
+    // unusual. With the trimmed loss, over seeds 1-3 the conv DAE's AUROC was 0.955-0.976, PCA(32)'s
+    // 0.930; without it (--trim 0), 0.817-0.848.
     let rows: Vec<(String, f64, f64)> = std::fs::read_to_string(&csv)
         .unwrap()
         .lines()
@@ -206,7 +209,8 @@ fn the_cli_trains_on_a_folder_and_ranks_the_clothes_among_the_digits_as_the_most
         above as f64 / (clothes.len() * digits.len()) as f64
     };
     let (model, pca) = (auroc(|row| row.1), auroc(|row| row.2));
-    assert!(model >= 0.8 && pca >= 0.85, "clothes among digits: AUROC {model:.3}, PCA {pca:.3}");
+    println!("AUROC model {model:.4} pca {pca:.4}");
+    assert!(model >= 0.95 && pca >= 0.85, "clothes among digits: AUROC {model:.3}, PCA {pca:.3}");
 
     // `train` on the folder records it in the weight file; `eval` takes the file on the same folder.
     let weights = dir.with_extension("safetensors");

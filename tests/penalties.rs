@@ -84,3 +84,21 @@ fn penalties_refuse_impossible_settings() {
     refused(adversarial.with_critic(Some(aestudio::model::CriticConfig { steps: 0, ..Default::default() })), "critic steps");
     refused(Preset::Vae.config().with_code_activation(Some(Activation::Sigmoid)), "takes no code activation");
 }
+
+#[test]
+fn the_trimmed_loss_leaves_out_the_worst_share_of_a_batch_and_rescales_the_rest() {
+    use aestudio::nn::loss::trimmed;
+    let device = cpu_device();
+    let per_sample = Tensor::<1>::from_floats([4.0, 1.0, 9.0, 2.0, 6.0], &device);
+    // 40% of 5: the two largest (9 and 6) weigh 0, the other three 5/3 each, so the batch mean
+    // is the kept samples' mean: (4 + 1 + 2) / 3.
+    let expected = [4.0 * 5.0 / 3.0, 5.0 / 3.0, 0.0, 2.0 * 5.0 / 3.0, 0.0];
+    for (got, want) in values(trimmed(per_sample.clone(), 0.4)).into_iter().zip(expected) {
+        assert_close(got, want, 1e-5);
+    }
+    // 10% of 5 is no whole sample: nothing is left out.
+    assert_eq!(values(trimmed(per_sample, 0.1)), [4.0, 1.0, 9.0, 2.0, 6.0]);
+    // The share is checked before a run starts.
+    let error = aestudio::train::TrainingConfig::new().with_trim(0.6).validate(1000).unwrap_err();
+    assert!(error.to_string().contains("trimmed share must be between 0 and 0.5"), "{error}");
+}

@@ -70,10 +70,15 @@ pub(crate) struct ModelArgs {
 pub(crate) struct RunArgs {
     #[arg(long, default_value_t = 10)]
     pub(crate) epochs: usize,
-    #[arg(long, default_value_t = 128)]
-    pub(crate) batch_size: usize,
+    /// Images per step [default: 128; with --images, 16]
+    #[arg(long)]
+    pub(crate) batch_size: Option<usize>,
     #[arg(long, default_value_t = 1e-3)]
     pub(crate) lr: f64,
+    /// The share of each batch, its worst-reconstructed images, left out of the loss (trimmed
+    /// loss: the model does not learn a folder's odd ones out) [default: 0; with --images, 0.2]
+    #[arg(long)]
+    pub(crate) trim: Option<f64>,
     #[arg(long, default_value_t = 1)]
     pub(crate) seed: u64,
     #[command(flatten)]
@@ -190,7 +195,15 @@ impl ModelArgs {
 
 impl RunArgs {
     pub(crate) fn training(&self) -> TrainingConfig {
-        TrainingConfig::new().with_epochs(self.epochs).with_batch_size(self.batch_size).with_learning_rate(self.lr).with_seed(self.seed)
+        let defaults = if self.data.images.is_some() { TrainingConfig::for_folder() } else { TrainingConfig::new() };
+        TrainingConfig {
+            epochs: self.epochs,
+            batch_size: self.batch_size.unwrap_or(defaults.batch_size),
+            learning_rate: self.lr,
+            seed: self.seed,
+            trim: self.trim.unwrap_or(defaults.trim),
+            ..defaults
+        }
     }
 
     pub(crate) fn splits(&self) -> Result<Splits, AeError> {

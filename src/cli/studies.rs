@@ -152,7 +152,7 @@ impl Semi {
                 semisupervised::JointConfig::new(config.clone())
                     .with_alpha(alpha)
                     .with_epochs(run.epochs)
-                    .with_batch_size(run.batch_size)
+                    .with_batch_size(run.training().batch_size)
                     .with_learning_rate(run.lr)
                     .with_seed(run.seed)
             };

@@ -125,7 +125,7 @@ impl Train {
         let Train { model, run, limit, all_images, compare_pca, layerwise_epochs, init, device: device_choice, out } = self;
         let (preset, config) = model.config()?;
         let training = run.training();
-        let RunArgs { epochs, batch_size, lr, seed, .. } = run;
+        let TrainingConfig { epochs, batch_size, learning_rate: lr, seed, .. } = training.clone();
         let (splits, tag) = run.data.splits_with_tag()?;
         let config = config.for_images(splits.train.shape())?;
         let dataset = &tag.name;

@@ -23,8 +23,17 @@ pub(crate) async fn rank_folder(
 ) -> Result<(), AeError> {
     let device = aestudio::backend::cpu_device();
     let splits = &imported.splits;
-    println!("model: {}; {} epochs on {} training images, seed {}", config.describe(), run.epochs, splits.train.len(), run.seed);
-    let trained = train_model(&config, &run.training(), &splits.train, &device).await?;
+    let training = run.training();
+    println!(
+        "model: {}; {} epochs of batches of {} on {} training images, the worst {}% of each left out, seed {}",
+        config.describe(),
+        training.epochs,
+        training.batch_size,
+        splits.train.len(),
+        training.trim * 100.0,
+        training.seed
+    );
+    let trained = train_model(&config, &training, &splits.train, &device).await?;
     let ranked = folder::rank_images(&trained, imported, &device).await?;
     println!("the {} most unusual of {} images (reconstruction MSE per pixel; PCA({}) alongside):", top.min(ranked.len()), ranked.len(), config.code_size);
     for image in ranked.iter().take(top) {
@@ -36,7 +45,7 @@ pub(crate) async fn rank_folder(
     }
     super::report::result(serde_json::json!({
         "command": "anomaly", "protocol": "images", "model": preset.name(), "description": config.describe(), "config": config,
-        "dataset": imported.name, "seed": run.seed, "epochs": run.epochs, "images": ranked.len(), "import": imported.report,
+        "dataset": imported.name, "training": training, "images": ranked.len(), "import": imported.report,
         "top": ranked.iter().take(top).collect::<Vec<_>>(),
     }));
     Ok(())

@@ -38,6 +38,28 @@ pub fn kl_to_standard_normal(mean: Tensor<2>, log_var: Tensor<2>) -> Tensor<1> {
     per_sample_sum(per_dimension).mul_scalar(-0.5)
 }
 
+/// A trimmed batch loss (Shen and Sanghavi's trimmed loss minimization, ICML 2019): the
+/// `floor(share x batch)` samples with the largest `per_sample` loss get weight 0, the others
+/// `batch / kept`, so the batch mean becomes the mean over the kept samples. Training on it, a
+/// model never fits the few images a folder has that are unlike the rest, and so still finds
+/// them unusual afterwards. The weights are constants: no gradient flows through the ranking.
+///
+/// # Shapes
+/// - per_sample: `[batch]`
+/// - output: `[batch]`
+pub fn trimmed(per_sample: Tensor<1>, share: f64) -> Tensor<1> {
+    let [batch] = per_sample.dims();
+    let dropped = (batch as f64 * share).floor() as usize;
+    if dropped == 0 || dropped >= batch {
+        return per_sample;
+    }
+    let kept = batch - dropped;
+    // A sample's rank in ascending order is the position of its index in the ascending argsort.
+    let ranks = per_sample.clone().detach().argsort(0).argsort(0);
+    let weights = ranks.lower_elem(kept as i64).float().mul_scalar(batch as f32 / kept as f32);
+    per_sample * weights
+}
+
 /// Sums each row: the per-sample total of a per-element term.
 ///
 /// # Shapes

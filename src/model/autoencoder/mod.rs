@@ -14,7 +14,7 @@ use crate::model::discriminator::ImageCritic;
 use crate::model::objective::{LossTerms, Objective, PenaltyInputs};
 use crate::model::prior::Prior;
 use crate::nn::conv::{ConvDecoder, ConvEncoder};
-use crate::nn::loss::{bce_with_logits, per_sample_sum, squared_error};
+use crate::nn::loss::{bce_with_logits, per_sample_sum, squared_error, trimmed};
 use crate::nn::classifier::Classifier;
 use crate::nn::mlp::Mlp;
 use crate::nn::pixelcnn::PixelDecoder;
@@ -402,6 +402,13 @@ impl Autoencoder {
     /// - input, clean: `[batch, 784]`; labels: `[batch, 10]`
     /// - output: the terms, and logits `[batch, 784]`
     pub fn loss_and_logits(&self, input: Tensor<2>, clean: Tensor<2>, labels: Option<Tensor<2>>) -> (LossTerms, Tensor<2>) {
+        self.trimmed_loss_and_logits(input, clean, labels, 0.0)
+    }
+
+    /// [`Autoencoder::loss_and_logits`] with the `trim` share of the batch's worst-reconstructed
+    /// images left out of the objective ([`crate::nn::loss::trimmed`]); the reconstruction term
+    /// it reports is every image's.
+    pub fn trimmed_loss_and_logits(&self, input: Tensor<2>, clean: Tensor<2>, labels: Option<Tensor<2>>, trim: f64) -> (LossTerms, Tensor<2>) {
         let objective = self.config.objective;
         let input_for_pairs = input.clone();
         let clean_for_features = clean.clone();
@@ -435,7 +442,8 @@ impl Autoencoder {
             (None, None) => None,
         };
         let inputs = PenaltyInputs { code: encoding.mean, jacobian_norm, critic_logits, feature_distance, view_consistency };
-        let mut terms = objective.terms(reconstruction, encoding.log_var, inputs, self.config.image.values());
+        let mut terms = objective.terms(trimmed(reconstruction.clone(), trim), encoding.log_var, inputs, self.config.image.values());
+        terms.reconstruction = reconstruction;
         if let Some(pull) = centre_pull {
             terms.objective = terms.objective + pull;
         }

@@ -24,9 +24,26 @@ pub struct TrainingConfig {
     /// Train on the images of these classes only (the one-class protocol of anomaly detection);
     /// all of them when absent. See [`crate::train::Trainer::restrict_to_classes`].
     pub classes: Option<Vec<u8>>,
+    /// The share of each batch, its worst-reconstructed images, left out of the reconstruction
+    /// term ([`crate::nn::loss::trimmed`]); 0 keeps every image. A folder's defaults use it.
+    #[config(default = 0.0)]
+    pub trim: f64,
 }
 
+/// A folder's batch size and trimmed share, unless the person sets them. Chosen on a validation
+/// folder (2,000 MNIST training digits and 50 Fashion-MNIST training images, conv DAE, 10
+/// epochs): the clothes' AUROC over batch 16-128 and trims 0-0.3 peaked at batch 16, trim 0.2
+/// (docs/own-images.md has the grid). Small batches give a small folder enough steps; the trim
+/// keeps the model from learning the folder's odd ones out.
+pub const FOLDER_BATCH: usize = 16;
+pub const FOLDER_TRIM: f64 = 0.2;
+
 impl TrainingConfig {
+    /// The training a person's own folder gets by default: [`FOLDER_BATCH`], [`FOLDER_TRIM`].
+    pub fn for_folder() -> TrainingConfig {
+        TrainingConfig::new().with_batch_size(FOLDER_BATCH).with_trim(FOLDER_TRIM)
+    }
+
     /// Refuses settings that cannot work on a training set of `train_len` images.
     pub fn validate(&self, train_len: usize) -> AeResult<()> {
         ensure_learning_rate(self.learning_rate)?;
@@ -40,6 +57,7 @@ impl TrainingConfig {
                 format!("the classes to train on must be some of 0 to {}, got {classes:?}", CLASSES - 1)
             })?;
         }
+        ensure((0.0..=0.5).contains(&self.trim), || format!("the trimmed share must be between 0 and 0.5, got {}", self.trim))?;
         ensure(self.readback_every >= 1, || "readback interval must be at least 1 step".into())
     }
 }

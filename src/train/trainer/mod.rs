@@ -369,7 +369,7 @@ impl Trainer {
         let input = self.model.config().corruption.apply(clean.clone());
         let labels = self.model.config().objective.needs_labels().then(|| data.one_hot(indices, CLASSES, &self.device));
         match network {
-            Network::Autoencoder | Network::Encoder => (self.model.loss_and_logits(input, clean, labels).0.objective, Report::Objective),
+            Network::Autoencoder | Network::Encoder => (self.model.trimmed_loss_and_logits(input, clean, labels, self.config.trim).0.objective, Report::Objective),
             // The encoder's loss is the objective the run reports; the decoder's is not.
             Network::Decoder => (self.model.decoder_loss(input).expect("the schedule has decoder updates only for a VAE-GAN"), Report::Nothing),
             Network::Critic => {
