@@ -101,6 +101,7 @@ impl Studio {
     #[wasm_bindgen(js_name = loadDataset)]
     pub fn load_dataset(&mut self, name: &str, train_images: &[u8], train_labels: &[u8], test_images: &[u8], test_labels: &[u8]) -> Result<JsValue, JsError> {
         let files = DatasetFiles::by_name(name)?;
+        self.folder = None;
         let data = self.data.insert(Splits::from_idx_bytes(&files, train_images, train_labels, test_images, test_labels)?);
         self.tag = Some(DatasetTag::of(name, &data.test));
         to_js(&DatasetFacts::of(&files, &data.test, Some(&data.train)))

@@ -340,19 +340,21 @@ serve({
   /** Classifier alone against classifier + decoder. */
   semi: ({ model, labels, alpha, epochs }) => studio.semiSupervised(JSON.stringify(model), labels, alpha, epochs),
   /** A person's files (`[{path, file}]`) as this worker's data set: `{report, name, presets,
-   * seconds}` (the import's time in this worker, from the first file read to the report). */
+   * training, seconds}` (the form's defaults; the import's time in this worker, from the first
+   * file read to the report). */
   async importImages({ files, side, colour, name }) {
     const started = performance.now();
     const imported = await importFolder(studio, files, { side, colour, name }, (done, total) => emit('importing', { done, total }));
-    return { ...imported, presets: studio.folderPresets(), seconds: (performance.now() - started) / 1000 };
+    return { ...imported, ...studio.folderPresets(), seconds: (performance.now() - started) / 1000 };
   },
   /** A run of the named preset on the folder (no replica workers: they load a named data set). */
-  async trainPreset({ preset, epochs, batchSize }) {
-    const description = studio.configurePreset(preset, epochs, batchSize);
+  async trainPreset({ preset, epochs, batchSize, trim }) {
+    const description = studio.configurePreset(preset, epochs, batchSize, trim);
     await replicasFor(1, null, null, 0);
     runInBackground();
     return { description, workers: 1 };
   },
+  openFolderModel: ({ bytes }) => studio.openFolderModel(new Uint8Array(bytes)),
   unusual: () => studio.unusualImages(),
   folderImages: ({ indices }) => studio.folderImages(Uint32Array.from(indices)),
   codes: () => studio.codesCsv(),

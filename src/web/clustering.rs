@@ -39,7 +39,7 @@ impl Studio {
     /// accuracy, nmi}`, the scores of the clusters at the last target update.
     pub(super) async fn clustering_steps(&mut self, max_steps: usize) -> Result<Value, JsError> {
         // Field by field: the run is borrowed mutably beside the data.
-        let test = &self.data.as_ref().ok_or_else(|| invalid("no data loaded"))?.test;
+        let test = &super::studio_state::loaded(&self.data, &self.folder)?.test;
         let run = self.clustering.as_mut().ok_or_else(|| invalid("no clustering run started"))?;
         let progress = run.train_steps(test, max_steps).await?;
         self.model = Some(run.model().autoencoder);

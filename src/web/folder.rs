@@ -10,7 +10,7 @@ use super::Studio;
 use super::convert::{invalid, to_js};
 use crate::data::ImageShape;
 use crate::data::images::{Import, SkipReason, archive};
-use crate::model::Preset;
+use crate::model::{Preset, weights};
 use crate::train::TrainingConfig;
 use crate::uses::folder;
 
@@ -51,30 +51,56 @@ impl Studio {
     pub fn finish_import(&mut self, name: &str) -> Result<JsValue, JsError> {
         let import = self.import.take().ok_or_else(|| invalid("no import under way"))?;
         let imported = import.finish(&format!("images:{name}"))?;
-        self.data = Some(imported.splits.clone());
+        // The folder replaces the data set and whatever model learned the previous one.
+        (self.data, self.trainer, self.model, self.movie_run, self.pace) = (None, None, None, None, None);
         self.tag = Some(imported.tag());
         let reply = serde_json::json!({ "report": imported.report, "name": imported.name });
         self.folder = Some(imported);
         to_js(&reply)
     }
 
-    /// The presets that train on the folder: `[{name, description}]`, in menu order.
+    /// What the folder's training form offers: `{presets: [{name, description}], training}`,
+    /// the presets in menu order (the conv DAE first when it fits) and the form's defaults
+    /// ([`TrainingConfig::for_folder`]: `{epochs, batch_size, trim, ...}`).
     #[wasm_bindgen(js_name = folderPresets)]
     pub fn folder_presets(&self) -> Result<JsValue, JsError> {
         let shape = self.data()?.train.shape();
-        let presets: Vec<_> = Preset::for_folder(shape)
+        let mut presets = Preset::for_folder(shape);
+        presets.sort_by_key(|&preset| preset != Preset::ConvDae);
+        let presets: Vec<_> = presets
             .into_iter()
             .map(|preset| serde_json::json!({ "name": preset.name(), "description": preset.config().for_images(shape).map(|config| config.describe()).unwrap_or_default() }))
             .collect();
-        to_js(&presets)
+        to_js(&serde_json::json!({ "presets": presets, "training": TrainingConfig::for_folder() }))
     }
 
     /// Starts a fresh run of `preset` (a name) on the folder: `epochs` of batches of
-    /// `batch_size`, the other settings the command line's defaults.
+    /// `batch_size`, the `trim` share of each batch left out of the loss, the other settings the
+    /// command line's defaults.
     #[wasm_bindgen(js_name = configurePreset)]
-    pub fn configure_preset(&mut self, preset: &str, epochs: usize, batch_size: usize) -> Result<JsValue, JsError> {
-        let training = TrainingConfig::new().with_epochs(epochs).with_batch_size(batch_size);
+    pub fn configure_preset(&mut self, preset: &str, epochs: usize, batch_size: usize, trim: f64) -> Result<JsValue, JsError> {
+        let training = TrainingConfig::for_folder().with_epochs(epochs).with_batch_size(batch_size).with_trim(trim);
         to_js(&self.start_run(Preset::from_name(preset)?.config(), training)?)
+    }
+
+    /// Makes the weight file `bytes` the folder's model, in place of any run, to rank and encode
+    /// the folder: the model saved from it ranks it as before, and a model of another folder of
+    /// the same shape scores these images as new ones. `{description, learned, sameFolder}`:
+    /// the data set the file says it learned (none for an old file), and whether it is this one.
+    #[wasm_bindgen(js_name = openFolderModel)]
+    pub fn open_folder_model(&mut self, bytes: &[u8]) -> Result<JsValue, JsError> {
+        let folder = self.folder.as_ref().ok_or_else(|| invalid("import a folder before opening a model for it"))?;
+        let loaded = weights::load(bytes, &self.device)?;
+        loaded.model.check_images(folder.report.shape)?;
+        let same_folder = loaded.dataset.as_ref().is_some_and(|learned| learned.check_same(&folder.tag(), "").is_ok());
+        let reply = serde_json::json!({
+            "description": loaded.model.config().describe(),
+            "learned": loaded.dataset.as_ref().map(|learned| &learned.name),
+            "sameFolder": same_folder,
+        });
+        (self.trainer, self.movie_run, self.pace) = (None, None, None);
+        self.model = Some(loaded.model);
+        to_js(&reply)
     }
 
     /// The current model's ranking of every image of the folder, most unusual first, with PCA's

@@ -6,6 +6,7 @@ use super::movies::MovieRun;
 use super::{Replica, Studio};
 use super::convert::training_config;
 use super::convert::{invalid, to_js};
+use crate::data::images::ImportedImages;
 use crate::data::{DatasetFiles, Splits};
 use crate::model::{Autoencoder, AutoencoderConfig, weights};
 use crate::train::{Evaluation, Pace, Paced, Replicas, Trainer, TrainingConfig, evaluate};
@@ -25,7 +26,7 @@ impl Studio {
             return to_js(&Paced { progress, pace });
         }
         // Field by field: the trainer is borrowed mutably beside the data.
-        let data = self.data.as_ref().ok_or_else(|| invalid("no data loaded"))?;
+        let data = loaded(&self.data, &self.folder)?;
         let trainer = self.trainer.as_mut().ok_or_else(|| invalid("no run configured"))?;
         let outcome = trainer.train_steps_with(&data.train, max_steps, replicas).await;
         // Whatever happened, the trainer now holds good weights (restored ones after a NaN).
@@ -46,7 +47,7 @@ impl Studio {
 
     /// Starts a fresh image model's run (the recommender's, if any, ends); returns its description.
     pub(super) fn start_run(&mut self, model: AutoencoderConfig, training: TrainingConfig) -> Result<String, JsError> {
-        let data = self.data.as_ref().ok_or_else(|| invalid("load the data before configuring a run"))?;
+        let data = loaded(&self.data, &self.folder).map_err(|_| invalid("load the data before configuring a run"))?;
         // The form's presets are written for MNIST; a folder's images may be another shape.
         let model = model.for_images(data.train.shape())?;
         let mut trainer = Trainer::new(&model, training, &self.device, data.train.len())?;
@@ -60,7 +61,7 @@ impl Studio {
 
     /// The dataset's splits, once loaded.
     pub(super) fn data(&self) -> Result<&Splits, JsError> {
-        self.data.as_ref().ok_or_else(|| invalid("no data loaded"))
+        loaded(&self.data, &self.folder)
     }
 
     /// A linear classifier on the code of a fresh `model`, with the first `labels` training
@@ -89,7 +90,7 @@ impl Studio {
 
     /// Continues an image run from a weight file at `step`; returns the model's description.
     pub(super) fn resume_run(&mut self, bytes: &[u8], training: TrainingConfig, step: usize) -> Result<String, JsError> {
-        let data = self.data.as_ref().ok_or_else(|| invalid("load the data before resuming a run"))?;
+        let data = loaded(&self.data, &self.folder).map_err(|_| invalid("load the data before resuming a run"))?;
         let loaded = weights::load(bytes, &self.device.clone().autodiff())?;
         let description = loaded.model.config().describe();
         self.pace = Some(Pace::new(training.epochs, training.batch_size, step));
@@ -205,4 +206,10 @@ struct EvaluationReply {
     #[serde(flatten)]
     evaluation: Evaluation,
     summary: String,
+}
+
+/// The splits runs train on: an imported folder's (held once, in the import), or the named data
+/// set's. A free function so that a caller can borrow other fields mutably beside them.
+pub(super) fn loaded<'a>(data: &'a Option<Splits>, folder: &'a Option<ImportedImages>) -> Result<&'a Splits, JsError> {
+    folder.as_ref().map(|folder| &folder.splits).or(data.as_ref()).ok_or_else(|| invalid("no data loaded"))
 }

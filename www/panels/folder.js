@@ -9,7 +9,7 @@ import { TrainerClient } from '../trainer-client.js';
 const SHOWN = 16; // the most unusual images drawn
 const THUMB = 40; // their side on the canvas, in pixels
 
-let imported = null; // {report, name, presets}
+let imported = null; // {report, name, presets, training}
 let ranking = null; // the core's {ranked, csv} for the model last trained
 let weights = null; // that model's weight file
 let epochs = 0;
@@ -80,7 +80,8 @@ async function importFiles({ files, name }) {
     showReport(imported.report, imported.seconds);
     debug.folder.imports += 1;
     $('folder-preset').replaceChildren(...imported.presets.map(({ name: preset, description }) => new Option(`${preset}: ${description}`, preset)));
-    $('folder-preset').value = imported.presets.some((preset) => preset.name === 'conv-dae') ? 'conv-dae' : imported.presets[0]?.name;
+    const form = $('folder-train-form').elements;
+    [form.epochs.value, form.batch_size.value, form.trim.value] = [imported.training.epochs, imported.training.batch_size, 100 * imported.training.trim];
     $('folder-train-form').hidden = false;
   } catch (err) {
     imported = null;
@@ -107,10 +108,25 @@ async function train(event) {
   epochs = Number(form.get('epochs'));
   show('folder-error', null);
   try {
-    const { description } = await trainer.begin('trainPreset', { preset: form.get('preset'), epochs, batchSize: Number(form.get('batch_size')) });
+    const { description } = await trainer.begin('trainPreset', { preset: form.get('preset'), epochs, batchSize: Number(form.get('batch_size')), trim: Number(form.get('trim')) / 100 });
     trainer.say(`${description}: starting…`);
   } catch (err) {
     trainer.onFailure(err.message);
+  }
+}
+
+/** Ranks the folder with a saved model: the one saved from it gives the same ranking again. */
+async function openModel(file) {
+  show('folder-error', null);
+  try {
+    const bytes = await file.arrayBuffer();
+    const { description, learned, sameFolder } = await trainer.ask('openFolderModel', { bytes });
+    weights = new Uint8Array(bytes);
+    trainer.say(sameFolder ? `${description}, saved from this folder.`
+      : `${description}, which learned ${learned ?? 'images it does not name'}: it scores this folder's images as new ones.`);
+    await showUnusual();
+  } catch (err) {
+    show('folder-error', err.message);
   }
 }
 
@@ -175,6 +191,7 @@ export function initFolder() {
   });
   $('folder-train-form').addEventListener('submit', train);
   $('folder-stop').addEventListener('click', () => trainer.stop());
+  $('folder-model').addEventListener('change', (event) => event.target.files[0] && openModel(event.target.files[0]));
   $('folder-save').addEventListener('click', () => download(weights, `aestudio-${imported.name.replace(/^images:/, '')}.safetensors`, 'application/octet-stream'));
   $('folder-codes').addEventListener('click', async () => download(await trainer.ask('codes'), 'codes.csv', 'text/csv'));
   $('folder-ranking').addEventListener('click', () => download(ranking.csv, 'ranking.csv', 'text/csv'));
