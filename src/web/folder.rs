@@ -7,12 +7,12 @@ use js_sys::Float32Array;
 use wasm_bindgen::prelude::*;
 
 use super::Studio;
-use super::convert::{invalid, to_js};
+use super::convert::{floats, invalid, to_js};
 use crate::data::ImageShape;
 use crate::data::images::{Import, SkipReason, archive};
 use crate::model::{Preset, weights};
 use crate::train::TrainingConfig;
-use crate::uses::folder;
+use crate::uses::{explore, folder};
 
 #[wasm_bindgen]
 impl Studio {
@@ -104,12 +104,22 @@ impl Studio {
     }
 
     /// The current model's ranking of every image of the folder, most unusual first, with PCA's
-    /// beside it: `{ranked: [{file, split, label, index, score, rank, pca_score, pca_rank}], csv}`.
+    /// beside it: `{ranked: [{file, split, label, index, score, rank, pca_score, pca_rank}], csv,
+    /// generates}` (whether the model has a prior to draw samples from).
     #[wasm_bindgen(js_name = unusualImages)]
     pub async fn unusual_images(&self) -> Result<JsValue, JsError> {
         let folder = self.folder.as_ref().ok_or_else(|| invalid("no folder imported"))?;
         let ranked = folder::rank_images(self.model()?, folder, &self.device).await?;
-        to_js(&serde_json::json!({ "csv": folder::ranking_csv(&ranked), "ranked": ranked }))
+        let generates = self.model()?.config().objective.prior().is_some();
+        to_js(&serde_json::json!({ "csv": folder::ranking_csv(&ranked), "ranked": ranked, "generates": generates }))
+    }
+
+    /// `count` images the folder's model generates from its prior, planes one after the other,
+    /// values in [0, 1]; the same ones for the same `seed`. Refused for a model without a prior.
+    #[wasm_bindgen(js_name = folderSamples)]
+    pub async fn folder_samples(&self, count: usize, seed: u32) -> Result<Float32Array, JsError> {
+        self.device.seed(seed as u64);
+        floats(explore::sample_prior(self.model()?, count, 1.0, &self.device)?).await
     }
 
     /// The code of every image of the folder as CSV (`file,split,label,z1,...`).

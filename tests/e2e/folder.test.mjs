@@ -6,10 +6,12 @@
 // request carried the files.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { studioSession } from '../support/browser.mjs';
-import { auroc, writeDigitsAndClothes } from '../support/folders.mjs';
+import { auroc, idx, writeDigitsAndClothes } from '../support/folders.mjs';
+import { encodePng } from '../support/png.mjs';
 
 const { page, problems } = studioSession({ before, after });
 
@@ -85,6 +87,52 @@ test('a folder of digits and clothes is imported, trained on and ranked without 
     // Only the page's own files were fetched, all with GET and no body; none names a picked file.
     const foreign = requests.filter((r) => !r.url.startsWith(origin) || r.method !== 'GET' || r.body || /digit\d|clothes/.test(r.url));
     assert.deepEqual(foreign.filter((r) => !r.url.startsWith('blob:')), [], 'no request carried the images');
+    assert.deepEqual(problems, [], 'no console errors');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('colour images at 32 pixels train a VAE in the page that generates colour samples', { timeout: 300_000 }, async (t) => {
+  // 600 digits, each tinted red, green or blue by its class, as loose RGB files.
+  const dir = mkdtempSync(join(tmpdir(), 'aestudio-colour-'));
+  const tints = [[255, 40, 40], [40, 255, 40], [40, 40, 255]];
+  const files = idx('mnist', 't10k', 600).map(({ pixels, label }, i) => {
+    const rgb = new Uint8Array(784 * 3);
+    pixels.forEach((value, p) => tints[label % 3].forEach((tint, c) => { rgb[3 * p + c] = (value * tint) / 255; }));
+    const path = join(dir, `tinted${String(i).padStart(3, '0')}.png`);
+    writeFileSync(path, encodePng(28, 28, rgb, 3));
+    return path;
+  });
+  try {
+    await page.selectOption('#folder-side', '32');
+    await page.check('#folder-colour');
+    const imports = await page.evaluate(() => window.aestudio.folder.imports);
+    await page.setInputFiles('#folder-files', files);
+    await page.waitForFunction((before) => window.aestudio.folder.imports > before, imports, { timeout: 120_000 });
+    const { report } = await page.evaluate(() => window.aestudio.folder.imported);
+    assert.deepEqual([report.kept, report.shape], [600, { channels: 3, side: 32 }]);
+
+    await page.selectOption('#folder-preset', 'vae');
+    await page.fill('#folder-train-form input[name=epochs]', '15');
+    await page.click('#folder-train');
+    await page.waitForFunction(() => window.aestudio.folder.done || !document.getElementById('folder-error').hidden, null, { timeout: 240_000 });
+    assert.equal(await page.textContent('#folder-error'), '');
+    assert.ok(await page.locator('#folder-samples').isVisible(), 'a VAE shows its samples');
+    // The samples as drawn: how many pixels are strongly coloured (one channel 60 levels above
+    // another) and how many are bright at all. Grey samples would have no coloured pixel.
+    const { coloured, bright } = await page.evaluate(() => {
+      const { data } = document.getElementById('folder-samples').getContext('2d').getImageData(0, 0, 640, 40);
+      let [coloured, bright] = [0, 0];
+      for (let p = 0; p < data.length; p += 4) {
+        const channels = [data[p], data[p + 1], data[p + 2]];
+        if (Math.max(...channels) > 80) bright += 1;
+        if (Math.max(...channels) - Math.min(...channels) > 60) coloured += 1;
+      }
+      return { coloured, bright };
+    });
+    t.diagnostic(`samples: ${coloured} coloured of ${bright} bright pixels`);
+    assert.ok(bright > 500 && coloured > 0.5 * bright, `${coloured} coloured of ${bright} bright pixels`);
     assert.deepEqual(problems, [], 'no console errors');
   } finally {
     rmSync(dir, { recursive: true, force: true });

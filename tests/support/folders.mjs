@@ -9,7 +9,7 @@ import { encodePng } from './png.mjs';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
 /** The first `count` images and labels of a data set's `split` ('t10k' or 'train') in data/. */
-function idx(dataset, split, count) {
+export function idx(dataset, split, count) {
   const images = readFileSync(join(root, 'data', dataset, `${split}-images-idx3-ubyte`)).subarray(16);
   const labels = readFileSync(join(root, 'data', dataset, `${split}-labels-idx1-ubyte`)).subarray(8);
   return Array.from({ length: count }, (_, i) => ({ pixels: images.subarray(i * 784, (i + 1) * 784), label: labels[i] }));

@@ -136,7 +136,13 @@ async function showUnusual() {
     ranking = await trainer.ask('unusual');
     const top = ranking.ranked.slice(0, SHOWN);
     const pixels = await trainer.ask('folderImages', { indices: top.map((image) => image.index) });
-    drawThumbnails($('folder-unusual'), pixels, imported.report.shape, top);
+    drawThumbnails($('folder-unusual'), pixels, imported.report.shape, top.map((image) => `#${image.rank}`));
+    $('folder-unusual').title = top.map((image) => `#${image.rank} ${image.file} (PCA #${image.pca_rank})`).join('\n');
+    $('folder-samples-part').hidden = !ranking.generates;
+    if (ranking.generates) {
+      debug.folder.samples = await trainer.ask('folderSamples', { count: SHOWN, seed: 1 });
+      drawThumbnails($('folder-samples'), debug.folder.samples, imported.report.shape, []);
+    }
     $('folder-results').hidden = false;
     debug.folder.done = true;
   } catch (err) {
@@ -144,13 +150,15 @@ async function showUnusual() {
   }
 }
 
-/** Draws `images` (planes one after the other, values in [0, 1]) in a row, each `THUMB` wide. */
-function drawThumbnails(canvas, pixels, { channels, side }, ranked) {
+/** Draws images (`pixels`: planes one after the other, values in [0, 1]) in rows, each `THUMB`
+ * wide, with a caption from `captions` under each when given. */
+function drawThumbnails(canvas, pixels, { channels, side }, captions) {
   const context = canvas.getContext('2d');
   context.clearRect(0, 0, canvas.width, canvas.height);
   const plane = side * side;
   const perRow = Math.floor(canvas.width / THUMB);
-  ranked.forEach((image, i) => {
+  const count = pixels.length / (plane * channels);
+  for (let i = 0; i < count; i += 1) {
     const data = new ImageData(side, side);
     const values = pixels.subarray(i * plane * channels, (i + 1) * plane * channels);
     for (let p = 0; p < plane; p += 1) {
@@ -161,9 +169,8 @@ function drawThumbnails(canvas, pixels, { channels, side }, ranked) {
     tile.getContext('2d').putImageData(data, 0, 0);
     const [x, y] = [(i % perRow) * THUMB, Math.floor(i / perRow) * (THUMB + 14)];
     context.drawImage(tile, x + 2, y + 2, THUMB - 4, THUMB - 4);
-    context.fillText(`#${image.rank}`, x + 2, y + THUMB + 10);
-  });
-  canvas.title = ranked.map((image) => `#${image.rank} ${image.file} (PCA #${image.pca_rank})`).join('\n');
+    if (captions[i]) context.fillText(captions[i], x + 2, y + THUMB + 10);
+  }
 }
 
 function download(bytes, name, type) {
