@@ -19,7 +19,7 @@ if (!part || !logFile || !recordsFile) {
   process.exit(2);
 }
 
-const IDENTITY = ['kind', 'backend', 'model', 'workers', 'scenario', 'shape', 'value', 'how'];
+const IDENTITY = ['kind', 'backend', 'model', 'workers', 'scenario', 'shape', 'image', 'value', 'how'];
 
 /** The figures of every `bench-result {json}` or `result {json}` line of the log. */
 function lines(text) {
