@@ -357,6 +357,7 @@ serve({
   openFolderModel: ({ bytes }) => studio.openFolderModel(new Uint8Array(bytes)),
   unusual: () => studio.unusualImages(),
   folderSamples: ({ count, seed }) => studio.folderSamples(count, seed),
+  folderGroups: () => studio.folderGroups(),
   folderImages: ({ indices }) => studio.folderImages(Uint32Array.from(indices)),
   codes: () => studio.codesCsv(),
   loseDevice() { for (const device of devices) device.destroy(); },

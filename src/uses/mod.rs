@@ -10,6 +10,7 @@ pub mod deep_clustering;
 pub mod explore;
 pub mod factors;
 pub mod folder;
+pub mod folder_groups;
 pub mod pca;
 pub mod probe;
 pub mod quality;

@@ -60,6 +60,15 @@ test('a folder of digits and clothes is imported, trained on and ranked without 
     assert.ok(model >= 0.95 && pca >= 0.85, `AUROC of clothes against digits: model ${model.toFixed(3)}, PCA ${pca.toFixed(3)}`);
     assert.ok(await page.locator('#folder-results').isVisible());
 
+    // The groups: one per class, every image in one; the codes know the digits' classes.
+    const { groups, labelled } = await page.evaluate(() => window.aestudio.folder.groups);
+    assert.equal(groups.length, 10);
+    assert.deepEqual(groups.flatMap((group) => group.members).sort((a, b) => a - b), ranked.map((image) => image.index).sort((a, b) => a - b));
+    t.diagnostic(`groups: matched accuracy ${labelled.cluster_accuracy.toFixed(3)}, NMI ${labelled.nmi.toFixed(3)}; probe ${labelled.probe.toFixed(3)}, PCA ${labelled.pca_probe.toFixed(3)}`);
+    assert.equal(labelled.images, DIGITS);
+    assert.ok(labelled.cluster_accuracy > 0.4 && labelled.probe > 0.8 && labelled.pca_probe > 0.8, JSON.stringify(labelled));
+    assert.match(await page.textContent('#folder-groups-scores'), /the groups match the 10 classes at \d+\.\d%/);
+
     // The saved model, opened after another model has trained on the folder, ranks it exactly
     // as before.
     const [saved] = await Promise.all([page.waitForEvent('download'), page.click('#folder-save')]);

@@ -143,6 +143,7 @@ async function showUnusual() {
       debug.folder.samples = await trainer.ask('folderSamples', { count: SHOWN, seed: 1 });
       drawThumbnails($('folder-samples'), debug.folder.samples, imported.report.shape, []);
     }
+    await showGroups();
     $('folder-results').hidden = false;
     debug.folder.done = true;
   } catch (err) {
@@ -150,9 +151,28 @@ async function showUnusual() {
   }
 }
 
-/** Draws images (`pixels`: planes one after the other, values in [0, 1]) in rows, each `THUMB`
- * wide, with a caption from `captions` under each when given. */
-function drawThumbnails(canvas, pixels, { channels, side }, captions) {
+/** Groups the folder by k-means on the model's codes (one group per class, or 10) and draws each
+ * group as a row of its members nearest its centre; with labels, says how well the codes know them. */
+async function showGroups() {
+  const { groups, labelled } = debug.folder.groups = await trainer.ask('folderGroups');
+  const shown = groups.map(({ members }) => members.slice(0, SHOWN));
+  const pixels = await trainer.ask('folderImages', { indices: shown.flat() });
+  const places = shown.flatMap((members, row) => members.map((_, column) => [column, row]));
+  const captions = shown.flatMap((members, row) => members.map((_, column) => (column === 0 ? `${groups[row].members.length} images` : '')));
+  $('folder-groups').height = groups.length * (THUMB + 14);
+  drawThumbnails($('folder-groups'), pixels, imported.report.shape, captions, places);
+  const percent = (value) => `${(100 * value).toFixed(1)}%`;
+  $('folder-groups-scores').textContent = labelled
+    ? `On the ${labelled.images.toLocaleString('en')} labelled images, the groups match the ${labelled.classes} classes at ${percent(labelled.cluster_accuracy)} `
+      + `(NMI ${labelled.nmi.toFixed(3)})${labelled.probe == null ? '' : `; a linear classifier on the codes names the class of ${percent(labelled.probe)} `
+      + `of the labelled test images (on PCA features of the same size: ${percent(labelled.pca_probe)})`}.`
+    : 'The folder has no classes to score the groups against.';
+}
+
+/** Draws images (`pixels`: planes one after the other, values in [0, 1]), each `THUMB` wide with
+ * a caption from `captions` under it when given: in rows filling the canvas, or image i at
+ * column and row `places[i]`. */
+function drawThumbnails(canvas, pixels, { channels, side }, captions, places = null) {
   const context = canvas.getContext('2d');
   context.clearRect(0, 0, canvas.width, canvas.height);
   const plane = side * side;
@@ -167,7 +187,8 @@ function drawThumbnails(canvas, pixels, { channels, side }, captions) {
     }
     const tile = new OffscreenCanvas(side, side);
     tile.getContext('2d').putImageData(data, 0, 0);
-    const [x, y] = [(i % perRow) * THUMB, Math.floor(i / perRow) * (THUMB + 14)];
+    const [column, row] = places?.[i] ?? [i % perRow, Math.floor(i / perRow)];
+    const [x, y] = [column * THUMB, row * (THUMB + 14)];
     context.drawImage(tile, x + 2, y + 2, THUMB - 4, THUMB - 4);
     if (captions[i]) context.fillText(captions[i], x + 2, y + THUMB + 10);
   }
