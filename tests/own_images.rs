@@ -277,3 +277,30 @@ fn a_folders_codes_group_its_images_and_score_them_against_its_labels() {
     assert_eq!((scores.cluster_accuracy, scores.nmi), (1.0, 1.0), "{scores:?}");
     assert_eq!((scores.probe, scores.pca_probe), (Some(1.0), Some(1.0)), "{scores:?}");
 }
+
+#[test]
+fn past_the_memory_budget_a_seeded_choice_of_files_is_read_and_the_rest_counted() {
+    // The budget at each shape: 256 MiB of pixels, one byte per value.
+    assert_eq!(aestudio::data::images::budget_images(ImageShape::MNIST), (256 << 20) / 784);
+    assert_eq!(aestudio::data::images::budget_images(ImageShape::new(64, true).unwrap()), 21_845);
+    let paths: Vec<String> = (0..10).map(|i| format!("{}/{i}.png", if i < 5 { "a" } else { "b" })).collect();
+    let choose = |budget| {
+        let mut import = Import::new(ImageShape::MNIST);
+        let chosen = import.choose_within(&paths, budget);
+        (chosen, import)
+    };
+    // Within the budget every file is read.
+    assert_eq!(choose(10).0, vec![true; 10]);
+    // Past it, exactly `budget` files, the same ones every time, not just the first folder's;
+    // the others are counted as over the budget.
+    let (chosen, mut import) = choose(4);
+    assert_eq!(chosen.iter().filter(|&&c| c).count(), 4);
+    assert_eq!(chosen, choose(4).0);
+    assert!(chosen[..5].iter().any(|&c| c) && chosen[5..].iter().any(|&c| c), "{chosen:?}");
+    for (path, _) in paths.iter().zip(&chosen).filter(|(_, chosen)| **chosen) {
+        import.add_rgba(path, 1, 1, &[0, 0, 0, 255]).unwrap();
+    }
+    let report = import.finish("images:budget").unwrap().report;
+    assert_eq!((report.kept, report.skipped.len()), (4, 1));
+    assert_eq!((report.skipped[0].reason, report.skipped[0].count), (SkipReason::OverBudget, 6));
+}

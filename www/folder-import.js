@@ -50,7 +50,10 @@ async function readBatch(batch) {
  */
 export async function importFolder(studio, files, { side, colour, name }, onProgress) {
   studio.beginImport(side, colour);
-  const cut = batches([...files].sort(byPath));
+  // Past the memory budget the core picks which files to read (the others are not read at all).
+  const sorted = [...files].sort(byPath);
+  const flags = studio.chooseFiles(sorted.map((entry) => entry.path));
+  const cut = batches(sorted.filter((_, i) => flags[i] === 1));
   let [done, lastProgress] = [0, 0];
   let next = cut.length > 0 ? readBatch(cut[0]) : null;
   for (let b = 0; b < cut.length; b += 1) {

@@ -31,6 +31,15 @@ impl Studio {
         Ok(self.import_mut()?.add_file(path, bytes)?)
     }
 
+    /// Which of the files about to be imported (their `paths`, in the order they will be added)
+    /// to read: all when they fit the memory budget of the import's shape, else a seeded choice,
+    /// the others counted as skipped over the budget ([`Import::choose_files`]). A flag (1: read
+    /// it) per path.
+    #[wasm_bindgen(js_name = chooseFiles)]
+    pub fn choose_files(&mut self, paths: Vec<String>) -> Result<Vec<u8>, JsError> {
+        Ok(self.import_mut()?.choose_files(&paths).into_iter().map(u8::from).collect())
+    }
+
     /// Counts the file at `path` as skipped because the browser could not read it.
     #[wasm_bindgen(js_name = skipFile)]
     pub fn skip_file(&mut self, path: &str) -> Result<(), JsError> {

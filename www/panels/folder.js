@@ -94,7 +94,9 @@ function showReport(report, seconds) {
   const classes = report.classes.length ? `${report.classes.length} classes (${report.classes.slice(0, 8).join(', ')}${report.classes.length > 8 ? '…' : ''})` : 'no classes';
   trainer.say(`${report.kept.toLocaleString('en')} images kept at ${report.shape.side}×${report.shape.side} ${report.shape.channels === 3 ? 'colour' : 'grey'}: `
     + `${report.train.toLocaleString('en')} to train, ${report.test.toLocaleString('en')} to test; ${classes}, ${report.unlabelled} unlabelled `
-    + `(imported in ${seconds.toFixed(1)} s).`);
+    + `(imported in ${seconds.toFixed(1)} s).`
+    + (report.skipped.some((s) => s.reason === 'over_budget')
+      ? ` The folder holds more images than fit in this tab's memory budget at this size: a seeded choice of ${report.budget.toLocaleString('en')} was kept.` : ''));
   $('folder-report').replaceChildren(...report.skipped.map(({ count, description, examples }) => {
     const item = document.createElement('li');
     item.textContent = `Skipped ${count}: ${description} (${examples.join(', ')}${count > examples.length ? ', …' : ''})`;

@@ -5,6 +5,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
 use serde::Serialize;
 
 use crate::data::preprocess::area_resize;
@@ -93,6 +96,8 @@ pub struct ImportReport {
     /// Images at the top level, without a class.
     pub unlabelled: usize,
     pub skipped: Vec<SkippedFiles>,
+    /// The most images of this shape an import keeps ([`budget_images`]).
+    pub budget: usize,
 }
 
 /// An imported folder: its splits, with each image's file, and what the import kept and skipped.
@@ -176,6 +181,30 @@ impl Import {
         Ok(())
     }
 
+    /// Which of `paths` (the files about to be read, in path order) to read: all of them when
+    /// they fit in `budget` images, else a seeded choice of `budget` (the same files every time,
+    /// every class in its share, not the first folders alone); the others are skipped as over the
+    /// budget. One flag per path.
+    pub fn choose_within(&mut self, paths: &[String], budget: usize) -> Vec<bool> {
+        if paths.len() <= budget {
+            return vec![true; paths.len()];
+        }
+        let order = seeded_order(paths.len());
+        let mut chosen = vec![false; paths.len()];
+        for &index in &order[..budget] {
+            chosen[index] = true;
+        }
+        for (path, _) in paths.iter().zip(&chosen).filter(|(_, chosen)| !**chosen) {
+            self.skip(path, SkipReason::OverBudget);
+        }
+        chosen
+    }
+
+    /// [`Import::choose_within`] the budget of this import's shape ([`budget_images`]).
+    pub fn choose_files(&mut self, paths: &[String]) -> Vec<bool> {
+        self.choose_within(paths, budget_images(self.shape))
+    }
+
     /// Records that the file at `path` is not kept, and why.
     pub fn skip(&mut self, path: &str, reason: SkipReason) {
         self.skipped.entry(reason).or_default().push(path.to_string());
@@ -217,6 +246,7 @@ impl Import {
             unlabelled: self.kept.iter().filter(|image| image.class.is_none()).count(),
             classes,
             skipped,
+            budget: budget_images(self.shape),
         };
         Ok(ImportedImages { name: name.to_string(), splits: Splits { train, test }, train_files, test_files, report })
     }
@@ -228,13 +258,17 @@ pub fn class_of(path: &str) -> Option<&str> {
     (!folder.is_empty() && !rest.is_empty()).then_some(folder)
 }
 
+/// `0..count` shuffled with [`SPLIT_SEED`]: the same order for the same count, every time.
+fn seeded_order(count: usize) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..count).collect();
+    order.shuffle(&mut StdRng::seed_from_u64(SPLIT_SEED));
+    order
+}
+
 /// The indices of `count` images shuffled with [`SPLIT_SEED`], as (train, test): the test split
 /// takes [`TEST_SHARE`] of them, rounded up, and both keep at least one.
 fn split_indices(count: usize) -> (Vec<usize>, Vec<usize>) {
-    use rand::SeedableRng;
-    use rand::seq::SliceRandom;
-    let mut order: Vec<usize> = (0..count).collect();
-    order.shuffle(&mut rand::rngs::StdRng::seed_from_u64(SPLIT_SEED));
+    let mut order = seeded_order(count);
     let test = ((count as f64 * TEST_SHARE).ceil() as usize).clamp(1, count - 1);
     let train = order.split_off(test);
     (train, order)

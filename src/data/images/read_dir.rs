@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{Import, ImportedImages, SPLIT_SEED, SkipReason, archive, budget_images, decode_image};
+use super::{Import, ImportedImages, SkipReason, archive, decode_image};
 use crate::data::ImageShape;
 use crate::error::{AeError, AeResult};
 
@@ -17,7 +17,7 @@ pub fn read_folder(dir: &Path, shape: ImageShape) -> AeResult<ImportedImages> {
         archive::for_each_entry(&bytes, &mut import, |import, name, bytes| add_decoded(import, name, decode_image(bytes)))?;
     } else {
         let files = files_below(dir)?;
-        for path in within_budget(files, budget_images(shape), &mut import, dir) {
+        for path in within_budget(files, &mut import, dir) {
             let decoded = std::fs::read(&path).map_err(|_| SkipReason::Unreadable).and_then(|bytes| decode_image(&bytes));
             add_decoded(&mut import, &relative_name(dir, &path), decoded)?;
         }
@@ -58,29 +58,12 @@ fn files_below(dir: &Path) -> AeResult<Vec<PathBuf>> {
     Ok(files)
 }
 
-/// `files`, or a seeded choice of `budget` of them (in path order) where there are more; the
-/// others are skipped as over the budget.
-fn within_budget(files: Vec<PathBuf>, budget: usize, import: &mut Import, dir: &Path) -> Vec<PathBuf> {
-    if files.len() <= budget {
-        return files;
-    }
-    use rand::SeedableRng;
-    use rand::seq::SliceRandom;
-    let mut order: Vec<usize> = (0..files.len()).collect();
-    order.shuffle(&mut rand::rngs::StdRng::seed_from_u64(SPLIT_SEED));
-    let mut chosen = vec![false; files.len()];
-    for &index in &order[..budget] {
-        chosen[index] = true;
-    }
-    let mut kept = Vec::with_capacity(budget);
-    for (path, chosen) in files.into_iter().zip(chosen) {
-        if chosen {
-            kept.push(path);
-        } else {
-            import.skip(&relative_name(dir, &path), SkipReason::OverBudget);
-        }
-    }
-    kept
+/// `files`, or the seeded choice of them that fits the import's budget
+/// ([`Import::choose_files`]); the others are skipped as over the budget.
+fn within_budget(files: Vec<PathBuf>, import: &mut Import, dir: &Path) -> Vec<PathBuf> {
+    let names: Vec<String> = files.iter().map(|path| relative_name(dir, path)).collect();
+    let chosen = import.choose_files(&names);
+    files.into_iter().zip(chosen).filter_map(|(path, chosen)| chosen.then_some(path)).collect()
 }
 
 /// `path` relative to `dir`, `/`-separated (the class is its first folder).
