@@ -358,6 +358,8 @@ serve({
   unusual: () => studio.unusualImages(),
   folderSamples: ({ count, seed }) => studio.folderSamples(count, seed),
   folderGroups: () => studio.folderGroups(),
+  folderDenoise: ({ index, seed }) => studio.folderDenoise(index, seed),
+  folderInterpolate: ({ from, to, steps }) => studio.folderInterpolate(from, to, steps),
   folderImages: ({ indices }) => studio.folderImages(Uint32Array.from(indices)),
   codes: () => studio.codesCsv(),
   loseDevice() { for (const device of devices) device.destroy(); },

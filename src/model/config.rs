@@ -216,11 +216,7 @@ impl AutoencoderConfig {
                 layers + 1
             ),
         };
-        let noise = match self.corruption {
-            Corruption::None => None,
-            Corruption::Gaussian { sigma } => Some(format!("Gaussian sigma {sigma}")),
-            Corruption::Masking { keep_probability } => Some(format!("masking, keep {keep_probability}")),
-        };
+        let noise = self.corruption.describe();
         let decoder = match self.likelihood {
             Likelihood::Bernoulli => "",
             Likelihood::Gaussian => ", squared error",

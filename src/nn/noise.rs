@@ -22,6 +22,15 @@ pub enum Corruption {
 }
 
 impl Corruption {
+    /// The corruption in words ("masking, keep 0.7"); `None` for none.
+    pub fn describe(&self) -> Option<String> {
+        match *self {
+            Corruption::None => None,
+            Corruption::Gaussian { sigma } => Some(format!("Gaussian sigma {sigma}")),
+            Corruption::Masking { keep_probability } => Some(format!("masking, keep {keep_probability}")),
+        }
+    }
+
     /// Largest Gaussian sigma accepted: pixels live in [0, 1], so a sigma of 2 already drowns
     /// the digit; anything larger is a typo.
     pub const MAX_SIGMA: f64 = 2.0;

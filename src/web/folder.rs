@@ -11,6 +11,7 @@ use super::convert::{floats, invalid, to_js};
 use crate::data::ImageShape;
 use crate::data::images::{Import, SkipReason, archive};
 use crate::model::{Preset, weights};
+use crate::nn::noise::Corruption;
 use crate::train::TrainingConfig;
 use crate::uses::{explore, folder, folder_groups};
 
@@ -154,22 +155,55 @@ impl Studio {
     /// in [0, 1], planes one after the other.
     #[wasm_bindgen(js_name = folderImages)]
     pub fn folder_images(&self, indices: &[u32]) -> Result<Float32Array, JsError> {
-        let splits = &self.folder.as_ref().ok_or_else(|| invalid("no folder imported"))?.splits;
-        let mut values = Vec::with_capacity(indices.len() * splits.train.shape().values());
+        let mut values = Vec::new();
         for &index in indices {
-            let index = index as usize;
-            let image = match index.checked_sub(splits.train.len()) {
-                None => splits.train.image(index),
-                Some(test) if test < splits.test.len() => splits.test.image(test),
-                Some(_) => return Err(invalid(format!("the folder has no image {index}"))),
-            };
-            values.extend(image.iter().map(|&value| value as f32 / 255.0));
+            values.extend(self.folder_image(index as usize)?);
         }
         Ok(Float32Array::from(values.as_slice()))
+    }
+
+    /// The folder's image at `index` corrupted and reconstructed by the model: with the model's
+    /// own corruption, or masking (keep 0.75) for a model trained without one; the noise drawn
+    /// from `seed`. `{file, corruption, clean, noisy, output, cleanMse, noisyPsnr, outputPsnr,
+    /// ...}`: `cleanMse` is the image's anomaly score, as the ranking has it.
+    #[wasm_bindgen(js_name = folderDenoise)]
+    pub async fn folder_denoise(&self, index: usize, seed: u32) -> Result<JsValue, JsError> {
+        let model = self.model()?;
+        let corruption = match model.config().corruption {
+            Corruption::None => Corruption::Masking { keep_probability: 0.75 },
+            own => own,
+        };
+        let clean = self.folder_image(index)?;
+        let denoised = explore::denoise(model, &clean, &corruption, u64::from(seed), &self.device).await?;
+        let folder = self.folder.as_ref().ok_or_else(|| invalid("no folder imported"))?;
+        let mut reply = serde_json::to_value(&denoised).map_err(|err| invalid(err.to_string()))?;
+        reply["file"] = folder.files()[index].0.into();
+        reply["corruption"] = corruption.describe().into();
+        reply["clean"] = clean.into();
+        to_js(&reply)
+    }
+
+    /// `steps` images decoded along the line between the codes of the folder's images `from`
+    /// and `to`, ends included, planes one after the other.
+    #[wasm_bindgen(js_name = folderInterpolate)]
+    pub async fn folder_interpolate(&self, from: usize, to: usize, steps: usize) -> Result<Float32Array, JsError> {
+        let (from, to) = (self.folder_image(from)?, self.folder_image(to)?);
+        floats(explore::interpolate(self.model()?, &from, &to, steps, &self.device)?).await
     }
 }
 
 impl Studio {
+    /// The folder's image at `index` (see [`Studio::folder_images`]), values in [0, 1].
+    fn folder_image(&self, index: usize) -> Result<Vec<f32>, JsError> {
+        let splits = &self.folder.as_ref().ok_or_else(|| invalid("no folder imported"))?.splits;
+        let image = match index.checked_sub(splits.train.len()) {
+            None => splits.train.image(index),
+            Some(test) if test < splits.test.len() => splits.test.image(test),
+            Some(_) => return Err(invalid(format!("the folder has no image {index}"))),
+        };
+        Ok(image.iter().map(|&value| f32::from(value) / 255.0).collect())
+    }
+
     fn import_mut(&mut self) -> Result<&mut Import, JsError> {
         self.import.as_mut().ok_or_else(|| invalid("begin an import first"))
     }

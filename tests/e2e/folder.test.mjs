@@ -69,6 +69,26 @@ test('a folder of digits and clothes is imported, trained on and ranked without 
     assert.ok(labelled.cluster_accuracy > 0.4 && labelled.probe > 0.8 && labelled.pca_probe > 0.8, JSON.stringify(labelled));
     assert.match(await page.textContent('#folder-groups-scores'), /the groups match the 10 classes at \d+\.\d%/);
 
+    // A closer look at the most unusual image, then at the second: the clean image's own
+    // reconstruction error is its score in the ranking, and the way between the two starts and
+    // ends at the two images' reconstructions (their squared errors are the two scores again).
+    const near = (a, b) => Math.abs(a - b) <= 1e-4 * Math.max(a, b);
+    const mse = (a, b) => a.reduce((sum, value, i) => sum + (value - b[i]) ** 2, 0) / a.length;
+    await page.click('#folder-unusual', { position: { x: 20, y: 20 } });
+    await page.waitForFunction(() => window.aestudio.folder.lookedAt != null);
+    const first = await page.evaluate(() => window.aestudio.folder.closer);
+    assert.equal(first.file, ranked[0].file);
+    assert.ok(near(first.cleanMse, ranked[0].score), `${first.cleanMse} against ${ranked[0].score}`);
+    await page.click('#folder-unusual', { position: { x: 60, y: 20 } });
+    await page.waitForFunction(() => window.aestudio.folder.between != null);
+    const [second, between] = await page.evaluate(() => [window.aestudio.folder.closer, Array.from(window.aestudio.folder.between)]);
+    assert.equal(second.file, ranked[1].file);
+    assert.equal(between.length, 10 * 784);
+    const [start, end] = [between.slice(0, 784), between.slice(9 * 784)];
+    assert.ok(near(mse(start, first.clean), ranked[0].score) && near(mse(end, second.clean), ranked[1].score),
+      `${mse(start, first.clean)} against ${ranked[0].score}, ${mse(end, second.clean)} against ${ranked[1].score}`);
+    assert.match(await page.textContent('#folder-closer-text'), /anomaly score .* PSNR .* dB/);
+
     // The saved model, opened after another model has trained on the folder, ranks it exactly
     // as before.
     const [saved] = await Promise.all([page.waitForEvent('download'), page.click('#folder-save')]);

@@ -8,6 +8,7 @@ import { TrainerClient } from '../trainer-client.js';
 
 const SHOWN = 16; // the most unusual images drawn
 const THUMB = 40; // their side on the canvas, in pixels
+const BETWEEN = 10; // images decoded between two images looked at
 
 let imported = null; // {report, name, presets, training}
 let ranking = null; // the core's {ranked, csv} for the model last trained
@@ -71,7 +72,7 @@ async function importFiles({ files, name }) {
   show('folder-error', null);
   $('folder-results').hidden = true;
   $('folder-train-form').hidden = true;
-  [ranking, weights, debug.folder.done] = [null, null, false];
+  [ranking, weights, debug.folder.done, debug.folder.lookedAt] = [null, null, false, null];
   if (files.length === 0) { show('folder-error', 'That folder holds no files.'); return; }
   try {
     await trainer.open('start', { backend: $('backend-choice').value, dataset: 'images' });
@@ -138,12 +139,12 @@ async function showUnusual() {
     ranking = await trainer.ask('unusual');
     const top = ranking.ranked.slice(0, SHOWN);
     const pixels = await trainer.ask('folderImages', { indices: top.map((image) => image.index) });
-    drawThumbnails($('folder-unusual'), pixels, imported.report.shape, top.map((image) => `#${image.rank}`));
+    drawThumbnails($('folder-unusual'), pixels, imported.report.shape, { captions: top.map((image) => `#${image.rank}`), indices: top.map((image) => image.index) });
     $('folder-unusual').title = top.map((image) => `#${image.rank} ${image.file} (PCA #${image.pca_rank})`).join('\n');
     $('folder-samples-part').hidden = !ranking.generates;
     if (ranking.generates) {
       debug.folder.samples = await trainer.ask('folderSamples', { count: SHOWN, seed: 1 });
-      drawThumbnails($('folder-samples'), debug.folder.samples, imported.report.shape, []);
+      drawThumbnails($('folder-samples'), debug.folder.samples, imported.report.shape);
     }
     await showGroups();
     $('folder-results').hidden = false;
@@ -151,6 +152,42 @@ async function showUnusual() {
   } catch (err) {
     show('folder-error', err.message);
   }
+}
+
+/** The folder's image at `index` as the model sees it: the image, a corrupted copy and the
+ * model's reconstruction of that; and the images decoded between the previous image looked at
+ * and this one. */
+async function lookCloser(index) {
+  try {
+    const shape = imported.report.shape;
+    const closer = debug.folder.closer = await trainer.ask('folderDenoise', { index, seed: 1 });
+    const tiles = [closer.clean, closer.noisy, closer.output].map((values) => Float32Array.from(values));
+    let between = null;
+    if (debug.folder.lookedAt != null && debug.folder.lookedAt !== index) {
+      between = debug.folder.between = await trainer.ask('folderInterpolate', { from: debug.folder.lookedAt, to: index, steps: BETWEEN });
+    }
+    const pixels = new Float32Array(tiles.reduce((sum, tile) => sum + tile.length, 0) + (between?.length ?? 0));
+    let offset = 0;
+    for (const part of [...tiles, ...(between ? [between] : [])]) { pixels.set(part, offset); offset += part.length; }
+    const places = [[0, 0], [1, 0], [2, 0], ...Array.from({ length: between ? BETWEEN : 0 }, (_, i) => [i, 1])];
+    drawThumbnails($('folder-closer'), pixels, shape, { captions: ['image', 'noisy', 'rebuilt'], places });
+    $('folder-closer-text').textContent = `${closer.file}: anomaly score ${closer.cleanMse.toFixed(5)}. Corrupted (${closer.corruption}): `
+      + `PSNR ${closer.noisyPsnr.toFixed(1)} dB; rebuilt from that: ${closer.outputPsnr.toFixed(1)} dB.`
+      + (between ? ' Below: the images the model decodes on the way from the image looked at before to this one.' : ' Click another to see the way between them.');
+    debug.folder.lookedAt = index;
+    $('folder-closer-part').hidden = false;
+  } catch (err) {
+    show('folder-error', err.message);
+  }
+}
+
+/** A click on a drawn image of the folder looks closer at it. */
+function onTileClick(event) {
+  const canvas = event.currentTarget;
+  const scale = canvas.width / canvas.clientWidth;
+  const [column, row] = [Math.floor((event.offsetX * scale) / THUMB), Math.floor((event.offsetY * scale) / (THUMB + 14))];
+  const index = canvas.tiles?.get(`${column},${row}`);
+  if (index != null) lookCloser(index);
 }
 
 /** Groups the folder by k-means on the model's codes (one group per class, or 10) and draws each
@@ -162,7 +199,7 @@ async function showGroups() {
   const places = shown.flatMap((members, row) => members.map((_, column) => [column, row]));
   const captions = shown.flatMap((members, row) => members.map((_, column) => (column === 0 ? `${groups[row].members.length} images` : '')));
   $('folder-groups').height = groups.length * (THUMB + 14);
-  drawThumbnails($('folder-groups'), pixels, imported.report.shape, captions, places);
+  drawThumbnails($('folder-groups'), pixels, imported.report.shape, { captions, places, indices: shown.flat() });
   const percent = (value) => `${(100 * value).toFixed(1)}%`;
   $('folder-groups-scores').textContent = labelled
     ? `On the ${labelled.images.toLocaleString('en')} labelled images, the groups match the ${labelled.classes} classes at ${percent(labelled.cluster_accuracy)} `
@@ -173,8 +210,10 @@ async function showGroups() {
 
 /** Draws images (`pixels`: planes one after the other, values in [0, 1]), each `THUMB` wide with
  * a caption from `captions` under it when given: in rows filling the canvas, or image i at
- * column and row `places[i]`. */
-function drawThumbnails(canvas, pixels, { channels, side }, captions, places = null) {
+ * column and row `places[i]`. With the folder's `indices` of the images, a click on one looks
+ * closer at it. */
+function drawThumbnails(canvas, pixels, { channels, side }, { captions = [], places = null, indices = null } = {}) {
+  canvas.tiles = new Map();
   const context = canvas.getContext('2d');
   context.clearRect(0, 0, canvas.width, canvas.height);
   const plane = side * side;
@@ -191,6 +230,7 @@ function drawThumbnails(canvas, pixels, { channels, side }, captions, places = n
     tile.getContext('2d').putImageData(data, 0, 0);
     const [column, row] = places?.[i] ?? [i % perRow, Math.floor(i / perRow)];
     const [x, y] = [column * THUMB, row * (THUMB + 14)];
+    if (indices) canvas.tiles.set(`${column},${row}`, indices[i]);
     context.drawImage(tile, x + 2, y + 2, THUMB - 4, THUMB - 4);
     if (captions[i]) context.fillText(captions[i], x + 2, y + THUMB + 10);
   }
@@ -221,6 +261,7 @@ export function initFolder() {
   });
   $('folder-train-form').addEventListener('submit', train);
   $('folder-stop').addEventListener('click', () => trainer.stop());
+  for (const id of ['folder-unusual', 'folder-groups']) $(id).addEventListener('click', onTileClick);
   $('folder-model').addEventListener('change', (event) => event.target.files[0] && openModel(event.target.files[0]));
   $('folder-save').addEventListener('click', () => download(weights, `aestudio-${imported.name.replace(/^images:/, '')}.safetensors`, 'application/octet-stream'));
   $('folder-codes').addEventListener('click', async () => download(await trainer.ask('codes'), 'codes.csv', 'text/csv'));
