@@ -29,11 +29,12 @@ export class LatentScatter {
     this.draw();
   }
 
-  /** `points`: x0, y0, x1, y1…; `labels`: one digit per point; `bounds`: the ranges shown,
+  /** `points`: x0, y0, x1, y1…; `labels`: one class per point, coloured in turn when there are
+   * `classes` of them (labels from `classes` on are grey); `bounds`: the ranges shown,
    * `[[x0, x1], [y0, y1]]`, as the core chose them (`explore::view_bounds`). */
-  setData(points, labels, bounds) {
+  setData(points, labels, bounds, classes = LABEL_COLOURS.length) {
     this.points = points;
-    this.labels = labels;
+    this.labels = Array.from(labels, (label) => (label < classes ? label : -1));
     this.pick = null;
     this.bounds = bounds;
     this.layer = null;
@@ -82,7 +83,8 @@ export class LatentScatter {
     ctx.globalAlpha = 0.7;
     for (let i = 0; i < this.labels.length; i++) {
       const [x, y] = this.toPixel(this.points[2 * i], this.points[2 * i + 1]);
-      ctx.fillStyle = LABEL_COLOURS[this.labels[i]];
+      // -1: an unlabelled image (at a folder's top level), grey.
+      ctx.fillStyle = this.labels[i] < 0 ? '#999' : LABEL_COLOURS[this.labels[i] % LABEL_COLOURS.length];
       ctx.fillRect(x - 1.5, y - 1.5, 3, 3);
     }
   }

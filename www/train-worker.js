@@ -358,6 +358,7 @@ serve({
   unusual: () => studio.unusualImages(),
   folderSamples: ({ count, seed }) => studio.folderSamples(count, seed),
   folderGroups: () => studio.folderGroups(),
+  folderMap: () => studio.folderMap(),
   folderDenoise: ({ index, seed }) => studio.folderDenoise(index, seed),
   folderInterpolate: ({ from, to, steps }) => studio.folderInterpolate(from, to, steps),
   folderImages: ({ indices }) => studio.folderImages(Uint32Array.from(indices)),

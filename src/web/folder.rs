@@ -136,6 +136,18 @@ impl Studio {
         to_js(&folder_groups::group_images(self.model()?, folder, k, &self.device).await?)
     }
 
+    /// Every image's code mapped to 2-D (the code itself, or its top two principal directions):
+    /// `{points: [x0, y0, ...], labels, axes, explained, view, classes}`, in the order of the
+    /// folder's images; a label of `classes` or more is an unlabelled image.
+    #[wasm_bindgen(js_name = folderMap)]
+    pub async fn folder_map(&self) -> Result<JsValue, JsError> {
+        let folder = self.folder.as_ref().ok_or_else(|| invalid("no folder imported"))?;
+        let (_, mapped) = explore::LatentMap::fit(self.model()?, &folder.splits.all_images(), &self.device).await?;
+        let mut reply = serde_json::to_value(&mapped).map_err(|err| invalid(err.to_string()))?;
+        reply["classes"] = folder.report.classes.len().into();
+        to_js(&reply)
+    }
+
     /// `count` images the folder's model generates from its prior, planes one after the other,
     /// values in [0, 1]; the same ones for the same `seed`. Refused for a model without a prior.
     #[wasm_bindgen(js_name = folderSamples)]

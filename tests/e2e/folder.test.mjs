@@ -89,6 +89,24 @@ test('a folder of digits and clothes is imported, trained on and ranked without 
       `${mse(start, first.clean)} against ${ranked[0].score}, ${mse(end, second.clean)} against ${ranked[1].score}`);
     assert.match(await page.textContent('#folder-closer-text'), /anomaly score .* PSNR .* dB/);
 
+    // The map: a point per image; the pointer on the most unusual image's point shows that
+    // image (or one drawn within 8 pixels of it) beside the pointer.
+    const mapped = await page.evaluate(() => window.aestudio.folder.map);
+    assert.equal(mapped.points.length, 2 * (DIGITS + CLOTHES));
+    const canvasPoint = (i) => {
+      const [[x0, x1], [y0, y1]] = mapped.view;
+      return [((mapped.points[2 * i] - x0) / (x1 - x0)) * 480, (1 - (mapped.points[2 * i + 1] - y0) / (y1 - y0)) * 360];
+    };
+    const target = ranked.map((image) => image.index).find((i) => canvasPoint(i).every((v, axis) => v > 10 && v < [470, 350][axis]));
+    await page.locator('#folder-map').scrollIntoViewIfNeeded();
+    const box = await page.locator('#folder-map').boundingBox();
+    const [px, py] = canvasPoint(target);
+    await page.mouse.move(box.x + (px * box.width) / 480, box.y + (py * box.height) / 360);
+    await page.waitForFunction(() => window.aestudio.folder.hovered != null && !document.getElementById('folder-map-hover').hidden);
+    const hovered = await page.evaluate(() => window.aestudio.folder.hovered);
+    const [hx, hy] = canvasPoint(hovered);
+    assert.ok(Math.hypot(hx - px, hy - py) <= 8, `hovered image ${hovered} is ${Math.hypot(hx - px, hy - py).toFixed(1)} px from ${target}`);
+
     // The saved model, opened after another model has trained on the folder, ranks it exactly
     // as before.
     const [saved] = await Promise.all([page.waitForEvent('download'), page.click('#folder-save')]);

@@ -5,6 +5,7 @@
 import { $, show } from '../dom.js';
 import { debug } from '../live.js';
 import { TrainerClient } from '../trainer-client.js';
+import { LatentScatter } from '../scatter.js';
 
 const SHOWN = 16; // the most unusual images drawn
 const THUMB = 40; // their side on the canvas, in pixels
@@ -147,6 +148,7 @@ async function showUnusual() {
       drawThumbnails($('folder-samples'), debug.folder.samples, imported.report.shape);
     }
     await showGroups();
+    await map.show();
     $('folder-results').hidden = false;
     debug.folder.done = true;
   } catch (err) {
@@ -189,6 +191,32 @@ function onTileClick(event) {
   const index = canvas.tiles?.get(`${column},${row}`);
   if (index != null) lookCloser(index);
 }
+
+/** The map of every image's code; hovering shows the image under the pointer, a click looks
+ * closer at it. */
+const map = {
+  scatter: null,
+  hovered: null,
+  thumbnails: new Map(), // index -> its pixels, asked for once
+  async show() {
+    const mapped = debug.folder.map = await trainer.ask('folderMap');
+    this.thumbnails.clear();
+    this.scatter.setData(mapped.points, mapped.labels, mapped.view, mapped.classes);
+    const axes = mapped.axes === 'pca' ? `the codes' top two principal directions (${(100 * (mapped.explained[0] + mapped.explained[1])).toFixed(0)}% of their variance)` : 'the two code units';
+    $('folder-map-text').textContent = `Every image's code, on ${axes}; coloured by class, grey without one.`;
+  },
+  async hover(index, event) {
+    this.hovered = debug.folder.hovered = index;
+    const tip = $('folder-map-hover');
+    if (index == null) { tip.hidden = true; return; }
+    if (!this.thumbnails.has(index)) this.thumbnails.set(index, await trainer.ask('folderImages', { indices: [index] }));
+    if (this.hovered !== index) return; // the pointer moved on meanwhile
+    drawThumbnails(tip, this.thumbnails.get(index), imported.report.shape);
+    const box = $('folder-map').getBoundingClientRect();
+    Object.assign(tip.style, { left: `${event.clientX - box.left + 12}px`, top: `${event.clientY - box.top + 12}px` });
+    tip.hidden = false;
+  },
+};
 
 /** Groups the folder by k-means on the model's codes (one group per class, or 10) and draws each
  * group as a row of its members nearest its centre; with labels, says how well the codes know them. */
@@ -262,6 +290,10 @@ export function initFolder() {
   $('folder-train-form').addEventListener('submit', train);
   $('folder-stop').addEventListener('click', () => trainer.stop());
   for (const id of ['folder-unusual', 'folder-groups']) $(id).addEventListener('click', onTileClick);
+  map.scatter = new LatentScatter($('folder-map'), {
+    onHover: (index, event) => map.hover(index, event),
+    onPick: () => map.hovered != null && lookCloser(map.hovered),
+  });
   $('folder-model').addEventListener('change', (event) => event.target.files[0] && openModel(event.target.files[0]));
   $('folder-save').addEventListener('click', () => download(weights, `aestudio-${imported.name.replace(/^images:/, '')}.safetensors`, 'application/octet-stream'));
   $('folder-codes').addEventListener('click', async () => download(await trainer.ask('codes'), 'codes.csv', 'text/csv'));
