@@ -98,6 +98,9 @@ fn the_trimmed_loss_leaves_out_the_worst_share_of_a_batch_and_rescales_the_rest(
     }
     // 10% of 5 is no whole sample: nothing is left out.
     assert_eq!(values(trimmed(per_sample, 0.1)), [4.0, 1.0, 9.0, 2.0, 6.0]);
+    // A trimmed batch ranks all its images, so a data-parallel run does not split it.
+    let trimmed_run = aestudio::train::TrainingConfig::new().with_trim(0.2);
+    assert!(!trimmed_run.shares_batches(&Preset::Ae.config()) && trimmed_run.with_trim(0.0).shares_batches(&Preset::Ae.config()));
     // The share is checked before a run starts.
     let error = aestudio::train::TrainingConfig::new().with_trim(0.6).validate(1000).unwrap_err();
     assert!(error.to_string().contains("trimmed share must be between 0 and 0.5"), "{error}");

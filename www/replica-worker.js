@@ -11,9 +11,13 @@ let replica = null;
 let spare = null;
 
 serve({
-  async load({ dataset }) {
+  async load({ dataset, images }) {
     await init();
     replica = new Replica();
+    if (images) {
+      replica.loadImages(images.side, images.colour, images.pixels, images.labels);
+      return;
+    }
     if (dataset === MOVIELENS) {
       replica.loadRatings(await fetchGunzipped(MOVIELENS, 'ratings.dat'));
       return;

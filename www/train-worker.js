@@ -21,6 +21,8 @@ const FOLDER = 'images';
 // Test images shown with their reconstructions: the first of each class, then two more.
 let shownDigits = null;
 let dataset = null;
+// The imported folder's image shape, and how many folders this worker imported.
+let [folderShape, imports] = [null, 0];
 // Each call into training aims at this much work, so that a pause or stop waits at most that long.
 const CHUNK_MS = 120;
 const DIGITS_EVERY_MS = 400;
@@ -108,10 +110,11 @@ async function start({ backend, dataset: name, testHooks }) {
  * update of a step, and asks `yielding` before each step.
  */
 class ReplicaPool {
-  static async open(dataset, count) {
+  /** `images`: a folder's training set (`{side, colour, pixels, labels}`) for a folder's run. */
+  static async open(dataset, count, images) {
     // A crash rejects the calls in flight and every later one, which the run reports.
     const workers = Array.from({ length: count }, () => new WorkerClient('./replica-worker.js'));
-    await Promise.all(workers.map((worker) => worker.call('load', { dataset })));
+    await Promise.all(workers.map((worker) => worker.call('load', { dataset, images })));
     return new ReplicaPool(dataset, workers);
   }
 
@@ -183,10 +186,17 @@ async function replicasFor(workers, weightsOf, training, step) {
   if (!cpu) return;
   if (!pool) {
     if (wanted > 0) emit('loading', { message: `Starting ${wanted} more CPU worker${wanted > 1 ? 's' : ''}…` });
-    pool = await ReplicaPool.open(dataset, wanted);
+    const images = dataset.startsWith(FOLDER) && wanted > 0 ? folderTrainSet() : null;
+    pool = await ReplicaPool.open(dataset, wanted, images);
   }
   if (wanted === 0) return;
   await pool.join(await weightsOf(), JSON.stringify(training), step);
+}
+
+/** The imported folder's training images, as the replicas load them. */
+function folderTrainSet() {
+  const { side, channels } = folderShape;
+  return { side, colour: channels === 3, pixels: studio.folderTrainPixels(), labels: studio.folderTrainLabels() };
 }
 
 async function postDigits() {
@@ -345,14 +355,17 @@ serve({
   async importImages({ files, side, colour, name }) {
     const started = performance.now();
     const imported = await importFolder(studio, files, { side, colour, name }, (done, total) => emit('importing', { done, total }));
+    // Each import is a data set of its own: replicas that loaded another are not reused.
+    [dataset, folderShape] = [`${FOLDER}#${(imports += 1)}`, imported.report.shape];
     return { ...imported, ...studio.folderPresets(), seconds: (performance.now() - started) / 1000 };
   },
-  /** A run of the named preset on the folder (no replica workers: they load a named data set). */
-  async trainPreset({ preset, epochs, batchSize, trim }) {
-    const description = studio.configurePreset(preset, epochs, batchSize, trim);
-    await replicasFor(1, null, null, 0);
+  /** A run of the named preset on the folder, its batches shared by `workers` on the CPU where
+   * the core says they may be (not with a trimmed loss). */
+  async trainPreset({ preset, epochs, batchSize, trim, workers }) {
+    const { description, training, sharesBatches } = studio.configurePreset(preset, epochs, batchSize, trim);
+    await replicasFor(sharesBatches ? workers : 1, () => studio.exportWeights(false), training, 0);
     runInBackground();
-    return { description, workers: 1 };
+    return { description, workers: 1 + (pool?.count ?? 0) };
   },
   openFolderModel: ({ bytes }) => studio.openFolderModel(new Uint8Array(bytes)),
   unusual: () => studio.unusualImages(),

@@ -6,9 +6,9 @@
 use js_sys::Float32Array;
 use wasm_bindgen::prelude::*;
 
-use super::Studio;
+use super::{Replica, Studio};
 use super::convert::{floats, invalid, to_js};
-use crate::data::ImageShape;
+use crate::data::{Dataset, ImageShape};
 use crate::data::images::{Import, SkipReason, archive};
 use crate::model::{Preset, weights};
 use crate::nn::noise::Corruption;
@@ -86,11 +86,28 @@ impl Studio {
 
     /// Starts a fresh run of `preset` (a name) on the folder: `epochs` of batches of
     /// `batch_size`, the `trim` share of each batch left out of the loss, the other settings the
-    /// command line's defaults.
+    /// command line's defaults. `{description, training, sharesBatches}`: the replicas join with
+    /// `training`, and only when its batches may be shared (a trimmed loss's may not).
     #[wasm_bindgen(js_name = configurePreset)]
     pub fn configure_preset(&mut self, preset: &str, epochs: usize, batch_size: usize, trim: f64) -> Result<JsValue, JsError> {
         let training = TrainingConfig::for_folder().with_epochs(epochs).with_batch_size(batch_size).with_trim(trim);
-        to_js(&self.start_run(Preset::from_name(preset)?.config(), training)?)
+        let model = Preset::from_name(preset)?.config();
+        let shares = training.shares_batches(&model);
+        let description = self.start_run(model, training.clone())?;
+        to_js(&serde_json::json!({ "description": description, "training": training, "sharesBatches": shares }))
+    }
+
+    /// The folder's training images, one byte per value, for the replica workers of a run
+    /// ([`Replica::load_images`]).
+    #[wasm_bindgen(js_name = folderTrainPixels)]
+    pub fn folder_train_pixels(&self) -> Result<Vec<u8>, JsError> {
+        Ok(self.folder.as_ref().ok_or_else(|| invalid("no folder imported"))?.splits.train.pixel_bytes().to_vec())
+    }
+
+    /// The labels of the folder's training images, in the same order.
+    #[wasm_bindgen(js_name = folderTrainLabels)]
+    pub fn folder_train_labels(&self) -> Result<Vec<u8>, JsError> {
+        Ok(self.folder.as_ref().ok_or_else(|| invalid("no folder imported"))?.splits.train.labels().to_vec())
     }
 
     /// Makes the weight file `bytes` the folder's model, in place of any run, to rank and encode
@@ -218,5 +235,15 @@ impl Studio {
 
     fn import_mut(&mut self) -> Result<&mut Import, JsError> {
         self.import.as_mut().ok_or_else(|| invalid("begin an import first"))
+    }
+}
+
+#[wasm_bindgen]
+impl Replica {
+    /// Loads a folder's training images as the leader holds them ([`Studio::folder_train_pixels`]
+    /// and its labels): `side` x `side` pixels, grey or `colour`; returns their count.
+    #[wasm_bindgen(js_name = loadImages)]
+    pub fn load_images(&mut self, side: usize, colour: bool, pixels: Vec<u8>, labels: Vec<u8>) -> Result<usize, JsError> {
+        Ok(self.train.insert(Dataset::with_shape(ImageShape::new(side, colour)?, pixels, labels)?).len())
     }
 }

@@ -160,9 +160,15 @@ test('colour images at 32 pixels train a VAE in the page that generates colour s
     const { report } = await page.evaluate(() => window.aestudio.folder.imported);
     assert.deepEqual([report.kept, report.shape], [600, { channels: 3, side: 32 }]);
 
+    // No trim: the batches may be shared, so every CPU worker the Train panel offers takes part,
+    // the replicas holding the folder's images too.
     await page.selectOption('#folder-preset', 'vae');
     await page.fill('#folder-train-form input[name=epochs]', '15');
+    await page.fill('#folder-train-form input[name=trim]', '0');
     await page.click('#folder-train');
+    const workers = Number(await page.inputValue('#workers'));
+    if (workers > 1) await page.waitForFunction((n) => document.getElementById('folder-status').textContent.includes(`shared by ${n} CPU workers`), workers);
+    t.diagnostic(`CPU workers: ${workers}`);
     await page.waitForFunction(() => window.aestudio.folder.done || !document.getElementById('folder-error').hidden, null, { timeout: 240_000 });
     assert.equal(await page.textContent('#folder-error'), '');
     assert.ok(await page.locator('#folder-samples').isVisible(), 'a VAE shows its samples');

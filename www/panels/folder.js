@@ -112,8 +112,10 @@ async function train(event) {
   epochs = Number(form.get('epochs'));
   show('folder-error', null);
   try {
-    const { description } = await trainer.begin('trainPreset', { preset: form.get('preset'), epochs, batchSize: Number(form.get('batch_size')), trim: Number(form.get('trim')) / 100 });
-    trainer.say(`${description}: starting…`);
+    const { description, workers } = await trainer.begin('trainPreset', {
+      preset: form.get('preset'), epochs, batchSize: Number(form.get('batch_size')), trim: Number(form.get('trim')) / 100, workers: Number($('workers').value),
+    });
+    trainer.say(`${description}${workers > 1 ? `, each batch shared by ${workers} CPU workers` : ''}: starting…`);
   } catch (err) {
     trainer.onFailure(err.message);
   }

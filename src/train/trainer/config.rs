@@ -3,6 +3,7 @@
 use burn::prelude::*;
 
 use crate::error::{AeResult, ensure, ensure_learning_rate};
+use crate::model::AutoencoderConfig;
 use crate::model::prior::CLASSES;
 
 /// Settings of a training run.
@@ -42,6 +43,14 @@ impl TrainingConfig {
     /// The training a person's own folder gets by default: [`FOLDER_BATCH`], [`FOLDER_TRIM`].
     pub fn for_folder() -> TrainingConfig {
         TrainingConfig::new().with_batch_size(FOLDER_BATCH).with_trim(FOLDER_TRIM)
+    }
+
+    /// Whether a data-parallel run may split this run's batches of `model` between workers: not
+    /// when the loss is a statistic of the whole batch, which a sum over shares is not (the KL
+    /// sparsity's mean activations, the MMD to the prior, a clustering code centred on the
+    /// batch's mean, and a trimmed loss, which ranks the whole batch's images).
+    pub fn shares_batches(&self, model: &AutoencoderConfig) -> bool {
+        !model.objective.uses_batch_statistic() && self.trim == 0.0
     }
 
     /// Refuses settings that cannot work on a training set of `train_len` images.

@@ -400,10 +400,10 @@ impl Trainer {
     async fn step_with(&mut self, data: &Dataset, replicas: &mut impl Replicas) -> AeResult<()> {
         let batch = self.next_batch();
         let parts = replicas.count() + 1;
-        // A penalty on a statistic of the whole batch (the KL sparsity's mean activations, the
-        // MMD between the batch's codes and the prior) is not a sum over shares: such a batch is
-        // not shared, and the replicas apply what the leader computed on all of it.
-        let shared = parts > 1 && !self.model.config().objective.uses_batch_statistic();
+        // A loss on a statistic of the whole batch is not a sum over shares (see
+        // `TrainingConfig::shares_batches`): such a batch is not shared, and the replicas apply
+        // what the leader computed on all of it.
+        let shared = parts > 1 && self.config.shares_batches(self.model.config());
         for phase in 0..self.schedule.len() {
             let network = self.schedule[phase];
             if parts == 1 {
