@@ -101,6 +101,10 @@ fn the_trimmed_loss_leaves_out_the_worst_share_of_a_batch_and_rescales_the_rest(
     // A trimmed batch ranks all its images, so a data-parallel run does not split it.
     let trimmed_run = aestudio::train::TrainingConfig::new().with_trim(0.2);
     assert!(!trimmed_run.shares_batches(&Preset::Ae.config()) && trimmed_run.with_trim(0.0).shares_batches(&Preset::Ae.config()));
+    // A sender written before the trim existed (the page's forms, the Dawn test) is read with
+    // no trim.
+    let old = aestudio::train::TrainingConfig::from_json(r#"{"learning_rate":0.001,"batch_size":64,"epochs":2,"seed":3,"readback_every":50,"classes":null}"#).unwrap();
+    assert_eq!((old.trim, old.batch_size), (0.0, 64));
     // The share is checked before a run starts.
     let error = aestudio::train::TrainingConfig::new().with_trim(0.6).validate(1000).unwrap_err();
     assert!(error.to_string().contains("trimmed share must be between 0 and 0.5"), "{error}");

@@ -69,7 +69,7 @@ pub(super) fn model_config(json: &str) -> Result<AutoencoderConfig, JsError> {
 
 /// A training configuration sent by the page as JSON.
 pub(super) fn training_config(json: &str) -> Result<TrainingConfig, JsError> {
-    serde_json::from_str(json).map_err(|err| invalid(format!("training config: {err}")))
+    TrainingConfig::from_json(json).map_err(|err| invalid(format!("training config: {err}")))
 }
 
 /// A run's settings that passed the checks: the run itself, the model's description, parameter

@@ -2,7 +2,7 @@
 
 use burn::prelude::*;
 
-use crate::error::{AeResult, ensure, ensure_learning_rate};
+use crate::error::{AeError, AeResult, ensure, ensure_learning_rate};
 use crate::model::AutoencoderConfig;
 use crate::model::prior::CLASSES;
 
@@ -43,6 +43,16 @@ impl TrainingConfig {
     /// The training a person's own folder gets by default: [`FOLDER_BATCH`], [`FOLDER_TRIM`].
     pub fn for_folder() -> TrainingConfig {
         TrainingConfig::new().with_batch_size(FOLDER_BATCH).with_trim(FOLDER_TRIM)
+    }
+
+    /// Parses a configuration from JSON; a field added since a sender was written (`trim`) takes
+    /// its default when missing, since burn's `Config` defaults apply to `new` alone.
+    pub fn from_json(json: &str) -> AeResult<TrainingConfig> {
+        let mut value: serde_json::Value = serde_json::from_str(json).map_err(|err| AeError::InvalidConfig(err.to_string()))?;
+        if let Some(fields) = value.as_object_mut() {
+            fields.entry("trim").or_insert(serde_json::json!(0.0));
+        }
+        serde_json::from_value(value).map_err(|err| AeError::InvalidConfig(err.to_string()))
     }
 
     /// Whether a data-parallel run may split this run's batches of `model` between workers: not
