@@ -52,6 +52,9 @@ test('the models with a GAN inside (BiGAN, VAE-GAN) train in the page, stop, and
     await page.selectOption('#workers', '2');
     await page.waitForFunction(() => !document.getElementById('train').disabled, null, { timeout: 30_000 });
     await page.click('#train');
+    // The form is checked before the run starts and clears the game's chart: until then the
+    // chart still holds the run before, which may have passed step 200 already.
+    await page.waitForFunction(() => document.getElementById('train-form').dataset.state !== 'idle', null, { timeout: 30_000 });
     await page.waitForFunction(() => window.aestudio.criticSeries.step.at(-1) >= 200, null, { timeout: 300_000 });
     await page.click('#stop');
     await page.waitForFunction(() => document.getElementById('train-form').dataset.state === 'idle'
